@@ -1,0 +1,54 @@
+"""Staff users and what each role may do."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+import msgspec
+
+Role = Literal["admin", "facilitator", "governance", "partner_staff"]
+ROLES: tuple[Role, ...] = ("admin", "facilitator", "governance", "partner_staff")
+ROLE_LABELS: dict[str, str] = {
+    "admin": "Administrator",
+    "facilitator": "Facilitator",
+    "governance": "Governance member",
+    "partner_staff": "Partner staff",
+}
+
+Permission = Literal[
+    "read_contributions",  # the words, neighbourhood, kind, source
+    "enter_contributions",  # type in stories gathered on paper or by phone
+    "see_contacts",  # a contributor's name, email, phone
+    "see_equality",  # one contributor's equality-monitoring answers
+    "see_mail_problems",  # failed and unconfirmed deliveries
+    "manage_users",
+]
+
+# Least privilege: each role gets what its work needs and nothing more. Governance reads themes and words,
+# never who said them; partner staff may call people back, so they see contacts (for what they may read).
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    "admin": frozenset(
+        {"read_contributions", "enter_contributions", "see_contacts", "see_equality", "see_mail_problems",
+         "manage_users"}
+    ),
+    "facilitator": frozenset({"read_contributions", "enter_contributions"}),
+    "governance": frozenset({"read_contributions"}),
+    "partner_staff": frozenset({"read_contributions", "enter_contributions", "see_contacts"}),
+}
+
+
+def can(role: Role, permission: Permission) -> bool:
+    return permission in PERMISSIONS[role]
+
+
+class StaffUser(msgspec.Struct, kw_only=True, frozen=True):
+    id: UUID
+    email: str
+    name: str
+    role: Role
+    organisation: str | None
+
+
+class UserExists(Exception):
+    pass

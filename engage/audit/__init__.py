@@ -1,0 +1,1 @@
+"""The audit trail: who looked at or changed personal data, and when."""

@@ -1,0 +1,327 @@
+"""The ``engage`` command: run everything, or one part of it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from engage.settings import Settings
+
+log = logging.getLogger("engage")
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    if settings.log_level.lower() != "debug":
+        # Their INFO lines describe every SMTP command and every cron tick: noise when running Engage.
+        for noisy in ("pgserver", "mail.log", "arq.worker", "arq.jobs"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _require_servers(settings: Settings, command: str) -> None:
+    missing = [name for name in ("database_url", "redis_url") if not getattr(settings, name)]
+    if command == "worker" and not settings.smtp_url:
+        missing.append("smtp_url")
+    if missing:
+        names = ", ".join("ENGAGE_" + m.upper() for m in missing)
+        raise SystemExit(f"engage {command} needs {names}. `engage run` starts embedded servers for you.")
+
+
+def _run_async(main: Coroutine[Any, Any, Any]) -> Any:
+    try:
+        import uvloop
+
+        return uvloop.run(main)
+    except ImportError:  # pragma: no cover - Windows
+        return asyncio.run(main)
+
+
+# --- engage run ---------------------------------------------------------------------------------------
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Embedded servers as needed, migrations, demo data, then web and worker as child processes."""
+    from engage.embedded import EmbeddedPostgres, EmbeddedValkey
+    from engage.mail.catcher import MailCatcher
+
+    settings = settings.with_secret()
+    stoppers: list[Callable[[], None]] = []
+    children: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def stop_everything(*_: object) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        print("\nStopping Engage…", flush=True)
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        for stop in reversed(stoppers):
+            try:
+                stop()
+            except Exception as exc:  # noqa: BLE001 - keep stopping the rest
+                log.warning("while stopping: %s", exc)
+
+    signal.signal(signal.SIGTERM, stop_everything)
+    signal.signal(signal.SIGINT, stop_everything)
+    try:
+        changes: dict[str, Any] = {}
+        if not settings.database_url:
+            postgres = EmbeddedPostgres(settings.data_dir)
+            changes["database_url"] = postgres.start()
+            stoppers.append(postgres.stop)
+            print(f"  PostgreSQL  embedded, data in {postgres.pgdata}", flush=True)
+        if not settings.redis_url:
+            valkey = EmbeddedValkey(settings.data_dir)
+            changes["redis_url"] = valkey.start()
+            stoppers.append(valkey.stop)
+            print(f"  Valkey      embedded on {changes['redis_url']}", flush=True)
+        if not settings.smtp_url:
+            catcher = MailCatcher(settings.data_dir.resolve() / "mail")
+            catcher.start()
+            stoppers.append(catcher.stop)
+            changes["smtp_url"] = catcher.url
+            changes["mailbox_enabled"] = True
+            print(f"  Mail        caught locally on {catcher.url}", flush=True)
+        changes["data_dir"] = settings.data_dir.resolve()
+        settings = msgspec.structs.replace(settings, **changes)
+
+        applied = _run_async(_migrate(settings))
+        print(f"  Migrations  {len(applied)} applied", flush=True)
+        demo_logins: list[tuple[str, str, str]] = []
+        if settings.demo_data:
+            from engage.demo.loader import load_demo
+
+            loaded, demo_logins = _run_async(load_demo(settings))
+            if loaded:
+                print(f"  Demo data   {loaded} contributions loaded", flush=True)
+
+        env = {**os.environ, **settings.as_env()}
+        for command in ("web", "worker"):
+            children.append(
+                subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                    [sys.executable, "-m", "engage", command], env=env, start_new_session=True
+                )
+            )
+        print(f"\nEngage is running: open {settings.base_url}", flush=True)
+        if settings.mailbox_enabled:
+            print(f"Sent mail is readable at {settings.base_url}/mailbox", flush=True)
+        for email, role, password in demo_logins:
+            print(f"  Demo sign-in ({role}): {email} / {password}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        while not stopping:
+            for child in children:
+                if child.poll() is not None and not stopping:
+                    print(f"A child process exited with code {child.returncode}; stopping.", flush=True)
+                    stop_everything()
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        stop_everything()
+
+
+async def _migrate(settings: Settings) -> list[str]:
+    from engage.db import migrate
+
+    return await migrate(settings.database_url or "")
+
+
+# --- engage migrate / web / worker ----------------------------------------------------------------------
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.database_url:
+        raise SystemExit("engage migrate needs ENGAGE_DATABASE_URL.")
+    applied = _run_async(_migrate(settings))
+    print(f"{len(applied)} migration(s) applied" + (": " + ", ".join(applied) if applied else ""))
+    return 0
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    _require_servers(settings, "web")
+    import uvicorn
+
+    os.environ.update(settings.with_secret().as_env())
+    uvicorn.run(
+        "engage.web.app:create_app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.web_workers if settings.web_workers > 1 else None,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    _require_servers(settings, "worker")
+    from engage.workers.main import run_worker
+
+    settings = settings.with_secret()
+
+    async def main() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            await run_worker(settings)
+        except asyncio.CancelledError:
+            log.info("worker stopped")
+
+    _run_async(main())
+    return 0
+
+
+# --- engage user create ----------------------------------------------------------------------------------
+
+
+def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.database_url:
+        raise SystemExit("engage user create needs ENGAGE_DATABASE_URL.")
+    password = os.environ.get("ENGAGE_NEW_USER_PASSWORD") or getpass.getpass("Password (10+ characters): ")
+
+    async def main() -> None:
+        from engage.accounts.models import UserExists
+        from engage.accounts.service import create_user
+        from engage.db import create_pool, transaction
+
+        pool = await create_pool(settings.database_url or "", size=2)
+        try:
+            async with transaction(pool) as conn:
+                user = await create_user(
+                    conn, email=args.email, name=args.name or args.email.split("@")[0], role=args.role,
+                    password=password, organisation=args.organisation,
+                )
+            print(f"Created {user.role} {user.email}")
+        except UserExists:
+            raise SystemExit(f"A user with email {args.email} already exists.") from None
+        except ValueError as exc:
+            raise SystemExit(f"Not created: {exc}.") from None
+        finally:
+            await pool.close()
+
+    _run_async(main())
+    return 0
+
+
+# --- engage import ---------------------------------------------------------------------------------------
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.database_url:
+        raise SystemExit("engage import needs ENGAGE_DATABASE_URL (or run it while `engage run` is up).")
+    from engage.contributions.importer import ImportOptions, run_import
+
+    options = ImportOptions(
+        path=Path(args.file),
+        kind=args.kind,
+        source_name=args.source,
+        text_column=args.text_column,
+        neighbourhood_column=args.neighbourhood_column,
+        language_column=args.language_column,
+        date_column=args.date_column,
+        id_column=args.id_column,
+        consent=tuple(args.consent.split(",")) if args.consent else ("analysis",),
+        consent_columns=args.consent_column or [],
+        rejects_path=Path(args.rejects) if args.rejects else None,
+    )
+    summary = _run_async(run_import(settings.with_secret(), options, progress=not args.quiet))
+    return 0 if summary.rejected == 0 else 3
+
+
+def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
+    for name in settings.__struct_fields__:
+        value = getattr(settings, name)
+        if name == "secret_key" and value:
+            value = "(set)"
+        print(f"ENGAGE_{name.upper()}={'' if value is None else value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="engage", description="Co-production in health and care.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start everything: embedded servers if needed, web, worker, demo data")
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("web", help="start the web server")
+    sub.add_parser("worker", help="start one worker")
+    sub.add_parser("settings", help="print the effective settings")
+
+    user = sub.add_parser("user", help="manage staff accounts").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", help="create a staff account (password from prompt or ENGAGE_NEW_USER_PASSWORD)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "facilitator", "governance", "partner_staff"])
+    create.add_argument("--name")
+    create.add_argument("--organisation")
+
+    imp = sub.add_parser("import", help="import contributions from CSV or JSON Lines")
+    imp.add_argument("file", help="a .csv or .jsonl file")
+    imp.add_argument("--kind", required=True, choices=["i_statement", "story", "workshop_note"])
+    imp.add_argument("--source", required=True, help='where they came from, e.g. "Healthwatch Lambeth — Going Home"')
+    imp.add_argument("--text-column", default="text")
+    imp.add_argument("--neighbourhood-column", default="neighbourhood")
+    imp.add_argument("--language-column", default="language")
+    imp.add_argument("--date-column", default="date", help="ISO date or date-time the contribution was given")
+    imp.add_argument("--id-column", default="id", help="the source's own row id, if any (makes re-runs exact)")
+    imp.add_argument(
+        "--consent", default="analysis",
+        help="consent every row was given, comma-separated from analysis,quote,share,contact (default analysis)",
+    )
+    imp.add_argument(
+        "--consent-column", action="append", metavar="PURPOSE=COLUMN",
+        help="read one purpose's consent per row from a yes/no column, e.g. quote=ok_to_quote",
+    )
+    imp.add_argument("--rejects", help="where to write rejected rows (default FILE.rejects.csv)")
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "run": cmd_run,
+    "migrate": cmd_migrate,
+    "web": cmd_web,
+    "worker": cmd_worker,
+    "import": cmd_import,
+    "settings": cmd_settings,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    _setup_logging(settings)
+    if args.command == "user":
+        return cmd_user_create(settings, args)
+    return COMMANDS[args.command](settings, args)

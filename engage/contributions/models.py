@@ -1,0 +1,191 @@
+"""Shapes of a contribution: what comes in, what is stored, what each kind of reader gets back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+
+Kind = Literal["i_statement", "story", "workshop_note"]
+Source = Literal["web_form", "api", "staff_entry", "import"]
+
+KIND_LABELS: dict[str, str] = {
+    "i_statement": "I statement",
+    "story": "Story",
+    "workshop_note": "Workshop note",
+}
+SOURCE_LABELS: dict[str, str] = {
+    "web_form": "Online form",
+    "api": "API",
+    "staff_entry": "Entered by staff",
+    "import": "Imported",
+}
+
+MAX_TEXT_CHARS = 10_000
+"""A long story is about 2,000 words; five times that is a paste gone wrong, not a story."""
+
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "pt": "Portuguese",
+    "es": "Spanish",
+    "pl": "Polish",
+    "so": "Somali",
+    "fr": "French",
+    "yo": "Yoruba",
+    "tw": "Twi",
+    "ar": "Arabic",
+    "bn": "Bengali",
+    "tr": "Turkish",
+    "other": "Another language",
+}
+
+
+# Categories follow the 2021 Census for England and Wales, so figures can be set against the borough's.
+EQUALITY_CHOICES: dict[str, list[str]] = {
+    "age_band": ["Under 18", "18 to 24", "25 to 34", "35 to 49", "50 to 64", "65 to 74", "75 or over"],
+    "ethnicity": [
+        "Asian or Asian British",
+        "Black, Black British, Caribbean or African",
+        "Mixed or multiple ethnic groups",
+        "White British",
+        "White: another White background (including Portuguese, Polish, Irish)",
+        "Another ethnic group",
+    ],
+    "disability": ["Yes", "No"],
+    "carer": ["Yes", "No"],
+}
+
+
+class Consent(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What the contributor agreed their words may be used for. Analysis is required to be stored at all."""
+
+    analysis: bool
+    quote: bool = False
+    share: bool = False
+    contact: bool = False
+
+
+class Contact(msgspec.Struct, kw_only=True):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class Equality(msgspec.Struct, kw_only=True):
+    """Optional equality-monitoring answers. Reported only in aggregate, small groups suppressed."""
+
+    age_band: str | None = None
+    ethnicity: str | None = None
+    disability: str | None = None
+    carer: str | None = None
+    language: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any(msgspec.structs.astuple(self))
+
+
+class ContributionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Body of ``POST /api/v1/contributions``."""
+
+    kind: Kind
+    text: Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
+    consent: Consent
+    neighbourhood: str | None = None
+    language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$|^other$")] = "en"
+    email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+
+
+class Submission(msgspec.Struct, kw_only=True):
+    """A contribution on its way in, from any channel."""
+
+    kind: Kind
+    text: str
+    consent: Consent
+    source: Source
+    source_name: str | None = None
+    neighbourhood: str | None = None
+    language: str = "en"
+    contact: Contact | None = None
+    equality: Equality | None = None
+    entered_by: UUID | None = None
+    idempotency_key: str | None = None
+    fingerprint: str | None = None
+    received_at: datetime | None = None
+    """When it was given, if earlier than now: a paper form typed in, an import, demo data."""
+
+
+class Receipt(msgspec.Struct, kw_only=True):
+    """What the contributor is told: ``201`` body of the API, and the receipt page."""
+
+    id: UUID
+    reference: str
+    withdrawal_code: str
+
+
+class ContributionRow(msgspec.Struct, kw_only=True):
+    id: UUID
+    reference: str
+    kind: Kind
+    text: str
+    source: Source
+    source_name: str | None
+    neighbourhood: str | None
+    neighbourhood_name: str | None
+    language: str
+    consent_analysis: bool
+    consent_quote: bool
+    consent_share: bool
+    consent_contact: bool
+    received_at: datetime
+
+
+class ContributionPage(msgspec.Struct, kw_only=True):
+    items: list[ContributionRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class ContributionFilters(msgspec.Struct, kw_only=True):
+    kind: Kind | None = None
+    neighbourhood: str | None = None
+    source: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    q: str | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+class Neighbourhood(msgspec.Struct, kw_only=True):
+    slug: str
+    name: str
+    borough: str
+    active: bool
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    reason: str
+
+
+class InvalidContribution(Exception):
+    """Input that cannot be accepted. Carries every problem found, each naming its field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
+        self.errors = errors
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different request."""
+
+
+class WithdrawalRefused(Exception):
+    """Reference and code do not match a contribution."""

@@ -1,0 +1,264 @@
+"""The only SQL for contributions. Each function takes the connection first and returns Structs."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from engage.contributions.models import (
+    Contact,
+    ContributionFilters,
+    ContributionPage,
+    ContributionRow,
+    Equality,
+    Neighbourhood,
+    Submission,
+)
+
+_ROW_COLUMNS = """
+    c.id, c.reference, c.kind::text AS kind, c.text, c.source::text AS source, c.source_name,
+    c.neighbourhood, n.name AS neighbourhood_name, c.language, c.consent_analysis, c.consent_quote,
+    c.consent_share, c.consent_contact, c.received_at
+"""
+
+
+def _row(record: asyncpg.Record) -> ContributionRow:
+    return msgspec.convert(dict(record), ContributionRow)
+
+
+async def insert_contribution(
+    conn: asyncpg.Connection, contribution_id: UUID, reference: str, sub: Submission
+) -> UUID | None:
+    """Insert the contribution. Returns None when its idempotency key was already used."""
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        """
+        INSERT INTO contributions (
+            id, reference, kind, text, source, source_name, neighbourhood, language,
+            consent_analysis, consent_quote, consent_share, consent_contact,
+            entered_by, idempotency_key, request_fingerprint, received_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16, now()))
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING id
+        """,
+        contribution_id,
+        reference,
+        sub.kind,
+        sub.text,
+        sub.source,
+        sub.source_name,
+        sub.neighbourhood,
+        sub.language,
+        sub.consent.analysis,
+        sub.consent.quote,
+        sub.consent.share,
+        sub.consent.contact,
+        sub.entered_by,
+        sub.idempotency_key,
+        sub.fingerprint,
+        sub.received_at,
+    )
+
+
+class ExistingByKey(msgspec.Struct):
+    id: UUID
+    reference: str
+    request_fingerprint: str | None
+
+
+async def get_by_idempotency_key(conn: asyncpg.Connection, key: str) -> ExistingByKey | None:
+    record = await conn.fetchrow(
+        "SELECT id, reference, request_fingerprint FROM contributions WHERE idempotency_key = $1", key
+    )
+    return None if record is None else msgspec.convert(dict(record), ExistingByKey)
+
+
+async def insert_contact(conn: asyncpg.Connection, contribution_id: UUID, contact: Contact) -> None:
+    await conn.execute(
+        "INSERT INTO contribution_contacts (contribution_id, name, email, phone) VALUES ($1, $2, $3, $4)",
+        contribution_id,
+        contact.name,
+        contact.email,
+        contact.phone,
+    )
+
+
+async def insert_equality(conn: asyncpg.Connection, contribution_id: UUID, equality: Equality) -> None:
+    await conn.execute(
+        """INSERT INTO contribution_equality
+               (contribution_id, age_band, ethnicity, disability, carer, language)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        contribution_id,
+        equality.age_band,
+        equality.ethnicity,
+        equality.disability,
+        equality.carer,
+        equality.language,
+    )
+
+
+async def get_contribution(conn: asyncpg.Connection, contribution_id: UUID) -> ContributionRow | None:
+    record = await conn.fetchrow(
+        f"""SELECT {_ROW_COLUMNS} FROM contributions c
+            LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood WHERE c.id = $1""",  # noqa: S608
+        contribution_id,
+    )
+    return None if record is None else _row(record)
+
+
+async def get_contact(conn: asyncpg.Connection, contribution_id: UUID) -> Contact | None:
+    record = await conn.fetchrow(
+        "SELECT name, email, phone FROM contribution_contacts WHERE contribution_id = $1", contribution_id
+    )
+    return None if record is None else msgspec.convert(dict(record), Contact)
+
+
+async def get_equality(conn: asyncpg.Connection, contribution_id: UUID) -> Equality | None:
+    record = await conn.fetchrow(
+        """SELECT age_band, ethnicity, disability, carer, language
+           FROM contribution_equality WHERE contribution_id = $1""",
+        contribution_id,
+    )
+    return None if record is None else msgspec.convert(dict(record), Equality)
+
+
+class WithdrawalTarget(msgspec.Struct):
+    id: UUID
+    reference: str
+
+
+async def find_for_withdrawal(conn: asyncpg.Connection, reference: str) -> WithdrawalTarget | None:
+    record = await conn.fetchrow(
+        "SELECT id, reference FROM contributions WHERE reference = $1 FOR UPDATE", reference
+    )
+    return None if record is None else msgspec.convert(dict(record), WithdrawalTarget)
+
+
+async def find_withdrawn(conn: asyncpg.Connection, reference: str) -> WithdrawalTarget | None:
+    record = await conn.fetchrow(
+        "SELECT contribution_id AS id, reference FROM withdrawals WHERE reference = $1", reference
+    )
+    return None if record is None else msgspec.convert(dict(record), WithdrawalTarget)
+
+
+async def delete_and_record_withdrawal(conn: asyncpg.Connection, contribution_id: UUID, via: str) -> None:
+    """Delete the contribution (and, by cascade, everything derived from it), keeping a contentless record."""
+    await conn.execute(
+        """
+        WITH gone AS (DELETE FROM contributions WHERE id = $1 RETURNING id, reference, kind, received_at)
+        INSERT INTO withdrawals (contribution_id, reference, kind, received_at, via)
+        SELECT id, reference, kind, received_at, $2 FROM gone
+        """,
+        contribution_id,
+        via,
+    )
+
+
+def _where(filters: ContributionFilters) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if filters.kind:
+        clauses.append(f"c.kind = {arg(filters.kind)}::contribution_kind")
+    if filters.neighbourhood:
+        clauses.append(f"c.neighbourhood = {arg(filters.neighbourhood)}")
+    if filters.source:
+        if filters.source in ("web_form", "api", "staff_entry", "import"):
+            clauses.append(f"c.source = {arg(filters.source)}::contribution_source")
+        else:
+            clauses.append(f"c.source_name = {arg(filters.source)}")
+    if filters.received_from:
+        clauses.append(f"c.received_at >= {arg(filters.received_from)}")
+    if filters.received_to:
+        clauses.append(f"c.received_at < {arg(filters.received_to)}")
+    if filters.q:
+        clauses.append(f"c.search @@ websearch_to_tsquery('english', {arg(filters.q)})")
+    return (" AND ".join(clauses) or "true"), args
+
+
+async def list_contributions(
+    conn: asyncpg.Connection,
+    filters: ContributionFilters,
+    *,
+    partner_viewer: UUID | None = None,
+) -> ContributionPage:
+    """A page of contributions, newest first.
+
+    ``partner_viewer`` limits the list to what a partner-staff member may see: contributions whose authors
+    agreed to sharing with partner organisations, and those the viewer entered.
+    """
+    where, args = _where(filters)
+    if partner_viewer is not None:
+        args.append(partner_viewer)
+        where += f" AND (c.consent_share OR c.entered_by = ${len(args)})"
+    total = await conn.fetchval(f"SELECT count(*) FROM contributions c WHERE {where}", *args)  # noqa: S608
+    per_page = max(1, min(filters.per_page, 200))
+    page = max(1, filters.page)
+    args_page = [*args, per_page, (page - 1) * per_page]
+    # The search term is always the last filter argument when present.
+    order = f"ts_rank(c.search, websearch_to_tsquery('english', ${len(args) - (partner_viewer is not None)})) DESC,"
+    if not filters.q:
+        order = ""
+    records = await conn.fetch(
+        f"""SELECT {_ROW_COLUMNS} FROM contributions c
+            LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood
+            WHERE {where}
+            ORDER BY {order} c.received_at DESC, c.id
+            LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}""",  # noqa: S608
+        *args_page,
+    )
+    return ContributionPage(items=[_row(r) for r in records], total=total, page=page, per_page=per_page)
+
+
+async def is_visible_to_partner(conn: asyncpg.Connection, contribution_id: UUID, viewer: UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT consent_share OR entered_by = $2 FROM contributions WHERE id = $1", contribution_id, viewer
+        )
+    )
+
+
+async def list_source_names(conn: asyncpg.Connection) -> list[str]:
+    records = await conn.fetch(
+        "SELECT DISTINCT source_name FROM contributions WHERE source_name IS NOT NULL ORDER BY 1"
+    )
+    return [r["source_name"] for r in records]
+
+
+async def list_neighbourhoods(conn: asyncpg.Connection, *, active_only: bool = True) -> list[Neighbourhood]:
+    records = await conn.fetch(
+        "SELECT slug, name, borough, active FROM neighbourhoods WHERE active OR NOT $1 ORDER BY name",
+        active_only,
+    )
+    return [msgspec.convert(dict(r), Neighbourhood) for r in records]
+
+
+async def upsert_neighbourhood(conn: asyncpg.Connection, hood: Neighbourhood) -> None:
+    await conn.execute(
+        """INSERT INTO neighbourhoods (slug, name, borough, active) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (slug) DO UPDATE SET name = $2, borough = $3, active = $4""",
+        hood.slug,
+        hood.name,
+        hood.borough,
+        hood.active,
+    )
+
+
+async def count_contributions(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval("SELECT count(*) FROM contributions")  # type: ignore[no-any-return]
+
+
+async def reference_exists(conn: asyncpg.Connection, reference: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            """SELECT EXISTS (SELECT 1 FROM contributions WHERE reference = $1)
+                   OR EXISTS (SELECT 1 FROM withdrawals WHERE reference = $1)""",
+            reference,
+        )
+    )

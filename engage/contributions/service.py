@@ -1,0 +1,191 @@
+"""Use cases for contributions. Callers own the transaction; nothing here commits."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from engage.accounts.models import StaffUser, can
+from engage.audit import queries as audit
+from engage.contributions import queries
+from engage.contributions.models import (
+    LANGUAGES,
+    MAX_TEXT_CHARS,
+    Contact,
+    ContributionFilters,
+    ContributionPage,
+    ContributionRow,
+    Equality,
+    FieldError,
+    IdempotencyConflict,
+    InvalidContribution,
+    Receipt,
+    Submission,
+    WithdrawalRefused,
+)
+from engage.ids import check_withdrawal_code, new_reference, normalise_reference, uuid7, withdrawal_code
+from engage.outbox import queries as outbox
+from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN
+
+EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_ALLOWED_CONTROLS = {"\n", "\t"}
+
+
+def clean_text(text: str) -> str:
+    """Normalise line endings and Unicode form; keep the words exactly as given otherwise."""
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def text_problem(text: str, *, max_chars: int = MAX_TEXT_CHARS) -> str | None:
+    """Why this text cannot be accepted, in plain English, or None."""
+    if not text.strip():
+        return "is empty: write at least a few words"
+    if len(text) > max_chars:
+        return f"is too long: {len(text):,} characters, the most is {max_chars:,}"
+    for ch in text:
+        if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in ("Cc", "Cs"):
+            return f"contains a control character (U+{ord(ch):04X}) that cannot be stored"
+    return None
+
+
+def check_submission(sub: Submission) -> list[FieldError]:
+    """Every problem with a submission that can be found without the database."""
+    errors: list[FieldError] = []
+    problem = text_problem(sub.text)
+    if problem:
+        errors.append(FieldError("text", f"The text {problem}."))
+    if not sub.consent.analysis:
+        errors.append(
+            FieldError(
+                "consent.analysis",
+                "Consent to analysis is needed: without it we cannot read or use what you wrote.",
+            )
+        )
+    if sub.language not in LANGUAGES and not _LANGUAGE_TAG.match(sub.language):
+        errors.append(FieldError("language", f"'{sub.language}' is not a language code such as 'en' or 'pt'."))
+    email = sub.contact.email if sub.contact else None
+    if email is not None and not EMAIL.match(email):
+        errors.append(FieldError("email", "This does not look like an email address."))
+    if sub.consent.contact and not (sub.contact and (sub.contact.email or sub.contact.phone)):
+        errors.append(FieldError("email", "To be contacted back, give an email address."))
+    if sub.contact and (sub.contact.email or sub.contact.phone) and not sub.consent.contact:
+        errors.append(
+            FieldError("consent.contact", "You gave contact details: tick 'contact me' or remove them.")
+        )
+    return errors
+
+
+class Submitted(msgspec.Struct):
+    receipt: Receipt
+    created: bool
+    """False when an idempotency key replayed an earlier submission."""
+
+
+async def submit_contribution(conn: asyncpg.Connection, sub: Submission, *, secret: str) -> Submitted:
+    """Store a contribution and its ``contribution.received`` event in the caller's transaction.
+
+    With an idempotency key already used for the same request, returns the first receipt and writes nothing.
+    """
+    sub = msgspec.structs.replace(sub, text=clean_text(sub.text))
+    errors = check_submission(sub)
+    if errors:
+        raise InvalidContribution(errors)
+    contribution_id = uuid7()
+    reference = new_reference()
+    try:
+        inserted = await queries.insert_contribution(conn, contribution_id, reference, sub)
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise InvalidContribution(
+            [FieldError("neighbourhood", f"'{sub.neighbourhood}' is not one of our neighbourhoods.")]
+        ) from exc
+    if inserted is None:
+        assert sub.idempotency_key is not None
+        existing = await queries.get_by_idempotency_key(conn, sub.idempotency_key)
+        assert existing is not None
+        if existing.request_fingerprint != sub.fingerprint:
+            raise IdempotencyConflict
+        receipt = Receipt(
+            id=existing.id, reference=existing.reference, withdrawal_code=withdrawal_code(secret, existing.id)
+        )
+        return Submitted(receipt, created=False)
+    if sub.consent.contact and sub.contact:
+        await queries.insert_contact(conn, contribution_id, sub.contact)
+    if sub.equality and not sub.equality.is_empty():
+        await queries.insert_equality(conn, contribution_id, sub.equality)
+    await outbox.insert_event(conn, CONTRIBUTION_RECEIVED, {"contribution_id": str(contribution_id)})
+    receipt = Receipt(
+        id=contribution_id, reference=reference, withdrawal_code=withdrawal_code(secret, contribution_id)
+    )
+    return Submitted(receipt, created=True)
+
+
+async def withdraw_contribution(
+    conn: asyncpg.Connection, reference: str, code: str, *, secret: str, via: str
+) -> str:
+    """Remove a contribution and everything derived from it. Returns the reference.
+
+    Asking again with the right code after it has gone answers the same way; a wrong reference or code is
+    refused without saying which was wrong.
+    """
+    normalised = normalise_reference(reference)
+    target = await queries.find_for_withdrawal(conn, normalised)
+    if target is None:
+        gone = await queries.find_withdrawn(conn, normalised)
+        if gone is not None and check_withdrawal_code(secret, gone.id, code):
+            return gone.reference
+        raise WithdrawalRefused
+    if not check_withdrawal_code(secret, target.id, code):
+        raise WithdrawalRefused
+    await queries.delete_and_record_withdrawal(conn, target.id, via)
+    await outbox.insert_event(conn, CONTRIBUTION_WITHDRAWN, {"contribution_id": str(target.id)})
+    await audit.record(
+        conn, actor=None, action="contribution.withdrawn", subject_type="contribution",
+        subject_id=str(target.id), detail={"via": via},
+    )
+    return target.reference
+
+
+class ContributionDetail(msgspec.Struct, kw_only=True):
+    contribution: ContributionRow
+    contact: Contact | None
+    equality: Equality | None
+    contact_hidden: bool
+    equality_hidden: bool
+
+
+async def list_contributions(
+    conn: asyncpg.Connection, viewer: StaffUser, filters: ContributionFilters
+) -> ContributionPage:
+    partner = viewer.id if viewer.role == "partner_staff" else None
+    return await queries.list_contributions(conn, filters, partner_viewer=partner)
+
+
+async def view_contribution(
+    conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID
+) -> ContributionDetail | None:
+    """One contribution as this viewer may see it. Showing personal data writes an audit entry."""
+    row = await queries.get_contribution(conn, contribution_id)
+    if row is None:
+        return None
+    if viewer.role == "partner_staff" and not await queries.is_visible_to_partner(conn, row.id, viewer.id):
+        return None
+    contact = await queries.get_contact(conn, row.id) if can(viewer.role, "see_contacts") else None
+    equality = await queries.get_equality(conn, row.id) if can(viewer.role, "see_equality") else None
+    if contact is not None or equality is not None:
+        shown = [name for name, value in (("contact", contact), ("equality", equality)) if value is not None]
+        await audit.record(
+            conn, actor=viewer.id, action="personal_data.viewed", subject_type="contribution",
+            subject_id=str(row.id), detail={"shown": shown},
+        )
+    return ContributionDetail(
+        contribution=row,
+        contact=contact,
+        equality=equality,
+        contact_hidden=not can(viewer.role, "see_contacts"),
+        equality_hidden=not can(viewer.role, "see_equality"),
+    )

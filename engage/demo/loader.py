@@ -1,0 +1,110 @@
+"""Demo data, loaded once into an empty database by `engage run`.
+
+Every word is fictional and written for Engage; the neighbourhoods and the kinds of service are Lambeth's.
+Dates spread over the last six months, and the spread is seeded, so every laptop sees the same picture.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from engage.accounts.models import UserExists
+from engage.accounts.service import create_user
+from engage.contributions import queries
+from engage.contributions.models import EQUALITY_CHOICES, Consent, Contact, Equality, Submission
+from engage.contributions.service import submit_contribution
+from engage.db import create_pool, transaction
+from engage.demo.data import I_STATEMENTS, STORIES, WORKSHOP_NOTES
+from engage.demo.data import SOURCES as STORY_SOURCES
+from engage.settings import Settings
+
+DEMO_PASSWORD = "engage-demo-2026"
+DEMO_USERS = [
+    ("admin@demo.engage.test", "Ade Admin", "admin", "Lambeth Together"),
+    ("facilitator@demo.engage.test", "Fran Facilitator", "facilitator", "Community of practice"),
+    ("governance@demo.engage.test", "Gita Governance", "governance", "Health and Wellbeing Board"),
+    ("partner@demo.engage.test", "Pat Partner", "partner_staff", "Healthwatch Lambeth"),
+]
+NEIGHBOURHOODS = [
+    "brixton", "clapham", "kennington", "norwood", "stockwell", "streatham", "tulse-hill", "vauxhall",
+    "waterloo", "herne-hill",
+]
+WORKSHOPS = [
+    "Stockwell co-design workshop, 12 June",
+    "Norwood community of practice, 3 July",
+    "Brixton wellbeing conversation, 17 July",
+    "Streatham carers' workshop, 4 September",
+]
+
+
+def demo_submissions(now: datetime) -> list[Submission]:
+    rng = random.Random(20181206)  # noqa: S311 - a fixed picture, not a secret
+
+    def when() -> datetime:
+        return now - timedelta(days=rng.triangular(0, 180, 20), minutes=rng.randint(0, 1440))
+
+    def consent() -> Consent:
+        return Consent(
+            analysis=True, quote=rng.random() < 0.7, share=rng.random() < 0.5, contact=False
+        )
+
+    def equality() -> Equality | None:
+        if rng.random() < 0.4:
+            return None
+        return Equality(**{name: rng.choice([*choices, None]) for name, choices in EQUALITY_CHOICES.items()})
+
+    subs: list[Submission] = []
+    for text in I_STATEMENTS:
+        subs.append(Submission(
+            kind="i_statement", text=text, consent=consent(), source=rng.choice(["web_form", "web_form", "api"]),
+            neighbourhood=rng.choice([*NEIGHBOURHOODS, None]), received_at=when(), equality=equality(),
+        ))
+    for text, language in STORIES:
+        subs.append(Submission(
+            kind="story", text=text, consent=consent(), source=rng.choice(["import", "staff_entry", "web_form"]),
+            source_name=rng.choice(STORY_SOURCES), neighbourhood=rng.choice(NEIGHBOURHOODS), language=language,
+            received_at=when(), equality=equality(),
+        ))
+    for index, text in enumerate(WORKSHOP_NOTES):
+        workshop = WORKSHOPS[index % len(WORKSHOPS)]
+        hood = {0: "stockwell", 1: "norwood", 2: "brixton", 3: "streatham"}[index % len(WORKSHOPS)]
+        subs.append(Submission(
+            kind="workshop_note", text=text, consent=Consent(analysis=True, quote=True, share=True),
+            source="staff_entry", source_name=workshop, neighbourhood=hood, received_at=when(),
+        ))
+    # Three contributors asked for a receipt, so the mailbox has something in it.
+    for sub, name in zip(subs[:3], ("amara", "joao", "mei"), strict=True):
+        sub.consent.contact = True
+        sub.contact = Contact(email=f"{name}@example.org")
+    return subs
+
+
+async def load_demo(settings: Settings) -> tuple[int, list[tuple[str, str, str]]]:
+    """Load demo contributions and sign-ins into an empty database. Returns (count loaded, sign-ins)."""
+    pool = await create_pool(settings.database_url or "", size=2)
+    logins = [(email, role, DEMO_PASSWORD) for email, _, role, _ in DEMO_USERS]
+    try:
+        async with transaction(pool) as conn:
+            # The lock makes two `engage run`s started together load the data once.
+            await conn.execute("SELECT pg_advisory_xact_lock(7041)")
+            if await queries.count_contributions(conn) > 0:
+                has_demo_users = await conn.fetchval(
+                    "SELECT count(*) FROM users WHERE email LIKE '%@demo.engage.test'"
+                )
+                return 0, logins if has_demo_users else []
+            for email, name, role, organisation in DEMO_USERS:
+                try:
+                    async with conn.transaction():
+                        await create_user(
+                            conn, email=email, name=name, role=role,  # type: ignore[arg-type]
+                            password=DEMO_PASSWORD, organisation=organisation,
+                        )
+                except UserExists:
+                    pass
+            subs = demo_submissions(datetime.now(UTC))
+            for sub in subs:
+                await submit_contribution(conn, sub, secret=settings.secret_key)
+        return len(subs), logins
+    finally:
+        await pool.close()

@@ -1,0 +1,84 @@
+"""Identifiers: time-ordered UUIDs for rows, short human references, and codes derived from a secret."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from uuid import UUID
+
+# Crockford's base32: no I, L, O or U, so a reference read aloud over the phone survives.
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CONFUSABLE = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
+
+
+def uuid7() -> UUID:
+    """A UUIDv7 (RFC 9562): time-ordered, so new rows land at the right edge of the primary-key index."""
+    unix_ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (unix_ms & 0xFFFFFFFFFFFF) << 80
+    value |= 0x7 << 76
+    value |= (rand >> 68 & 0xFFF) << 64
+    value |= 0b10 << 62
+    value |= rand & 0x3FFFFFFFFFFFFFFF
+    return UUID(int=value)
+
+
+def _crockford(value: int, length: int) -> str:
+    chars = []
+    for _ in range(length):
+        value, digit = divmod(value, 32)
+        chars.append(_CROCKFORD[digit])
+    return "".join(reversed(chars))
+
+
+def new_reference() -> str:
+    """``ENG-XXXXX-XXXXX``: 50 random bits, printed on the receipt and quoted when withdrawing."""
+    body = _crockford(secrets.randbits(50), 10)
+    return f"ENG-{body[:5]}-{body[5:]}"
+
+
+def normalise_code(text: str) -> str:
+    """Upper-case, drop spaces and dashes, and read confusable letters as the digits they look like."""
+    return "".join(ch for ch in text.upper() if ch.isalnum()).translate(_CONFUSABLE)
+
+
+def normalise_reference(text: str) -> str:
+    body = normalise_code(text)
+    body = body.removeprefix("ENG")
+    return f"ENG-{body[:5]}-{body[5:]}" if len(body) == 10 else text.strip().upper()
+
+
+def withdrawal_code(secret: str, contribution_id: UUID) -> str:
+    """The private code that lets a contributor withdraw. Derived, never stored: a leaked table cannot be
+    used to withdraw other people's words, and an API retry can hand the same code back."""
+    digest = hmac.new(secret.encode(), b"withdraw:" + contribution_id.bytes, hashlib.sha256).digest()
+    body = _crockford(int.from_bytes(digest[:8], "big"), 10)
+    return f"{body[:5]}-{body[5:]}"
+
+
+def check_withdrawal_code(secret: str, contribution_id: UUID, given: str) -> bool:
+    expected = normalise_code(withdrawal_code(secret, contribution_id))
+    return hmac.compare_digest(expected, normalise_code(given))
+
+
+def token() -> tuple[str, bytes]:
+    """A bearer token for a cookie, and the hash we keep of it."""
+    raw = secrets.token_urlsafe(32)
+    return raw, hashlib.sha256(raw.encode()).digest()
+
+
+def token_hash(raw: str) -> bytes:
+    return hashlib.sha256(raw.encode()).digest()
+
+
+def fingerprint(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return base64.urlsafe_b64encode(h.digest()).decode().rstrip("=")

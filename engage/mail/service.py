@@ -1,0 +1,88 @@
+"""Use cases for outgoing mail. Callers own the transactions."""
+
+from __future__ import annotations
+
+import email.utils
+from email.message import EmailMessage
+from pathlib import Path
+from uuid import UUID
+
+import asyncpg
+import jinja2
+
+from engage.contributions import queries as contributions
+from engage.contributions.models import KIND_LABELS
+from engage.ids import uuid7, withdrawal_code
+from engage.mail import queries
+from engage.mail.models import MailMessage, OutgoingEmail
+from engage.settings import Settings
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=jinja2.select_autoescape(["html"]),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+async def queue_receipt(conn: asyncpg.Connection, contribution_id: UUID) -> bool:
+    """Queue the receipt email if the contributor gave an email and agreed to be contacted. Idempotent."""
+    row = await contributions.get_contribution(conn, contribution_id)
+    if row is None or not row.consent_contact:
+        return False
+    contact = await contributions.get_contact(conn, contribution_id)
+    if contact is None or not contact.email:
+        return False
+    return await queries.insert_message(
+        conn,
+        uuid7(),
+        dedupe_key=f"receipt:{contribution_id}",
+        template="receipt",
+        to_address=contact.email,
+        contribution_id=contribution_id,
+    )
+
+
+async def render(conn: asyncpg.Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
+    """Build the email from current data. None when what it was about no longer exists."""
+    if message.template == "receipt":
+        assert message.contribution_id is not None
+        row = await contributions.get_contribution(conn, message.contribution_id)
+        if row is None:
+            return None
+        code = withdrawal_code(settings.secret_key, row.id)
+        context = {
+            "reference": row.reference,
+            "kind": KIND_LABELS[row.kind],
+            "received": row.received_at.strftime("%-d %B %Y"),
+            "code": code,
+            "withdraw_url": f"{settings.base_url}/withdraw?reference={row.reference}&code={code}",
+            "base_url": settings.base_url,
+        }
+        return OutgoingEmail(
+            to=message.to_address,
+            subject=f"We have received your {KIND_LABELS[row.kind].lower()} ({row.reference})",
+            text=_templates.get_template("receipt.txt").render(context),
+            html=_templates.get_template("receipt.html").render(context),
+        )
+    raise ValueError(f"unknown mail template {message.template!r}")
+
+
+def to_mime(settings: Settings, message_id: UUID, outgoing: OutgoingEmail) -> EmailMessage:
+    mime = EmailMessage()
+    mime["From"] = settings.mail_from
+    mime["To"] = outgoing.to
+    mime["Subject"] = outgoing.subject
+    mime["Date"] = email.utils.formatdate(localtime=False)
+    # A stable Message-ID lets a receiving server drop a duplicate if one ever slips through.
+    mime["Message-ID"] = f"<{message_id}@engage>"
+    mime["Auto-Submitted"] = "auto-generated"
+    mime.set_content(outgoing.text)
+    mime.add_alternative(outgoing.html, subtype="html")
+    return mime
+
+
+def retry_delay_s(settings: Settings, attempts: int) -> float:
+    """Exponential back-off: base, 2x base, 4x base, ... capped at six hours."""
+    return float(min(settings.mail_retry_base_s * 2 ** max(0, attempts - 1), 6 * 3600))

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class Event(msgspec.Struct, kw_only=True):
+    id: int
+    topic: str
+    payload: dict[str, Any]
+
+
+class PendingEvent(msgspec.Struct, kw_only=True):
+    id: int
+    enqueue_count: int
+
+
+CONTRIBUTION_RECEIVED = "contribution.received"
+CONTRIBUTION_WITHDRAWN = "contribution.withdrawn"

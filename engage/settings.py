@@ -1,0 +1,131 @@
+"""One typed settings object, read from ``ENGAGE_*`` environment variables and passed in.
+
+Every field is documented where it is declared; ``engage settings`` prints the effective values.
+Nothing else in Engage reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+PREFIX = "ENGAGE_"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str | None = None
+    """PostgreSQL DSN. Unset: `engage run` starts an embedded server (pgserver) in ``data_dir/postgres``."""
+
+    redis_url: str | None = None
+    """Redis/Valkey URL for arq. Unset: `engage run` starts an embedded Valkey in ``data_dir/valkey``."""
+
+    smtp_url: str | None = None
+    """``smtp://[user:password@]host:port`` (``smtps://`` for implicit TLS). Unset: `engage run` starts a
+    local mail catcher whose messages are readable at ``/mailbox``."""
+
+    data_dir: Path = Path(".engage")
+    """Where embedded servers, caught mail and the generated secret key live."""
+
+    host: str = "127.0.0.1"
+    """Interface the web server binds to."""
+
+    port: int = 8000
+    """Port the web server listens on."""
+
+    public_url: str = ""
+    """Base URL used in emails. Empty: ``http://{host}:{port}``."""
+
+    secret_key: str = ""
+    """Signs withdrawal codes and session tokens. Empty: generated once and kept in ``data_dir/secret_key``.
+    Changing it invalidates every withdrawal code already handed out."""
+
+    mail_from: str = "Engage <no-reply@engage.local>"
+    """From header of every email Engage sends."""
+
+    mailbox_enabled: bool = False
+    """Serve caught mail at ``/mailbox``. `engage run` turns it on when it starts the mail catcher."""
+
+    job_timeout_s: int = 60
+    """How long one arq job may run. A job whose worker died is picked up again this long (+10 s) later."""
+
+    mail_max_attempts: int = 6
+    """Delivery attempts before a message is marked failed and shown to admins."""
+
+    mail_retry_base_s: float = 30.0
+    """First retry delay; each further attempt doubles it (30 s, 1 min, 2 min, ...)."""
+
+    sweep_interval_s: int = 5
+    """How often the worker re-relays stuck outbox rows and retries due mail."""
+
+    outbox_stale_after_s: int = 300
+    """An event enqueued this long ago but never processed is enqueued again (Redis lost it)."""
+
+    form_rate_limit_per_minute: int = 10
+    """Citizen form submissions accepted per client address per minute (per web process); more get 429."""
+
+    session_hours: int = 12
+    """Staff sign-ins expire after this long."""
+
+    secure_cookies: bool = False
+    """Mark cookies Secure. Turn on behind HTTPS (compose.yaml does)."""
+
+    web_workers: int = 1
+    """Web server processes started by `engage web`/`engage run`."""
+
+    pool_size: int = 16
+    """PostgreSQL connections per process."""
+
+    demo_data: bool = True
+    """`engage run` loads the demo data set once, into an empty database."""
+
+    log_level: str = "info"
+    """Python logging level."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        source = os.environ if env is None else env
+        raw = {
+            key[len(PREFIX) :].lower(): value
+            for key, value in source.items()
+            if key.startswith(PREFIX) and value != ""
+        }
+        known = set(cls.__struct_fields__)
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            names = ", ".join(PREFIX + name.upper() for name in unknown)
+            raise SystemExit(f"Unknown setting(s): {names}. See engage/settings.py for the full list.")
+        data_dir = raw.pop("data_dir", None)
+        try:
+            settings = msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SystemExit(f"Invalid setting: {exc}") from exc
+        return msgspec.structs.replace(settings, data_dir=Path(data_dir)) if data_dir else settings
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def with_secret(self) -> Settings:
+        """Return settings whose secret key is set, creating and keeping one in ``data_dir`` if needed."""
+        if self.secret_key:
+            return self
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return msgspec.structs.replace(self, secret_key=path.read_text().strip())
+
+    def as_env(self) -> dict[str, str]:
+        """The settings as ``ENGAGE_*`` variables, to hand to child processes."""
+        env: dict[str, str] = {}
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            env[PREFIX + name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+        return env

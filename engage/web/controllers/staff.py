@@ -1,0 +1,228 @@
+"""Staff pages: sign in, read and search contributions, enter stories gathered on paper, mail problems."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie, State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+
+from engage.accounts import service as accounts
+from engage.accounts.models import can
+from engage.audit import queries as audit
+from engage.contributions import queries as contribution_queries
+from engage.contributions import service as contributions
+from engage.contributions.models import (
+    Consent,
+    Contact,
+    FieldError,
+    IdempotencyConflict,
+    InvalidContribution,
+    Kind,
+    Submission,
+)
+from engage.db import transaction
+from engage.ids import fingerprint
+from engage.mail import queries as mail_queries
+from engage.web.controllers.api import filters_from_query
+from engage.web.deps import SESSION_COOKIE, RateLimiter, client_address, pool_of, relay_of, require, settings_of
+from engage.web.forms import FORM_FIELD_IDS, checked, optional
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+_sign_in_limiter = RateLimiter(per_minute=10)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect after sign-in is a phishing tool.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/staff/contributions"
+
+
+class StaffController(Controller):
+    path = "/staff"
+    include_in_schema = False
+
+    @get("/", name="staff-home")
+    async def home(self) -> Redirect:
+        return Redirect("/staff/contributions")
+
+    @get("/sign-in", name="sign-in")
+    async def sign_in_form(self, next_path: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
+        return Template("staff/sign_in.html", context={"next": _safe_next(next_path), "error": None, "email": ""})
+
+    @post("/sign-in", name="sign-in-submit", status_code=200)
+    async def sign_in(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
+        email = str(data.get("email", ""))[:254]
+        password = str(data.get("password", ""))[:1000]
+        target = _safe_next(str(data.get("next", "")))
+        if not _sign_in_limiter.allow(client_address(request)):
+            return Template("public/slow_down.html", context={}, status_code=429, headers={"Retry-After": "60"})
+        settings = settings_of(state)
+        try:
+            async with transaction(pool_of(state)) as conn:
+                _, raw = await accounts.sign_in(conn, email, password, session_hours=settings.session_hours)
+        except accounts.SignInFailed:
+            return Template(
+                "staff/sign_in.html",
+                context={"next": target, "email": email, "error": "The email address or password is wrong."},
+                status_code=401,
+            )
+        return Redirect(
+            target,
+            cookies=[
+                Cookie(
+                    key=SESSION_COOKIE,
+                    value=raw,
+                    httponly=True,
+                    secure=settings.secure_cookies,
+                    samesite="lax",
+                    max_age=settings.session_hours * 3600,
+                    path="/",
+                )
+            ],
+        )
+
+    @post("/sign-out", name="sign-out", status_code=303)
+    async def sign_out(self, request: Request[Any, Any, Any], state: State) -> Redirect:
+        raw = request.cookies.get(SESSION_COOKIE)
+        if raw:
+            async with transaction(pool_of(state)) as conn:
+                await accounts.sign_out(conn, raw)
+        return Redirect("/staff/sign-in", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+
+    @get("/contributions", name="staff-contributions")
+    async def list_contributions(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        kind: FromQuery[Kind | None] = None,
+        neighbourhood: FromQuery[str | None] = None,
+        source: FromQuery[str | None] = None,
+        received_from: Annotated[date | None, QueryParameter(name="from")] = None,
+        received_to: Annotated[date | None, QueryParameter(name="to")] = None,
+        q: FromQuery[str | None] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+    ) -> Template:
+        viewer = await require(request, "read_contributions")
+        filters = filters_from_query(kind, neighbourhood, source, received_from, received_to, q, page)
+        async with pool_of(state).acquire() as conn:
+            result = await contributions.list_contributions(conn, viewer, filters)
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
+            source_names = await contribution_queries.list_source_names(conn)
+        query = {
+            "kind": kind or "", "neighbourhood": neighbourhood or "", "source": source or "",
+            "from": received_from.isoformat() if received_from else "",
+            "to": received_to.isoformat() if received_to else "", "q": q or "",
+        }
+        base_query = urlencode({k: v for k, v in query.items() if v})
+        return Template(
+            "staff/contributions.html",
+            context={
+                "viewer": viewer, "page": result, "query": query, "base_query": base_query,
+                "neighbourhoods": neighbourhoods, "source_names": source_names,
+                "can_enter": can(viewer.role, "enter_contributions"),
+            },
+        )
+
+    @get("/contributions/{contribution_id:uuid}", name="staff-contribution")
+    async def show_contribution(
+        self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID]
+    ) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with transaction(pool_of(state)) as conn:
+            detail = await contributions.view_contribution(conn, viewer, contribution_id)
+        if detail is None:
+            raise NotFoundException("No contribution with this id, or not one you may see.")
+        return Template(
+            "staff/contribution.html",
+            context={"viewer": viewer, "detail": detail, "c": detail.contribution},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/contributions/new", name="staff-enter")
+    async def enter_form(self, request: Request[Any, Any, Any], state: State) -> Template:
+        viewer = await require(request, "enter_contributions")
+        form = {"kind": "story", "submission_id": uuid.uuid4().hex, "language": "en",
+                "source_name": viewer.organisation or ""}
+        return Template("staff/enter.html", context=await self._enter_context(state, viewer, form, []))
+
+    @post("/contributions/new", name="staff-enter-submit", status_code=200)
+    async def enter_submit(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+        form = {key: value if isinstance(value, str) else value[-1] for key, value in data.items()}
+        kind = form.get("kind", "")
+        if kind not in ("i_statement", "story", "workshop_note"):
+            errors = [FieldError("kind", "Choose the kind of contribution.")]
+            return Template(
+                "staff/enter.html", context=await self._enter_context(state, viewer, form, errors), status_code=422
+            )
+        email, phone = optional(form, "email"), optional(form, "phone", limit=40)
+        submission = Submission(
+            kind=kind,  # type: ignore[arg-type]
+            text=form.get("text", ""),
+            consent=Consent(
+                analysis=checked(form, "consent_analysis"), quote=checked(form, "consent_quote"),
+                share=checked(form, "consent_share"), contact=checked(form, "consent_contact"),
+            ),
+            source="staff_entry",
+            source_name=optional(form, "source_name"),
+            neighbourhood=optional(form, "neighbourhood"),
+            language=optional(form, "language") or "en",
+            contact=Contact(name=optional(form, "name"), email=email, phone=phone) if (email or phone) else None,
+            entered_by=viewer.id,
+            idempotency_key=f"staff:{str(form.get('submission_id', ''))[:64] or uuid.uuid4().hex}",
+            fingerprint=fingerprint(kind, form.get("text", "")),
+        )
+        try:
+            async with transaction(pool_of(state)) as conn:
+                receipt = (await contributions.submit_contribution(
+                    conn, submission, secret=settings_of(state).secret_key
+                )).receipt
+        except (InvalidContribution, IdempotencyConflict) as exc:
+            errors = exc.errors if isinstance(exc, InvalidContribution) else [
+                FieldError("text", "This form was already sent with other words.")
+            ]
+            return Template(
+                "staff/enter.html", context=await self._enter_context(state, viewer, form, errors), status_code=422
+            )
+        relay_of(state).wake()
+        return Redirect(f"/staff/contributions/{receipt.id}?entered=1")
+
+    async def _enter_context(
+        self, state: State, viewer: Any, form: dict[str, Any], errors: list[FieldError]
+    ) -> dict[str, Any]:
+        async with pool_of(state).acquire() as conn:
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        return {
+            "viewer": viewer, "form": form, "errors": errors, "error_for": {e.field: e.reason for e in errors},
+            "field_ids": FORM_FIELD_IDS, "neighbourhoods": neighbourhoods,
+        }
+
+    @get("/mail", name="staff-mail")
+    async def mail_problems(self, request: Request[Any, Any, Any], state: State) -> Template:
+        viewer = await require(request, "see_mail_problems")
+        async with pool_of(state).acquire() as conn:
+            problems = await mail_queries.list_messages(conn, statuses=["failed", "unconfirmed"])
+            recent = await mail_queries.list_messages(conn, limit=50)
+        return Template(
+            "staff/mail.html", context={"viewer": viewer, "problems": problems, "recent": recent}
+        )
+
+    @post("/mail/{message_id:uuid}/resend", name="staff-mail-resend", status_code=303)
+    async def resend(self, request: Request[Any, Any, Any], state: State, message_id: FromPath[UUID]) -> Redirect:
+        viewer = await require(request, "see_mail_problems")
+        async with transaction(pool_of(state)) as conn:
+            if await mail_queries.requeue(conn, message_id):
+                await audit.record(
+                    conn, actor=viewer.id, action="mail.resent", subject_type="mail", subject_id=str(message_id)
+                )
+        return Redirect("/staff/mail")

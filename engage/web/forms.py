@@ -1,0 +1,31 @@
+"""Small helpers for HTML forms: reading fields, and where on the page each error belongs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engage.contributions.models import EQUALITY_CHOICES
+
+__all__ = ["EQUALITY_CHOICES", "FORM_FIELD_IDS", "checked", "optional"]
+
+# Error summary links jump to the field itself (WCAG 3.3.1: errors identified, and reachable).
+FORM_FIELD_IDS: dict[str, str] = {
+    "kind": "kind-i_statement",
+    "text": "text",
+    "neighbourhood": "neighbourhood",
+    "language": "language",
+    "consent.analysis": "consent_analysis",
+    "consent.contact": "consent_contact",
+    "email": "email",
+    "reference": "reference",
+    "code": "code",
+    "source_name": "source_name",
+}
+
+def checked(form: dict[str, Any], name: str) -> bool:
+    return form.get(name) in ("on", "yes", "true", "1")
+
+
+def optional(form: dict[str, Any], name: str, *, limit: int = 200) -> str | None:
+    value = str(form.get(name, "")).strip()[:limit]
+    return value or None

@@ -1,0 +1,98 @@
+"""Delivering one queued email, in stages, so that a crash never sends it twice.
+
+A session-level advisory lock on a dedicated connection makes one worker the only sender of a message; the
+lock dies with the connection, so a killed worker frees it. Status ``sending`` is written just before DATA:
+a message found in ``sending`` by the lock holder was interrupted mid-DATA and becomes ``unconfirmed``
+(shown to admins, who can send it again) instead of being repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Literal
+from uuid import UUID
+
+import asyncpg
+
+from engage.mail import queries, service
+from engage.mail.smtp import DefiniteRefusal, Envelope, SmtpTarget, UncertainDelivery
+from engage.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["sent", "retry", "failed", "unconfirmed", "skipped"]
+
+
+async def deliver_message(
+    pool: asyncpg.Pool, settings: Settings, target: SmtpTarget, message_id: UUID
+) -> Outcome:
+    async with pool.acquire() as conn:
+        lock_key = message_id.int & 0x7FFFFFFFFFFFFFFF
+        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
+            return "skipped"
+        try:
+            return await _deliver_locked(conn, settings, target, message_id)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
+
+
+async def _deliver_locked(
+    conn: asyncpg.Connection, settings: Settings, target: SmtpTarget, message_id: UUID
+) -> Outcome:
+    message = await queries.lock_message(conn, message_id)
+    if message is None:
+        return "skipped"
+    if message.status == "sending":
+        await queries.mark_unconfirmed(conn, message_id)
+        log.warning("mail %s was interrupted during delivery; marked unconfirmed", message_id)
+        return "unconfirmed"
+    if message.status != "queued" or message.next_attempt_at > datetime.now(UTC):
+        return "skipped"
+    outgoing = await service.render(conn, message, settings)
+    if outgoing is None:
+        await queries.mark_failed(conn, message_id, "what this email was about no longer exists")
+        return "failed"
+    try:
+        envelope = await Envelope.open(target, _address(settings.mail_from), outgoing.to)
+    except Exception as exc:  # noqa: BLE001 - nothing left us: any failure here is safe to retry.
+        return await _retry_or_fail(conn, settings, message_id, message.attempts + 1, exc, counts=True)
+    await queries.mark_sending(conn, message_id)
+    try:
+        await envelope.send(service.to_mime(settings, message_id, outgoing))
+    except DefiniteRefusal as exc:
+        return await _retry_or_fail(conn, settings, message_id, message.attempts + 1, exc, counts=False)
+    except UncertainDelivery:
+        await queries.mark_unconfirmed(conn, message_id)
+        return "unconfirmed"
+    await queries.mark_sent(conn, message_id)
+    return "sent"
+
+
+async def _retry_or_fail(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    message_id: UUID,
+    attempts: int,
+    exc: BaseException,
+    *,
+    counts: bool,
+) -> Outcome:
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    if counts:
+        # mark_sending counts attempts that reached DATA; count the ones that did not get that far here.
+        await conn.execute("UPDATE mail_messages SET attempts = attempts + 1 WHERE id = $1", message_id)
+    if attempts >= settings.mail_max_attempts:
+        await queries.mark_failed(conn, message_id, error)
+        log.error("mail %s failed after %d attempts: %s", message_id, attempts, error)
+        return "failed"
+    delay = service.retry_delay_s(settings, attempts)
+    await queries.mark_retry(conn, message_id, delay_s=delay, error=error)
+    log.warning("mail %s attempt %d failed (%s); next try in %.0fs", message_id, attempts, error, delay)
+    return "retry"
+
+
+def _address(header: str) -> str:
+    import email.utils
+
+    return email.utils.parseaddr(header)[1] or header

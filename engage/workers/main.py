@@ -1,0 +1,74 @@
+"""The arq worker: settings, start-up (one pool and one relay per process) and shut-down."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq import Worker, cron
+from arq.connections import ArqRedis, RedisSettings
+
+from engage.db import create_pool
+from engage.mail.smtp import parse_smtp_url
+from engage.outbox.service import OutboxRelay
+from engage.settings import Settings
+from engage.workers import tasks
+
+log = logging.getLogger(__name__)
+
+
+def redis_client(url: str) -> ArqRedis:
+    """An arq client that does not need Redis to be up yet: it connects on first use and reconnects."""
+    settings = RedisSettings.from_dsn(url)
+    return ArqRedis(
+        host=settings.host,
+        port=settings.port,
+        db=settings.database,
+        password=settings.password,
+        username=settings.username,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        retry_on_timeout=False,
+    )
+
+
+def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
+    assert settings.database_url and settings.redis_url and settings.smtp_url, "engage run fills these in"
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["settings"] = settings
+        ctx["pool"] = await create_pool(settings.database_url or "", size=settings.pool_size)
+        ctx["smtp"] = parse_smtp_url(settings.smtp_url or "")
+        ctx["relay"] = OutboxRelay(ctx["pool"], ctx["redis"])
+        ctx["relay"].start()
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        if "relay" in ctx:
+            await ctx["relay"].stop()
+        if "pool" in ctx:
+            await ctx["pool"].close()
+
+    interval = max(1, min(settings.sweep_interval_s, 30))
+    return Worker(
+        functions=[tasks.handle_events],
+        cron_jobs=[cron(tasks.sweep, second=set(range(0, 60, interval)), run_at_startup=True, timeout=120)],
+        redis_pool=redis_client(settings.redis_url or ""),
+        on_startup=startup,
+        on_shutdown=shutdown,
+        job_timeout=settings.job_timeout_s,
+        max_tries=8,
+        burst=burst,
+        handle_signals=False,
+        keep_result=3600,
+        health_check_interval=30,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    worker = build_worker(settings)
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+

