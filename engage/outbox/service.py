@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
 import asyncpg
@@ -34,9 +35,9 @@ async def relay_once(pool: asyncpg.Pool, redis: ArqRedis, *, limit: int = 2000) 
         for start in range(0, len(pending), EVENTS_PER_JOB):
             chunk = pending[start : start + EVENTS_PER_JOB]
             ids = [event.id for event in chunk]
-            # The enqueue count makes a re-relayed batch a new job id; arq would drop it as a duplicate
-            # while the first job's result is still kept.
-            job_id = f"events:{ids[0]}-{ids[-1]}:{max(e.enqueue_count for e in chunk)}"
+            # A fresh suffix per enqueue: arq drops a job whose id it still remembers, and a re-relayed batch
+            # (or a database restored under an old Redis, with the same row ids) must run again.
+            job_id = f"events:{ids[0]}-{ids[-1]}:{uuid.uuid4().hex[:12]}"
             await redis.enqueue_job(HANDLE_EVENTS_JOB, ids, _job_id=job_id)
         await queries.mark_enqueued(conn, [event.id for event in pending])
     return len(pending)

@@ -27,6 +27,7 @@ from engage.db import create_pool
 from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
 from engage.web import errors
+from engage.web.deps import RateLimiter
 from engage.web.controllers.api import ContributionsApi, health
 from engage.web.controllers.mailbox import MailboxController
 from engage.web.controllers.public import PublicController
@@ -86,7 +87,8 @@ def create_app(settings: Settings) -> Litestar:
             await pool.close()
 
     def html_errors(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        accept = request.headers.get("accept", "")
+        if request.url.path.startswith("/api/") or ("json" in accept and "html" not in accept):
             return errors.json_http_error(request, exc)
         if isinstance(exc, NotAuthorizedException):
             return Redirect(f"/staff/sign-in?next={request.url.path}")
@@ -109,7 +111,13 @@ def create_app(settings: Settings) -> Litestar:
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], name="static"),
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        state=State(
+            {
+                "settings": settings,
+                "form_limiter": RateLimiter(settings.form_rate_limit_per_minute),
+                "sign_in_limiter": RateLimiter(10),
+            }
+        ),
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(_template_environment())
         ),

@@ -51,7 +51,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
     interval = max(1, min(settings.sweep_interval_s, 30))
     return Worker(
         functions=[tasks.handle_events],
-        cron_jobs=[cron(tasks.sweep, second=set(range(0, 60, interval)), run_at_startup=True, timeout=120)],
+        cron_jobs=[cron(tasks.sweep, second=set(range(0, 60, interval)), run_at_startup=True, timeout=settings.job_timeout_s)],
         redis_pool=redis_client(settings.redis_url or ""),
         on_startup=startup,
         on_shutdown=shutdown,

@@ -30,12 +30,8 @@ from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, checked, optional
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-_limiters: dict[int, RateLimiter] = {}
-
-
 def _limiter(state: State) -> RateLimiter:
-    per_minute = settings_of(state).form_rate_limit_per_minute
-    return _limiters.setdefault(id(state), RateLimiter(per_minute))
+    return state["form_limiter"]  # type: ignore[no-any-return]
 
 
 async def _give_context(state: State, form: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:

@@ -33,11 +33,10 @@ from engage.db import transaction
 from engage.ids import fingerprint
 from engage.mail import queries as mail_queries
 from engage.web.controllers.api import filters_from_query
-from engage.web.deps import SESSION_COOKIE, RateLimiter, client_address, pool_of, relay_of, require, settings_of
+from engage.web.deps import SESSION_COOKIE, client_address, pool_of, relay_of, require, settings_of
 from engage.web.forms import FORM_FIELD_IDS, checked, optional
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-_sign_in_limiter = RateLimiter(per_minute=10)
 
 
 def _safe_next(target: str | None) -> str:
@@ -64,7 +63,7 @@ class StaffController(Controller):
         email = str(data.get("email", ""))[:254]
         password = str(data.get("password", ""))[:1000]
         target = _safe_next(str(data.get("next", "")))
-        if not _sign_in_limiter.allow(client_address(request)):
+        if not state["sign_in_limiter"].allow(client_address(request)):
             return Template("public/slow_down.html", context={}, status_code=429, headers={"Retry-After": "60"})
         settings = settings_of(state)
         try:
