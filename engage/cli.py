@@ -210,7 +210,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.database_url:
         raise SystemExit("engage user create needs ENGAGE_DATABASE_URL.")
-    password = os.environ.get("ENGAGE_NEW_USER_PASSWORD") or getpass.getpass("Password (10+ characters): ")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password (10+ characters): ")
 
     async def main() -> None:
         from engage.accounts.models import UserExists
@@ -280,11 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("settings", help="print the effective settings")
 
     user = sub.add_parser("user", help="manage staff accounts").add_subparsers(dest="user_command", required=True)
-    create = user.add_parser("create", help="create a staff account (password from prompt or ENGAGE_NEW_USER_PASSWORD)")
+    create = user.add_parser("create", help="create a staff account; asks for the password")
     create.add_argument("--email", required=True)
     create.add_argument("--role", required=True, choices=["admin", "facilitator", "governance", "partner_staff"])
     create.add_argument("--name")
     create.add_argument("--organisation")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
     imp = sub.add_parser("import", help="import contributions from CSV or JSON Lines")
     imp.add_argument("file", help="a .csv or .jsonl file")

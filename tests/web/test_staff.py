@@ -127,3 +127,16 @@ async def test_filters_and_full_text_search(client: AsyncTestClient[Any], pool: 
     assert await total("from=2000-01-01&to=2000-12-31") == 0
     html = (await client.get("/staff/contributions?q=wheelchair")).text
     assert "1</strong> contribution " in html and "wheelchair" in html
+
+
+async def test_the_filter_form_sends_empty_fields_and_bad_dates_without_breaking(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool
+) -> None:
+    await give(client, "Kind staff at the surgery.")
+    await create_staff(pool, "facilitator")
+    await sign_in(client, "facilitator@test.example")
+    empty = await client.get("/staff/contributions?q=&kind=&neighbourhood=&source=&from=&to=")
+    assert empty.status_code == 200 and "1</strong> contribution" in empty.text
+    odd = await client.get("/staff/contributions?from=yesterday&kind=poem")
+    assert odd.status_code == 200
+    assert "is not a date like" in odd.text and "is not a kind of contribution" in odd.text

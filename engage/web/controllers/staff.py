@@ -21,6 +21,7 @@ from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
 from engage.contributions.models import (
+    KIND_LABELS,
     Consent,
     Contact,
     FieldError,
@@ -103,30 +104,35 @@ class StaffController(Controller):
         self,
         request: Request[Any, Any, Any],
         state: State,
-        kind: FromQuery[Kind | None] = None,
-        neighbourhood: FromQuery[str | None] = None,
-        source: FromQuery[str | None] = None,
-        received_from: Annotated[date | None, QueryParameter(name="from")] = None,
-        received_to: Annotated[date | None, QueryParameter(name="to")] = None,
-        q: FromQuery[str | None] = None,
+        kind: FromQuery[str] = "",
+        neighbourhood: FromQuery[str] = "",
+        source: FromQuery[str] = "",
+        received_from: Annotated[str, QueryParameter(name="from")] = "",
+        received_to: Annotated[str, QueryParameter(name="to")] = "",
+        q: FromQuery[str] = "",
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
     ) -> Template:
+        # A GET form sends every field, empty or not: read them leniently and say what was ignored.
         viewer = await require(request, "read_contributions")
-        filters = filters_from_query(kind, neighbourhood, source, received_from, received_to, q, page)
+        notices: list[str] = []
+        day_from, day_to = _day(received_from, "From", notices), _day(received_to, "To", notices)
+        kind_value = kind if kind in KIND_LABELS else None
+        if kind and kind_value is None:
+            notices.append(f"“{kind}” is not a kind of contribution, so it was ignored.")
+        filters = filters_from_query(kind_value, neighbourhood, source, day_from, day_to, q, page)  # type: ignore[arg-type]
         async with pool_of(state).acquire() as conn:
             result = await contributions.list_contributions(conn, viewer, filters)
             neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
             source_names = await contribution_queries.list_source_names(conn)
         query = {
-            "kind": kind or "", "neighbourhood": neighbourhood or "", "source": source or "",
-            "from": received_from.isoformat() if received_from else "",
-            "to": received_to.isoformat() if received_to else "", "q": q or "",
+            "kind": kind_value or "", "neighbourhood": neighbourhood, "source": source,
+            "from": day_from.isoformat() if day_from else "", "to": day_to.isoformat() if day_to else "", "q": q,
         }
         base_query = urlencode({k: v for k, v in query.items() if v})
         return Template(
             "staff/contributions.html",
             context={
-                "viewer": viewer, "page": result, "query": query, "base_query": base_query,
+                "viewer": viewer, "page": result, "query": query, "base_query": base_query, "notices": notices,
                 "neighbourhoods": neighbourhoods, "source_names": source_names,
                 "can_enter": can(viewer.role, "enter_contributions"),
             },
@@ -225,3 +231,13 @@ class StaffController(Controller):
                     conn, actor=viewer.id, action="mail.resent", subject_type="mail", subject_id=str(message_id)
                 )
         return Redirect("/staff/mail")
+
+
+def _day(value: str, label: str, notices: list[str]) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        notices.append(f"{label} date “{value[:20]}” is not a date like 2026-03-14, so it was ignored.")
+        return None

@@ -1,0 +1,169 @@
+"""A real browser (Debian's Chromium) against a real `engage web` process: the citizen's phone journey
+without JavaScript, staff pages, and axe-core's accessibility rules on every page on the way."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Browser, Page, async_playwright
+
+from engage.embedded import free_port
+from engage.settings import Settings
+from tests.conftest import create_staff, env_for
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture(scope="module")
+def live_url(base_settings: Settings) -> Iterator[str]:
+    import msgspec
+
+    port = free_port()
+    settings = msgspec.structs.replace(base_settings, port=port)
+    process = subprocess.Popen([sys.executable, "-m", "engage", "web"], env=env_for(settings))  # noqa: S603
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError("engage web did not start")
+        time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+async def assert_accessible(page: Page) -> None:
+    results = await Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{page.url}: {serious}"
+
+
+async def citizen_journey(page: Page, live_url: str, *, check: bool) -> None:
+    """Give a story from the start page, trip over the consent question, then withdraw it."""
+
+    async def checkpoint() -> None:
+        if check:
+            await assert_accessible(page)
+
+    await page.goto(live_url)
+    await checkpoint()
+    await page.get_by_role("link", name="Tell your story").click()
+    await checkpoint()
+    # Sending without the needed consent shows an error summary that links to the field.
+    await page.get_by_label("Your words").fill("The bus to King's only comes once an hour. <b>Please</b> fix it.")
+    await page.get_by_role("button", name="Send").click()
+    summary = page.get_by_role("alert")
+    assert "Consent to analysis is needed" in await summary.inner_text()
+    assert (await page.title()).startswith("Error:")
+    assert "<b>Please</b>" in await page.get_by_label("Your words").input_value()
+    await checkpoint()
+    await page.get_by_label("You may read and analyse what I wrote (needed)").check()
+    await page.get_by_label("Where do you live? (optional)").select_option(label="Streatham")
+    await page.get_by_role("button", name="Send").click()
+    await page.get_by_role("heading", name="Thank you, we have received your story").wait_for()
+    await checkpoint()
+    codes = await page.locator(".big-code").all_inner_texts()
+    reference, code = codes[0], codes[1]
+    assert reference.startswith("ENG-")
+    await page.get_by_role("link", name="Withdraw", exact=True).click()
+    await checkpoint()
+    await page.get_by_label("Reference").fill(reference)
+    await page.get_by_label("Withdrawal code").fill(code)
+    await page.get_by_role("button", name="Withdraw my contribution").click()
+    await page.get_by_role("heading", name="Your contribution has been withdrawn").wait_for()
+    await checkpoint()
+
+
+async def test_a_citizen_on_a_phone_without_javascript_gives_a_story_and_withdraws_it(
+    browser: Browser, live_url: str, pool: Any
+) -> None:
+    context = await browser.new_context(**PHONE, java_script_enabled=False)
+    await citizen_journey(await context.new_page(), live_url, check=False)
+    await context.close()
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM withdrawals") == 1
+        assert await conn.fetchval("SELECT count(*) FROM contributions") == 0
+
+
+async def test_every_citizen_page_passes_axe_on_a_phone(browser: Browser, live_url: str) -> None:
+    # axe-core runs as a script, so this pass has JavaScript on; the pages themselves use none.
+    context = await browser.new_context(**PHONE)
+    await citizen_journey(await context.new_page(), live_url, check=True)
+    await context.close()
+
+
+async def test_staff_sign_in_search_and_read_on_a_laptop(
+    browser: Browser, live_url: str, pool: Any
+) -> None:
+    async with httpx.AsyncClient(base_url=live_url) as http:
+        response = await http.post("/api/v1/contributions", json={
+            "kind": "story", "text": "The <script>alert(1)</script> receptionist was kind to my dad.",
+            "neighbourhood": "brixton", "consent": {"analysis": True},
+        })
+        assert response.status_code == 201
+    await create_staff(pool, "facilitator")
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    await page.goto(f"{live_url}/staff/contributions")
+    await page.get_by_label("Email address").fill("facilitator@test.example")
+    await page.get_by_label("Password").fill("correct horse battery")
+    await assert_accessible(page)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("heading", name="Contributions").wait_for()
+    await page.get_by_label("Search the words").fill("receptionist")
+    await page.get_by_role("button", name="Apply filters").click()
+    assert "1 contribution" in await page.get_by_role("status").inner_text()
+    await assert_accessible(page)
+    await page.get_by_role("link", name="receptionist").click()
+    await page.get_by_role("heading", name="Details", exact=True).wait_for()
+    assert "<script>alert(1)</script>" in await page.locator("blockquote").inner_text()
+    assert dialogs == []
+    assert "not shown to your role" in await page.content()
+    await assert_accessible(page)
+    await context.close()
+
+
+async def test_keyboard_users_can_skip_to_the_content(browser: Browser, live_url: str) -> None:
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    await page.goto(f"{live_url}/give")
+    await page.keyboard.press("Tab")
+    focused = await page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to main content"
+    await page.keyboard.press("Enter")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.id") == "kind-i_statement"
+    await context.close()
