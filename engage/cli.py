@@ -83,7 +83,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         for stop in reversed(stoppers):
             try:
                 stop()
-            except Exception as exc:  # noqa: BLE001 - keep stopping the rest
+            except Exception as exc:
                 log.warning("while stopping: %s", exc)
 
     signal.signal(signal.SIGTERM, stop_everything)
@@ -224,8 +224,12 @@ def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
         try:
             async with transaction(pool) as conn:
                 user = await create_user(
-                    conn, email=args.email, name=args.name or args.email.split("@")[0], role=args.role,
-                    password=password, organisation=args.organisation,
+                    conn,
+                    email=args.email,
+                    name=args.name or args.email.split("@")[0],
+                    role=args.role,
+                    password=password,
+                    organisation=args.organisation,
                 )
             print(f"Created {user.role} {user.email}")
         except UserExists:
@@ -300,11 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--date-column", default="date", help="ISO date or date-time the contribution was given")
     imp.add_argument("--id-column", default="id", help="the source's own row id, if any (makes re-runs exact)")
     imp.add_argument(
-        "--consent", default="analysis",
+        "--consent",
+        default="analysis",
         help="consent every row was given, comma-separated from analysis,quote,share,contact (default analysis)",
     )
     imp.add_argument(
-        "--consent-column", action="append", metavar="PURPOSE=COLUMN",
+        "--consent-column",
+        action="append",
+        metavar="PURPOSE=COLUMN",
         help="read one purpose's consent per row from a yes/no column, e.g. quote=ok_to_quote",
     )
     imp.add_argument("--rejects", help="where to write rejected rows (default FILE.rejects.csv)")

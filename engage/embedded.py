@@ -25,10 +25,10 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         warnings.filterwarnings("ignore", module="platformdirs")
-        import pgserver
+        from pgserver.postgres_server import get_server
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-        self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        self._server = get_server(self.pgdata, cleanup_mode="stop")
         return str(self._server.get_uri())
 
     def stop(self) -> None:

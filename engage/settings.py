@@ -89,9 +89,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         source = os.environ if env is None else env
         raw = {
-            key[len(PREFIX) :].lower(): value
-            for key, value in source.items()
-            if key.startswith(PREFIX) and value != ""
+            key[len(PREFIX) :].lower(): value for key, value in source.items() if key.startswith(PREFIX) and value != ""
         }
         known = set(cls.__struct_fields__)
         unknown = sorted(set(raw) - known)

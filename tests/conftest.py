@@ -35,8 +35,15 @@ from engage.settings import Settings
 warnings.filterwarnings("ignore", module="platformdirs")
 
 TABLES = [
-    "audit_log", "mail_messages", "outbox", "withdrawals", "contribution_equality", "contribution_contacts",
-    "contributions", "staff_sessions", "users",
+    "audit_log",
+    "mail_messages",
+    "outbox",
+    "withdrawals",
+    "contribution_equality",
+    "contribution_contacts",
+    "contributions",
+    "staff_sessions",
+    "users",
 ]
 
 
@@ -56,14 +63,14 @@ class SmtpSink:
     data_started: int = 0
     rcpt_seen: int = 0
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         self.rcpt_seen += 1
         if self.behaviour.delay_rcpt_s:
             await asyncio.sleep(self.behaviour.delay_rcpt_s)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.data_started += 1
         if self.behaviour.refuse_with:
             return self.behaviour.refuse_with
@@ -219,14 +226,20 @@ def encode(value: Any) -> bytes:
     return msgspec.json.encode(value)
 
 
-async def create_staff(pool: asyncpg.Pool, role: str, *, email: str | None = None, organisation: str | None = None) -> Any:
+async def create_staff(
+    pool: asyncpg.Pool, role: str, *, email: str | None = None, organisation: str | None = None
+) -> Any:
     from engage.accounts.service import create_user
     from engage.db import transaction
 
     async with transaction(pool) as conn:
         return await create_user(
-            conn, email=email or f"{role}@test.example", name=role.title(), role=role,  # type: ignore[arg-type]
-            password="correct horse battery", organisation=organisation,
+            conn,
+            email=email or f"{role}@test.example",
+            name=role.title(),
+            role=role,  # type: ignore[arg-type]
+            password="correct horse battery",
+            organisation=organisation,
         )
 
 
@@ -234,7 +247,8 @@ async def sign_in(client: AsyncTestClient[Any], email: str, password: str = "cor
     page = await client.get("/staff/sign-in")
     token = csrf_from(page.text)
     response = await client.post(
-        "/staff/sign-in", data={"email": email, "password": password, "_csrf_token": token, "next": "/staff"},
+        "/staff/sign-in",
+        data={"email": email, "password": password, "_csrf_token": token, "next": "/staff"},
         follow_redirects=False,
     )
     assert response.status_code in (302, 303), response.text

@@ -29,8 +29,14 @@ Permission = Literal[
 # never who said them; partner staff may call people back, so they see contacts (for what they may read).
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     "admin": frozenset(
-        {"read_contributions", "enter_contributions", "see_contacts", "see_equality", "see_mail_problems",
-         "manage_users"}
+        {
+            "read_contributions",
+            "enter_contributions",
+            "see_contacts",
+            "see_equality",
+            "see_mail_problems",
+            "manage_users",
+        }
     ),
     "facilitator": frozenset({"read_contributions", "enter_contributions"}),
     "governance": frozenset({"read_contributions"}),

@@ -13,9 +13,7 @@ from engage.accounts.models import StaffUser
 _USER_COLUMNS = "u.id, u.email, u.name, u.role::text AS role, u.organisation"
 
 
-async def insert_user(
-    conn: asyncpg.Connection, user: StaffUser, password_hash: str
-) -> None:
+async def insert_user(conn: asyncpg.Connection, user: StaffUser, password_hash: str) -> None:
     await conn.execute(
         """INSERT INTO users (id, email, name, role, organisation, password_hash)
            VALUES ($1, $2, $3, $4, $5, $6)""",
@@ -49,9 +47,7 @@ async def get_credentials(conn: asyncpg.Connection, email: str) -> Credentials |
     return Credentials(user=msgspec.convert(data, StaffUser), password_hash=password_hash)
 
 
-async def insert_session(
-    conn: asyncpg.Connection, token_hash: bytes, user_id: UUID, expires_at: datetime
-) -> None:
+async def insert_session(conn: asyncpg.Connection, token_hash: bytes, user_id: UUID, expires_at: datetime) -> None:
     await conn.execute(
         "INSERT INTO staff_sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
         token_hash,

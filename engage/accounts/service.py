@@ -44,9 +44,7 @@ async def create_user(
     return user
 
 
-async def sign_in(
-    conn: asyncpg.Connection, email: str, password: str, *, session_hours: int
-) -> tuple[StaffUser, str]:
+async def sign_in(conn: asyncpg.Connection, email: str, password: str, *, session_hours: int) -> tuple[StaffUser, str]:
     """Check a password and open a session. Returns the user and the cookie token."""
     credentials = await queries.get_credentials(conn, email.strip().lower())
     stored = credentials.password_hash if credentials else _DUMMY_HASH
@@ -60,9 +58,7 @@ async def sign_in(
     if _hasher.check_needs_rehash(stored):
         await queries.set_password_hash(conn, credentials.user.id, await asyncio.to_thread(_hasher.hash, password))
     raw, hashed = token()
-    await queries.insert_session(
-        conn, hashed, credentials.user.id, datetime.now(UTC) + timedelta(hours=session_hours)
-    )
+    await queries.insert_session(conn, hashed, credentials.user.id, datetime.now(UTC) + timedelta(hours=session_hours))
     return credentials.user, raw
 
 

@@ -41,7 +41,11 @@ async def record(
 
 
 async def list_entries(
-    conn: asyncpg.Connection, *, subject_type: str | None = None, subject_id: str | None = None, limit: int = 200
+    conn: asyncpg.Connection,
+    *,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    limit: int = 200,
 ) -> list[AuditEntry]:
     records = await conn.fetch(
         """SELECT a.at, a.actor_user_id, u.email AS actor_email, a.action, a.subject_type, a.subject_id,

@@ -18,7 +18,13 @@ import asyncpg
 import msgspec
 
 from engage.contributions import queries
-from engage.contributions.models import Consent, FieldError, IdempotencyConflict, InvalidContribution, Submission
+from engage.contributions.models import (
+    Consent,
+    FieldError,
+    IdempotencyConflict,
+    InvalidContribution,
+    Submission,
+)
 from engage.contributions.service import submit_contribution
 from engage.db import create_pool, transaction
 from engage.ids import fingerprint
@@ -102,7 +108,7 @@ def _consent(options: ImportOptions, row: dict[str, Any]) -> Consent | str:
     return Consent(**given)
 
 
-def _received_at(value: Any) -> datetime | None | str:
+def _received_at(value: Any) -> datetime | str | None:
     if value in (None, ""):
         return None
     try:
@@ -115,9 +121,7 @@ def _received_at(value: Any) -> datetime | None | str:
     return parsed
 
 
-def row_to_submission(
-    options: ImportOptions, row: dict[str, Any], neighbourhoods: dict[str, str]
-) -> Submission | str:
+def row_to_submission(options: ImportOptions, row: dict[str, Any], neighbourhoods: dict[str, str]) -> Submission | str:
     text = row.get(options.text_column)
     if not isinstance(text, str):
         return f"no text in column {options.text_column!r}"
@@ -233,13 +237,16 @@ async def run_import(settings: Settings, options: ImportOptions, *, progress: bo
     pool = await create_pool(settings.database_url or "", size=2)
     try:
         with Progress(
-            TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=console, disable=not progress, transient=True,
+            TextColumn("Importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not progress,
+            transient=True,
         ) as bar:
             task = bar.add_task("rows", total=_count_lines(options.path))
-            summary, rejects = await import_rows(
-                pool, settings, options, on_row=lambda: bar.advance(task)
-            )
+            summary, rejects = await import_rows(pool, settings, options, on_row=lambda: bar.advance(task))
     finally:
         await pool.close()
     if rejects:

@@ -30,18 +30,37 @@ def _row(record: asyncpg.Record) -> ContributionRow:
 
 
 async def insert_contribution(
-    conn: asyncpg.Connection, contribution_id: UUID, reference: str, sub: Submission
+    conn: asyncpg.Connection, contribution_id: UUID, reference: str, sub: Submission, event_topic: str
 ) -> UUID | None:
-    """Insert the contribution. Returns None when its idempotency key was already used."""
+    """Insert the contribution, its contact details and equality answers, and its outbox event, in one statement.
+
+    One statement is atomic on its own, so intake costs one round trip. Returns None, writing nothing, when the
+    idempotency key was used before.
+    """
+    contact, equality = sub.contact, sub.equality
+    keep_contact = bool(sub.consent.contact and contact and (contact.email or contact.phone))
+    keep_equality = bool(equality and not equality.is_empty())
     return await conn.fetchval(  # type: ignore[no-any-return]
         """
-        INSERT INTO contributions (
-            id, reference, kind, text, source, source_name, neighbourhood, language,
-            consent_analysis, consent_quote, consent_share, consent_contact,
-            entered_by, idempotency_key, request_fingerprint, received_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16, now()))
-        ON CONFLICT (idempotency_key) DO NOTHING
-        RETURNING id
+        WITH c AS (
+            INSERT INTO contributions (
+                id, reference, kind, text, source, source_name, neighbourhood, language,
+                consent_analysis, consent_quote, consent_share, consent_contact,
+                entered_by, idempotency_key, request_fingerprint, received_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16, now()))
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING id
+        ), contact AS (
+            INSERT INTO contribution_contacts (contribution_id, name, email, phone)
+            SELECT id, $17, $18, $19 FROM c WHERE $20::boolean
+        ), equality AS (
+            INSERT INTO contribution_equality (contribution_id, age_band, ethnicity, disability, carer, language)
+            SELECT id, $21, $22, $23, $24, $25 FROM c WHERE $26::boolean
+        ), event AS (
+            INSERT INTO outbox (topic, payload)
+            SELECT $27, jsonb_build_object('contribution_id', id) FROM c
+        )
+        SELECT id FROM c
         """,
         contribution_id,
         reference,
@@ -59,6 +78,17 @@ async def insert_contribution(
         sub.idempotency_key,
         sub.fingerprint,
         sub.received_at,
+        contact.name if contact else None,
+        contact.email if contact else None,
+        contact.phone if contact else None,
+        keep_contact,
+        equality.age_band if equality else None,
+        equality.ethnicity if equality else None,
+        equality.disability if equality else None,
+        equality.carer if equality else None,
+        equality.language if equality else None,
+        keep_equality,
+        event_topic,
     )
 
 
@@ -73,30 +103,6 @@ async def get_by_idempotency_key(conn: asyncpg.Connection, key: str) -> Existing
         "SELECT id, reference, request_fingerprint FROM contributions WHERE idempotency_key = $1", key
     )
     return None if record is None else msgspec.convert(dict(record), ExistingByKey)
-
-
-async def insert_contact(conn: asyncpg.Connection, contribution_id: UUID, contact: Contact) -> None:
-    await conn.execute(
-        "INSERT INTO contribution_contacts (contribution_id, name, email, phone) VALUES ($1, $2, $3, $4)",
-        contribution_id,
-        contact.name,
-        contact.email,
-        contact.phone,
-    )
-
-
-async def insert_equality(conn: asyncpg.Connection, contribution_id: UUID, equality: Equality) -> None:
-    await conn.execute(
-        """INSERT INTO contribution_equality
-               (contribution_id, age_band, ethnicity, disability, carer, language)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
-        contribution_id,
-        equality.age_band,
-        equality.ethnicity,
-        equality.disability,
-        equality.carer,
-        equality.language,
-    )
 
 
 async def get_contribution(conn: asyncpg.Connection, contribution_id: UUID) -> ContributionRow | None:
@@ -130,9 +136,7 @@ class WithdrawalTarget(msgspec.Struct):
 
 
 async def find_for_withdrawal(conn: asyncpg.Connection, reference: str) -> WithdrawalTarget | None:
-    record = await conn.fetchrow(
-        "SELECT id, reference FROM contributions WHERE reference = $1 FOR UPDATE", reference
-    )
+    record = await conn.fetchrow("SELECT id, reference FROM contributions WHERE reference = $1 FOR UPDATE", reference)
     return None if record is None else msgspec.convert(dict(record), WithdrawalTarget)
 
 
@@ -219,7 +223,9 @@ async def list_contributions(
 async def is_visible_to_partner(conn: asyncpg.Connection, contribution_id: UUID, viewer: UUID) -> bool:
     return bool(
         await conn.fetchval(
-            "SELECT consent_share OR entered_by = $2 FROM contributions WHERE id = $1", contribution_id, viewer
+            "SELECT consent_share OR entered_by = $2 FROM contributions WHERE id = $1",
+            contribution_id,
+            viewer,
         )
     )
 

@@ -27,8 +27,16 @@ DEMO_USERS = [
     ("partner@demo.engage.test", "Pat Partner", "partner_staff", "Healthwatch Lambeth"),
 ]
 NEIGHBOURHOODS = [
-    "brixton", "clapham", "kennington", "norwood", "stockwell", "streatham", "tulse-hill", "vauxhall",
-    "waterloo", "herne-hill",
+    "brixton",
+    "clapham",
+    "kennington",
+    "norwood",
+    "stockwell",
+    "streatham",
+    "tulse-hill",
+    "vauxhall",
+    "waterloo",
+    "herne-hill",
 ]
 WORKSHOPS = [
     "Stockwell co-design workshop, 12 June",
@@ -39,15 +47,13 @@ WORKSHOPS = [
 
 
 def demo_submissions(now: datetime) -> list[Submission]:
-    rng = random.Random(20181206)  # noqa: S311 - a fixed picture, not a secret
+    rng = random.Random(20181206)
 
     def when() -> datetime:
         return now - timedelta(days=rng.triangular(0, 180, 20), minutes=rng.randint(0, 1440))
 
     def consent() -> Consent:
-        return Consent(
-            analysis=True, quote=rng.random() < 0.7, share=rng.random() < 0.5, contact=False
-        )
+        return Consent(analysis=True, quote=rng.random() < 0.7, share=rng.random() < 0.5, contact=False)
 
     def equality() -> Equality | None:
         if rng.random() < 0.4:
@@ -56,23 +62,45 @@ def demo_submissions(now: datetime) -> list[Submission]:
 
     subs: list[Submission] = []
     for text in I_STATEMENTS:
-        subs.append(Submission(
-            kind="i_statement", text=text, consent=consent(), source=rng.choice(["web_form", "web_form", "api"]),
-            neighbourhood=rng.choice([*NEIGHBOURHOODS, None]), received_at=when(), equality=equality(),
-        ))
+        subs.append(
+            Submission(
+                kind="i_statement",
+                text=text,
+                consent=consent(),
+                source=rng.choice(["web_form", "web_form", "api"]),
+                neighbourhood=rng.choice([*NEIGHBOURHOODS, None]),
+                received_at=when(),
+                equality=equality(),
+            )
+        )
     for text, language in STORIES:
-        subs.append(Submission(
-            kind="story", text=text, consent=consent(), source=rng.choice(["import", "staff_entry", "web_form"]),
-            source_name=rng.choice(STORY_SOURCES), neighbourhood=rng.choice(NEIGHBOURHOODS), language=language,
-            received_at=when(), equality=equality(),
-        ))
+        subs.append(
+            Submission(
+                kind="story",
+                text=text,
+                consent=consent(),
+                source=rng.choice(["import", "staff_entry", "web_form"]),
+                source_name=rng.choice(STORY_SOURCES),
+                neighbourhood=rng.choice(NEIGHBOURHOODS),
+                language=language,
+                received_at=when(),
+                equality=equality(),
+            )
+        )
     for index, text in enumerate(WORKSHOP_NOTES):
         workshop = WORKSHOPS[index % len(WORKSHOPS)]
         hood = {0: "stockwell", 1: "norwood", 2: "brixton", 3: "streatham"}[index % len(WORKSHOPS)]
-        subs.append(Submission(
-            kind="workshop_note", text=text, consent=Consent(analysis=True, quote=True, share=True),
-            source="staff_entry", source_name=workshop, neighbourhood=hood, received_at=when(),
-        ))
+        subs.append(
+            Submission(
+                kind="workshop_note",
+                text=text,
+                consent=Consent(analysis=True, quote=True, share=True),
+                source="staff_entry",
+                source_name=workshop,
+                neighbourhood=hood,
+                received_at=when(),
+            )
+        )
     # Three contributors asked for a receipt, so the mailbox has something in it.
     for sub, name in zip(subs[:3], ("amara", "joao", "mei"), strict=True):
         sub.consent.contact = True
@@ -89,16 +117,18 @@ async def load_demo(settings: Settings) -> tuple[int, list[tuple[str, str, str]]
             # The lock makes two `engage run`s started together load the data once.
             await conn.execute("SELECT pg_advisory_xact_lock(7041)")
             if await queries.count_contributions(conn) > 0:
-                has_demo_users = await conn.fetchval(
-                    "SELECT count(*) FROM users WHERE email LIKE '%@demo.engage.test'"
-                )
+                has_demo_users = await conn.fetchval("SELECT count(*) FROM users WHERE email LIKE '%@demo.engage.test'")
                 return 0, logins if has_demo_users else []
             for email, name, role, organisation in DEMO_USERS:
                 try:
                     async with conn.transaction():
                         await create_user(
-                            conn, email=email, name=name, role=role,  # type: ignore[arg-type]
-                            password=DEMO_PASSWORD, organisation=organisation,
+                            conn,
+                            email=email,
+                            name=name,
+                            role=role,  # type: ignore[arg-type]
+                            password=DEMO_PASSWORD,
+                            organisation=organisation,
                         )
                 except UserExists:
                     pass

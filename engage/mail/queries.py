@@ -39,6 +39,19 @@ async def insert_message(
     return bool(inserted)
 
 
+async def insert_receipts(conn: asyncpg.Connection, contribution_ids: list[UUID]) -> int:
+    """Queue a receipt for each of these contributions whose author gave an email and agreed to contact."""
+    result = await conn.execute(
+        """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id)
+           SELECT gen_random_uuid(), 'receipt:' || c.id, 'receipt', k.email, c.id
+           FROM contributions c JOIN contribution_contacts k ON k.contribution_id = c.id
+           WHERE c.id = ANY($1) AND c.consent_contact AND k.email IS NOT NULL
+           ON CONFLICT (dedupe_key) DO NOTHING""",
+        contribution_ids,
+    )
+    return int(result.split()[-1])
+
+
 async def due_message_ids(
     conn: asyncpg.Connection, *, contribution_ids: list[UUID] | None = None, limit: int = 100
 ) -> list[UUID]:
@@ -71,7 +84,8 @@ async def mark_sending(conn: asyncpg.Connection, message_id: UUID) -> None:
 
 async def mark_sent(conn: asyncpg.Connection, message_id: UUID) -> None:
     await conn.execute(
-        "UPDATE mail_messages SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1", message_id
+        "UPDATE mail_messages SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1",
+        message_id,
     )
 
 
@@ -87,9 +101,7 @@ async def mark_retry(conn: asyncpg.Connection, message_id: UUID, *, delay_s: flo
 
 
 async def mark_failed(conn: asyncpg.Connection, message_id: UUID, error: str) -> None:
-    await conn.execute(
-        "UPDATE mail_messages SET status = 'failed', last_error = $2 WHERE id = $1", message_id, error
-    )
+    await conn.execute("UPDATE mail_messages SET status = 'failed', last_error = $2 WHERE id = $1", message_id, error)
 
 
 async def mark_unconfirmed(conn: asyncpg.Connection, message_id: UUID) -> None:
@@ -116,7 +128,7 @@ async def requeue(conn: asyncpg.Connection, message_id: UUID) -> bool:
            WHERE id = $1 AND status IN ('failed', 'unconfirmed')""",
         message_id,
     )
-    return result.endswith(" 1")
+    return bool(result.endswith(" 1"))
 
 
 async def list_messages(

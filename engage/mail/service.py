@@ -12,7 +12,7 @@ import jinja2
 
 from engage.contributions import queries as contributions
 from engage.contributions.models import KIND_LABELS
-from engage.ids import uuid7, withdrawal_code
+from engage.ids import withdrawal_code
 from engage.mail import queries
 from engage.mail.models import MailMessage, OutgoingEmail
 from engage.settings import Settings
@@ -26,22 +26,9 @@ _templates = jinja2.Environment(
 )
 
 
-async def queue_receipt(conn: asyncpg.Connection, contribution_id: UUID) -> bool:
-    """Queue the receipt email if the contributor gave an email and agreed to be contacted. Idempotent."""
-    row = await contributions.get_contribution(conn, contribution_id)
-    if row is None or not row.consent_contact:
-        return False
-    contact = await contributions.get_contact(conn, contribution_id)
-    if contact is None or not contact.email:
-        return False
-    return await queries.insert_message(
-        conn,
-        uuid7(),
-        dedupe_key=f"receipt:{contribution_id}",
-        template="receipt",
-        to_address=contact.email,
-        contribution_id=contribution_id,
-    )
+async def queue_receipts(conn: asyncpg.Connection, contribution_ids: list[UUID]) -> int:
+    """Queue receipt emails for contributors who gave an email and agreed to be contacted. Idempotent."""
+    return await queries.insert_receipts(conn, contribution_ids) if contribution_ids else 0
 
 
 async def render(conn: asyncpg.Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:

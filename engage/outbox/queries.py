@@ -67,7 +67,5 @@ async def count_unprocessed(conn: asyncpg.Connection) -> int:
 
 
 async def delete_processed_before(conn: asyncpg.Connection, days: int) -> int:
-    result = await conn.execute(
-        "DELETE FROM outbox WHERE processed_at < now() - make_interval(days => $1)", days
-    )
+    result = await conn.execute("DELETE FROM outbox WHERE processed_at < now() - make_interval(days => $1)", days)
     return int(result.split()[-1])

@@ -9,6 +9,7 @@ connection before marking the row).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from typing import Any
@@ -69,19 +70,15 @@ class OutboxRelay:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
     async def _run(self) -> None:
         backoff = 0.25
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
-            except TimeoutError:
-                pass
             self._wake.clear()
             try:
                 while (count := await relay_once(self._pool, self._redis)) > 0:
@@ -89,7 +86,7 @@ class OutboxRelay:
                 backoff = 0.25
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - Redis or PostgreSQL away: the rows wait in the outbox.
+            except Exception as exc:
                 self.failures += 1
                 log.warning("outbox relay failed (%s); retrying in %.1fs", _describe(exc), backoff)
                 await asyncio.sleep(backoff)

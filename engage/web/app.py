@@ -11,13 +11,18 @@ from typing import Any
 import jinja2
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import ResponseHeader, State
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.exceptions import ValidationException as LitestarValidationException
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -27,11 +32,11 @@ from engage.db import create_pool
 from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
 from engage.web import errors
-from engage.web.deps import RateLimiter
 from engage.web.controllers.api import ContributionsApi, health
 from engage.web.controllers.mailbox import MailboxController
 from engage.web.controllers.public import PublicController
 from engage.web.controllers.staff import StaffController
+from engage.web.deps import RateLimiter
 from engage.workers.main import redis_client
 
 log = logging.getLogger(__name__)
@@ -118,9 +123,7 @@ def create_app(settings: Settings) -> Litestar:
                 "sign_in_limiter": RateLimiter(10),
             }
         ),
-        template_config=TemplateConfig(
-            engine=JinjaTemplateEngine.from_environment(_template_environment())
-        ),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_template_environment())),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="engage_csrf",

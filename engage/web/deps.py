@@ -20,7 +20,7 @@ SESSION_COOKIE = "engage_session"
 
 
 def pool_of(state: State) -> asyncpg.Pool:
-    return state["pool"]  # type: ignore[no-any-return]
+    return state["pool"]
 
 
 def settings_of(state: State) -> Settings:

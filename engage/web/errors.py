@@ -45,11 +45,7 @@ def _field_error(message: str, key: str | None) -> FieldError:
 
 def validation_failed(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    found = [
-        _field_error(str(item.get("message", "")), item.get("key"))
-        for item in extra
-        if isinstance(item, dict)
-    ]
+    found = [_field_error(str(item.get("message", "")), item.get("key")) for item in extra if isinstance(item, dict)]
     if not found:
         found = [_field_error(str(exc.detail), None)]
     status = 400 if all(e.field == "body" for e in found) else 422
@@ -69,6 +65,4 @@ def json_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
 
 
 def bad_encoding(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
-    return problem(
-        400, "The request was not accepted; nothing was stored.", [FieldError("body", "is not valid UTF-8")]
-    )
+    return problem(400, "The request was not accepted; nothing was stored.", [FieldError("body", "is not valid UTF-8")])

@@ -22,6 +22,7 @@ FORM_FIELD_IDS: dict[str, str] = {
     "source_name": "source_name",
 }
 
+
 def checked(form: dict[str, Any], name: str) -> bool:
     return form.get(name) in ("on", "yes", "true", "1")
 

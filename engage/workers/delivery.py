@@ -24,9 +24,7 @@ log = logging.getLogger(__name__)
 Outcome = Literal["sent", "retry", "failed", "unconfirmed", "skipped"]
 
 
-async def deliver_message(
-    pool: asyncpg.Pool, settings: Settings, target: SmtpTarget, message_id: UUID
-) -> Outcome:
+async def deliver_message(pool: asyncpg.Pool, settings: Settings, target: SmtpTarget, message_id: UUID) -> Outcome:
     async with pool.acquire() as conn:
         lock_key = message_id.int & 0x7FFFFFFFFFFFFFFF
         if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
@@ -55,7 +53,7 @@ async def _deliver_locked(
         return "failed"
     try:
         envelope = await Envelope.open(target, _address(settings.mail_from), outgoing.to)
-    except Exception as exc:  # noqa: BLE001 - nothing left us: any failure here is safe to retry.
+    except Exception as exc:
         return await _retry_or_fail(conn, settings, message_id, message.attempts + 1, exc, counts=True)
     await queries.mark_sending(conn, message_id)
     try:

@@ -51,7 +51,14 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
     interval = max(1, min(settings.sweep_interval_s, 30))
     return Worker(
         functions=[tasks.handle_events],
-        cron_jobs=[cron(tasks.sweep, second=set(range(0, 60, interval)), run_at_startup=True, timeout=settings.job_timeout_s)],
+        cron_jobs=[
+            cron(
+                tasks.sweep,
+                second=set(range(0, 60, interval)),
+                run_at_startup=True,
+                timeout=settings.job_timeout_s,
+            )
+        ],
         redis_pool=redis_client(settings.redis_url or ""),
         on_startup=startup,
         on_shutdown=shutdown,
@@ -70,5 +77,3 @@ async def run_worker(settings: Settings) -> None:
         await worker.async_run()
     finally:
         await worker.close()
-
-

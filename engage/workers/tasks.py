@@ -23,14 +23,14 @@ log = logging.getLogger(__name__)
 Ctx = dict[str, Any]
 
 
-async def _dispatch(conn: asyncpg.Connection, event: Event) -> None:
-    if event.topic == CONTRIBUTION_RECEIVED:
-        await mail.queue_receipt(conn, UUID(event.payload["contribution_id"]))
-    elif event.topic == CONTRIBUTION_WITHDRAWN:
-        # Everything derived from a contribution is deleted with it by foreign keys; nothing else to do yet.
-        pass
-    else:
-        log.warning("no handler for event topic %s (event %d)", event.topic, event.id)
+async def _dispatch(conn: asyncpg.Connection, events: list[Event]) -> None:
+    """Handle a batch of events, one statement per topic rather than one per event."""
+    received = [UUID(e.payload["contribution_id"]) for e in events if e.topic == CONTRIBUTION_RECEIVED]
+    await mail.queue_receipts(conn, received)
+    for event in events:
+        # Withdrawal: everything derived from a contribution is deleted with it by foreign keys.
+        if event.topic not in (CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN):
+            log.warning("no handler for event topic %s (event %d)", event.topic, event.id)
 
 
 async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
@@ -39,8 +39,7 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
     try:
         async with transaction(pool) as conn:
             events = await outbox.lock_unprocessed(conn, event_ids)
-            for event in events:
-                await _dispatch(conn, event)
+            await _dispatch(conn, events)
             await outbox.mark_processed(conn, [event.id for event in events])
         # Re-read every event of the batch, processed now or earlier: a run that died after the commit above
         # still owes its emails.

@@ -17,9 +17,13 @@ SOURCE = "Healthwatch Lambeth — Going Home"
 
 
 def run_import(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "engage", "import", *args, "--quiet"],
-        env=env_for(settings), capture_output=True, text=True, timeout=120, check=False,
+        env=env_for(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -36,9 +40,23 @@ async def test_csv_import_with_column_mapping_rejects_and_an_idempotent_rerun(
         writer.writerow(["GH-4", "My mum waited all day for transport.", "Atlantis", "2018-03-16", "yes"])
         writer.writerow(["GH-5", "Good care from the district nurse.", "", "not a date", "yes"])
         writer.writerow(["GH-6", "Pharmacy was closed on Saturday.", "Norwood", "2018-03-17", "maybe"])
-    args = [str(path), "--kind", "story", "--source", SOURCE, "--text-column", "story",
-            "--neighbourhood-column", "area", "--date-column", "when", "--id-column", "ref",
-            "--consent-column", "quote=ok_to_quote"]
+    args = [
+        str(path),
+        "--kind",
+        "story",
+        "--source",
+        SOURCE,
+        "--text-column",
+        "story",
+        "--neighbourhood-column",
+        "area",
+        "--date-column",
+        "when",
+        "--id-column",
+        "ref",
+        "--consent-column",
+        "quote=ok_to_quote",
+    ]
     first = run_import(settings, *args)
     assert first.returncode == 3, first.stderr
     assert "2 added, 0 already there, 4 rejected" in first.stderr
@@ -81,12 +99,27 @@ async def test_jsonl_import_names_broken_lines(settings: Settings, pool: asyncpg
 
 
 async def test_user_create_makes_an_account_that_can_sign_in(settings: Settings, pool: asyncpg.Pool) -> None:
-    command = [sys.executable, "-m", "engage", "user", "create", "--email", "Nia@Example.org", "--role",
-               "governance", "--password-stdin"]
+    command = [
+        sys.executable,
+        "-m",
+        "engage",
+        "user",
+        "create",
+        "--email",
+        "Nia@Example.org",
+        "--role",
+        "governance",
+        "--password-stdin",
+    ]
 
     def create(password: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603
-            command, env=env_for(settings), input=password + "\n", capture_output=True, text=True, timeout=60,
+        return subprocess.run(
+            command,
+            env=env_for(settings),
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
             check=False,
         )
 

@@ -23,9 +23,16 @@ async def counts(pool: asyncpg.Pool) -> tuple[int, int, int]:
     return row["c"], row["o"], row["k"]
 
 
-async def test_a_contribution_is_stored_with_its_event_and_a_receipt(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
-    body = {**GOOD, "neighbourhood": "brixton", "language": "en", "email": "ama@example.org",
-            "consent": {"analysis": True, "quote": True, "share": False, "contact": True}}
+async def test_a_contribution_is_stored_with_its_event_and_a_receipt(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool
+) -> None:
+    body = {
+        **GOOD,
+        "neighbourhood": "brixton",
+        "language": "en",
+        "email": "ama@example.org",
+        "consent": {"analysis": True, "quote": True, "share": False, "contact": True},
+    }
     response = await client.post(URL, json=body)
     assert response.status_code == 201, response.text
     receipt = response.json()
@@ -33,11 +40,17 @@ async def test_a_contribution_is_stored_with_its_event_and_a_receipt(client: Asy
     assert receipt["reference"].startswith("ENG-")
     async with pool.acquire() as conn:
         stored = await conn.fetchrow("SELECT * FROM contributions WHERE reference = $1", receipt["reference"])
-        contact = await conn.fetchval("SELECT email FROM contribution_contacts WHERE contribution_id = $1", stored["id"])
+        contact = await conn.fetchval(
+            "SELECT email FROM contribution_contacts WHERE contribution_id = $1", stored["id"]
+        )
         event = await conn.fetchrow("SELECT topic, payload FROM outbox")
     assert stored["text"] == body["text"]
     assert stored["neighbourhood"] == "brixton"
-    assert (stored["consent_quote"], stored["consent_share"], stored["consent_contact"]) == (True, False, True)
+    assert (stored["consent_quote"], stored["consent_share"], stored["consent_contact"]) == (
+        True,
+        False,
+        True,
+    )
     assert contact == "ama@example.org"
     assert event["topic"] == "contribution.received"
     assert str(stored["id"]) in event["payload"]
@@ -73,7 +86,12 @@ BAD_INPUTS: list[tuple[str, Any, int, str]] = [
     ("no analysis consent", {**GOOD, "consent": {"analysis": False}}, 422, "consent.analysis"),
     ("missing consent", {"kind": "story", "text": "x y z"}, 422, "consent"),
     ("missing text", {"kind": "story", "consent": {"analysis": True}}, 422, "text"),
-    ("bad email", {**GOOD, "email": "not-an-email", "consent": {"analysis": True, "contact": True}}, 422, "email"),
+    (
+        "bad email",
+        {**GOOD, "email": "not-an-email", "consent": {"analysis": True, "contact": True}},
+        422,
+        "email",
+    ),
     ("email without contact consent", {**GOOD, "email": "a@example.org"}, 422, "consent.contact"),
     ("contact consent without email", {**GOOD, "consent": {"analysis": True, "contact": True}}, 422, "email"),
     ("bad language", {**GOOD, "language": "english please"}, 422, "language"),
@@ -102,7 +120,9 @@ async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
     ],
     ids=["invalid utf-8", "truncated json", "empty body"],
 )
-async def test_malformed_bodies_are_refused(client: AsyncTestClient[Any], pool: asyncpg.Pool, raw: bytes, status: int) -> None:
+async def test_malformed_bodies_are_refused(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool, raw: bytes, status: int
+) -> None:
     response = await client.post(URL, content=raw, headers={"content-type": "application/json"})
     assert response.status_code == status, response.text
     assert response.json()["errors"][0]["field"] == "body"
@@ -148,7 +168,9 @@ async def test_staff_read_endpoints_need_a_signed_in_user(client: AsyncTestClien
     assert listing["items"][0]["reference"] == receipt["reference"]
 
 
-async def test_governance_never_gets_contact_details_from_the_api(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_governance_never_gets_contact_details_from_the_api(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool
+) -> None:
     body = {**GOOD, "email": "private@example.org", "consent": {"analysis": True, "contact": True}}
     receipt = (await client.post(URL, json=body)).json()
     await create_staff(pool, "governance")

@@ -21,10 +21,20 @@ from tests.conftest import create_staff, env_for
 pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +43,7 @@ def live_url(base_settings: Settings) -> Iterator[str]:
 
     port = free_port()
     settings = msgspec.structs.replace(base_settings, port=port)
-    process = subprocess.Popen([sys.executable, "-m", "engage", "web"], env=env_for(settings))  # noqa: S603
+    process = subprocess.Popen([sys.executable, "-m", "engage", "web"], env=env_for(settings))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -123,14 +133,17 @@ async def test_every_citizen_page_passes_axe_on_a_phone(browser: Browser, live_u
     await context.close()
 
 
-async def test_staff_sign_in_search_and_read_on_a_laptop(
-    browser: Browser, live_url: str, pool: Any
-) -> None:
+async def test_staff_sign_in_search_and_read_on_a_laptop(browser: Browser, live_url: str, pool: Any) -> None:
     async with httpx.AsyncClient(base_url=live_url) as http:
-        response = await http.post("/api/v1/contributions", json={
-            "kind": "story", "text": "The <script>alert(1)</script> receptionist was kind to my dad.",
-            "neighbourhood": "brixton", "consent": {"analysis": True},
-        })
+        response = await http.post(
+            "/api/v1/contributions",
+            json={
+                "kind": "story",
+                "text": "The <script>alert(1)</script> receptionist was kind to my dad.",
+                "neighbourhood": "brixton",
+                "consent": {"analysis": True},
+            },
+        )
         assert response.status_code == 201
     await create_staff(pool, "facilitator")
     context = await browser.new_context(viewport={"width": 1280, "height": 900})

@@ -15,15 +15,29 @@ async def open_form(client: AsyncTestClient[Any], kind: str = "i_statement") -> 
     html = (await client.get(f"/give?kind={kind}")).text
     marker = 'name="submission_id" value="'
     start = html.index(marker) + len(marker)
-    return {"_csrf_token": csrf_from(html), "submission_id": html[start : html.index('"', start)], "kind": kind}
+    return {
+        "_csrf_token": csrf_from(html),
+        "submission_id": html[start : html.index('"', start)],
+        "kind": kind,
+    }
 
 
-async def test_a_citizen_gives_an_i_statement_and_gets_a_receipt(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_a_citizen_gives_an_i_statement_and_gets_a_receipt(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool
+) -> None:
     form = await open_form(client)
-    response = await client.post("/give", data={
-        **form, "text": "I want to be told what happens next.", "neighbourhood": "stockwell",
-        "language": "en", "consent_analysis": "yes", "consent_quote": "yes", "age_band": "35 to 49",
-    })
+    response = await client.post(
+        "/give",
+        data={
+            **form,
+            "text": "I want to be told what happens next.",
+            "neighbourhood": "stockwell",
+            "language": "en",
+            "consent_analysis": "yes",
+            "consent_quote": "yes",
+            "age_band": "35 to 49",
+        },
+    )
     assert response.status_code == 200
     assert "we have received your i statement" in response.text.lower()
     async with pool.acquire() as conn:
@@ -47,7 +61,9 @@ async def test_sending_the_same_form_twice_stores_it_once_and_shows_the_same_rec
     assert reference in first.text and reference in second.text
 
 
-async def test_form_errors_name_each_field_and_keep_what_was_typed(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_form_errors_name_each_field_and_keep_what_was_typed(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool
+) -> None:
     form = await open_form(client)
     response = await client.post("/give", data={**form, "text": "   ", "email": "nope", "consent_contact": "yes"})
     assert response.status_code == 422
@@ -70,8 +86,10 @@ async def test_a_post_without_the_csrf_token_is_refused(client: AsyncTestClient[
 
 async def test_the_honeypot_stores_nothing(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
     form = await open_form(client)
-    response = await client.post("/give", data={**form, "text": "Buy cheap pills", "consent_analysis": "yes",
-                                                 "website": "http://spam.example"})
+    response = await client.post(
+        "/give",
+        data={**form, "text": "Buy cheap pills", "consent_analysis": "yes", "website": "http://spam.example"},
+    )
     assert response.status_code == 200
     assert "ENG-" not in response.text
     async with pool.acquire() as conn:
@@ -95,11 +113,20 @@ async def test_too_many_submissions_from_one_client_get_429(settings: Settings, 
         assert await conn.fetchval("SELECT count(*) FROM contributions") == 3
 
 
-async def test_withdrawal_removes_the_words_and_everything_derived(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
-    receipt = (await client.post("/api/v1/contributions", json={
-        "kind": "story", "text": "Private story", "email": "me@example.org",
-        "consent": {"analysis": True, "contact": True},
-    })).json()
+async def test_withdrawal_removes_the_words_and_everything_derived(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool
+) -> None:
+    receipt = (
+        await client.post(
+            "/api/v1/contributions",
+            json={
+                "kind": "story",
+                "text": "Private story",
+                "email": "me@example.org",
+                "consent": {"analysis": True, "contact": True},
+            },
+        )
+    ).json()
     async with pool.acquire() as conn:
         await conn.execute(
             "INSERT INTO contribution_equality (contribution_id, age_band) VALUES ($1, '18 to 24')",
@@ -107,12 +134,19 @@ async def test_withdrawal_removes_the_words_and_everything_derived(client: Async
         )
     page = await client.get(f"/withdraw?reference={receipt['reference']}&code={receipt['withdrawal_code']}")
     assert receipt["reference"] in page.text
-    wrong = await client.post("/withdraw", data={"_csrf_token": csrf_from(page.text),
-                                                 "reference": receipt["reference"], "code": "AAAAA-AAAAA"})
+    wrong = await client.post(
+        "/withdraw",
+        data={"_csrf_token": csrf_from(page.text), "reference": receipt["reference"], "code": "AAAAA-AAAAA"},
+    )
     assert wrong.status_code == 422 and "do not match" in wrong.text
-    done = await client.post("/withdraw", data={"_csrf_token": csrf_from(page.text),
-                                                "reference": receipt["reference"].lower(),
-                                                "code": receipt["withdrawal_code"].replace("-", " ")})
+    done = await client.post(
+        "/withdraw",
+        data={
+            "_csrf_token": csrf_from(page.text),
+            "reference": receipt["reference"].lower(),
+            "code": receipt["withdrawal_code"].replace("-", " "),
+        },
+    )
     assert done.status_code == 200 and "has been withdrawn" in done.text
     async with pool.acquire() as conn:
         left = await conn.fetchrow(
@@ -123,6 +157,12 @@ async def test_withdrawal_removes_the_words_and_everything_derived(client: Async
         record = await conn.fetchrow("SELECT * FROM withdrawals")
     assert (left["c"], left["k"], left["e"], left["w"], left["o"]) == (0, 0, 0, 1, 1)
     assert set(dict(record)) == {"contribution_id", "reference", "kind", "received_at", "withdrawn_at", "via"}
-    again = await client.post("/withdraw", data={"_csrf_token": csrf_from(page.text),
-                                                 "reference": receipt["reference"], "code": receipt["withdrawal_code"]})
+    again = await client.post(
+        "/withdraw",
+        data={
+            "_csrf_token": csrf_from(page.text),
+            "reference": receipt["reference"],
+            "code": receipt["withdrawal_code"],
+        },
+    )
     assert again.status_code == 200

@@ -20,11 +20,15 @@ async def give(client: AsyncTestClient[Any], text: str, **extra: Any) -> dict[st
     return response.json()  # type: ignore[no-any-return]
 
 
-async def test_wrong_password_is_refused_and_right_one_signs_in(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_wrong_password_is_refused_and_right_one_signs_in(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool
+) -> None:
     await create_staff(pool, "facilitator")
     page = await client.get("/staff/sign-in")
-    wrong = await client.post("/staff/sign-in", data={"_csrf_token": csrf_from(page.text),
-                                                      "email": "facilitator@test.example", "password": "nope"})
+    wrong = await client.post(
+        "/staff/sign-in",
+        data={"_csrf_token": csrf_from(page.text), "email": "facilitator@test.example", "password": "nope"},
+    )
     assert wrong.status_code == 401 and "wrong" in wrong.text
     assert (await client.get("/staff/contributions", follow_redirects=False)).status_code in (302, 303, 307)
     await sign_in(client, "Facilitator@Test.Example")
@@ -46,16 +50,27 @@ async def test_signing_out_ends_the_session_on_the_server(client: AsyncTestClien
 
 @pytest.mark.parametrize(
     ("role", "sees_contact", "sees_equality"),
-    [("admin", True, True), ("partner_staff", True, False), ("facilitator", False, False), ("governance", False, False)],
+    [
+        ("admin", True, True),
+        ("partner_staff", True, False),
+        ("facilitator", False, False),
+        ("governance", False, False),
+    ],
 )
 async def test_each_role_sees_only_the_personal_data_it_needs(
     client: AsyncTestClient[Any], pool: asyncpg.Pool, role: str, sees_contact: bool, sees_equality: bool
 ) -> None:
-    receipt = await give(client, "Please call me back about the clinic.", email=SECRET_EMAIL,
-                         consent={"analysis": True, "contact": True, "share": True})
+    receipt = await give(
+        client,
+        "Please call me back about the clinic.",
+        email=SECRET_EMAIL,
+        consent={"analysis": True, "contact": True, "share": True},
+    )
     async with pool.acquire() as conn:
-        await conn.execute("INSERT INTO contribution_equality (contribution_id, ethnicity) VALUES ($1, 'Mixed')",
-                           __import__("uuid").UUID(receipt["id"]))
+        await conn.execute(
+            "INSERT INTO contribution_equality (contribution_id, ethnicity) VALUES ($1, 'Mixed')",
+            __import__("uuid").UUID(receipt["id"]),
+        )
     await create_staff(pool, role)
     await sign_in(client, f"{role}@test.example")
     html = (await client.get(f"/staff/contributions/{receipt['id']}")).text
@@ -64,7 +79,8 @@ async def test_each_role_sees_only_the_personal_data_it_needs(
     assert ("Mixed" in html) is sees_equality
     async with pool.acquire() as conn:
         audited = await conn.fetchval(
-            "SELECT count(*) FROM audit_log WHERE action = 'personal_data.viewed' AND subject_id = $1", receipt["id"]
+            "SELECT count(*) FROM audit_log WHERE action = 'personal_data.viewed' AND subject_id = $1",
+            receipt["id"],
         )
     assert audited == (1 if sees_contact or sees_equality else 0)
 
@@ -82,7 +98,9 @@ async def test_partner_staff_only_see_shared_contributions_or_their_own(
     assert (await client.get(f"/api/v1/contributions/{private['id']}")).status_code == 404
 
 
-async def test_governance_cannot_enter_contributions_or_see_mail(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_governance_cannot_enter_contributions_or_see_mail(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool
+) -> None:
     await create_staff(pool, "governance")
     await sign_in(client, "governance@test.example")
     assert (await client.get("/staff/contributions/new")).status_code == 403
@@ -93,10 +111,16 @@ async def test_staff_enter_a_story_gathered_on_paper(client: AsyncTestClient[Any
     user = await create_staff(pool, "partner_staff", organisation="Healthwatch Lambeth")
     await sign_in(client, "partner_staff@test.example")
     page = await client.get("/staff/contributions/new")
-    form = {"_csrf_token": csrf_from(page.text), "submission_id": "paper-1", "kind": "story",
-            "text": "Told at the coffee morning: the bus to the hospital is hopeless.",
-            "source_name": "Age UK Lambeth coffee morning", "neighbourhood": "norwood", "language": "en",
-            "consent_analysis": "yes"}
+    form = {
+        "_csrf_token": csrf_from(page.text),
+        "submission_id": "paper-1",
+        "kind": "story",
+        "text": "Told at the coffee morning: the bus to the hospital is hopeless.",
+        "source_name": "Age UK Lambeth coffee morning",
+        "neighbourhood": "norwood",
+        "language": "en",
+        "consent_analysis": "yes",
+    }
     response = await client.post("/staff/contributions/new", data=form, follow_redirects=False)
     assert response.status_code in (302, 303)
     async with pool.acquire() as conn:
@@ -110,8 +134,10 @@ async def test_staff_enter_a_story_gathered_on_paper(client: AsyncTestClient[Any
 async def test_filters_and_full_text_search(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
     await give(client, "The waiting list for therapy was nine months.", neighbourhood="brixton")
     await give(client, "I waited nine months for a wheelchair.", neighbourhood="clapham")
-    await client.post("/api/v1/contributions", json={"kind": "i_statement", "text": "I want kind receptionists.",
-                                                      "consent": {"analysis": True}})
+    await client.post(
+        "/api/v1/contributions",
+        json={"kind": "i_statement", "text": "I want kind receptionists.", "consent": {"analysis": True}},
+    )
     await create_staff(pool, "facilitator")
     await sign_in(client, "facilitator@test.example")
 

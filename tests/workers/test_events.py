@@ -16,26 +16,29 @@ from litestar.testing import AsyncTestClient
 
 from engage.settings import Settings
 from engage.workers.main import redis_client
-from tests.proxy import CuttableProxy
 from tests.conftest import Servers, create_staff, env_for, eventually, running_worker, sign_in
+from tests.proxy import CuttableProxy
 
 WITH_CONTACT = {
-    "kind": "i_statement", "text": "I want a call back after I leave hospital.", "email": "kofi@example.org",
+    "kind": "i_statement",
+    "text": "I want a call back after I leave hospital.",
+    "email": "kofi@example.org",
     "consent": {"analysis": True, "contact": True},
 }
 
 
 async def mail_status(pool: asyncpg.Pool) -> list[tuple[str, int]]:
     async with pool.acquire() as conn:
-        return [(r["status"], r["attempts"]) for r in await conn.fetch("SELECT status::text, attempts FROM mail_messages")]
+        return [
+            (r["status"], r["attempts"]) for r in await conn.fetch("SELECT status::text, attempts FROM mail_messages")
+        ]
 
 
 async def test_the_worker_sends_one_receipt_with_the_withdrawal_link(
     client: AsyncTestClient[Any], worker: Any, servers: Servers, pool: asyncpg.Pool
 ) -> None:
     receipt = (await client.post("/api/v1/contributions", json=WITH_CONTACT)).json()
-    await client.post("/api/v1/contributions", json={**WITH_CONTACT, "email": None,
-                                                     "consent": {"analysis": True}})
+    await client.post("/api/v1/contributions", json={**WITH_CONTACT, "email": None, "consent": {"analysis": True}})
     message = (await eventually(lambda: servers.sink.to("kofi@example.org")))[0]
     assert receipt["reference"] in message["Subject"]
     assert message.get_content_type() == "multipart/alternative"
@@ -50,7 +53,9 @@ async def test_the_worker_sends_one_receipt_with_the_withdrawal_link(
     assert len(servers.sink.messages) == 1
 
 
-async def test_redis_down_at_submit_time_loses_nothing(settings: Settings, servers: Servers, pool: asyncpg.Pool) -> None:
+async def test_redis_down_at_submit_time_loses_nothing(
+    settings: Settings, servers: Servers, pool: asyncpg.Pool
+) -> None:
     from engage.embedded import free_port
     from engage.web.app import create_app
 
@@ -122,15 +127,14 @@ async def _status_is(pool: asyncpg.Pool, status: str) -> bool:
 
 
 def start_worker_process(settings: Settings) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "engage", "worker"], env=env_for(settings), start_new_session=True
-    )
+    return subprocess.Popen([sys.executable, "-m", "engage", "worker"], env=env_for(settings), start_new_session=True)
 
 
 async def wait_for_second_try(settings: Settings) -> None:
     """Wait until the events job, interrupted by the kill, has been run again to the end by arq."""
     redis = redis_client(settings.redis_url or "")
     try:
+
         async def finished_on_second_try() -> bool:
             results = await redis.all_job_results()
             return any(r.function == "handle_events" and r.job_try >= 2 and r.success for r in results)

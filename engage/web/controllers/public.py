@@ -30,6 +30,7 @@ from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, checked, optional
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
+
 def _limiter(state: State) -> RateLimiter:
     return state["form_limiter"]  # type: ignore[no-any-return]
 
@@ -56,8 +57,11 @@ class PublicController(Controller):
 
     @get("/give", name="give")
     async def give_form(self, state: State, kind: FromQuery[str] = "i_statement") -> Template:
-        form = {"kind": kind if kind in ("i_statement", "story") else "i_statement",
-                "submission_id": uuid.uuid4().hex, "language": "en"}
+        form = {
+            "kind": kind if kind in ("i_statement", "story") else "i_statement",
+            "submission_id": uuid.uuid4().hex,
+            "language": "en",
+        }
         return Template("public/give.html", context=await _give_context(state, form, []))
 
     @post("/give", name="give-submit", status_code=200)

@@ -27,7 +27,6 @@ from engage.contributions.models import (
     FieldError,
     IdempotencyConflict,
     InvalidContribution,
-    Kind,
     Submission,
 )
 from engage.db import transaction
@@ -125,15 +124,24 @@ class StaffController(Controller):
             neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
             source_names = await contribution_queries.list_source_names(conn)
         query = {
-            "kind": kind_value or "", "neighbourhood": neighbourhood, "source": source,
-            "from": day_from.isoformat() if day_from else "", "to": day_to.isoformat() if day_to else "", "q": q,
+            "kind": kind_value or "",
+            "neighbourhood": neighbourhood,
+            "source": source,
+            "from": day_from.isoformat() if day_from else "",
+            "to": day_to.isoformat() if day_to else "",
+            "q": q,
         }
         base_query = urlencode({k: v for k, v in query.items() if v})
         return Template(
             "staff/contributions.html",
             context={
-                "viewer": viewer, "page": result, "query": query, "base_query": base_query, "notices": notices,
-                "neighbourhoods": neighbourhoods, "source_names": source_names,
+                "viewer": viewer,
+                "page": result,
+                "query": query,
+                "base_query": base_query,
+                "notices": notices,
+                "neighbourhoods": neighbourhoods,
+                "source_names": source_names,
                 "can_enter": can(viewer.role, "enter_contributions"),
             },
         )
@@ -156,8 +164,12 @@ class StaffController(Controller):
     @get("/contributions/new", name="staff-enter")
     async def enter_form(self, request: Request[Any, Any, Any], state: State) -> Template:
         viewer = await require(request, "enter_contributions")
-        form = {"kind": "story", "submission_id": uuid.uuid4().hex, "language": "en",
-                "source_name": viewer.organisation or ""}
+        form = {
+            "kind": "story",
+            "submission_id": uuid.uuid4().hex,
+            "language": "en",
+            "source_name": viewer.organisation or "",
+        }
         return Template("staff/enter.html", context=await self._enter_context(state, viewer, form, []))
 
     @post("/contributions/new", name="staff-enter-submit", status_code=200)
@@ -168,15 +180,19 @@ class StaffController(Controller):
         if kind not in ("i_statement", "story", "workshop_note"):
             errors = [FieldError("kind", "Choose the kind of contribution.")]
             return Template(
-                "staff/enter.html", context=await self._enter_context(state, viewer, form, errors), status_code=422
+                "staff/enter.html",
+                context=await self._enter_context(state, viewer, form, errors),
+                status_code=422,
             )
         email, phone = optional(form, "email"), optional(form, "phone", limit=40)
         submission = Submission(
             kind=kind,  # type: ignore[arg-type]
             text=form.get("text", ""),
             consent=Consent(
-                analysis=checked(form, "consent_analysis"), quote=checked(form, "consent_quote"),
-                share=checked(form, "consent_share"), contact=checked(form, "consent_contact"),
+                analysis=checked(form, "consent_analysis"),
+                quote=checked(form, "consent_quote"),
+                share=checked(form, "consent_share"),
+                contact=checked(form, "consent_contact"),
             ),
             source="staff_entry",
             source_name=optional(form, "source_name"),
@@ -189,15 +205,19 @@ class StaffController(Controller):
         )
         try:
             async with transaction(pool_of(state)) as conn:
-                receipt = (await contributions.submit_contribution(
-                    conn, submission, secret=settings_of(state).secret_key
-                )).receipt
+                receipt = (
+                    await contributions.submit_contribution(conn, submission, secret=settings_of(state).secret_key)
+                ).receipt
         except (InvalidContribution, IdempotencyConflict) as exc:
-            errors = exc.errors if isinstance(exc, InvalidContribution) else [
-                FieldError("text", "This form was already sent with other words.")
-            ]
+            errors = (
+                exc.errors
+                if isinstance(exc, InvalidContribution)
+                else [FieldError("text", "This form was already sent with other words.")]
+            )
             return Template(
-                "staff/enter.html", context=await self._enter_context(state, viewer, form, errors), status_code=422
+                "staff/enter.html",
+                context=await self._enter_context(state, viewer, form, errors),
+                status_code=422,
             )
         relay_of(state).wake()
         return Redirect(f"/staff/contributions/{receipt.id}?entered=1")
@@ -208,8 +228,12 @@ class StaffController(Controller):
         async with pool_of(state).acquire() as conn:
             neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         return {
-            "viewer": viewer, "form": form, "errors": errors, "error_for": {e.field: e.reason for e in errors},
-            "field_ids": FORM_FIELD_IDS, "neighbourhoods": neighbourhoods,
+            "viewer": viewer,
+            "form": form,
+            "errors": errors,
+            "error_for": {e.field: e.reason for e in errors},
+            "field_ids": FORM_FIELD_IDS,
+            "neighbourhoods": neighbourhoods,
         }
 
     @get("/mail", name="staff-mail")
@@ -218,9 +242,7 @@ class StaffController(Controller):
         async with pool_of(state).acquire() as conn:
             problems = await mail_queries.list_messages(conn, statuses=["failed", "unconfirmed"])
             recent = await mail_queries.list_messages(conn, limit=50)
-        return Template(
-            "staff/mail.html", context={"viewer": viewer, "problems": problems, "recent": recent}
-        )
+        return Template("staff/mail.html", context={"viewer": viewer, "problems": problems, "recent": recent})
 
     @post("/mail/{message_id:uuid}/resend", name="staff-mail-resend", status_code=303)
     async def resend(self, request: Request[Any, Any, Any], state: State, message_id: FromPath[UUID]) -> Redirect:
@@ -228,7 +250,11 @@ class StaffController(Controller):
         async with transaction(pool_of(state)) as conn:
             if await mail_queries.requeue(conn, message_id):
                 await audit.record(
-                    conn, actor=viewer.id, action="mail.resent", subject_type="mail", subject_id=str(message_id)
+                    conn,
+                    actor=viewer.id,
+                    action="mail.resent",
+                    subject_type="mail",
+                    subject_id=str(message_id),
                 )
         return Redirect("/staff/mail")
 
