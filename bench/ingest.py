@@ -83,7 +83,9 @@ def run_wrk(url: str, script: Path | None) -> dict[str, float]:
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     figures["non_2xx"] = float(errors.group(1)) if errors else 0.0
     socket_errors = re.search(r"Socket errors: (.*)", output)
-    figures["socket_errors"] = 0.0 if not socket_errors else float(sum(map(int, re.findall(r"\d+", socket_errors.group(1)))))
+    figures["socket_errors"] = (
+        0.0 if not socket_errors else float(sum(map(int, re.findall(r"\d+", socket_errors.group(1)))))
+    )
     return figures
 
 
@@ -110,7 +112,7 @@ def main() -> None:
         "ENGAGE_WEB_WORKERS": str(WEB_WORKERS),
         "ENGAGE_LOG_LEVEL": "warning",
     }
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "engage", "run"], env=env, stdout=subprocess.DEVNULL, start_new_session=True
     )
     base = f"http://127.0.0.1:{port}"
@@ -129,15 +131,21 @@ def main() -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     print(f"engage run, {WEB_WORKERS} web process(es), wrk -t2 -c{CONNECTIONS} -d{SECONDS}s, {os.cpu_count()} cores")
-    print(f"POST /api/v1/contributions  {intake['rps']:8.0f} contributions/s   "
-          f"p50 {intake['p50_ms']:6.1f} ms   p99 {intake['p99_ms']:6.1f} ms   "
-          f"non-2xx {intake['non_2xx']:.0f}   socket errors {intake['socket_errors']:.0f}")
-    print(f"GET  /healthz               {health['rps']:8.0f} requests/s        "
-          f"p50 {health['p50_ms']:6.1f} ms   p99 {health['p99_ms']:6.1f} ms")
+    print(
+        f"POST /api/v1/contributions  {intake['rps']:8.0f} contributions/s   "
+        f"p50 {intake['p50_ms']:6.1f} ms   p99 {intake['p99_ms']:6.1f} ms   "
+        f"non-2xx {intake['non_2xx']:.0f}   socket errors {intake['socket_errors']:.0f}"
+    )
+    print(
+        f"GET  /healthz               {health['rps']:8.0f} requests/s        "
+        f"p50 {health['p50_ms']:6.1f} ms   p99 {health['p99_ms']:6.1f} ms"
+    )
     print(f"intake / cheapest endpoint  {intake['rps'] / health['rps']:8.2f}")
     accepted = intake["requests"] - intake["non_2xx"]
-    print(f"durable: {stored} contributions and {events} outbox events committed; wrk counted {accepted:.0f} "
-          "completed 2xx responses (a response cut off at the end of the run may still have committed)")
+    print(
+        f"durable: {stored} contributions and {events} outbox events committed; wrk counted {accepted:.0f} "
+        "completed 2xx responses (a response cut off at the end of the run may still have committed)"
+    )
 
 
 if __name__ == "__main__":
