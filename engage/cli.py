@@ -127,6 +127,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                     [sys.executable, "-m", "engage", command], env=env, start_new_session=True
                 )
             )
+        if not _wait_for_web(settings, children):
+            print("The web server did not start; stopping.", flush=True)
+            return 1
         print(f"\nEngage is running: open {settings.base_url}", flush=True)
         if settings.mailbox_enabled:
             print(f"Sent mail is readable at {settings.base_url}/mailbox", flush=True)
@@ -143,6 +146,24 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     finally:
         stop_everything()
+
+
+def _wait_for_web(settings: Settings, children: list[subprocess.Popen[bytes]], timeout_s: float = 60) -> bool:
+    """Only print the URL once it answers."""
+    import urllib.request
+
+    url = f"http://127.0.0.1:{settings.port}/healthz"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
 
 
 async def _migrate(settings: Settings) -> list[str]:

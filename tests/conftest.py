@@ -160,6 +160,9 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     conn = await asyncpg.connect(servers.database_url)
     try:
         await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        # Back to the seeded neighbourhood list.
+        await conn.execute("DELETE FROM neighbourhoods WHERE created_at > (SELECT min(created_at) FROM neighbourhoods)")
+        await conn.execute("UPDATE neighbourhoods SET active = true")
     finally:
         await conn.close()
     from redis.asyncio import Redis

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 from uuid import UUID
 
 import msgspec
@@ -23,21 +23,14 @@ Permission = Literal[
     "see_equality",  # one contributor's equality-monitoring answers
     "see_mail_problems",  # failed and unconfirmed deliveries
     "manage_users",
+    "manage_places",  # the neighbourhood list
+    "read_audit",
 ]
 
 # Least privilege: each role gets what its work needs and nothing more. Governance reads themes and words,
 # never who said them; partner staff may call people back, so they see contacts (for what they may read).
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    "admin": frozenset(
-        {
-            "read_contributions",
-            "enter_contributions",
-            "see_contacts",
-            "see_equality",
-            "see_mail_problems",
-            "manage_users",
-        }
-    ),
+    "admin": frozenset(get_args(Permission)),
     "facilitator": frozenset({"read_contributions", "enter_contributions"}),
     "governance": frozenset({"read_contributions"}),
     "partner_staff": frozenset({"read_contributions", "enter_contributions", "see_contacts"}),

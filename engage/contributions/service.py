@@ -23,6 +23,7 @@ from engage.contributions.models import (
     FieldError,
     IdempotencyConflict,
     InvalidContribution,
+    Neighbourhood,
     Receipt,
     Submission,
     WithdrawalRefused,
@@ -188,3 +189,48 @@ async def view_contribution(
         contact_hidden=not can(viewer.role, "see_contacts"),
         equality_hidden=not can(viewer.role, "see_equality"),
     )
+
+
+def slug_for(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+async def add_neighbourhood(conn: asyncpg.Connection, viewer: StaffUser, name: str, borough: str) -> Neighbourhood:
+    """Add a neighbourhood to the list citizens choose from. Names are unique; the slug is made from the name."""
+    name, borough = " ".join(name.split()), " ".join(borough.split())
+    errors = []
+    if not 2 <= len(name) <= 80:
+        errors.append(FieldError("name", "Give a name between 2 and 80 characters."))
+    if not 2 <= len(borough) <= 80:
+        errors.append(FieldError("borough", "Give the borough, for example Lambeth."))
+    slug = slug_for(name)
+    if name and not slug:
+        errors.append(FieldError("name", "The name needs at least one letter or digit."))
+    existing = {n.slug: n for n in await queries.list_neighbourhoods(conn, active_only=False)}
+    if slug in existing or any(n.name.lower() == name.lower() for n in existing.values()):
+        errors.append(FieldError("name", f"{name} is already on the list."))
+    if errors:
+        raise InvalidContribution(errors)
+    hood = Neighbourhood(slug=slug, name=name, borough=borough, active=True)
+    await queries.upsert_neighbourhood(conn, hood)
+    await audit.record(
+        conn, actor=viewer.id, action="neighbourhood.added", subject_type="neighbourhood", subject_id=slug
+    )
+    return hood
+
+
+async def set_neighbourhood_active(conn: asyncpg.Connection, viewer: StaffUser, slug: str, active: bool) -> bool:
+    """Hide a neighbourhood from the citizen form (its contributions keep it), or bring it back."""
+    found = {n.slug: n for n in await queries.list_neighbourhoods(conn, active_only=False)}.get(slug)
+    if found is None:
+        return False
+    await queries.upsert_neighbourhood(conn, msgspec.structs.replace(found, active=active))
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="neighbourhood.activated" if active else "neighbourhood.retired",
+        subject_type="neighbourhood",
+        subject_id=slug,
+    )
+    return True

@@ -35,7 +35,7 @@ from engage.web import errors
 from engage.web.controllers.api import ContributionsApi, health
 from engage.web.controllers.mailbox import MailboxController
 from engage.web.controllers.public import PublicController
-from engage.web.controllers.staff import StaffController
+from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.deps import RateLimiter
 from engage.workers.main import redis_client
 
@@ -110,6 +110,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             PublicController,
             StaffController,
+            AdminController,
             ContributionsApi,
             MailboxController,
             health,

@@ -166,3 +166,44 @@ async def test_the_filter_form_sends_empty_fields_and_bad_dates_without_breaking
     odd = await client.get("/staff/contributions?from=yesterday&kind=poem")
     assert odd.status_code == 200
     assert "is not a date like" in odd.text and "is not a kind of contribution" in odd.text
+
+
+async def test_admins_edit_the_neighbourhood_list_and_the_form_follows(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool
+) -> None:
+    await create_staff(pool, "admin")
+    await sign_in(client, "admin@test.example")
+    page = await client.get("/staff/neighbourhoods")
+    token = csrf_from(page.text)
+    added = await client.post(
+        "/staff/neighbourhoods", data={"_csrf_token": token, "name": "Oval", "borough": "Lambeth"}
+    )
+    assert added.status_code == 200 and "Oval" in added.text
+    duplicate = await client.post("/staff/neighbourhoods", data={"_csrf_token": token, "name": "oval", "borough": "X"})
+    assert duplicate.status_code == 422 and "already on the list" in duplicate.text
+    await client.post("/staff/neighbourhoods/brixton/active", data={"_csrf_token": token, "active": "no"})
+    form = (await client.get("/give")).text
+    assert 'value="oval"' in form and 'value="brixton"' not in form
+    api = await client.post(
+        "/api/v1/contributions",
+        json={"kind": "story", "text": "Oval story", "neighbourhood": "oval", "consent": {"analysis": True}},
+    )
+    assert api.status_code == 201
+    trail = (await client.get("/staff/audit")).text
+    assert "neighbourhood.added" in trail and "neighbourhood.retired" in trail
+
+
+async def test_only_admins_manage_neighbourhoods_or_read_the_audit_trail(
+    client: AsyncTestClient[Any], pool: asyncpg.Pool
+) -> None:
+    await create_staff(pool, "facilitator")
+    await sign_in(client, "facilitator@test.example")
+    assert (await client.get("/staff/neighbourhoods")).status_code == 403
+    assert (await client.get("/staff/audit")).status_code == 403
+    page = await client.get("/staff/contributions")
+    refused = await client.post(
+        "/staff/neighbourhoods", data={"_csrf_token": csrf_from(page.text), "name": "Oval", "borough": "Lambeth"}
+    )
+    assert refused.status_code == 403
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM neighbourhoods WHERE slug = 'oval'") == 0

@@ -267,3 +267,62 @@ def _day(value: str, label: str, notices: list[str]) -> date | None:
     except ValueError:
         notices.append(f"{label} date “{value[:20]}” is not a date like 2026-03-14, so it was ignored.")
         return None
+
+
+class AdminController(Controller):
+    """Administrators: the neighbourhood list and the audit trail."""
+
+    path = "/staff"
+    include_in_schema = False
+
+    @get("/neighbourhoods", name="staff-neighbourhoods")
+    async def neighbourhoods(self, request: Request[Any, Any, Any], state: State) -> Template:
+        viewer = await require(request, "manage_places")
+        return await self._neighbourhoods_page(state, viewer, {}, [])
+
+    @post("/neighbourhoods", name="staff-neighbourhoods-add", status_code=200)
+    async def add_neighbourhood(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
+        viewer = await require(request, "manage_places")
+        form = {key: str(value) for key, value in data.items()}
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await contributions.add_neighbourhood(conn, viewer, form.get("name", ""), form.get("borough", ""))
+        except InvalidContribution as exc:
+            page = await self._neighbourhoods_page(state, viewer, form, exc.errors)
+            page.status_code = 422
+            return page
+        return Redirect("/staff/neighbourhoods")
+
+    @post("/neighbourhoods/{slug:str}/active", name="staff-neighbourhoods-active", status_code=303)
+    async def set_active(
+        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
+    ) -> Redirect:
+        viewer = await require(request, "manage_places")
+        async with transaction(pool_of(state)) as conn:
+            if not await contributions.set_neighbourhood_active(conn, viewer, slug, data.get("active") == "yes"):
+                raise NotFoundException("No such neighbourhood.")
+        return Redirect("/staff/neighbourhoods")
+
+    async def _neighbourhoods_page(
+        self, state: State, viewer: Any, form: dict[str, str], errors: list[FieldError]
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            hoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
+        return Template(
+            "staff/neighbourhoods.html",
+            context={
+                "viewer": viewer,
+                "neighbourhoods": hoods,
+                "form": form,
+                "errors": errors,
+                "error_for": {e.field: e.reason for e in errors},
+                "field_ids": {"name": "name", "borough": "borough"},
+            },
+        )
+
+    @get("/audit", name="staff-audit")
+    async def audit_trail(self, request: Request[Any, Any, Any], state: State) -> Template:
+        viewer = await require(request, "read_audit")
+        async with pool_of(state).acquire() as conn:
+            entries = await audit.list_entries(conn, limit=300)
+        return Template("staff/audit.html", context={"viewer": viewer, "entries": entries})
