@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import msgspec
 import pytest
 from aiosmtpd.controller import Controller
-from litestar.testing import AsyncTestClient
 
 from engage.db import create_pool, migrate
 from engage.embedded import EmbeddedPostgres, EmbeddedValkey, free_port
@@ -177,11 +177,39 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
 
 
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+@contextlib.asynccontextmanager
+async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in this test's own event loop, its lifespan run as in production, spoken to over ASGI."""
     from engage.web.app import create_app
 
-    async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+    app = create_app(settings)
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        # One task enters and leaves the lifespan: its task groups must not change tasks in between.
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    await asyncio.wait([lifespan, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if lifespan.done():
+        lifespan.result()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 50000)),
+            base_url="http://testserver.local",
+            follow_redirects=True,
+        ) as client:
+            yield client
+    finally:
+        stop.set()
+        await lifespan
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(settings) as client:
         yield client
 
 
@@ -246,7 +274,7 @@ async def create_staff(
         )
 
 
-async def sign_in(client: AsyncTestClient[Any], email: str, password: str = "correct horse battery") -> None:
+async def sign_in(client: httpx.AsyncClient, email: str, password: str = "correct horse battery") -> None:
     page = await client.get("/staff/sign-in")
     token = csrf_from(page.text)
     response = await client.post(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
 from tests.conftest import create_staff, encode, sign_in
 
@@ -24,7 +24,7 @@ async def counts(pool: asyncpg.Pool) -> tuple[int, int, int]:
 
 
 async def test_a_contribution_is_stored_with_its_event_and_a_receipt(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     body = {
         **GOOD,
@@ -57,7 +57,7 @@ async def test_a_contribution_is_stored_with_its_event_and_a_receipt(
 
 
 async def test_idempotency_key_returns_the_first_answer_and_stores_nothing_new(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     headers = {"Idempotency-Key": "retry-me-1"}
     first = await client.post(URL, content=encode(GOOD), headers={**headers, "content-type": "application/json"})
@@ -101,7 +101,7 @@ BAD_INPUTS: list[tuple[str, Any, int, str]] = [
 
 @pytest.mark.parametrize(("case", "body", "status", "field"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
 async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool, case: str, body: Any, status: int, field: str
+    client: httpx.AsyncClient, pool: asyncpg.Pool, case: str, body: Any, status: int, field: str
 ) -> None:
     response = await client.post(URL, json=body)
     assert response.status_code == status, response.text
@@ -121,7 +121,7 @@ async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
     ids=["invalid utf-8", "truncated json", "empty body"],
 )
 async def test_malformed_bodies_are_refused(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool, raw: bytes, status: int
+    client: httpx.AsyncClient, pool: asyncpg.Pool, raw: bytes, status: int
 ) -> None:
     response = await client.post(URL, content=raw, headers={"content-type": "application/json"})
     assert response.status_code == status, response.text
@@ -129,14 +129,14 @@ async def test_malformed_bodies_are_refused(
     assert await counts(pool) == (0, 0, 0)
 
 
-async def test_a_one_megabyte_body_is_refused(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_a_one_megabyte_body_is_refused(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     response = await client.post(URL, json={**GOOD, "text": "a" * 1_000_000})
     assert response.status_code == 413
     assert await counts(pool) == (0, 0, 0)
 
 
 async def test_script_tags_are_stored_as_text_and_escaped_on_staff_pages(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     text = 'I want <script>alert("x")</script> fixed'
     receipt = (await client.post(URL, json={**GOOD, "text": text})).json()
@@ -150,14 +150,14 @@ async def test_script_tags_are_stored_as_text_and_escaped_on_staff_pages(
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
 
 
-async def test_openapi_describes_the_intake_endpoint(client: AsyncTestClient[Any]) -> None:
+async def test_openapi_describes_the_intake_endpoint(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/api/schema/openapi.json")).json()
     operation = schema["paths"]["/api/v1/contributions"]["post"]
     assert "Idempotency-Key" in [p["name"] for p in operation["parameters"]]
     assert "ContributionIn" in str(operation["requestBody"])
 
 
-async def test_staff_read_endpoints_need_a_signed_in_user(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_staff_read_endpoints_need_a_signed_in_user(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     receipt = (await client.post(URL, json=GOOD)).json()
     assert (await client.get(URL)).status_code == 401
     assert (await client.get(f"{URL}/{receipt['id']}")).status_code == 401
@@ -169,7 +169,7 @@ async def test_staff_read_endpoints_need_a_signed_in_user(client: AsyncTestClien
 
 
 async def test_governance_never_gets_contact_details_from_the_api(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     body = {**GOOD, "email": "private@example.org", "consent": {"analysis": True, "contact": True}}
     receipt = (await client.post(URL, json=body)).json()
@@ -181,7 +181,7 @@ async def test_governance_never_gets_contact_details_from_the_api(
     assert "private@example.org" not in str(detail)
 
 
-async def test_the_health_endpoint_answers_without_the_database(client: AsyncTestClient[Any]) -> None:
+async def test_the_health_endpoint_answers_without_the_database(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.json() == {"status": "ok"}
     assert response.headers["x-content-type-options"] == "nosniff"

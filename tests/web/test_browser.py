@@ -180,3 +180,27 @@ async def test_keyboard_users_can_skip_to_the_content(browser: Browser, live_url
     await page.keyboard.press("Tab")
     assert await page.evaluate("document.activeElement.id") == "kind-i_statement"
     await context.close()
+
+
+async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) -> None:
+    await create_staff(pool, "admin")
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    await page.goto(f"{live_url}/staff/sign-in")
+    await page.get_by_label("Email address").fill("admin@test.example")
+    await page.get_by_label("Password").fill("correct horse battery")
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("heading", name="Contributions").wait_for()
+    await page.goto(f"{live_url}/staff/contributions/new")
+    await page.get_by_role("button", name="Save contribution").click()  # nothing filled in: errors shown
+    assert "There is a problem" in await page.get_by_role("alert").inner_text()
+    await assert_accessible(page)
+    for path, heading in [
+        ("/staff/neighbourhoods", "Neighbourhoods"),
+        ("/staff/mail", "Mail"),
+        ("/staff/audit", "Audit trail"),
+    ]:
+        await page.goto(live_url + path)
+        await page.get_by_role("heading", name=heading, exact=True).wait_for()
+        await assert_accessible(page)
+    await context.close()

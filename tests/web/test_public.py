@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
-from litestar.testing import AsyncTestClient
+import httpx
 
 from engage.settings import Settings
-from tests.conftest import csrf_from
+from tests.conftest import app_client, csrf_from
 
 
-async def open_form(client: AsyncTestClient[Any], kind: str = "i_statement") -> dict[str, str]:
+async def open_form(client: httpx.AsyncClient, kind: str = "i_statement") -> dict[str, str]:
     html = (await client.get(f"/give?kind={kind}")).text
     marker = 'name="submission_id" value="'
     start = html.index(marker) + len(marker)
@@ -22,9 +20,7 @@ async def open_form(client: AsyncTestClient[Any], kind: str = "i_statement") -> 
     }
 
 
-async def test_a_citizen_gives_an_i_statement_and_gets_a_receipt(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
-) -> None:
+async def test_a_citizen_gives_an_i_statement_and_gets_a_receipt(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     form = await open_form(client)
     response = await client.post(
         "/give",
@@ -50,7 +46,7 @@ async def test_a_citizen_gives_an_i_statement_and_gets_a_receipt(
 
 
 async def test_sending_the_same_form_twice_stores_it_once_and_shows_the_same_receipt(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     form = {**await open_form(client, "story"), "text": "The nurse was kind.", "consent_analysis": "yes"}
     first = await client.post("/give", data=form)
@@ -62,7 +58,7 @@ async def test_sending_the_same_form_twice_stores_it_once_and_shows_the_same_rec
 
 
 async def test_form_errors_name_each_field_and_keep_what_was_typed(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     form = await open_form(client)
     response = await client.post("/give", data={**form, "text": "   ", "email": "nope", "consent_contact": "yes"})
@@ -76,7 +72,7 @@ async def test_form_errors_name_each_field_and_keep_what_was_typed(
         assert await conn.fetchval("SELECT count(*) FROM contributions") == 0
 
 
-async def test_a_post_without_the_csrf_token_is_refused(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_a_post_without_the_csrf_token_is_refused(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     await client.get("/give")
     response = await client.post("/give", data={"kind": "story", "text": "x", "consent_analysis": "yes"})
     assert response.status_code == 403
@@ -84,7 +80,7 @@ async def test_a_post_without_the_csrf_token_is_refused(client: AsyncTestClient[
         assert await conn.fetchval("SELECT count(*) FROM contributions") == 0
 
 
-async def test_the_honeypot_stores_nothing(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_the_honeypot_stores_nothing(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     form = await open_form(client)
     response = await client.post(
         "/give",
@@ -99,10 +95,9 @@ async def test_the_honeypot_stores_nothing(client: AsyncTestClient[Any], pool: a
 async def test_too_many_submissions_from_one_client_get_429(settings: Settings, pool: asyncpg.Pool) -> None:
     import msgspec
 
-    from engage.web.app import create_app
 
     strict = msgspec.structs.replace(settings, form_rate_limit_per_minute=3)
-    async with AsyncTestClient(app=create_app(strict), base_url="http://testserver.local") as client:
+    async with app_client(strict) as client:
         statuses = []
         for i in range(5):
             form = await open_form(client)
@@ -114,7 +109,7 @@ async def test_too_many_submissions_from_one_client_get_429(settings: Settings, 
 
 
 async def test_withdrawal_removes_the_words_and_everything_derived(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     receipt = (
         await client.post(

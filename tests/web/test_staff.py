@@ -5,24 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
 from tests.conftest import create_staff, csrf_from, sign_in
 
 SECRET_EMAIL = "only-for-some@example.org"
 
 
-async def give(client: AsyncTestClient[Any], text: str, **extra: Any) -> dict[str, Any]:
+async def give(client: httpx.AsyncClient, text: str, **extra: Any) -> dict[str, Any]:
     body = {"kind": "story", "text": text, "consent": {"analysis": True}, **extra}
     response = await client.post("/api/v1/contributions", json=body)
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
-async def test_wrong_password_is_refused_and_right_one_signs_in(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
-) -> None:
+async def test_wrong_password_is_refused_and_right_one_signs_in(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     await create_staff(pool, "facilitator")
     page = await client.get("/staff/sign-in")
     wrong = await client.post(
@@ -38,7 +36,7 @@ async def test_wrong_password_is_refused_and_right_one_signs_in(
     assert stored.startswith("$argon2id$")
 
 
-async def test_signing_out_ends_the_session_on_the_server(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_signing_out_ends_the_session_on_the_server(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     await create_staff(pool, "admin")
     await sign_in(client, "admin@test.example")
     cookie = client.cookies.get("engage_session")
@@ -58,7 +56,7 @@ async def test_signing_out_ends_the_session_on_the_server(client: AsyncTestClien
     ],
 )
 async def test_each_role_sees_only_the_personal_data_it_needs(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool, role: str, sees_contact: bool, sees_equality: bool
+    client: httpx.AsyncClient, pool: asyncpg.Pool, role: str, sees_contact: bool, sees_equality: bool
 ) -> None:
     receipt = await give(
         client,
@@ -86,7 +84,7 @@ async def test_each_role_sees_only_the_personal_data_it_needs(
 
 
 async def test_partner_staff_only_see_shared_contributions_or_their_own(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     shared = await give(client, "Shared with partners", consent={"analysis": True, "share": True})
     private = await give(client, "Not for partners")
@@ -98,16 +96,14 @@ async def test_partner_staff_only_see_shared_contributions_or_their_own(
     assert (await client.get(f"/api/v1/contributions/{private['id']}")).status_code == 404
 
 
-async def test_governance_cannot_enter_contributions_or_see_mail(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
-) -> None:
+async def test_governance_cannot_enter_contributions_or_see_mail(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     await create_staff(pool, "governance")
     await sign_in(client, "governance@test.example")
     assert (await client.get("/staff/contributions/new")).status_code == 403
     assert (await client.get("/staff/mail")).status_code == 403
 
 
-async def test_staff_enter_a_story_gathered_on_paper(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_staff_enter_a_story_gathered_on_paper(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     user = await create_staff(pool, "partner_staff", organisation="Healthwatch Lambeth")
     await sign_in(client, "partner_staff@test.example")
     page = await client.get("/staff/contributions/new")
@@ -131,7 +127,7 @@ async def test_staff_enter_a_story_gathered_on_paper(client: AsyncTestClient[Any
     assert (await client.get(f"/staff/contributions/{row['id']}")).status_code == 200
 
 
-async def test_filters_and_full_text_search(client: AsyncTestClient[Any], pool: asyncpg.Pool) -> None:
+async def test_filters_and_full_text_search(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
     await give(client, "The waiting list for therapy was nine months.", neighbourhood="brixton")
     await give(client, "I waited nine months for a wheelchair.", neighbourhood="clapham")
     await client.post(
@@ -156,7 +152,7 @@ async def test_filters_and_full_text_search(client: AsyncTestClient[Any], pool: 
 
 
 async def test_the_filter_form_sends_empty_fields_and_bad_dates_without_breaking(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     await give(client, "Kind staff at the surgery.")
     await create_staff(pool, "facilitator")
@@ -169,7 +165,7 @@ async def test_the_filter_form_sends_empty_fields_and_bad_dates_without_breaking
 
 
 async def test_admins_edit_the_neighbourhood_list_and_the_form_follows(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     await create_staff(pool, "admin")
     await sign_in(client, "admin@test.example")
@@ -194,7 +190,7 @@ async def test_admins_edit_the_neighbourhood_list_and_the_form_follows(
 
 
 async def test_only_admins_manage_neighbourhoods_or_read_the_audit_trail(
-    client: AsyncTestClient[Any], pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
     await create_staff(pool, "facilitator")
     await sign_in(client, "facilitator@test.example")

@@ -11,12 +11,12 @@ import sys
 from typing import Any
 
 import asyncpg
+import httpx
 import msgspec
-from litestar.testing import AsyncTestClient
 
 from engage.settings import Settings
 from engage.workers.main import redis_client
-from tests.conftest import Servers, create_staff, env_for, eventually, running_worker, sign_in
+from tests.conftest import Servers, app_client, create_staff, env_for, eventually, running_worker, sign_in
 from tests.proxy import CuttableProxy
 
 WITH_CONTACT = {
@@ -35,7 +35,7 @@ async def mail_status(pool: asyncpg.Pool) -> list[tuple[str, int]]:
 
 
 async def test_the_worker_sends_one_receipt_with_the_withdrawal_link(
-    client: AsyncTestClient[Any], worker: Any, servers: Servers, pool: asyncpg.Pool
+    client: httpx.AsyncClient, worker: Any, servers: Servers, pool: asyncpg.Pool
 ) -> None:
     receipt = (await client.post("/api/v1/contributions", json=WITH_CONTACT)).json()
     await client.post("/api/v1/contributions", json={**WITH_CONTACT, "email": None, "consent": {"analysis": True}})
@@ -57,12 +57,11 @@ async def test_redis_down_at_submit_time_loses_nothing(
     settings: Settings, servers: Servers, pool: asyncpg.Pool
 ) -> None:
     from engage.embedded import free_port
-    from engage.web.app import create_app
 
     assert servers.valkey.port is not None
     proxy = CuttableProxy(free_port(), servers.valkey.port)
     through_proxy = msgspec.structs.replace(settings, redis_url=f"redis://127.0.0.1:{proxy.listen_port}/0")
-    async with AsyncTestClient(app=create_app(through_proxy), base_url="http://testserver.local") as client:
+    async with app_client(through_proxy) as client:
         response = await client.post("/api/v1/contributions", json=WITH_CONTACT)
         assert response.status_code == 201
         async with pool.acquire() as conn:
@@ -82,7 +81,7 @@ async def test_redis_down_at_submit_time_loses_nothing(
 
 
 async def test_smtp_refusing_is_retried_with_back_off_then_shown_to_admins(
-    client: AsyncTestClient[Any], worker: Any, servers: Servers, pool: asyncpg.Pool
+    client: httpx.AsyncClient, worker: Any, servers: Servers, pool: asyncpg.Pool
 ) -> None:
     servers.sink.behaviour.refuse_with = "451 4.3.0 Mail server temporarily unavailable"
     await client.post("/api/v1/contributions", json=WITH_CONTACT)
@@ -99,7 +98,7 @@ async def test_smtp_refusing_is_retried_with_back_off_then_shown_to_admins(
 
 
 async def test_smtp_server_unreachable_is_retried_then_failed(
-    client: AsyncTestClient[Any], settings: Settings, servers: Servers, pool: asyncpg.Pool
+    client: httpx.AsyncClient, settings: Settings, servers: Servers, pool: asyncpg.Pool
 ) -> None:
     from engage.embedded import free_port
 
@@ -145,7 +144,7 @@ async def wait_for_second_try(settings: Settings) -> None:
 
 
 async def test_worker_killed_before_the_mail_went_out_reruns_and_sends_exactly_once(
-    client: AsyncTestClient[Any], settings: Settings, servers: Servers, pool: asyncpg.Pool
+    client: httpx.AsyncClient, settings: Settings, servers: Servers, pool: asyncpg.Pool
 ) -> None:
     servers.sink.behaviour.delay_rcpt_s = 30
     process = start_worker_process(settings)
@@ -169,7 +168,7 @@ async def test_worker_killed_before_the_mail_went_out_reruns_and_sends_exactly_o
 
 
 async def test_worker_killed_while_handing_over_the_mail_never_sends_it_twice(
-    client: AsyncTestClient[Any], settings: Settings, servers: Servers, pool: asyncpg.Pool
+    client: httpx.AsyncClient, settings: Settings, servers: Servers, pool: asyncpg.Pool
 ) -> None:
     servers.sink.behaviour.delay_data_s = 30
     process = start_worker_process(settings)
