@@ -95,7 +95,6 @@ async def test_the_honeypot_stores_nothing(client: httpx.AsyncClient, pool: asyn
 async def test_too_many_submissions_from_one_client_get_429(settings: Settings, pool: asyncpg.Pool) -> None:
     import msgspec
 
-
     strict = msgspec.structs.replace(settings, form_rate_limit_per_minute=3)
     async with app_client(strict) as client:
         statuses = []
