@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint typecheck check bench browser clean
 
 $(STAMP): pyproject.toml
+	@# Debian and Ubuntu ship venv separately from python3: fetch it if this Python lacks it.
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq "python3-venv" >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"

@@ -204,7 +204,11 @@ async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             yield client
     finally:
         stop.set()
-        await lifespan
+        done, _ = await asyncio.wait([lifespan], timeout=20)
+        if not done:
+            for task in asyncio.all_tasks():
+                task.print_stack(limit=12)
+            raise AssertionError("the app's lifespan did not shut down within 20 s (task stacks printed above)")
 
 
 @pytest.fixture

@@ -58,6 +58,7 @@ class OutboxRelay:
         self._poll_s = poll_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.relayed = 0
         self.failures = 0
 
@@ -68,18 +69,28 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Let the current drain finish, then end. A flag, not a cancellation: on Python 3.11 a cancel that
+        races the poll timeout can be swallowed by the timeout, and the relay would never stop."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        done, _ = await asyncio.wait([self._task], timeout=10)
+        if not done:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
 
     async def _run(self) -> None:
         backoff = 0.25
-        while True:
+        while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
+                async with asyncio.timeout(self._poll_s):
+                    await self._wake.wait()
             self._wake.clear()
+            if self._stopping.is_set():
+                return
             try:
                 while (count := await relay_once(self._pool, self._redis)) > 0:
                     self.relayed += count
@@ -89,7 +100,9 @@ class OutboxRelay:
             except Exception as exc:
                 self.failures += 1
                 log.warning("outbox relay failed (%s); retrying in %.1fs", _describe(exc), backoff)
-                await asyncio.sleep(backoff)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(backoff):
+                        await self._stopping.wait()  # stop() cuts the back-off short; new requests do not
                 backoff = min(backoff * 2, 10.0)
                 self._wake.set()
 

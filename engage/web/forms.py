@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engage.contributions.models import EQUALITY_CHOICES
+from engage.contributions.models import EQUALITY_CHOICES, Consent
 
-__all__ = ["EQUALITY_CHOICES", "FORM_FIELD_IDS", "checked", "optional"]
+__all__ = ["EQUALITY_CHOICES", "FORM_FIELD_IDS", "checked", "consent_from", "optional"]
 
 # Error summary links jump to the field itself (WCAG 3.3.1: errors identified, and reachable).
 FORM_FIELD_IDS: dict[str, str] = {
@@ -30,3 +30,13 @@ def checked(form: dict[str, Any], name: str) -> bool:
 def optional(form: dict[str, Any], name: str, *, limit: int = 200) -> str | None:
     value = str(form.get(name, "")).strip()[:limit]
     return value or None
+
+
+def consent_from(form: dict[str, Any]) -> Consent:
+    """The four consent checkboxes, named the same on every form."""
+    return Consent(
+        analysis=checked(form, "consent_analysis"),
+        quote=checked(form, "consent_quote"),
+        share=checked(form, "consent_share"),
+        contact=checked(form, "consent_contact"),
+    )

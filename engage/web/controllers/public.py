@@ -13,7 +13,6 @@ from litestar.response import Template
 
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import (
-    Consent,
     Contact,
     Equality,
     FieldError,
@@ -26,7 +25,7 @@ from engage.contributions.service import submit_contribution, withdraw_contribut
 from engage.db import transaction
 from engage.ids import fingerprint
 from engage.web.deps import RateLimiter, client_address, pool_of, relay_of, settings_of
-from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, checked, optional
+from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, consent_from, optional
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -88,12 +87,7 @@ class PublicController(Controller):
         submission = Submission(
             kind=kind,  # type: ignore[arg-type]
             text=form.get("text", ""),
-            consent=Consent(
-                analysis=checked(form, "consent_analysis"),
-                quote=checked(form, "consent_quote"),
-                share=checked(form, "consent_share"),
-                contact=checked(form, "consent_contact"),
-            ),
+            consent=consent_from(form),
             source="web_form",
             neighbourhood=optional(form, "neighbourhood"),
             language=optional(form, "language") or "en",

@@ -22,7 +22,6 @@ from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
 from engage.contributions.models import (
     KIND_LABELS,
-    Consent,
     Contact,
     FieldError,
     IdempotencyConflict,
@@ -34,7 +33,7 @@ from engage.ids import fingerprint
 from engage.mail import queries as mail_queries
 from engage.web.controllers.api import filters_from_query
 from engage.web.deps import SESSION_COOKIE, client_address, pool_of, relay_of, require, settings_of
-from engage.web.forms import FORM_FIELD_IDS, checked, optional
+from engage.web.forms import FORM_FIELD_IDS, consent_from, optional
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -188,12 +187,7 @@ class StaffController(Controller):
         submission = Submission(
             kind=kind,  # type: ignore[arg-type]
             text=form.get("text", ""),
-            consent=Consent(
-                analysis=checked(form, "consent_analysis"),
-                quote=checked(form, "consent_quote"),
-                share=checked(form, "consent_share"),
-                contact=checked(form, "consent_contact"),
-            ),
+            consent=consent_from(form),
             source="staff_entry",
             source_name=optional(form, "source_name"),
             neighbourhood=optional(form, "neighbourhood"),
