@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import warnings
 from pathlib import Path
@@ -66,10 +65,6 @@ class EmbeddedValkey:
         if self._server is not None:
             self._server.stop()
             self._server = None
-
-
-def running_as_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def _wait_for_tcp_ping(port: int, timeout_s: float = 15.0) -> None:

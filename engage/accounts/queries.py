@@ -72,8 +72,3 @@ async def delete_session(conn: asyncpg.Connection, token_hash: bytes) -> None:
 async def delete_expired_sessions(conn: asyncpg.Connection) -> int:
     result = await conn.execute("DELETE FROM staff_sessions WHERE expires_at < now()")
     return int(result.split()[-1])
-
-
-async def list_users(conn: asyncpg.Connection) -> list[StaffUser]:
-    records = await conn.fetch(f"SELECT {_USER_COLUMNS} FROM users u ORDER BY u.email")  # noqa: S608
-    return [msgspec.convert(dict(r), StaffUser) for r in records]

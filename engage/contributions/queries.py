@@ -258,13 +258,3 @@ async def upsert_neighbourhood(conn: asyncpg.Connection, hood: Neighbourhood) ->
 
 async def count_contributions(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM contributions")  # type: ignore[no-any-return]
-
-
-async def reference_exists(conn: asyncpg.Connection, reference: str) -> bool:
-    return bool(
-        await conn.fetchval(
-            """SELECT EXISTS (SELECT 1 FROM contributions WHERE reference = $1)
-                   OR EXISTS (SELECT 1 FROM withdrawals WHERE reference = $1)""",
-            reference,
-        )
-    )

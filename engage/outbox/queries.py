@@ -60,12 +60,3 @@ async def get_events(conn: asyncpg.Connection, ids: list[int]) -> list[Event]:
 
 async def mark_processed(conn: asyncpg.Connection, ids: list[int]) -> None:
     await conn.execute("UPDATE outbox SET processed_at = now() WHERE id = ANY($1)", ids)
-
-
-async def count_unprocessed(conn: asyncpg.Connection) -> int:
-    return await conn.fetchval("SELECT count(*) FROM outbox WHERE processed_at IS NULL")  # type: ignore[no-any-return]
-
-
-async def delete_processed_before(conn: asyncpg.Connection, days: int) -> int:
-    result = await conn.execute("DELETE FROM outbox WHERE processed_at < now() - make_interval(days => $1)", days)
-    return int(result.split()[-1])

@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 from arq import Retry
 
+from engage.accounts import queries as accounts
 from engage.db import transaction
 from engage.mail import queries as mail_queries
 from engage.mail import service as mail
@@ -66,6 +67,7 @@ async def sweep(ctx: Ctx) -> dict[str, int]:
     released = await relay.release_stale_events(pool, settings.outbox_stale_after_s)
     relayed = await relay.relay_once(pool, ctx["redis"])
     async with pool.acquire() as conn:
+        await accounts.delete_expired_sessions(conn)
         due = await mail_queries.due_message_ids(conn, limit=500)
         # A message in 'sending' whose advisory lock is free lost its sender; deliver_message settles it.
         stuck = await mail_queries.stale_sending_ids(conn, older_than_s=0)
