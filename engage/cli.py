@@ -289,6 +289,13 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if summary.rejected == 0 else 3
 
 
+def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:
+    """`engage nlp redact`: JSON lines {"id", "text"} in, the same with redacted text out."""
+    from engage.nlp_cli import redact_lines
+
+    return redact_lines(sys.stdin.buffer, sys.stdout, sys.stderr)
+
+
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
     for name in settings.__struct_fields__:
         value = getattr(settings, name)
@@ -314,6 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name")
     create.add_argument("--organisation")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+    nlp = sub.add_parser("nlp", help="text tools that need no database").add_subparsers(
+        dest="nlp_command", required=True
+    )
+    nlp.add_parser("redact", help='read {"id", "text"} lines on stdin, write them with personal details replaced')
 
     imp = sub.add_parser("import", help="import contributions from CSV or JSON Lines")
     imp.add_argument("file", help="a .csv or .jsonl file")
@@ -347,6 +359,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "worker": cmd_worker,
     "import": cmd_import,
     "settings": cmd_settings,
+    "nlp": cmd_nlp,
 }
 
 
