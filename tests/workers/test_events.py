@@ -16,7 +16,16 @@ import msgspec
 
 from engage.settings import Settings
 from engage.workers.main import redis_client
-from tests.conftest import Servers, app_client, create_staff, env_for, eventually, running_worker, sign_in
+from tests.conftest import (
+    Servers,
+    app_client,
+    create_staff,
+    csrf_from,
+    env_for,
+    eventually,
+    running_worker,
+    sign_in,
+)
 from tests.proxy import CuttableProxy
 
 WITH_CONTACT = {
@@ -48,6 +57,19 @@ async def test_the_worker_sends_one_receipt_with_the_withdrawal_link(
     assert "<script" not in html
     await eventually(lambda: mail_status(pool))
     assert await mail_status(pool) == [("sent", 1)]
+    # The email's own link withdraws the contribution: open it, confirm, gone.
+    link = next(word for word in text.split() if "/withdraw?" in word)
+    page = await client.get(link.replace("http://127.0.0.1:8000", ""))
+    assert receipt["reference"] in page.text and receipt["withdrawal_code"] in page.text
+    done = await client.post(
+        "/withdraw",
+        data={
+            "_csrf_token": csrf_from(page.text),
+            "reference": receipt["reference"],
+            "code": receipt["withdrawal_code"],
+        },
+    )
+    assert "has been withdrawn" in done.text
     async with pool.acquire() as conn:
         await eventually(lambda: conn.fetchval("SELECT count(*) = 2 FROM outbox WHERE processed_at IS NOT NULL"))
     assert len(servers.sink.messages) == 1
@@ -113,8 +135,6 @@ async def test_smtp_server_unreachable_is_retried_then_failed(
     await create_staff(pool, "admin")
     await sign_in(client, "admin@test.example")
     page = await client.get("/staff/mail")
-    from tests.conftest import csrf_from
-
     await client.post(f"/staff/mail/{message_id}/resend", data={"_csrf_token": csrf_from(page.text)})
     async with running_worker(settings):
         await eventually(lambda: servers.sink.to("kofi@example.org"), timeout=20)
