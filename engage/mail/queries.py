@@ -17,28 +17,6 @@ def _message(record: asyncpg.Record) -> MailMessage:
     return msgspec.convert(dict(record), MailMessage)
 
 
-async def insert_message(
-    conn: asyncpg.Connection,
-    message_id: UUID,
-    *,
-    dedupe_key: str,
-    template: str,
-    to_address: str,
-    contribution_id: UUID | None,
-) -> bool:
-    """Queue a message once per dedupe key. Returns False when it was queued before."""
-    inserted = await conn.fetchval(
-        """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING RETURNING true""",
-        message_id,
-        dedupe_key,
-        template,
-        to_address,
-        contribution_id,
-    )
-    return bool(inserted)
-
-
 async def insert_receipts(conn: asyncpg.Connection, contribution_ids: list[UUID]) -> int:
     """Queue a receipt for each of these contributions whose author gave an email and agreed to contact."""
     result = await conn.execute(

@@ -6,7 +6,7 @@ from typing import Any
 
 from engage.contributions.models import EQUALITY_CHOICES, Consent
 
-__all__ = ["EQUALITY_CHOICES", "FORM_FIELD_IDS", "checked", "consent_from", "optional"]
+__all__ = ["EQUALITY_CHOICES", "FORM_FIELD_IDS", "checked", "consent_from", "fields", "optional"]
 
 # Error summary links jump to the field itself (WCAG 3.3.1: errors identified, and reachable).
 FORM_FIELD_IDS: dict[str, str] = {
@@ -21,6 +21,11 @@ FORM_FIELD_IDS: dict[str, str] = {
     "code": "code",
     "source_name": "source_name",
 }
+
+
+def fields(data: dict[str, Any]) -> dict[str, str]:
+    """A posted form as one string per field; a repeated field keeps its last value."""
+    return {key: value if isinstance(value, str) else str(value[-1]) for key, value in data.items()}
 
 
 def checked(form: dict[str, Any], name: str) -> bool:

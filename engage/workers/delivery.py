@@ -8,6 +8,7 @@ a message found in ``sending`` by the lock holder was interrupted mid-DATA and b
 
 from __future__ import annotations
 
+import email.utils
 import logging
 from datetime import UTC, datetime
 from typing import Literal
@@ -91,6 +92,4 @@ async def _retry_or_fail(
 
 
 def _address(header: str) -> str:
-    import email.utils
-
     return email.utils.parseaddr(header)[1] or header

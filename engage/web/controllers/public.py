@@ -25,7 +25,7 @@ from engage.contributions.service import submit_contribution, withdraw_contribut
 from engage.db import transaction
 from engage.ids import fingerprint
 from engage.web.deps import RateLimiter, client_address, pool_of, relay_of, settings_of
-from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, consent_from, optional
+from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, consent_from, fields, optional
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -65,7 +65,7 @@ class PublicController(Controller):
 
     @post("/give", name="give-submit", status_code=200)
     async def give_submit(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template:
-        form = {key: value if isinstance(value, str) else value[-1] for key, value in data.items()}
+        form: dict[str, Any] = fields(data)
         if form.get("website"):
             # The honeypot: a field people never see. Whoever filled it gets a polite page and stores nothing.
             return Template("public/thanks.html", context={})
@@ -85,7 +85,7 @@ class PublicController(Controller):
         )
         email = optional(form, "email")
         submission = Submission(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             text=form.get("text", ""),
             consent=consent_from(form),
             source="web_form",
@@ -126,7 +126,7 @@ class PublicController(Controller):
 
     @post("/withdraw", name="withdraw-submit", status_code=200)
     async def withdraw_submit(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template:
-        form = {key: (value if isinstance(value, str) else value[-1])[:40] for key, value in data.items()}
+        form = {key: value[:40] for key, value in fields(data).items()}
         reference, code = form.get("reference", "").strip(), form.get("code", "").strip()
         errors = []
         if not reference:

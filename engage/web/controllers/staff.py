@@ -33,7 +33,7 @@ from engage.ids import fingerprint
 from engage.mail import queries as mail_queries
 from engage.web.controllers.api import filters_from_query
 from engage.web.deps import SESSION_COOKIE, client_address, pool_of, relay_of, require, settings_of
-from engage.web.forms import FORM_FIELD_IDS, consent_from, optional
+from engage.web.forms import FORM_FIELD_IDS, consent_from, fields, optional
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -174,7 +174,7 @@ class StaffController(Controller):
     @post("/contributions/new", name="staff-enter-submit", status_code=200)
     async def enter_submit(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
         viewer = await require(request, "enter_contributions")
-        form = {key: value if isinstance(value, str) else value[-1] for key, value in data.items()}
+        form: dict[str, Any] = fields(data)
         kind = form.get("kind", "")
         if kind not in ("i_statement", "story", "workshop_note"):
             errors = [FieldError("kind", "Choose the kind of contribution.")]
@@ -185,7 +185,7 @@ class StaffController(Controller):
             )
         email, phone = optional(form, "email"), optional(form, "phone", limit=40)
         submission = Submission(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             text=form.get("text", ""),
             consent=consent_from(form),
             source="staff_entry",
@@ -277,7 +277,7 @@ class AdminController(Controller):
     @post("/neighbourhoods", name="staff-neighbourhoods-add", status_code=200)
     async def add_neighbourhood(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
         viewer = await require(request, "manage_places")
-        form = {key: str(value) for key, value in data.items()}
+        form = fields(data)
         try:
             async with transaction(pool_of(state)) as conn:
                 await contributions.add_neighbourhood(conn, viewer, form.get("name", ""), form.get("borough", ""))
