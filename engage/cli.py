@@ -167,9 +167,16 @@ def _wait_for_web(settings: Settings, children: list[subprocess.Popen[bytes]], t
 
 
 async def _migrate(settings: Settings) -> list[str]:
-    from engage.db import migrate
+    from engage.db import create_pool, migrate
+    from engage.workers.tagging import sync_builtin_frameworks
 
-    return await migrate(settings.database_url or "")
+    applied = await migrate(settings.database_url or "")
+    pool = await create_pool(settings.database_url or "", size=1)
+    try:
+        await sync_builtin_frameworks(pool)
+    finally:
+        await pool.close()
+    return applied
 
 
 # --- engage migrate / web / worker ----------------------------------------------------------------------
@@ -290,10 +297,58 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:
-    """`engage nlp redact`: JSON lines {"id", "text"} in, the same with redacted text out."""
-    from engage.nlp_cli import redact_lines
+    """`engage nlp redact|tag|train|evaluate|retrain`: the tagger's command-line contract (see the README)."""
+    from engage import nlp_cli
+    from nlp.frameworks import FrameworkError
+    from nlp.model import ModelError
+    from nlp.tagger import Tagger
+    from nlp.training import TrainingDataError
 
-    return redact_lines(sys.stdin.buffer, sys.stdout, sys.stderr)
+    try:
+        if args.nlp_command == "redact":
+            return nlp_cli.redact_lines(sys.stdin.buffer, sys.stdout, sys.stderr)
+        if args.nlp_command == "tag":
+            tagger = Tagger.load(Path(args.model) if args.model else None, framework_id=args.framework)
+            return nlp_cli.tag_lines(tagger, sys.stdin.buffer, sys.stdout, sys.stderr)
+        if args.nlp_command == "train":
+            return nlp_cli.train_command(
+                Path(args.framework), Path(args.train), Path(args.dev) if args.dev else None, Path(args.out), sys.stdout
+            )
+        if args.nlp_command == "evaluate":
+            return nlp_cli.evaluate_command(Path(args.model), Path(args.test), sys.stdout, as_json=args.json)
+        return int(_run_async(_retrain(settings.with_secret())))
+    except (FrameworkError, TrainingDataError, ModelError) as exc:
+        print(f"engage nlp {args.nlp_command}: {exc}", file=sys.stderr)
+        return 2
+
+
+async def _retrain(settings: Settings) -> int:
+    """`engage nlp retrain`: the same use case as the weekly job, run here with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from engage.db import create_pool
+    from engage.workers.retraining import retrain
+
+    if not settings.database_url:
+        raise SystemExit("engage nlp retrain needs ENGAGE_DATABASE_URL (or ask for it on /staff/models).")
+    pool = await create_pool(settings.database_url, size=2)
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(step: str, done: int, total: int) -> None:
+                if step not in tasks:
+                    tasks[step] = bar.add_task(step, total=total)
+                bar.update(tasks[step], completed=done, total=total)
+
+            result = await retrain(pool, settings, progress=progress)
+    finally:
+        await pool.close()
+    print(
+        f"{result.version}: {'promoted' if result.promoted else 'not promoted'} ({result.note}); "
+        f"{result.corrections} corrections used"
+    )
+    return 0
 
 
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
@@ -322,10 +377,26 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--organisation")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
-    nlp = sub.add_parser("nlp", help="text tools that need no database").add_subparsers(
-        dest="nlp_command", required=True
-    )
+    nlp = sub.add_parser(
+        "nlp", help="tag, train, evaluate and redact text (only retrain needs the database)"
+    ).add_subparsers(dest="nlp_command", required=True)
     nlp.add_parser("redact", help='read {"id", "text"} lines on stdin, write them with personal details replaced')
+    tag = nlp.add_parser("tag", help='read {"id", "text"} lines on stdin, write themes, scores, evidence and flags')
+    tag.add_argument("--model", help="a model directory (default: the shipped model for --framework)")
+    tag.add_argument("--framework", default="lambeth-what-matters", help="which shipped model, without --model")
+    train = nlp.add_parser("train", help="train a model for any framework from JSON Lines {text, themes}")
+    train.add_argument("--framework", required=True, help='framework file {"id", "name", "themes": [...]}')
+    train.add_argument("--train", required=True, help='training lines {"text", "themes": [ids]}')
+    train.add_argument("--dev", help="development lines, scored after training and never trained on")
+    train.add_argument("--out", required=True, help="model directory to write")
+    evaluate = nlp.add_parser("evaluate", help="micro and macro F1 and per-theme scores of a model on a test file")
+    evaluate.add_argument("--model", required=True)
+    evaluate.add_argument("--test", required=True)
+    evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
+    nlp.add_parser(
+        "retrain",
+        help="train on the corpus plus staff corrections; promote if not worse on the development split",
+    )
 
     imp = sub.add_parser("import", help="import contributions from CSV or JSON Lines")
     imp.add_argument("file", help="a .csv or .jsonl file")

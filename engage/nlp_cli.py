@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import IO, Any
 
 import msgspec
 
+from nlp.cues import english_pipeline
+from nlp.frameworks import load_framework
+from nlp.model import Score, ThemeModel
 from nlp.redact import redact
+from nlp.tagger import Tagger, TagResult
+from nlp.training import evaluate, read_examples, shipped_labelled_examples, train_model
 
 
 class TextLine(msgspec.Struct, forbid_unknown_fields=False):
@@ -33,3 +39,128 @@ def redact_lines(source: IO[bytes], out: IO[str], err: IO[str]) -> int:
         record: dict[str, Any] = {"id": line.id, "text": result.text, "replaced": result.replaced}
         out.write(encoder.encode(record).decode() + "\n")
     return 2 if bad else 0
+
+
+class TagLine(msgspec.Struct, forbid_unknown_fields=False):
+    id: str | int
+    text: str
+
+
+MAX_TAG_TEXT = 100_000
+
+
+def _result_record(line_id: str | int, result: TagResult) -> dict[str, Any]:
+    return {
+        "id": line_id,
+        "themes": result.themes,
+        "scores": result.scores,
+        "evidence": result.evidence,
+        "sentiment": result.sentiment,
+        "language": result.language,
+        "needs_translation": result.needs_translation,
+        "safeguarding": result.safeguarding,
+        "risk": result.risk,
+        "model": result.model,
+    }
+
+
+def tag_lines(tagger: Tagger, source: IO[bytes], out: IO[str], err: IO[str], *, batch_size: int = 512) -> int:
+    """Tag lines {"id", "text"} in batches, in order. A bad line (not JSON, no text, empty, binary, longer than
+    100,000 characters) is named on stderr with its number and the rest still go through; exit 2 if any was bad."""
+    decoder = msgspec.json.Decoder(TagLine)
+    encoder = msgspec.json.Encoder()
+    bad = 0
+    pending: list[TagLine] = []
+
+    def flush() -> None:
+        for line, result in zip(pending, tagger.tag([line.text for line in pending]), strict=True):
+            out.write(encoder.encode(_result_record(line.id, result)).decode() + "\n")
+        pending.clear()
+
+    for number, raw in enumerate(source, start=1):
+        if not raw.strip():
+            continue
+        problem = None
+        try:
+            line = decoder.decode(raw)
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            problem = str(exc)
+        else:
+            if not line.text.strip():
+                problem = "text is empty"
+            elif len(line.text) > MAX_TAG_TEXT:
+                problem = f"text is {len(line.text):,} characters; the limit is {MAX_TAG_TEXT:,}"
+            elif _looks_binary(line.text):
+                problem = "text looks like binary data, not writing"
+        if problem:
+            bad += 1
+            err.write(f"line {number}: {problem}\n")
+            continue
+        pending.append(line)
+        if len(pending) >= batch_size:
+            flush()
+    flush()
+    return 2 if bad else 0
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4000]
+    control = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r") or ch == "\ufffd")
+    return control > max(2, len(sample) // 50)
+
+
+def train_command(framework_path: Path, train_path: Path, dev_path: Path | None, out_dir: Path, out: IO[str]) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    framework = load_framework(framework_path)
+    examples = read_examples(train_path, framework)
+    dev = read_examples(dev_path, framework) if dev_path else None
+    nlp = english_pipeline()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=False
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        model = train_model(
+            framework,
+            examples,
+            nlp=nlp,
+            labelled=shipped_labelled_examples(framework),
+            dev=dev,
+            progress=progress,
+        )
+    model.save(out_dir)
+    out.write(f"Trained {model.version} on {len(examples):,} examples; saved to {out_dir}\n")
+    if model.card.dev:
+        out.write(format_score(model.card.dev))
+    return 0
+
+
+def evaluate_command(model_dir: Path, test_path: Path, out: IO[str], *, as_json: bool = False) -> int:
+    model = ThemeModel.load(model_dir)
+    examples = read_examples(test_path, model.framework)
+    score = evaluate(model, examples, nlp=english_pipeline())
+    out.write(msgspec.json.encode(score).decode() + "\n" if as_json else format_score(score))
+    return 0
+
+
+def format_score(score: Score) -> str:
+    lines = [
+        f"{score.examples:,} examples: micro-F1 {score.micro_f1:.3f}, macro-F1 {score.macro_f1:.3f}",
+        f"{'theme':<32} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}",
+    ]
+    for theme, row in score.per_theme.items():
+        figures = f"{row['precision']:>9.3f} {row['recall']:>7.3f} {row['f1']:>6.3f} {int(row['support']):>8}"
+        lines.append(f"{theme[:32]:<32} {figures}")
+    if score.sentiment_accuracy is not None:
+        lines.append(f"sentiment accuracy {score.sentiment_accuracy:.3f}")
+    if score.safeguarding_recall is not None:
+        lines.append(
+            f"safeguarding recall {score.safeguarding_recall:.3f}, precision {score.safeguarding_precision or 0:.3f}"
+        )
+    return "\n".join(lines) + "\n"

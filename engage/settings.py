@@ -85,6 +85,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "info"
     """Python logging level."""
 
+    framework: str = "lambeth-what-matters"
+    """The theme framework every contribution is tagged against (a shipped one, or one an admin added)."""
+
+    safeguarding_email: str = ""
+    """Who is emailed at once when a contribution is flagged as a possible safeguarding concern (never with the
+    contributor's words, only a link to sign in). Empty: flags still go to the urgent queue, and the worker logs a
+    warning for each flag that nobody was emailed about."""
+
+    retrain_weekly: bool = True
+    """The worker retrains the theme model every Monday at 03:00 UTC on the corpus plus staff corrections, and
+    promotes it only if it is not worse on the development split."""
+
+    tag_batch_size: int = 500
+    """Contributions tagged per job when re-tagging everything after a new model is promoted."""
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         source = os.environ if env is None else env

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import msgspec
+import numpy
 import spacy
+from spacy.attrs import LEMMA, LOWER
 from spacy.language import Language
 from spacy.lookups import Table, load_lookups
 from spacy.matcher import PhraseMatcher
@@ -29,12 +31,27 @@ def _lemma_table() -> Table:
     return _LEMMAS
 
 
+_LEMMA_OF_LOWER: dict[int, str] = {}
+"""Lower-case form hash -> lemma text. Hashes are the same in every StringStore, but a string is only retrievable
+from a store it was added to, so each doc's vocabulary is given the lemma (`add` is idempotent and cheap)."""
+
+
 @Language.component("engage_lookup_lemmas")
 def lookup_lemmas(doc: Doc) -> Doc:
-    table = _lemma_table()
-    for token in doc:
-        lower = token.lower_
-        token.lemma_ = table.get(lower, lower)
+    """Set every token's lemma in one array write; lemma hashes are cached by lower-case hash."""
+    if not len(doc):
+        return doc
+    strings = doc.vocab.strings
+    cache = _LEMMA_OF_LOWER
+    lowers, inverse = numpy.unique(doc.to_array([LOWER]), return_inverse=True)
+    lemmas = []
+    for lower in lowers.tolist():
+        lemma = cache.get(lower)
+        if lemma is None:
+            text = strings[lower]
+            lemma = cache[lower] = _lemma_table().get(text, text)
+        lemmas.append(strings.add(lemma))
+    doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64)[inverse].reshape(-1, 1))  # type: ignore[arg-type]
     return doc
 
 
@@ -45,11 +62,14 @@ def english_pipeline() -> Language:
     return nlp
 
 
-class Evidence(msgspec.Struct, frozen=True, kw_only=True):
+class Evidence(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Words in a text that justify a theme: a cue phrase of the framework, or words the model weighs heavily."""
+
     start: int
     end: int
     text: str
-    cue: str
+    cue: str | None = None
+    weight: float | None = None
 
 
 class CueMatcher:

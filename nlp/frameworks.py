@@ -1,6 +1,8 @@
 """Theme frameworks are data: JSON files with an id, a name and themes (id, name, description, cue phrases).
 
-A malformed file is refused with its line, column and the problem, so whoever wrote it can fix it.
+A malformed file is refused with its line, column and the problem, so whoever wrote it can fix it. Ids may be
+any printable text (coded datasets use ids such as "Staff - attitude"); unknown fields are ignored, because files
+exported from other tools carry their own metadata.
 """
 
 from __future__ import annotations
@@ -13,17 +15,17 @@ import msgspec
 
 BUILTIN_DIR = Path(__file__).parent / "frameworks"
 DEFAULT_FRAMEWORK = "lambeth-what-matters"
-_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+_ID = r"^[^\x00-\x1f\x7f\s](?:[^\x00-\x1f\x7f]{0,98}[^\x00-\x1f\x7f\s])?$"
 
 
-class Theme(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Theme(msgspec.Struct, frozen=True, kw_only=True):
     id: Annotated[str, msgspec.Meta(pattern=_ID)]
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     description: str = ""
     cues: tuple[str, ...] = ()
 
 
-class Framework(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Framework(msgspec.Struct, frozen=True, kw_only=True):
     id: Annotated[str, msgspec.Meta(pattern=_ID)]
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     themes: Annotated[tuple[Theme, ...], msgspec.Meta(min_length=1)]

@@ -16,6 +16,7 @@ import msgspec
 CANDIDATES = ("en", "pt", "es", "pl", "fr", "it", "de", "ro", "tr", "yo")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _STOP_WORDS: dict[str, frozenset[str]] = {}
+_PLAIN_STOP_WORDS: dict[str, frozenset[str]] = {}
 
 
 class LanguageGuess(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,6 +30,12 @@ def _stop_words(language: str) -> frozenset[str]:
         module = importlib.import_module(f"spacy.lang.{language}.stop_words")
         _STOP_WORDS[language] = frozenset(word.lower() for word in module.STOP_WORDS)
     return _STOP_WORDS[language]
+
+
+def _plain_stop_words(language: str) -> frozenset[str]:
+    if language not in _PLAIN_STOP_WORDS:
+        _PLAIN_STOP_WORDS[language] = frozenset(_strip_accents(word) for word in _stop_words(language))
+    return _PLAIN_STOP_WORDS[language]
 
 
 def _strip_accents(word: str) -> str:
@@ -47,12 +54,20 @@ def detect_language(text: str, *, min_words: int = 3) -> LanguageGuess:
     words = [word.lower() for word in _WORD.findall(text)]
     if len(words) < min_words:
         return LanguageGuess(language="unknown", confidence=0.0)
+    english = sum(1 for word in words if word in _stop_words("en")) / len(words)
+    if english >= 0.3 and all(ord(ch) < 128 for ch in letters):
+        # Plainly English: most texts take this exit and skip the other nine lists.
+        return LanguageGuess(language="en", confidence=round(min(1.0, english * 2), 2))
     scores: dict[str, float] = {}
     for language in CANDIDATES:
         stops = _stop_words(language)
         # Accents are often dropped when typing on a phone: "nao" for "não".
-        plain = {_strip_accents(word) for word in stops}
-        hits = sum(1 for word in words if word in stops or _strip_accents(word) in plain)
+        plain = _plain_stop_words(language)
+        hits = sum(
+            1
+            for word in words
+            if word in stops or (not word.isascii() and _strip_accents(word) in plain) or word in plain
+        )
         scores[language] = hits / len(words)
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]

@@ -31,10 +31,15 @@ from aiosmtpd.controller import Controller
 from engage.db import create_pool, migrate
 from engage.embedded import EmbeddedPostgres, EmbeddedValkey, free_port
 from engage.settings import Settings
+from engage.workers.tagging import sync_builtin_frameworks
 
 warnings.filterwarnings("ignore", module="platformdirs")
 
 TABLES = [
+    "contribution_tags",
+    "contribution_analyses",
+    "safeguarding_flags",
+    "theme_models",
     "audit_log",
     "mail_messages",
     "outbox",
@@ -98,6 +103,15 @@ class Servers:
         return f"redis://127.0.0.1:{self.valkey.port}/0"
 
 
+async def _migrate_and_sync(database_url: str) -> None:
+    await migrate(database_url)
+    pool = await create_pool(database_url, size=1)
+    try:
+        await sync_builtin_frameworks(pool)
+    finally:
+        await pool.close()
+
+
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:
     root = Path(tempfile.mkdtemp(prefix="engage-tests-"))
@@ -111,7 +125,7 @@ def servers() -> Iterator[Servers]:
     controller.start()
     # A thread of its own: this fixture may be set up while the session's event loop is running.
     with concurrent.futures.ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, migrate(database_url)).result()
+        thread.submit(asyncio.run, _migrate_and_sync(database_url)).result()
     try:
         yield Servers(root=root, database_url=database_url, valkey=valkey, sink=sink, smtp_port=smtp_port)
     finally:
@@ -163,6 +177,7 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         # Back to the seeded neighbourhood list.
         await conn.execute("DELETE FROM neighbourhoods WHERE created_at > (SELECT min(created_at) FROM neighbourhoods)")
         await conn.execute("UPDATE neighbourhoods SET active = true")
+        await conn.execute("DELETE FROM frameworks WHERE NOT builtin")
     finally:
         await conn.close()
     from redis.asyncio import Redis

@@ -139,6 +139,10 @@ class ContributionRow(msgspec.Struct, kw_only=True):
     consent_share: bool
     consent_contact: bool
     received_at: datetime
+    themes: list[str] = []
+    """Theme ids given to it (by the model or a person) in any framework."""
+    flagged: bool = False
+    """A possible safeguarding concern not yet cleared."""
 
 
 class ContributionPage(msgspec.Struct, kw_only=True):
@@ -159,6 +163,10 @@ class ContributionFilters(msgspec.Struct, kw_only=True):
     received_from: datetime | None = None
     received_to: datetime | None = None
     q: str | None = None
+    theme: str | None = None
+    framework: str = "lambeth-what-matters"
+    """Which framework `theme` belongs to; the web edge sets it from the settings."""
+    flagged: bool | None = None
     page: int = 1
     per_page: int = 50
 

@@ -21,7 +21,11 @@ from engage.contributions.models import (
 _ROW_COLUMNS = """
     c.id, c.reference, c.kind::text AS kind, c.text, c.source::text AS source, c.source_name,
     c.neighbourhood, n.name AS neighbourhood_name, c.language, c.consent_analysis, c.consent_quote,
-    c.consent_share, c.consent_contact, c.received_at
+    c.consent_share, c.consent_contact, c.received_at,
+    ARRAY(SELECT t.theme_id FROM contribution_tags t
+          WHERE t.contribution_id = c.id AND t.given ORDER BY t.theme_id) AS themes,
+    EXISTS (SELECT 1 FROM safeguarding_flags f
+            WHERE f.contribution_id = c.id AND f.status <> 'not_a_concern') AS flagged
 """
 
 
@@ -160,7 +164,7 @@ async def delete_and_record_withdrawal(conn: asyncpg.Connection, contribution_id
     )
 
 
-def _where(filters: ContributionFilters) -> tuple[str, list[Any]]:
+def _where(filters: ContributionFilters, *, with_theme: bool = True) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     args: list[Any] = []
 
@@ -181,6 +185,16 @@ def _where(filters: ContributionFilters) -> tuple[str, list[Any]]:
         clauses.append(f"c.received_at >= {arg(filters.received_from)}")
     if filters.received_to:
         clauses.append(f"c.received_at < {arg(filters.received_to)}")
+    if filters.theme and with_theme:
+        clauses.append(
+            f"""EXISTS (SELECT 1 FROM contribution_tags t WHERE t.contribution_id = c.id AND t.given
+                        AND t.framework_id = {arg(filters.framework)} AND t.theme_id = {arg(filters.theme)})"""  # noqa: S608
+        )
+    if filters.flagged is not None:
+        flagged = """EXISTS (SELECT 1 FROM safeguarding_flags f
+                        WHERE f.contribution_id = c.id AND f.status <> 'not_a_concern')"""
+        clauses.append(flagged if filters.flagged else f"NOT {flagged}")
+    # The search term must stay the last argument: list_contributions ranks by it.
     if filters.q:
         clauses.append(f"c.search @@ websearch_to_tsquery('english', {arg(filters.q)})")
     return (" AND ".join(clauses) or "true"), args
@@ -218,6 +232,25 @@ async def list_contributions(
         *args_page,
     )
     return ContributionPage(items=[_row(r) for r in records], total=total, page=page, per_page=per_page)
+
+
+async def count_by_theme(
+    conn: asyncpg.Connection, filters: ContributionFilters, *, partner_viewer: UUID | None = None
+) -> dict[str, int]:
+    """How many contributions matching the other filters carry each theme (the theme filter itself is ignored,
+    so the counts say what choosing each theme would show)."""
+    where, args = _where(filters, with_theme=False)
+    if partner_viewer is not None:
+        args.append(partner_viewer)
+        where += f" AND (c.consent_share OR c.entered_by = ${len(args)})"
+    args.append(filters.framework)
+    records = await conn.fetch(
+        f"""SELECT t.theme_id, count(*) AS n FROM contributions c
+            JOIN contribution_tags t ON t.contribution_id = c.id AND t.given AND t.framework_id = ${len(args)}
+            WHERE {where} GROUP BY t.theme_id""",  # noqa: S608
+        *args,
+    )
+    return {r["theme_id"]: r["n"] for r in records}
 
 
 async def is_visible_to_partner(conn: asyncpg.Connection, contribution_id: UUID, viewer: UUID) -> bool:

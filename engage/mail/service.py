@@ -15,6 +15,7 @@ from engage.contributions.models import KIND_LABELS
 from engage.ids import withdrawal_code
 from engage.mail import queries
 from engage.mail.models import MailMessage, OutgoingEmail
+from engage.safeguarding import queries as safeguarding
 from engage.settings import Settings
 
 _templates = jinja2.Environment(
@@ -52,6 +53,24 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
             subject=f"We have received your {KIND_LABELS[row.kind].lower()} ({row.reference})",
             text=_templates.get_template("receipt.txt").render(context),
             html=_templates.get_template("receipt.html").render(context),
+        )
+    if message.template == "safeguarding_alert":
+        assert message.contribution_id is not None
+        flag = await safeguarding.get_flag(conn, message.contribution_id)
+        if flag is None:
+            return None
+        context = {
+            "reference": flag.reference,
+            "received": flag.received_at.strftime("%-d %B %Y, %H:%M UTC"),
+            "raised_by": "phrases that suggest risk" if flag.raised_by == "rules" else "the safeguarding model",
+            "review_url": f"{settings.base_url}/staff/safeguarding/{flag.contribution_id}",
+            "base_url": settings.base_url,
+        }
+        return OutgoingEmail(
+            to=message.to_address,
+            subject=f"Possible safeguarding concern: {flag.reference}",
+            text=_templates.get_template("safeguarding_alert.txt").render(context),
+            html=_templates.get_template("safeguarding_alert.html").render(context),
         )
     raise ValueError(f"unknown mail template {message.template!r}")
 

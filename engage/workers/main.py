@@ -13,6 +13,8 @@ from engage.mail.smtp import parse_smtp_url
 from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
 from engage.workers import tasks
+from engage.workers.retraining import TrainingRunner
+from engage.workers.tagging import TaggerHolder, sync_builtin_frameworks
 
 log = logging.getLogger(__name__)
 
@@ -39,26 +41,32 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         ctx["settings"] = settings
         ctx["pool"] = await create_pool(settings.database_url or "", size=settings.pool_size)
         ctx["smtp"] = parse_smtp_url(settings.smtp_url or "")
+        await sync_builtin_frameworks(ctx["pool"])
+        # The spaCy pipeline and the model load once per process, here, not in the first job.
+        ctx["tagger"] = TaggerHolder(settings.framework)
+        async with ctx["pool"].acquire() as conn:
+            await ctx["tagger"].current(conn)
+        ctx["trainer"] = TrainingRunner(ctx["pool"], settings)
         ctx["relay"] = OutboxRelay(ctx["pool"], ctx["redis"])
         ctx["relay"].start()
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        if "trainer" in ctx:
+            await ctx["trainer"].stop()
         if "relay" in ctx:
             await ctx["relay"].stop()
         if "pool" in ctx:
             await ctx["pool"].close()
 
     interval = max(1, min(settings.sweep_interval_s, 30))
+    cron_jobs = [
+        cron(tasks.sweep, second=set(range(0, 60, interval)), run_at_startup=True, timeout=settings.job_timeout_s)
+    ]
+    if settings.retrain_weekly:
+        cron_jobs.append(cron(tasks.weekly_retrain, weekday="mon", hour=3, minute=0, second=0))
     return Worker(
         functions=[tasks.handle_events],
-        cron_jobs=[
-            cron(
-                tasks.sweep,
-                second=set(range(0, 60, interval)),
-                run_at_startup=True,
-                timeout=settings.job_timeout_s,
-            )
-        ],
+        cron_jobs=cron_jobs,
         redis_pool=redis_client(settings.redis_url or ""),
         on_startup=startup,
         on_shutdown=shutdown,

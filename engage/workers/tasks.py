@@ -15,9 +15,10 @@ from engage.mail import queries as mail_queries
 from engage.mail import service as mail
 from engage.outbox import queries as outbox
 from engage.outbox import service as relay
-from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN, Event
+from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN, RETRAIN_REQUESTED, Event
 from engage.settings import Settings
 from engage.workers.delivery import deliver_message
+from engage.workers.tagging import retag_stale, tag_contributions
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,9 @@ async def _dispatch(conn: asyncpg.Connection, events: list[Event]) -> None:
     received = [UUID(e.payload["contribution_id"]) for e in events if e.topic == CONTRIBUTION_RECEIVED]
     await mail.queue_receipts(conn, received)
     for event in events:
-        # Withdrawal: everything derived from a contribution is deleted with it by foreign keys.
-        if event.topic not in (CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN):
+        # Withdrawal: everything derived from a contribution is deleted with it by foreign keys. A retraining
+        # request is acted on after the commit (see handle_events).
+        if event.topic not in (CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN, RETRAIN_REQUESTED):
             log.warning("no handler for event topic %s (event %d)", event.topic, event.id)
 
 
@@ -43,21 +45,32 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
             await _dispatch(conn, events)
             await outbox.mark_processed(conn, [event.id for event in events])
         # Re-read every event of the batch, processed now or earlier: a run that died after the commit above
-        # still owes its emails.
+        # still owes its tags and emails. Tagging skips what the current model has already tagged.
         async with pool.acquire() as conn:
-            contribution_ids = [
-                UUID(event.payload["contribution_id"])
-                for event in await outbox.get_events(conn, event_ids)
-                if event.topic == CONTRIBUTION_RECEIVED
-            ]
+            batch = await outbox.get_events(conn, event_ids)
+        contribution_ids = [UUID(e.payload["contribution_id"]) for e in batch if e.topic == CONTRIBUTION_RECEIVED]
+        tagged = await tag_contributions(pool, settings, ctx["tagger"], contribution_ids) if contribution_ids else None
+        async with pool.acquire() as conn:
             due = await mail_queries.due_message_ids(conn, contribution_ids=contribution_ids, limit=10_000)
     except (OSError, asyncpg.PostgresConnectionStatusError, asyncpg.CannotConnectNowError) as exc:
         raise Retry(defer=min(60, 2 ** ctx.get("job_try", 1))) from exc
+    if any(event.topic == RETRAIN_REQUESTED for event in events):
+        ctx["trainer"].start()
     sent = 0
     for message_id in due:
         if await deliver_message(pool, settings, ctx["smtp"], message_id) == "sent":
             sent += 1
-    return {"events": len(events), "mail_sent": sent}
+    return {
+        "events": len(events),
+        "tagged": tagged.tagged if tagged else 0,
+        "flagged": len(tagged.flagged) if tagged else 0,
+        "mail_sent": sent,
+    }
+
+
+async def weekly_retrain(ctx: Ctx) -> dict[str, bool]:
+    """Start retraining in the background (see `engage.workers.retraining.TrainingRunner`)."""
+    return {"started": ctx["trainer"].start()}
 
 
 async def sweep(ctx: Ctx) -> dict[str, int]:
@@ -72,7 +85,13 @@ async def sweep(ctx: Ctx) -> dict[str, int]:
         # A message in 'sending' whose advisory lock is free lost its sender; deliver_message settles it.
         stuck = await mail_queries.stale_sending_ids(conn, older_than_s=0)
     outcomes: dict[str, int] = {"released": released, "relayed": relayed}
-    for message_id in [*due, *stuck]:
+    # Contributions an older model tagged (after a promotion), or that slipped through: a time-boxed share of
+    # each sweep. Any alerts it raises are delivered below.
+    outcomes["retagged"] = await retag_stale(pool, settings, ctx["tagger"], budget_s=settings.job_timeout_s / 3)
+    if outcomes["retagged"]:
+        async with pool.acquire() as conn:
+            due = [*due, *await mail_queries.due_message_ids(conn, limit=500)]
+    for message_id in dict.fromkeys([*due, *stuck]):
         outcome = await deliver_message(pool, settings, ctx["smtp"], message_id)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes

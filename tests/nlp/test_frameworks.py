@@ -29,15 +29,15 @@ def test_a_syntax_error_names_the_line_and_column(tmp_path: Path) -> None:
     ("raw", "problem"),
     [
         (b'{"id": "x", "name": "X", "themes": []}', r"\$\.themes"),
-        (b'{"id": "Bad Id", "name": "X", "themes": [{"id": "a", "name": "A"}]}', r"\$\.id"),
-        (b'{"id": "x", "name": "X", "themes": [{"id": "a", "name": "A", "colour": "red"}]}', "colour"),
+        (b'{"id": " padded ", "name": "X", "themes": [{"id": "a", "name": "A"}]}', r"\$\.id"),
+        (b'{"id": "x", "name": "X", "themes": [{"id": 3, "name": "A"}]}', r"got `int` - at `\$\.themes\[0\]\.id`"),
         (
             b'{"id": "x", "name": "X", "themes": [{"id": "a", "name": "A"}, {"id": "a", "name": "B"}]}',
             "theme 2 repeats",
         ),
         (b'{"id": "x", "themes": [{"id": "a", "name": "A"}]}', "name"),
     ],
-    ids=["no themes", "bad id", "unknown field", "duplicate theme", "missing name"],
+    ids=["no themes", "bad id", "id of the wrong type", "duplicate theme", "missing name"],
 )
 def test_a_malformed_framework_is_refused_with_the_problem(raw: bytes, problem: str) -> None:
     with pytest.raises(FrameworkError, match=problem):

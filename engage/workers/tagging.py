@@ -1,0 +1,130 @@
+"""The worker's side of tagging: load the tagger once per process, run it off the event loop, hand results to
+`engage.tags.service`. This module (with the command line) is where `engage` meets `nlp/`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from uuid import UUID
+
+import asyncpg
+
+from engage.db import transaction
+from engage.settings import Settings
+from engage.tags import queries as tag_queries
+from engage.tags import service as tags
+from engage.tags.models import EvidenceSpan, RiskReason, Tagging, TaggingOutcome
+from nlp.frameworks import BUILTIN_DIR
+from nlp.model import ThemeModel
+from nlp.tagger import Tagger, TagResult
+
+log = logging.getLogger(__name__)
+
+
+async def sync_builtin_frameworks(pool: asyncpg.Pool) -> None:
+    """Put the frameworks shipped in nlp/frameworks/ into the database (idempotent; run at start-up)."""
+    documents = [path.read_bytes() for path in sorted(BUILTIN_DIR.glob("*.json"))]
+    async with transaction(pool) as conn:
+        await tags.sync_builtin_frameworks(conn, documents)
+
+
+def to_tagging(contribution_id: UUID, result: TagResult, thresholds: dict[str, float]) -> Tagging:
+    margin = (
+        0.0
+        if result.needs_translation or not result.scores
+        else min(abs(score - thresholds[theme]) for theme, score in result.scores.items())
+    )
+    return Tagging(
+        contribution_id=contribution_id,
+        themes=result.themes,
+        scores=result.scores,
+        evidence={
+            theme: [EvidenceSpan(start=e.start, end=e.end, text=e.text, cue=e.cue, weight=e.weight) for e in spans]
+            for theme, spans in result.evidence.items()
+        },
+        sentiment=result.sentiment,  # type: ignore[arg-type]
+        language=result.language,
+        needs_translation=result.needs_translation,
+        safeguarding=result.safeguarding,
+        safeguarding_score=result.safeguarding_score,
+        risk=[RiskReason(kind=r.kind, start=r.start, end=r.end, text=r.text) for r in result.risk],
+        margin=round(margin, 4),
+    )
+
+
+class TaggerHolder:
+    """One tagger per worker process. Each job asks for the framework's active model version (one cheap query)
+    and the holder reloads only when a new model has been promoted. Tagging runs in a thread, one batch at a
+    time, so the event loop (heartbeats, the outbox relay, other jobs) keeps going."""
+
+    def __init__(self, framework_id: str) -> None:
+        self.framework_id = framework_id
+        self._tagger: Tagger | None = None
+        self._lock = asyncio.Lock()
+
+    async def current(self, conn: asyncpg.Connection) -> Tagger:
+        active = await tag_queries.active_model_version(conn, self.framework_id)
+        if self._tagger is not None and (active is None or active == self._tagger.version):
+            return self._tagger
+        async with self._lock:
+            if self._tagger is None or (active is not None and active != self._tagger.version):
+                stored = await tag_queries.get_active_model(conn, self.framework_id)
+                self._tagger = await asyncio.to_thread(self._load, stored)
+                log.info("tagging with %s", self._tagger.version)
+        return self._tagger
+
+    def _load(self, stored: object) -> Tagger:
+        nlp = self._tagger.nlp if self._tagger is not None else None
+        if stored is None:
+            model = Tagger.load(framework_id=self.framework_id).model
+        else:
+            model = ThemeModel.from_bytes(stored.card, stored.weights, source=stored.version)  # type: ignore[attr-defined]
+        return Tagger(model, nlp)
+
+    async def tag(self, tagger: Tagger, texts: Sequence[str]) -> list[TagResult]:
+        async with self._lock:
+            return await asyncio.to_thread(tagger.tag, list(texts))
+
+
+async def tag_contributions(
+    pool: asyncpg.Pool, settings: Settings, holder: TaggerHolder, contribution_ids: list[UUID]
+) -> TaggingOutcome:
+    """Tag these contributions with the active model (those it already tagged are skipped) and commit."""
+    async with pool.acquire() as conn:
+        tagger = await holder.current(conn)
+        todo = await tag_queries.texts_to_tag(conn, contribution_ids, skip_version=tagger.version)
+    if not todo:
+        return TaggingOutcome(tagged=0, tags=0, flagged=[])
+    results = await holder.tag(tagger, [row.text for row in todo])
+    thresholds = tagger.model.card.thresholds
+    taggings = [to_tagging(row.id, result, thresholds) for row, result in zip(todo, results, strict=True)]
+    async with transaction(pool) as conn:
+        return await tags.record_taggings(
+            conn, holder.framework_id, tagger.version, taggings, safeguarding_email=settings.safeguarding_email
+        )
+
+
+async def retag_stale(pool: asyncpg.Pool, settings: Settings, holder: TaggerHolder, *, budget_s: float) -> int:
+    """Bring contributions tagged by an older model (or missed) up to the active one, a batch at a time, until
+    none are left or the time budget is spent. One worker at a time does this per framework."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + budget_s
+    done = 0
+    while loop.time() < deadline:
+        async with transaction(pool) as conn:
+            if not await tag_queries.lock_retagging(conn, holder.framework_id):
+                return done
+            tagger = await holder.current(conn)
+            ids = await tag_queries.stale_contribution_ids(conn, tagger.version, limit=settings.tag_batch_size)
+            if not ids:
+                return done
+            todo = await tag_queries.texts_to_tag(conn, ids)
+            results = await holder.tag(tagger, [row.text for row in todo])
+            thresholds = tagger.model.card.thresholds
+            taggings = [to_tagging(row.id, result, thresholds) for row, result in zip(todo, results, strict=True)]
+            outcome = await tags.record_taggings(
+                conn, holder.framework_id, tagger.version, taggings, safeguarding_email=settings.safeguarding_email
+            )
+            done += outcome.tagged
+    return done
