@@ -17,6 +17,7 @@ CANDIDATES = ("en", "pt", "es", "pl", "fr", "it", "de", "ro", "tr", "yo")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _STOP_WORDS: dict[str, frozenset[str]] = {}
 _PLAIN_STOP_WORDS: dict[str, frozenset[str]] = {}
+_DISTINCTIVE = {"pt": "ãõ", "es": "ñ¿¡", "pl": "ąęłńśźż", "tr": "ğı", "ro": "ășțşţ", "de": "ß"}
 
 
 class LanguageGuess(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,6 +70,11 @@ def detect_language(text: str, *, min_words: int = 3) -> LanguageGuess:
             if word in stops or (not word.isascii() and _strip_accents(word) in plain) or word in plain
         )
         scores[language] = hits / len(words)
+    lowered = text.lower()
+    for language, letters_of in _DISTINCTIVE.items():
+        if any(ch in lowered for ch in letters_of):
+            # Letters only one candidate uses settle close calls ("no", "de", "me" are Spanish and Portuguese).
+            scores[language] += 0.2
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < 0.15:

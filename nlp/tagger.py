@@ -65,6 +65,11 @@ class Tagger:
     def load(cls, directory: Path | None = None, *, framework_id: str = DEFAULT_FRAMEWORK) -> Tagger:
         return cls(ThemeModel.load(directory or default_model_dir(framework_id)))
 
+    def warm_up(self) -> None:
+        """Load what the first texts would otherwise load (lemma table, stop-word lists of every language) so that
+        the first job after start-up is as fast as the rest."""
+        self.tag(["I waited weeks for an appointment", "Não consigo marcar consulta, ninguém me ajuda"])
+
     @property
     def version(self) -> str:
         return self.model.version

@@ -31,7 +31,9 @@ from aiosmtpd.controller import Controller
 from engage.db import create_pool, migrate
 from engage.embedded import EmbeddedPostgres, EmbeddedValkey, free_port
 from engage.settings import Settings
+from engage.tags import service as tag_service
 from engage.workers.tagging import sync_builtin_frameworks
+from nlp.frameworks import BUILTIN_DIR
 
 warnings.filterwarnings("ignore", module="platformdirs")
 
@@ -177,7 +179,8 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         # Back to the seeded neighbourhood list.
         await conn.execute("DELETE FROM neighbourhoods WHERE created_at > (SELECT min(created_at) FROM neighbourhoods)")
         await conn.execute("UPDATE neighbourhoods SET active = true")
-        await conn.execute("DELETE FROM frameworks WHERE NOT builtin")
+        # TRUNCATE ... CASCADE empties frameworks too (it refers to users): put the shipped ones back.
+        await tag_service.sync_builtin_frameworks(conn, [p.read_bytes() for p in sorted(BUILTIN_DIR.glob("*.json"))])
     finally:
         await conn.close()
     from redis.asyncio import Redis

@@ -25,13 +25,16 @@ Permission = Literal[
     "manage_users",
     "manage_places",  # the neighbourhood list
     "read_audit",
+    "review_tags",  # accept, remove and add themes; corrections train the next model
+    "handle_safeguarding",  # read flagged contributions and record what was done
+    "manage_models",  # frameworks, model versions, retraining
 ]
 
 # Least privilege: each role gets what its work needs and nothing more. Governance reads themes and words,
 # never who said them; partner staff may call people back, so they see contacts (for what they may read).
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     "admin": frozenset(get_args(Permission)),
-    "facilitator": frozenset({"read_contributions", "enter_contributions"}),
+    "facilitator": frozenset({"read_contributions", "enter_contributions", "review_tags", "handle_safeguarding"}),
     "governance": frozenset({"read_contributions"}),
     "partner_staff": frozenset({"read_contributions", "enter_contributions", "see_contacts"}),
 }

@@ -158,7 +158,17 @@ async def list_contributions(
     conn: asyncpg.Connection, viewer: StaffUser, filters: ContributionFilters
 ) -> ContributionPage:
     partner = viewer.id if viewer.role == "partner_staff" else None
+    if not can(viewer.role, "handle_safeguarding"):
+        # A possible safeguarding concern is read only by those who act on it.
+        filters = msgspec.structs.replace(filters, flagged=False)
     return await queries.list_contributions(conn, filters, partner_viewer=partner)
+
+
+async def count_by_theme(conn: asyncpg.Connection, viewer: StaffUser, filters: ContributionFilters) -> dict[str, int]:
+    partner = viewer.id if viewer.role == "partner_staff" else None
+    if not can(viewer.role, "handle_safeguarding"):
+        filters = msgspec.structs.replace(filters, flagged=False)
+    return await queries.count_by_theme(conn, filters, partner_viewer=partner)
 
 
 async def view_contribution(
@@ -166,7 +176,7 @@ async def view_contribution(
 ) -> ContributionDetail | None:
     """One contribution as this viewer may see it. Showing personal data writes an audit entry."""
     row = await queries.get_contribution(conn, contribution_id)
-    if row is None:
+    if row is None or (row.flagged and not can(viewer.role, "handle_safeguarding")):
         return None
     if viewer.role == "partner_staff" and not await queries.is_visible_to_partner(conn, row.id, viewer.id):
         return None

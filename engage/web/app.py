@@ -36,6 +36,7 @@ from engage.web.controllers.api import ContributionsApi, health
 from engage.web.controllers.mailbox import MailboxController
 from engage.web.controllers.public import PublicController
 from engage.web.controllers.staff import AdminController, StaffController
+from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
 from engage.web.deps import RateLimiter
 from engage.workers.main import redis_client
 
@@ -111,6 +112,9 @@ def create_app(settings: Settings) -> Litestar:
             PublicController,
             StaffController,
             AdminController,
+            ReviewController,
+            SafeguardingController,
+            ModelsController,
             ContributionsApi,
             MailboxController,
             health,

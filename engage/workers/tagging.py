@@ -80,7 +80,9 @@ class TaggerHolder:
             model = Tagger.load(framework_id=self.framework_id).model
         else:
             model = ThemeModel.from_bytes(stored.card, stored.weights, source=stored.version)  # type: ignore[attr-defined]
-        return Tagger(model, nlp)
+        tagger = Tagger(model, nlp)
+        tagger.warm_up()
+        return tagger
 
     async def tag(self, tagger: Tagger, texts: Sequence[str]) -> list[TagResult]:
         async with self._lock:

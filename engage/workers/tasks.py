@@ -52,7 +52,7 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
         tagged = await tag_contributions(pool, settings, ctx["tagger"], contribution_ids) if contribution_ids else None
         async with pool.acquire() as conn:
             due = await mail_queries.due_message_ids(conn, contribution_ids=contribution_ids, limit=10_000)
-    except (OSError, asyncpg.PostgresConnectionStatusError, asyncpg.CannotConnectNowError) as exc:
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
         raise Retry(defer=min(60, 2 ** ctx.get("job_try", 1))) from exc
     if any(event.topic == RETRAIN_REQUESTED for event in events):
         ctx["trainer"].start()

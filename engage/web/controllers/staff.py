@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
 from litestar.enums import RequestEncodingType
@@ -31,7 +32,10 @@ from engage.contributions.models import (
 from engage.db import transaction
 from engage.ids import fingerprint
 from engage.mail import queries as mail_queries
+from engage.safeguarding import queries as safeguarding_queries
+from engage.tags import queries as tag_queries
 from engage.web.controllers.api import filters_from_query
+from engage.web.controllers.themes import highlight
 from engage.web.deps import SESSION_COOKIE, client_address, pool_of, relay_of, require, settings_of
 from engage.web.forms import FORM_FIELD_IDS, consent_from, fields, optional
 
@@ -108,6 +112,8 @@ class StaffController(Controller):
         received_from: Annotated[str, QueryParameter(name="from")] = "",
         received_to: Annotated[str, QueryParameter(name="to")] = "",
         q: FromQuery[str] = "",
+        theme: FromQuery[str] = "",
+        flagged: FromQuery[str] = "",
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
     ) -> Template:
         # A GET form sends every field, empty or not: read them leniently and say what was ignored.
@@ -118,8 +124,18 @@ class StaffController(Controller):
         if kind and kind_value is None:
             notices.append(f"“{kind}” is not a kind of contribution, so it was ignored.")
         filters = filters_from_query(kind_value, neighbourhood, source, day_from, day_to, q, page)  # type: ignore[arg-type]
+        settings = settings_of(state)
         async with pool_of(state).acquire() as conn:
+            framework = await tag_queries.get_framework(conn, settings.framework)
+            theme_value = theme if framework and any(t.id == theme for t in framework.themes) else ""
+            if theme and not theme_value:
+                notices.append(f"“{theme}” is not a theme of this framework, so it was ignored.")
+            flagged_only = flagged == "yes" and can(viewer.role, "handle_safeguarding")
+            filters = msgspec.structs.replace(
+                filters, theme=theme_value or None, framework=settings.framework, flagged=True if flagged_only else None
+            )
             result = await contributions.list_contributions(conn, viewer, filters)
+            theme_counts = await contributions.count_by_theme(conn, viewer, filters)
             neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
             source_names = await contribution_queries.list_source_names(conn)
         query = {
@@ -129,6 +145,8 @@ class StaffController(Controller):
             "from": day_from.isoformat() if day_from else "",
             "to": day_to.isoformat() if day_to else "",
             "q": q,
+            "theme": theme_value,
+            "flagged": "yes" if flagged_only else "",
         }
         base_query = urlencode({k: v for k, v in query.items() if v})
         return Template(
@@ -142,6 +160,9 @@ class StaffController(Controller):
                 "neighbourhoods": neighbourhoods,
                 "source_names": source_names,
                 "can_enter": can(viewer.role, "enter_contributions"),
+                "can_flag": can(viewer.role, "handle_safeguarding"),
+                "framework": framework,
+                "theme_counts": theme_counts,
             },
         )
 
@@ -150,13 +171,28 @@ class StaffController(Controller):
         self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID]
     ) -> Template:
         viewer = await require(request, "read_contributions")
+        settings = settings_of(state)
         async with transaction(pool_of(state)) as conn:
             detail = await contributions.view_contribution(conn, viewer, contribution_id)
-        if detail is None:
-            raise NotFoundException("No contribution with this id, or not one you may see.")
+            if detail is None:
+                raise NotFoundException("No contribution with this id, or not one you may see.")
+            framework = await tag_queries.get_framework(conn, settings.framework)
+            analysis = await tag_queries.analysis_for(conn, contribution_id)
+            theme_tags = await tag_queries.tags_for(conn, contribution_id, settings.framework)
+            flag = await safeguarding_queries.get_flag(conn, contribution_id) if detail.contribution.flagged else None
         return Template(
             "staff/contribution.html",
-            context={"viewer": viewer, "detail": detail, "c": detail.contribution},
+            context={
+                "viewer": viewer,
+                "detail": detail,
+                "c": detail.contribution,
+                "framework": framework,
+                "analysis": analysis,
+                "theme_tags": theme_tags,
+                "flag": flag,
+                "segments": highlight(detail.contribution.text, theme_tags, framework) if framework else [],
+                "can_review": can(viewer.role, "review_tags"),
+            },
             headers={"Cache-Control": "no-store"},
         )
 

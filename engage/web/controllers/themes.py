@@ -1,0 +1,227 @@
+"""Staff pages for themes: the review queue, the urgent safeguarding queue, frameworks and model versions."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from engage.audit import queries as audit
+from engage.db import transaction
+from engage.outbox import queries as outbox
+from engage.outbox.models import RETRAIN_REQUESTED
+from engage.safeguarding import queries as safeguarding
+from engage.safeguarding.models import STATUS_LABELS
+from engage.tags import queries as tag_queries
+from engage.tags import service as tags
+from engage.tags.models import EvidenceSpan, FrameworkInfo, Tag
+from engage.web.deps import pool_of, relay_of, require, settings_of
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+MAX_FRAMEWORK_BYTES = 200_000
+
+
+def highlight(text: str, tags_given: list[Tag], framework: FrameworkInfo) -> list[dict[str, Any]]:
+    """Split the text at evidence boundaries so a template can mark each piece with the themes it supports."""
+    spans: list[tuple[EvidenceSpan, str]] = [
+        (span, tag.theme_id) for tag in tags_given if tag.given for span in tag.evidence if span.end <= len(text)
+    ]
+    cuts = sorted({0, len(text), *(s.start for s, _ in spans), *(s.end for s, _ in spans)})
+    segments = []
+    for start, end in itertools.pairwise(cuts):
+        themes = sorted({theme for span, theme in spans if span.start <= start and end <= span.end})
+        segments.append(
+            {"text": text[start:end], "themes": [framework.theme_name(theme) for theme in themes], "ids": themes}
+        )
+    return segments
+
+
+async def _framework(conn: Any, framework_id: str) -> FrameworkInfo:
+    framework = await tag_queries.get_framework(conn, framework_id)
+    if framework is None:
+        raise NotFoundException(f"The framework {framework_id!r} is not loaded; run `engage migrate`.")
+    return framework
+
+
+class ReviewController(Controller):
+    path = "/staff/review"
+    include_in_schema = False
+
+    @get("/", name="staff-review")
+    async def next_item(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        skip: Annotated[int, QueryParameter(ge=0, le=10_000)] = 0,
+    ) -> Template:
+        viewer = await require(request, "review_tags")
+        settings = settings_of(state)
+        async with pool_of(state).acquire() as conn:
+            framework = await _framework(conn, settings.framework)
+            item = await tags.next_for_review(conn, settings.framework, skip=skip)
+            remaining = await tag_queries.review_queue_size(conn, settings.framework)
+        given = {tag.theme_id for tag in item.tags if tag.given} if item else set()
+        return Template(
+            "staff/review.html",
+            context={
+                "viewer": viewer,
+                "item": item,
+                "framework": framework,
+                "given": given,
+                "remaining": remaining,
+                "skip": skip,
+                "segments": highlight(item.text, item.tags, framework) if item else [],
+                "saved": request.query_params.get("saved") == "1",
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post("/{contribution_id:uuid}", name="staff-review-save", status_code=303)
+    async def save(
+        self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID], data: Form
+    ) -> Redirect:
+        viewer = await require(request, "review_tags")
+        settings = settings_of(state)
+        chosen = data.get("theme", [])
+        themes = [str(theme) for theme in (chosen if isinstance(chosen, list) else [chosen])]
+        async with transaction(pool_of(state)) as conn:
+            framework = await _framework(conn, settings.framework)
+            try:
+                await tags.review_contribution(conn, contribution_id, framework, themes, reviewer=viewer.id)
+            except tags.ReviewInvalid as exc:
+                raise ClientException(status_code=422, detail=str(exc)) from exc
+        back = str(data.get("back", ""))
+        if back.startswith("/staff/contributions/"):
+            return Redirect(back, status_code=303)
+        return Redirect("/staff/review?saved=1", status_code=303)
+
+
+class SafeguardingController(Controller):
+    path = "/staff/safeguarding"
+    include_in_schema = False
+
+    @get("/", name="staff-safeguarding")
+    async def queue(
+        self, request: Request[Any, Any, Any], state: State, status: Annotated[str, QueryParameter()] = "open"
+    ) -> Template:
+        viewer = await require(request, "handle_safeguarding")
+        chosen = status if status in STATUS_LABELS or status == "all" else "open"
+        async with pool_of(state).acquire() as conn:
+            flags = await safeguarding.list_flags(conn, status=None if chosen == "all" else chosen)
+        return Template(
+            "staff/safeguarding.html",
+            context={"viewer": viewer, "flags": flags, "status": chosen, "STATUS_LABELS": STATUS_LABELS},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/{contribution_id:uuid}", name="staff-safeguarding-flag")
+    async def show(self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID]) -> Template:
+        viewer = await require(request, "handle_safeguarding")
+        async with transaction(pool_of(state)) as conn:
+            flag = await safeguarding.get_flag(conn, contribution_id)
+            if flag is None:
+                raise NotFoundException("No safeguarding flag for this contribution (it may have been withdrawn).")
+            await audit.record(
+                conn,
+                actor=viewer.id,
+                action="safeguarding.viewed",
+                subject_type="contribution",
+                subject_id=str(contribution_id),
+            )
+        return Template(
+            "staff/safeguarding_flag.html",
+            context={"viewer": viewer, "flag": flag, "STATUS_LABELS": STATUS_LABELS},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post("/{contribution_id:uuid}", name="staff-safeguarding-save", status_code=303)
+    async def save(
+        self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID], data: Form
+    ) -> Redirect:
+        viewer = await require(request, "handle_safeguarding")
+        status = str(data.get("status", ""))
+        note = str(data.get("note", "")).strip()[:4000]
+        if status not in STATUS_LABELS:
+            raise ClientException(status_code=422, detail="Choose what happened with this flag.")
+        async with transaction(pool_of(state)) as conn:
+            if not await safeguarding.set_status(conn, contribution_id, status, viewer.id, note):
+                raise NotFoundException("No safeguarding flag for this contribution.")
+            await audit.record(
+                conn,
+                actor=viewer.id,
+                action="safeguarding.status",
+                subject_type="contribution",
+                subject_id=str(contribution_id),
+                detail={"status": status},
+            )
+        return Redirect(f"/staff/safeguarding/{contribution_id}", status_code=303)
+
+
+class ModelsController(Controller):
+    path = "/staff/models"
+    include_in_schema = False
+
+    @get("/", name="staff-models")
+    async def index(self, request: Request[Any, Any, Any], state: State) -> Template:
+        viewer = await require(request, "manage_models")
+        return await self._page(state, viewer, errors=[], notice=request.query_params.get("notice", ""))
+
+    async def _page(self, state: State, viewer: Any, *, errors: list[str], notice: str, status: int = 200) -> Template:
+        settings = settings_of(state)
+        async with pool_of(state).acquire() as conn:
+            frameworks = await tag_queries.list_frameworks(conn)
+            models = await tag_queries.list_models(conn, settings.framework)
+            corrections = len(await tags.training_corrections(conn, settings.framework))
+        return Template(
+            "staff/models.html",
+            context={
+                "viewer": viewer,
+                "frameworks": frameworks,
+                "models": models,
+                "active_framework": settings.framework,
+                "corrections": corrections,
+                "errors": errors,
+                "notice": {"retrain": "Retraining has started. Refresh this page in a minute or two."}.get(notice, ""),
+            },
+            status_code=status,
+        )
+
+    @post("/retrain", name="staff-models-retrain", status_code=303)
+    async def retrain(self, request: Request[Any, Any, Any], state: State) -> Redirect:
+        viewer = await require(request, "manage_models")
+        async with transaction(pool_of(state)) as conn:
+            await outbox.insert_event(conn, RETRAIN_REQUESTED, {"requested_by": str(viewer.id)})
+        relay_of(state).wake()
+        return Redirect("/staff/models?notice=retrain", status_code=303)
+
+    @post("/frameworks", name="staff-frameworks-add", status_code=303)
+    async def add_framework(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Template | Redirect:
+        viewer = await require(request, "manage_models")
+        upload = data.get("file")
+        document = await upload.read() if isinstance(upload, UploadFile) else b""
+        problem = ""
+        if not document:
+            problem = "Choose a framework file (JSON) to upload."
+        elif len(document) > MAX_FRAMEWORK_BYTES:
+            problem = f"The file is larger than {MAX_FRAMEWORK_BYTES // 1000} KB."
+        else:
+            try:
+                async with transaction(pool_of(state)) as conn:
+                    await tags.add_framework(conn, document, added_by=viewer.id)
+            except tags.FrameworkInvalid as exc:
+                problem = f"This file is not a framework Engage can use: {exc}"
+        if problem:
+            return await self._page(state, viewer, errors=[problem], notice="", status=422)
+        return Redirect("/staff/models", status_code=303)

@@ -1,0 +1,64 @@
+"""The shipped tagger: themes with evidence, sentiment, language gating, safeguarding, awkward input."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.tagger import Tagger
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger.load()
+
+
+def test_an_everyday_complaint_gets_its_theme_with_evidence(tagger: Tagger) -> None:
+    text = "I rang the surgery forty times and still couldn't get an appointment for my son"
+    result = tagger.tag([text])[0]
+    assert "easier" in result.themes
+    assert result.scores["easier"] > 0.5
+    assert all(text[e.start : e.end] == e.text for e in result.evidence["easier"])
+    assert result.sentiment == "negative" and result.language == "en" and not result.needs_translation
+    assert result.model == tagger.version
+
+
+def test_each_default_theme_is_recognised_in_plain_words(tagger: Tagger) -> None:
+    texts = {
+        "listen": "Nobody listened to me as his carer, they talked over me at the ward round",
+        "easier": "It took three months to get through on the phone and get a referral",
+        "quality": "A different carer every day, all rushed, nobody follows up after discharge",
+        "choice": "I want to choose my own carers and use my direct payment the way I decide",
+        "thrive": "Since my wife died I'm so lonely, the lunch club was the only place I saw people",
+        "safe": "My mum fell at home and lay on the floor for hours, she's frightened now",
+    }
+    results = tagger.tag(list(texts.values()))
+    for (theme, _), result in zip(texts.items(), results, strict=True):
+        assert theme in result.themes, (theme, result.scores)
+
+
+def test_a_text_not_in_english_is_flagged_for_translation_not_tagged(tagger: Tagger) -> None:
+    result = tagger.tag(["Não consigo marcar consulta no médico de família há três semanas e ninguém me ajuda"])[0]
+    assert result.language == "pt" and result.needs_translation
+    assert result.themes == [] and result.sentiment is None
+
+
+def test_someone_at_risk_is_flagged_with_the_words_why(tagger: Tagger) -> None:
+    result = tagger.tag(["My stepdad hits my mum when he is drunk and I'm scared to go home from school"])[0]
+    assert result.safeguarding
+    assert {r.kind for r in result.risk} == {"abuse or violence"}
+
+
+def test_an_ordinary_request_is_not_a_safeguarding_flag(tagger: Tagger) -> None:
+    assert not tagger.tag(["I want a call back after I leave hospital."])[0].safeguarding
+
+
+@pytest.mark.parametrize("text", ["", "   ", "a", "!!!", "12345", "x" * 50_000, "\u0000\u0001 binary \ufffd\ufffd"])
+def test_awkward_input_gives_a_result_not_a_crash(tagger: Tagger, text: str) -> None:
+    result = tagger.tag([text])[0]
+    assert isinstance(result.themes, list)
+    assert result.truncated == (len(text) > 20_000)
+
+
+def test_terse_workshop_notes_are_treated_as_english(tagger: Tagger) -> None:
+    result = tagger.tag(["phones 8am - nobody gets through"])[0]
+    assert result.language == "en" and "easier" in result.themes
