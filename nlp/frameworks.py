@@ -40,6 +40,9 @@ class FrameworkError(ValueError):
 
 
 def _position(raw: bytes, message: str) -> str:
+    if "truncated" in message:
+        last_line = raw.rstrip().count(b"\n") + 1
+        return f"line {last_line} (the end of the file): the file stops before the JSON is complete; "
     match = re.search(r"\(byte (\d+)\)", message)
     if not match:
         return ""
