@@ -31,28 +31,32 @@ def _lemma_table() -> Table:
     return _LEMMAS
 
 
-_LEMMA_OF_LOWER: dict[int, str] = {}
-"""Lower-case form hash -> lemma text. Hashes are the same in every StringStore, but a string is only retrievable
-from a store it was added to, so each doc's vocabulary is given the lemma (`add` is idempotent and cheap)."""
+class LookupLemmatizer:
+    """Sets every token's lemma in one array write. The cache maps a lower-case form's hash to its lemma's hash
+    in this pipeline's own StringStore (a string is only retrievable from a store it was added to), so each
+    pipeline has its own component and cache."""
 
+    def __init__(self, nlp: Language) -> None:
+        self._strings = nlp.vocab.strings
+        self._cache: dict[int, int] = {}
 
-@Language.component("engage_lookup_lemmas")
-def lookup_lemmas(doc: Doc) -> Doc:
-    """Set every token's lemma in one array write; lemma hashes are cached by lower-case hash."""
-    if not len(doc):
+    def _learn(self, lower: int) -> int:
+        text = self._strings[lower]
+        lemma = self._cache[lower] = self._strings.add(_lemma_table().get(text, text))
+        return lemma
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        cache, learn = self._cache, self._learn
+        lemmas = [cache[lower] if lower in cache else learn(lower) for lower in doc.to_array(LOWER).tolist()]
+        doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64).reshape(-1, 1))  # type: ignore[arg-type]
         return doc
-    strings = doc.vocab.strings
-    cache = _LEMMA_OF_LOWER
-    lowers, inverse = numpy.unique(doc.to_array([LOWER]), return_inverse=True)
-    lemmas = []
-    for lower in lowers.tolist():
-        lemma = cache.get(lower)
-        if lemma is None:
-            text = strings[lower]
-            lemma = cache[lower] = _lemma_table().get(text, text)
-        lemmas.append(strings.add(lemma))
-    doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64)[inverse].reshape(-1, 1))  # type: ignore[arg-type]
-    return doc
+
+
+@Language.factory("engage_lookup_lemmas")
+def make_lookup_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
+    return LookupLemmatizer(nlp)
 
 
 def english_pipeline() -> Language:

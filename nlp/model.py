@@ -264,36 +264,37 @@ class ThemeModel:
         # Each text's word occurrences, in one slice of a doc-sorted order (for the evidence spans below).
         by_doc = np.argsort(word_docs, kind="stable")
         doc_bounds = np.searchsorted(word_docs[by_doc], np.arange(len(docs) + 1))
+        scores_rows = np.round(theme_scores.astype(np.float64), 4).tolist()
+        sentiment_rows = sentiments.tolist()
+        safeguarding_rows = np.round(safeguarding.astype(np.float64), 4).tolist()
+        hit_rows = [np.flatnonzero(row) for row in chosen_mask]
+        indptr, indices, data = word_matrix.indptr.tolist(), word_matrix.indices, word_matrix.data
         predictions = []
-        for number in range(len(docs)):
-            hits = np.flatnonzero(chosen_mask[number])
-            chosen = [self.theme_ids[i] for i in hits]
+        for number, hits in enumerate(hit_rows):
+            chosen = [self.theme_ids[i] for i in hits.tolist()]
             reasons: dict[str, list[tuple[int, int, float]]] = {}
-            low, high = word_matrix.indptr[number], word_matrix.indptr[number + 1]
-            if len(hits) and high > low:
-                columns, values = word_matrix.indices[low:high], word_matrix.data[low:high]
-                pushes = values[:, None] * self._theme_coef[columns][:, hits]
+            low, high = indptr[number], indptr[number + 1]
+            if chosen and high > low:
+                columns = indices[low:high]
+                pushes = data[low:high, None] * self._theme_coef[columns[:, None], hits]
                 in_doc = by_doc[doc_bounds[number] : doc_bounds[number + 1]]
+                doc_columns = word_columns[in_doc]
+                tops = np.argsort(-pushes, axis=0)[:reasons_per_theme].T.tolist()
                 for position, theme in enumerate(chosen):
-                    column_pushes = pushes[:, position]
-                    top = np.argsort(-column_pushes)[:reasons_per_theme]
                     spans = []
-                    for i in top.tolist():
-                        if column_pushes[i] <= 0:
+                    for i in tops[position]:
+                        push = float(pushes[i, position])
+                        if push <= 0:
                             break
-                        first = in_doc[np.argmax(word_columns[in_doc] == columns[i])]
-                        spans.append(
-                            (int(word_starts[first]), int(word_ends[first]), round(float(column_pushes[i]), 3))
-                        )
+                        first = in_doc[int(np.argmax(doc_columns == columns[i]))]
+                        spans.append((int(word_starts[first]), int(word_ends[first]), round(push, 3)))
                     reasons[theme] = spans
             predictions.append(
                 Prediction(
-                    scores=dict(
-                        zip(self.theme_ids, np.round(theme_scores[number].astype(np.float64), 4).tolist(), strict=True)
-                    ),
+                    scores=dict(zip(self.theme_ids, scores_rows[number], strict=True)),
                     themes=chosen,
-                    sentiment=SENTIMENTS[int(sentiments[number])],
-                    safeguarding=round(float(safeguarding[number]), 4),
+                    sentiment=SENTIMENTS[sentiment_rows[number]],
+                    safeguarding=safeguarding_rows[number],
                     reasons=reasons,
                 )
             )
