@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check bench browser clean
+.PHONY: run test lint typecheck check bench model browser clean
 
 $(STAMP): pyproject.toml
 	@# Debian and Ubuntu ship venv separately from python3: fetch it if this Python lacks it.
@@ -39,6 +39,13 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/tagging.py
+
+## Retrain the shipped default model from nlp/data/ (commit the result: it is what a fresh install tags with).
+model: $(STAMP)
+	$(BIN)/engage nlp train --framework nlp/frameworks/lambeth-what-matters.json \
+		--train nlp/data/lambeth-what-matters/train.jsonl --dev nlp/data/lambeth-what-matters/dev.jsonl \
+		--out nlp/models/lambeth-what-matters
 
 clean:
 	rm -rf $(VENV) .engage .pytest_cache .mypy_cache .ruff_cache

@@ -100,6 +100,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             changes["redis_url"] = valkey.start()
             stoppers.append(valkey.stop)
             print(f"  Valkey      embedded on {changes['redis_url']}", flush=True)
+        if not settings.safeguarding_email and settings.demo_data:
+            # So the demo shows the alert a safeguarding lead receives (in the local mailbox).
+            changes["safeguarding_email"] = "safeguarding-lead@demo.engage.test"
         if not settings.smtp_url:
             catcher = MailCatcher(settings.data_dir.resolve() / "mail")
             catcher.start()

@@ -199,8 +199,57 @@ async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) 
         ("/staff/neighbourhoods", "Neighbourhoods"),
         ("/staff/mail", "Mail"),
         ("/staff/audit", "Audit trail"),
+        ("/staff/models", "Themes and models"),
+        ("/staff/safeguarding", "Possible safeguarding concerns"),
+        ("/staff/review", "Review themes"),
     ]:
         await page.goto(live_url + path)
         await page.get_by_role("heading", name=heading, exact=True).wait_for()
         await assert_accessible(page)
+    await context.close()
+
+
+async def test_a_facilitator_reviews_themes_with_the_keyboard_alone(
+    browser: Browser, live_url: str, pool: Any, base_settings: Settings
+) -> None:
+    from uuid import UUID
+
+    from engage.workers.tagging import TaggerHolder, tag_contributions
+
+    text = "Nobody listened when I asked for the same carer every day"
+    async with httpx.AsyncClient(base_url=live_url) as http:
+        created = (
+            await http.post(
+                "/api/v1/contributions", json={"kind": "i_statement", "text": text, "consent": {"analysis": True}}
+            )
+        ).json()
+    await tag_contributions(pool, base_settings, TaggerHolder("lambeth-what-matters"), [UUID(created["id"])])
+    await create_staff(pool, "facilitator")
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"{live_url}/staff/sign-in?next=/staff/review")
+    await page.get_by_label("Email address").fill("facilitator@test.example")
+    await page.get_by_label("Password").fill("correct horse battery")
+    await page.keyboard.press("Enter")
+    await page.get_by_role("heading", name="Review themes").wait_for()
+    assert created["reference"] in await page.content()
+    await assert_accessible(page)
+    listen = page.get_by_role("checkbox", name="Listen to us")
+    quality = page.get_by_role("checkbox", name="Give us quality care")
+    wanted_listen = not await listen.is_checked()
+    wanted_quality = not await quality.is_checked()
+    await page.keyboard.press("1")  # listen is the first theme
+    await page.keyboard.press("3")  # quality the third
+    assert await listen.is_checked() == wanted_listen and await quality.is_checked() == wanted_quality
+    await page.keyboard.press("Enter")
+    await page.get_by_text("Saved. Here is the next one.").wait_for()
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT theme_id, given, source::text FROM contribution_tags WHERE contribution_id = $1",
+            UUID(created["id"]),
+        )
+    decided = {r["theme_id"]: r["given"] for r in rows}
+    assert all(r["source"] == "person" for r in rows) and len(rows) == 6
+    assert decided["listen"] == wanted_listen and decided["quality"] == wanted_quality
+    await assert_accessible(page)
     await context.close()
