@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 from nlp.cues import CueMatcher, Evidence, english_pipeline
 from nlp.frameworks import DEFAULT_FRAMEWORK
 from nlp.language import detect_language
-from nlp.model import ThemeModel, default_model_dir
+from nlp.model import ModelError, ThemeModel, default_model_dir
 from nlp.safeguarding import RiskPhrase, risk_phrases
 
 MAX_TEXT = 20_000
@@ -63,6 +63,10 @@ class Tagger:
 
     @classmethod
     def load(cls, directory: Path | None = None, *, framework_id: str = DEFAULT_FRAMEWORK) -> Tagger:
+        if directory is None and not default_model_dir(framework_id).is_dir():
+            raise ModelError(
+                f"Engage ships no model for {framework_id!r}; train one with `engage nlp train` and pass --model"
+            )
         return cls(ThemeModel.load(directory or default_model_dir(framework_id)))
 
     def warm_up(self) -> None:

@@ -21,6 +21,9 @@ from nlp.tagger import Tagger, TagResult
 
 log = logging.getLogger(__name__)
 
+RESCAN_AFTER_S = 600.0
+"""With nothing left to re-tag, the sweep looks again after this long (or at once after a promotion)."""
+
 
 async def sync_builtin_frameworks(pool: asyncpg.Pool) -> None:
     """Put the frameworks shipped in nlp/frameworks/ into the database (idempotent; run at start-up)."""
@@ -62,6 +65,9 @@ class TaggerHolder:
         self.framework_id = framework_id
         self._tagger: Tagger | None = None
         self._lock = asyncio.Lock()
+        # The version for which a full re-tagging pass last found nothing to do, and when: the sweep then skips
+        # the scan (a query over every contribution) for a while, until a promotion changes the version.
+        self.settled: tuple[str, float] | None = None
 
     async def current(self, conn: asyncpg.Connection) -> Tagger:
         active = await tag_queries.active_model_version(conn, self.framework_id)
@@ -113,6 +119,10 @@ async def retag_stale(pool: asyncpg.Pool, settings: Settings, holder: TaggerHold
     loop = asyncio.get_running_loop()
     deadline = loop.time() + budget_s
     done = 0
+    if holder.settled and holder.settled[1] > loop.time() - RESCAN_AFTER_S:
+        async with pool.acquire() as conn:
+            if (await holder.current(conn)).version == holder.settled[0]:
+                return 0
     while loop.time() < deadline:
         async with transaction(pool) as conn:
             if not await tag_queries.lock_retagging(conn, holder.framework_id):
@@ -120,6 +130,7 @@ async def retag_stale(pool: asyncpg.Pool, settings: Settings, holder: TaggerHold
             tagger = await holder.current(conn)
             ids = await tag_queries.stale_contribution_ids(conn, tagger.version, limit=settings.tag_batch_size)
             if not ids:
+                holder.settled = (tagger.version, loop.time())
                 return done
             todo = await tag_queries.texts_to_tag(conn, ids)
             results = await holder.tag(tagger, [row.text for row in todo])

@@ -124,3 +124,8 @@ def test_a_malformed_framework_file_names_the_line(tmp_path: Path) -> None:
 def test_evaluate_without_a_model_says_so(tmp_path: Path) -> None:
     result = engage("evaluate", "--model", str(tmp_path), "--test", str(tmp_path / "t.jsonl"))
     assert result.returncode == 2 and "not a model directory" in result.stderr
+
+
+def test_tag_with_a_framework_engage_has_no_model_for_says_what_to_do() -> None:
+    result = engage("tag", "--framework", "lambeth-outcomes", stdin='{"id": 1, "text": "hello there"}\n')
+    assert result.returncode == 2 and "ships no model for 'lambeth-outcomes'" in result.stderr

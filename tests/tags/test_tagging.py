@@ -254,3 +254,23 @@ async def test_an_admin_adds_a_framework_from_a_file_and_bad_files_are_refused(
     async with pool.acquire() as conn:
         ids = [f.id for f in await tag_queries.list_frameworks(conn)]
     assert "nhs-feedback" in ids and len(ids) == 4
+
+
+async def test_an_admin_asks_for_a_new_model_and_a_worker_trains_it(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    await create_staff(pool, "admin")
+    await sign_in(client, "admin@test.example")
+    page = await client.get("/staff/models")
+    assert "None trained here yet" in page.text
+    async with running_worker(settings):
+        asked = await client.post("/staff/models/retrain", data={"_csrf_token": csrf_from(page.text)})
+        assert "Retraining has started" in asked.text
+
+        async def trained() -> Any:
+            async with pool.acquire() as conn:
+                return await tag_queries.list_models(conn, FRAMEWORK)
+
+        models = await eventually(trained, timeout=90, interval=0.5)
+    assert models[0].note and models[0].dev_micro_f1 is not None
+    assert models[0].version in (await client.get("/staff/models")).text
