@@ -38,6 +38,10 @@ from nlp.frameworks import BUILTIN_DIR
 warnings.filterwarnings("ignore", module="platformdirs")
 
 TABLES = [
+    "phase_changes",
+    "programme_members",
+    "programme_neighbourhoods",
+    "programmes",
     "contribution_tags",
     "contribution_analyses",
     "safeguarding_flags",

@@ -93,6 +93,8 @@ class ContributionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     text: Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
     consent: Consent
     neighbourhood: str | None = None
+    programme: str | None = None
+    """The slug of the co-design programme it is given to, if any."""
     language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$|^other$")] = "en"
     email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
 
@@ -106,6 +108,7 @@ class Submission(msgspec.Struct, kw_only=True):
     source: Source
     source_name: str | None = None
     neighbourhood: str | None = None
+    programme: str | None = None
     language: str = "en"
     contact: Contact | None = None
     equality: Equality | None = None
@@ -133,6 +136,7 @@ class ContributionRow(msgspec.Struct, kw_only=True):
     source_name: str | None
     neighbourhood: str | None
     neighbourhood_name: str | None
+    programme: str | None
     language: str
     consent_analysis: bool
     consent_quote: bool
@@ -163,6 +167,7 @@ class ContributionFilters(msgspec.Struct, kw_only=True):
     received_from: datetime | None = None
     received_to: datetime | None = None
     q: str | None = None
+    programme: str | None = None
     theme: str | None = None
     framework: str = "lambeth-what-matters"
     """Which framework `theme` belongs to; the web edge sets it from the settings."""

@@ -20,7 +20,7 @@ from engage.contributions.models import (
 
 _ROW_COLUMNS = """
     c.id, c.reference, c.kind::text AS kind, c.text, c.source::text AS source, c.source_name,
-    c.neighbourhood, n.name AS neighbourhood_name, c.language, c.consent_analysis, c.consent_quote,
+    c.neighbourhood, n.name AS neighbourhood_name, c.programme, c.language, c.consent_analysis, c.consent_quote,
     c.consent_share, c.consent_contact, c.received_at,
     ARRAY(SELECT t.theme_id FROM contribution_tags t
           WHERE t.contribution_id = c.id AND t.given ORDER BY t.theme_id) AS themes,
@@ -50,8 +50,8 @@ async def insert_contribution(
             INSERT INTO contributions (
                 id, reference, kind, text, source, source_name, neighbourhood, language,
                 consent_analysis, consent_quote, consent_share, consent_contact,
-                entered_by, idempotency_key, request_fingerprint, received_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16, now()))
+                entered_by, idempotency_key, request_fingerprint, received_at, programme)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16, now()), $28)
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id
         ), contact AS (
@@ -93,6 +93,7 @@ async def insert_contribution(
         equality.language if equality else None,
         keep_equality,
         event_topic,
+        sub.programme,
     )
 
 
@@ -176,6 +177,8 @@ def _where(filters: ContributionFilters, *, with_theme: bool = True) -> tuple[st
         clauses.append(f"c.kind = {arg(filters.kind)}::contribution_kind")
     if filters.neighbourhood:
         clauses.append(f"c.neighbourhood = {arg(filters.neighbourhood)}")
+    if filters.programme:
+        clauses.append(f"c.programme = {arg(filters.programme)}")
     if filters.source:
         if filters.source in ("web_form", "api", "staff_entry", "import"):
             clauses.append(f"c.source = {arg(filters.source)}::contribution_source")

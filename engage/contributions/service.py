@@ -101,6 +101,8 @@ async def submit_contribution(conn: asyncpg.Connection, sub: Submission, *, secr
     try:
         inserted = await queries.insert_contribution(conn, contribution_id, reference, sub, CONTRIBUTION_RECEIVED)
     except asyncpg.ForeignKeyViolationError as exc:
+        if "programme" in (exc.constraint_name or ""):
+            raise InvalidContribution([FieldError("programme", f"'{sub.programme}' is not a programme.")]) from exc
         raise InvalidContribution(
             [FieldError("neighbourhood", f"'{sub.neighbourhood}' is not one of our neighbourhoods.")]
         ) from exc

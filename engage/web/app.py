@@ -34,6 +34,7 @@ from engage.settings import Settings
 from engage.web import errors
 from engage.web.controllers.api import ContributionsApi, health
 from engage.web.controllers.mailbox import MailboxController
+from engage.web.controllers.programmes import ProgrammesController
 from engage.web.controllers.public import PublicController
 from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
@@ -115,6 +116,7 @@ def create_app(settings: Settings) -> Litestar:
             ReviewController,
             SafeguardingController,
             ModelsController,
+            ProgrammesController,
             ContributionsApi,
             MailboxController,
             health,

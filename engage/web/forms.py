@@ -20,6 +20,7 @@ FORM_FIELD_IDS: dict[str, str] = {
     "reference": "reference",
     "code": "code",
     "source_name": "source_name",
+    "programme": "programme",
 }
 
 

@@ -202,10 +202,29 @@ async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) 
         ("/staff/models", "Themes and models"),
         ("/staff/safeguarding", "Possible safeguarding concerns"),
         ("/staff/review", "Review themes"),
+        ("/staff/programmes", "Programmes"),
+        ("/staff/programmes/new", "Start a programme"),
     ]:
         await page.goto(live_url + path)
         await page.get_by_role("heading", name=heading, exact=True).wait_for()
         await assert_accessible(page)
+    # A programme's own page, with its phase tracker, and the same page showing an error.
+    await page.get_by_label("Name").fill("Staying well at home")
+    await page.get_by_label("Purpose").fill("Help older people stay well at home in Norwood.")
+    await page.get_by_label("Norwood").check()
+    for label, day in [
+        ("Discovery starts", "2026-01-05"),
+        ("Define starts", "2026-03-02"),
+        ("Develop and approval starts", "2026-05-04"),
+        ("The programme ends", "2026-07-31"),
+    ]:
+        await page.get_by_label(label).fill(day)
+    await page.get_by_role("button", name="Start the programme").click()
+    await page.get_by_role("heading", name="Staying well at home").wait_for()
+    await assert_accessible(page)
+    await page.get_by_role("button", name="Move to Define").click()
+    assert "There is a problem" in await page.get_by_role("alert").inner_text()
+    await assert_accessible(page)
     await context.close()
 
 

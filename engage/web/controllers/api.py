@@ -91,6 +91,7 @@ class ContributionsApi(Controller):
             consent=data.consent,
             source="api",
             neighbourhood=data.neighbourhood,
+            programme=data.programme,
             language=data.language,
             contact=Contact(email=data.email) if data.email else None,
             idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,

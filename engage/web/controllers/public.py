@@ -24,6 +24,7 @@ from engage.contributions.models import (
 from engage.contributions.service import submit_contribution, withdraw_contribution
 from engage.db import transaction
 from engage.ids import fingerprint
+from engage.programmes import queries as programme_queries
 from engage.web.deps import RateLimiter, client_address, pool_of, relay_of, settings_of
 from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, consent_from, fields, optional
 
@@ -37,7 +38,9 @@ def _limiter(state: State) -> RateLimiter:
 async def _give_context(state: State, form: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
     async with pool_of(state).acquire() as conn:
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        programme = await programme_queries.get_programme(conn, form["programme"]) if form.get("programme") else None
     return {
+        "programme": programme,
         "form": form,
         "errors": errors,
         "error_for": {e.field: e.reason for e in errors},
@@ -55,11 +58,15 @@ class PublicController(Controller):
         return Template("public/home.html", context={})
 
     @get("/give", name="give")
-    async def give_form(self, state: State, kind: FromQuery[str] = "i_statement") -> Template:
+    async def give_form(
+        self, state: State, kind: FromQuery[str] = "i_statement", programme: FromQuery[str] = ""
+    ) -> Template:
         form = {
             "kind": kind if kind in ("i_statement", "story") else "i_statement",
             "submission_id": uuid.uuid4().hex,
             "language": "en",
+            # A programme's own link (/give?programme=...) gives to it; an unknown one is quietly ignored.
+            "programme": programme[:64],
         }
         return Template("public/give.html", context=await _give_context(state, form, []))
 
@@ -90,6 +97,7 @@ class PublicController(Controller):
             consent=consent_from(form),
             source="web_form",
             neighbourhood=optional(form, "neighbourhood"),
+            programme=optional(form, "programme", limit=64),
             language=optional(form, "language") or "en",
             contact=Contact(email=email, name=optional(form, "name")) if email else None,
             equality=equality,

@@ -32,6 +32,7 @@ from engage.contributions.models import (
 from engage.db import transaction
 from engage.ids import fingerprint
 from engage.mail import queries as mail_queries
+from engage.programmes import queries as programme_queries
 from engage.safeguarding import queries as safeguarding_queries
 from engage.tags import queries as tag_queries
 from engage.web.controllers.api import filters_from_query
@@ -114,6 +115,7 @@ class StaffController(Controller):
         q: FromQuery[str] = "",
         theme: FromQuery[str] = "",
         flagged: FromQuery[str] = "",
+        programme: FromQuery[str] = "",
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
     ) -> Template:
         # A GET form sends every field, empty or not: read them leniently and say what was ignored.
@@ -132,7 +134,11 @@ class StaffController(Controller):
                 notices.append(f"“{theme}” is not a theme of this framework, so it was ignored.")
             flagged_only = flagged == "yes" and can(viewer.role, "handle_safeguarding")
             filters = msgspec.structs.replace(
-                filters, theme=theme_value or None, framework=settings.framework, flagged=True if flagged_only else None
+                filters,
+                theme=theme_value or None,
+                framework=settings.framework,
+                flagged=True if flagged_only else None,
+                programme=programme[:64] or None,
             )
             result = await contributions.list_contributions(conn, viewer, filters)
             theme_counts = await contributions.count_by_theme(conn, viewer, filters)
@@ -147,6 +153,7 @@ class StaffController(Controller):
             "q": q,
             "theme": theme_value,
             "flagged": "yes" if flagged_only else "",
+            "programme": programme[:64],
         }
         base_query = urlencode({k: v for k, v in query.items() if v})
         return Template(
@@ -227,6 +234,7 @@ class StaffController(Controller):
             source="staff_entry",
             source_name=optional(form, "source_name"),
             neighbourhood=optional(form, "neighbourhood"),
+            programme=optional(form, "programme", limit=64),
             language=optional(form, "language") or "en",
             contact=Contact(name=optional(form, "name"), email=email, phone=phone) if (email or phone) else None,
             entered_by=viewer.id,
@@ -257,7 +265,9 @@ class StaffController(Controller):
     ) -> dict[str, Any]:
         async with pool_of(state).acquire() as conn:
             neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+            programmes = await programme_queries.list_programmes(conn)
         return {
+            "programmes": programmes,
             "viewer": viewer,
             "form": form,
             "errors": errors,

@@ -1,0 +1,90 @@
+"""Shapes for co-design programmes: purpose, neighbourhoods, framework, community of practice and phases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+import msgspec
+
+Phase = Literal["discovery", "define", "develop"]
+PHASES: tuple[Phase, ...] = ("discovery", "define", "develop")
+PHASE_LABELS: dict[str, str] = {
+    "discovery": "Discovery",
+    "define": "Define",
+    "develop": "Develop and approval",
+}
+PHASE_PURPOSE: dict[str, str] = {
+    "discovery": "Workshops and stories: hearing what matters, and who and what already helps.",
+    "define": "From the evidence to two or three propositions.",
+    "develop": "Refining the propositions with stakeholders until one is approved.",
+}
+MemberRole = Literal["facilitator", "member"]
+
+
+class ProgrammeDraft(msgspec.Struct, kw_only=True):
+    """A new programme as a facilitator describes it."""
+
+    name: str
+    purpose: str
+    framework_id: str
+    neighbourhoods: list[str]
+    discovery_from: date
+    define_from: date
+    develop_from: date
+    ends_on: date
+
+
+class PhaseChange(msgspec.Struct, frozen=True, kw_only=True):
+    from_phase: Phase
+    to_phase: Phase
+    summary: str
+    changed_by_name: str | None
+    changed_at: datetime
+
+
+class Member(msgspec.Struct, frozen=True, kw_only=True):
+    user_id: UUID
+    name: str
+    organisation: str | None
+    role: MemberRole
+
+
+class Programme(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    name: str
+    purpose: str
+    framework_id: str
+    phase: Phase
+    discovery_from: date
+    define_from: date
+    develop_from: date
+    ends_on: date
+    neighbourhoods: list[str]
+    contributions: int = 0
+
+    def phase_dates(self) -> list[tuple[str, date, date]]:
+        return [
+            ("discovery", self.discovery_from, self.define_from),
+            ("define", self.define_from, self.develop_from),
+            ("develop", self.develop_from, self.ends_on),
+        ]
+
+    @property
+    def next_phase(self) -> Phase | None:
+        position = PHASES.index(self.phase)
+        return PHASES[position + 1] if position + 1 < len(PHASES) else None
+
+
+class ProgrammeDetail(msgspec.Struct, frozen=True, kw_only=True):
+    programme: Programme
+    members: list[Member]
+    changes: list[PhaseChange]
+    neighbourhood_names: dict[str, str]
+
+
+class InvalidProgramme(ValueError):
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {reason}" for field, reason in errors))
+        self.errors = errors

@@ -1,0 +1,132 @@
+"""Use cases for co-design programmes. Callers own the transaction.
+
+Who may do what: admins and facilitators start programmes; a programme's own facilitators (and admins) move it to
+its next phase and add people to its community of practice. Anyone who may read contributions may read a programme.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import asyncpg
+
+from engage.accounts.models import StaffUser
+from engage.audit import queries as audit
+from engage.contributions import queries as contribution_queries
+from engage.programmes import queries
+from engage.programmes.models import (
+    PHASE_LABELS,
+    InvalidProgramme,
+    ProgrammeDetail,
+    ProgrammeDraft,
+)
+from engage.tags import queries as tag_queries
+
+
+class NotAllowed(Exception):
+    """The viewer may read the programme but not change it."""
+
+
+def slug_for(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60] or "programme"
+
+
+async def start_programme(conn: asyncpg.Connection, viewer: StaffUser, draft: ProgrammeDraft) -> str:
+    """Create a programme in Discovery, with the viewer as its first facilitator. Returns its slug."""
+    if viewer.role not in ("admin", "facilitator"):
+        raise NotAllowed
+    errors: list[tuple[str, str]] = []
+    if not draft.name.strip():
+        errors.append(("name", "Give the programme a name."))
+    if len(draft.name) > 120:
+        errors.append(("name", "Keep the name under 120 characters."))
+    if not draft.purpose.strip():
+        errors.append(("purpose", "Say in a sentence or two what the programme is for."))
+    if await tag_queries.get_framework(conn, draft.framework_id) is None:
+        errors.append(("framework_id", "Choose one of the theme frameworks."))
+    known = {n.slug for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)}
+    if not draft.neighbourhoods:
+        errors.append(("neighbourhoods", "Choose at least one neighbourhood."))
+    elif not set(draft.neighbourhoods) <= known:
+        errors.append(("neighbourhoods", "Choose neighbourhoods from the list."))
+    dates = [draft.discovery_from, draft.define_from, draft.develop_from, draft.ends_on]
+    if dates != sorted(dates):
+        errors.append(("define_from", "The phases must follow each other: Discovery, Define, Develop, then the end."))
+    if errors:
+        raise InvalidProgramme(errors)
+    base = slug_for(draft.name)
+    slug, number = base, 1
+    while not await queries.insert_programme(conn, slug, draft, viewer.id):
+        number += 1
+        slug = f"{base}-{number}"
+    await audit.record(conn, actor=viewer.id, action="programme.started", subject_type="programme", subject_id=slug)
+    return slug
+
+
+async def view_programme(conn: asyncpg.Connection, slug: str) -> ProgrammeDetail | None:
+    programme = await queries.get_programme(conn, slug)
+    if programme is None:
+        return None
+    names = {n.slug: n.name for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)}
+    return ProgrammeDetail(
+        programme=programme,
+        members=await queries.members(conn, slug),
+        changes=await queries.phase_changes(conn, slug),
+        neighbourhood_names=names,
+    )
+
+
+async def _require_facilitator(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> None:
+    if viewer.role != "admin" and await queries.member_role(conn, slug, viewer.id) != "facilitator":
+        raise NotAllowed
+
+
+async def advance_phase(conn: asyncpg.Connection, slug: str, viewer: StaffUser, summary: str, expected: str) -> str:
+    """Move the programme from `expected` to the next phase, recording who, when and what was learnt. `expected`
+    guards against two people pressing the button at once: the second is told it has already moved."""
+    programme = await queries.get_programme(conn, slug, for_update=True)
+    if programme is None:
+        raise LookupError(slug)
+    await _require_facilitator(conn, slug, viewer)
+    if programme.phase != expected:
+        raise InvalidProgramme([("phase", f"The programme is already in {PHASE_LABELS[programme.phase]}.")])
+    target = programme.next_phase
+    if target is None:
+        raise InvalidProgramme([("phase", "Develop and approval is the last phase.")])
+    summary = summary.strip()
+    if len(summary) < 10:
+        raise InvalidProgramme([("summary", "Write a short summary of what was learnt in this phase.")])
+    if len(summary) > 4000:
+        raise InvalidProgramme([("summary", "Keep the summary under 4,000 characters.")])
+    await queries.set_phase(conn, slug, programme.phase, target, summary, viewer.id)
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="programme.phase",
+        subject_type="programme",
+        subject_id=slug,
+        detail={"from": programme.phase, "to": target},
+    )
+    return target
+
+
+async def add_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, email: str, role: str) -> None:
+    if await queries.get_programme(conn, slug) is None:
+        raise LookupError(slug)
+    await _require_facilitator(conn, slug, viewer)
+    if role not in ("facilitator", "member"):
+        raise InvalidProgramme([("role", "Choose facilitator or member.")])
+    user_id = await queries.user_id_by_email(conn, email.strip())
+    if user_id is None:
+        raise InvalidProgramme([("email", "Nobody with a staff account has this email address.")])
+    await queries.add_member(conn, slug, user_id, role)
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="programme.member",
+        subject_type="programme",
+        subject_id=slug,
+        detail={"user": str(user_id), "role": role},
+    )

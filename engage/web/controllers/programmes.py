@@ -1,0 +1,188 @@
+"""Staff pages for co-design programmes: start one, see where it is, move it on, build its community of practice."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from engage.contributions import queries as contribution_queries
+from engage.contributions.models import FieldError
+from engage.db import transaction
+from engage.programmes import queries
+from engage.programmes import service as programmes
+from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, InvalidProgramme, ProgrammeDraft
+from engage.tags import queries as tag_queries
+from engage.web.deps import pool_of, require, settings_of
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+FIELD_IDS = {
+    "name": "name",
+    "purpose": "purpose",
+    "framework_id": "framework_id",
+    "neighbourhoods": "neighbourhood-0",
+    "define_from": "define_from",
+    "discovery_from": "discovery_from",
+    "summary": "summary",
+    "phase": "summary",
+    "email": "email",
+    "role": "role-member",
+}
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+class ProgrammesController(Controller):
+    path = "/staff/programmes"
+    include_in_schema = False
+
+    @get("/", name="staff-programmes")
+    async def index(self, request: Request[Any, Any, Any], state: State) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            found = await queries.list_programmes(conn)
+        return Template(
+            "staff/programmes.html",
+            context={"viewer": viewer, "programmes": found, "PHASE_LABELS": PHASE_LABELS},
+        )
+
+    @get("/new", name="staff-programme-new")
+    async def new(self, request: Request[Any, Any, Any], state: State) -> Template:
+        viewer = await require(request, "enter_contributions")
+        form = {"framework_id": settings_of(state).framework, "neighbourhoods": []}
+        return await self._form(state, viewer, form, [])
+
+    async def _form(
+        self, state: State, viewer: Any, form: dict[str, Any], errors: list[Any], status: int = 200
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            frameworks = await tag_queries.list_frameworks(conn)
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        return Template(
+            "staff/programme_new.html",
+            context={
+                "viewer": viewer,
+                "form": form,
+                "errors": [FieldError(field, reason) for field, reason in errors],
+                "error_for": dict(errors),
+                "field_ids": FIELD_IDS,
+                "frameworks": frameworks,
+                "neighbourhoods": neighbourhoods,
+            },
+            status_code=status,
+        )
+
+    @post("/new", name="staff-programme-create", status_code=200)
+    async def create(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+        chosen = data.get("neighbourhoods", [])
+        form: dict[str, Any] = {
+            "name": str(data.get("name", "")).strip(),
+            "purpose": str(data.get("purpose", "")).strip()[:4000],
+            "framework_id": str(data.get("framework_id", "")),
+            "neighbourhoods": [str(n) for n in (chosen if isinstance(chosen, list) else [chosen])],
+        }
+        dates = {
+            name: _date(data.get(name, "")) for name in ("discovery_from", "define_from", "develop_from", "ends_on")
+        }
+        form.update({name: str(data.get(name, "")) for name in dates})
+        missing = [name for name, value in dates.items() if value is None]
+        if missing:
+            return await self._form(
+                state, viewer, form, [(missing[0], "Give each phase's start date, and the end date.")], 422
+            )
+        draft = ProgrammeDraft(
+            name=form["name"],
+            purpose=form["purpose"],
+            framework_id=form["framework_id"],
+            neighbourhoods=form["neighbourhoods"],
+            **{name: value for name, value in dates.items() if value is not None},
+        )
+        try:
+            async with transaction(pool_of(state)) as conn:
+                slug = await programmes.start_programme(conn, viewer, draft)
+        except programmes.NotAllowed as exc:
+            raise PermissionDeniedException("Only facilitators and admins start programmes.") from exc
+        except InvalidProgramme as exc:
+            return await self._form(state, viewer, form, exc.errors, 422)
+        return Redirect(f"/staff/programmes/{slug}", status_code=303)
+
+    @get("/{slug:str}", name="staff-programme")
+    async def show(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Template:
+        viewer = await require(request, "read_contributions")
+        return await self._page(state, viewer, slug, [])
+
+    async def _page(
+        self, state: State, viewer: Any, slug: str, errors: list[tuple[str, str]], status: int = 200
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            detail = await programmes.view_programme(conn, slug)
+            framework = await tag_queries.get_framework(conn, detail.programme.framework_id) if detail else None
+            role = await queries.member_role(conn, slug, viewer.id) if detail else None
+        if detail is None:
+            raise NotFoundException("No programme with this address.")
+        return Template(
+            "staff/programme.html",
+            context={
+                "viewer": viewer,
+                "detail": detail,
+                "p": detail.programme,
+                "framework": framework,
+                "can_run": viewer.role == "admin" or role == "facilitator",
+                "PHASES": PHASES,
+                "PHASE_LABELS": PHASE_LABELS,
+                "PHASE_PURPOSE": PHASE_PURPOSE,
+                "errors": [FieldError(field, reason) for field, reason in errors],
+                "error_for": dict(errors),
+                "field_ids": FIELD_IDS,
+                "base_url": settings_of(state).base_url,
+            },
+            status_code=status,
+        )
+
+    @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200)
+    async def advance(
+        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
+    ) -> Template | Redirect:
+        viewer = await require(request, "read_contributions")
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await programmes.advance_phase(
+                    conn, slug, viewer, str(data.get("summary", "")), expected=str(data.get("from_phase", ""))
+                )
+        except LookupError as exc:
+            raise NotFoundException("No programme with this address.") from exc
+        except programmes.NotAllowed as exc:
+            raise PermissionDeniedException("Only this programme's facilitators move it to the next phase.") from exc
+        except InvalidProgramme as exc:
+            return await self._page(state, viewer, slug, exc.errors, 422)
+        return Redirect(f"/staff/programmes/{slug}", status_code=303)
+
+    @post("/{slug:str}/members", name="staff-programme-members", status_code=200)
+    async def add_member(
+        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
+    ) -> Template | Redirect:
+        viewer = await require(request, "read_contributions")
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await programmes.add_member(
+                    conn, slug, viewer, str(data.get("email", ""))[:254], str(data.get("role", "member"))
+                )
+        except LookupError as exc:
+            raise NotFoundException("No programme with this address.") from exc
+        except programmes.NotAllowed as exc:
+            raise PermissionDeniedException("Only this programme's facilitators add people to it.") from exc
+        except InvalidProgramme as exc:
+            return await self._page(state, viewer, slug, exc.errors, 422)
+        return Redirect(f"/staff/programmes/{slug}", status_code=303)
