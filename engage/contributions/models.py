@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 
 Kind = Literal["i_statement", "story", "workshop_note"]
-Source = Literal["web_form", "api", "staff_entry", "import"]
+Source = Literal["web_form", "api", "staff_entry", "import", "workshop"]
 
 KIND_LABELS: dict[str, str] = {
     "i_statement": "I statement",
@@ -21,6 +21,7 @@ SOURCE_LABELS: dict[str, str] = {
     "api": "API",
     "staff_entry": "Entered by staff",
     "import": "Imported",
+    "workshop": "Workshop (live)",
 }
 
 MAX_TEXT_CHARS = 10_000

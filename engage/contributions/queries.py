@@ -180,7 +180,7 @@ def _where(filters: ContributionFilters, *, with_theme: bool = True) -> tuple[st
     if filters.programme:
         clauses.append(f"c.programme = {arg(filters.programme)}")
     if filters.source:
-        if filters.source in ("web_form", "api", "staff_entry", "import"):
+        if filters.source in ("web_form", "api", "staff_entry", "import", "workshop"):
             clauses.append(f"c.source = {arg(filters.source)}::contribution_source")
         else:
             clauses.append(f"c.source_name = {arg(filters.source)}")

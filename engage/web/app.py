@@ -38,6 +38,7 @@ from engage.web.controllers.programmes import ProgrammesController
 from engage.web.controllers.public import PublicController
 from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
+from engage.web.controllers.workshops import LiveController, WorkshopsController
 from engage.web.deps import RateLimiter
 from engage.workers.main import redis_client
 
@@ -117,6 +118,8 @@ def create_app(settings: Settings) -> Litestar:
             SafeguardingController,
             ModelsController,
             ProgrammesController,
+            WorkshopsController,
+            LiveController,
             ContributionsApi,
             MailboxController,
             health,

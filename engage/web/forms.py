@@ -21,6 +21,7 @@ FORM_FIELD_IDS: dict[str, str] = {
     "code": "code",
     "source_name": "source_name",
     "programme": "programme",
+    "consent_analysis": "consent_analysis",
 }
 
 

@@ -272,3 +272,79 @@ async def test_a_facilitator_reviews_themes_with_the_keyboard_alone(
     assert decided["listen"] == wanted_listen and decided["quality"] == wanted_quality
     await assert_accessible(page)
     await context.close()
+
+
+async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
+    browser: Browser, live_url: str, pool: Any
+) -> None:
+    """Three participants on phones, one projected board: every note appears once, including those posted while
+    the board was offline; the facilitator arranges notes with the keyboard alone."""
+    import re
+
+    await create_staff(pool, "facilitator")
+    board_context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    board = await board_context.new_page()
+    await board.goto(f"{live_url}/staff/sign-in?next=/staff/programmes/new")
+    await board.get_by_label("Email address").fill("facilitator@test.example")
+    await board.get_by_label("Password").fill("correct horse battery")
+    await board.keyboard.press("Enter")
+    await board.get_by_label("Name").fill("Staying connected")
+    await board.get_by_label("Purpose").fill("Less loneliness for older people in Vauxhall.")
+    await board.get_by_label("Vauxhall").check()
+    for label, day in [
+        ("Discovery starts", "2026-01-05"),
+        ("Define starts", "2026-03-02"),
+        ("Develop and approval starts", "2026-05-04"),
+        ("The programme ends", "2026-07-31"),
+    ]:
+        await board.get_by_label(label).fill(day)
+    await board.get_by_role("button", name="Start the programme").click()
+    await board.get_by_role("link", name="Plan a workshop").click()
+    await board.get_by_label("Title").fill("Vauxhall coffee morning")
+    await board.get_by_label("Date").fill("2026-01-21")
+    await board.get_by_label("Prompts, one per line").fill(
+        "What does wellbeing mean to you?\nWhere do you meet people?"
+    )
+    await board.get_by_role("button", name="Plan the workshop").click()
+    await board.get_by_role("button", name="Open the live session").click()
+    await board.get_by_role("heading", name="Vauxhall coffee morning").wait_for()
+    code = await board.locator("#join-code").inner_text()
+    assert re.fullmatch(r"[0-9A-Z]{6}", code)
+    await assert_accessible(board)
+
+    async def phone_posts(texts: list[str]) -> None:
+        context = await browser.new_context(**PHONE)
+        page = await context.new_page()
+        await page.goto(f"{live_url}/w")
+        await page.get_by_label("The code on the screen").fill(code.lower())
+        await page.get_by_role("button", name="Join").click()
+        for text in texts:
+            await page.get_by_label("Your note").fill(text)
+            await page.get_by_role("button", name="Post my note").click()
+            await page.get_by_text("your note is on the board").wait_for()
+        await context.close()
+
+    notes = board.locator(".board-note")
+    await phone_posts(["Seeing my grandchildren", "A chat at the bus stop"])
+    await phone_posts(["The lunch club on Thursdays"])
+    await board.wait_for_function("document.querySelectorAll('.board-note').length === 3")
+    # The board loses its network; notes keep arriving; it comes back and catches up, each note once.
+    await board_context.set_offline(True)
+    await phone_posts(["Feeling useful", "My allotment"])
+    await board_context.set_offline(False)
+    await board.wait_for_function("document.querySelectorAll('.board-note').length === 5", timeout=20_000)
+    await board.wait_for_timeout(1500)
+    texts = await notes.all_inner_texts()
+    assert len(texts) == 5 and len({t.split(" ", 1)[1] for t in texts}) == 5
+    await assert_accessible(board)
+
+    # Keyboard only: group a note from the workshop page; the board shows the group.
+    workshop_page = await board_context.new_page()
+    await workshop_page.goto(board.url.rsplit("/board", 1)[0])
+    await workshop_page.get_by_label("Group").first.focus()
+    await workshop_page.keyboard.type("Family")
+    await workshop_page.keyboard.press("Enter")
+    await workshop_page.wait_for_load_state()
+    await board.get_by_text("Family", exact=True).wait_for()
+    await assert_accessible(workshop_page)
+    await board_context.close()

@@ -20,6 +20,7 @@ from engage.programmes import service as programmes
 from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, InvalidProgramme, ProgrammeDraft
 from engage.tags import queries as tag_queries
 from engage.web.deps import pool_of, require, settings_of
+from engage.workshops import queries as workshop_queries
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FIELD_IDS = {
@@ -130,6 +131,7 @@ class ProgrammesController(Controller):
             detail = await programmes.view_programme(conn, slug)
             framework = await tag_queries.get_framework(conn, detail.programme.framework_id) if detail else None
             role = await queries.member_role(conn, slug, viewer.id) if detail else None
+            planned = await workshop_queries.list_for_programme(conn, slug) if detail else []
         if detail is None:
             raise NotFoundException("No programme with this address.")
         return Template(
@@ -139,6 +141,7 @@ class ProgrammesController(Controller):
                 "detail": detail,
                 "p": detail.programme,
                 "framework": framework,
+                "workshops": planned,
                 "can_run": viewer.role == "admin" or role == "facilitator",
                 "PHASES": PHASES,
                 "PHASE_LABELS": PHASE_LABELS,

@@ -1,0 +1,332 @@
+"""Workshop pages: planning, the live session people join from their phones, and the projected board (SSE)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, ServerSentEvent, Template
+from litestar.response.sse import ServerSentEventMessage
+
+from engage.contributions import queries as contribution_queries
+from engage.contributions.models import FieldError
+from engage.db import transaction
+from engage.programmes import queries as programme_queries
+from engage.web.deps import pool_of, require, settings_of
+from engage.web.forms import checked
+from engage.workshops import queries
+from engage.workshops import service as workshops
+from engage.workshops.models import MAX_NOTE_CHARS, NoteIn, WorkshopDraft, WorkshopProblem
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+FIELD_IDS = {
+    "text": "text",
+    "prompt_id": "prompt-0",
+    "title": "title",
+    "prompts": "prompts",
+    "held_on": "held_on",
+    "consent_analysis": "consent_analysis",
+    "neighbourhood": "neighbourhood",
+    "attendance": "attendance",
+}
+STREAM_SECONDS = 300
+"""A board's connection is closed after five minutes and the browser reconnects from the last event it saw."""
+POLL_SECONDS = 0.2
+
+
+def _problem(exc: WorkshopProblem) -> HTTPException:
+    return HTTPException(status_code=exc.status, detail=exc.reason)
+
+
+def qr_data_uri(url: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+class LiveController(Controller):
+    """What participants see: no account, no JavaScript needed."""
+
+    path = "/w"
+    include_in_schema = False
+
+    @get("/", name="live-join")
+    async def join(self, code: FromQuery[str] = "") -> Template | Redirect:
+        if code.strip():
+            return Redirect(f"/w/{workshops.normalise_code(code)}", status_code=303)
+        return Template("live/join.html", context={})
+
+    @get("/{code:str}", name="live-session")
+    async def session(self, state: State, code: FromPath[str]) -> Template:
+        async with pool_of(state).acquire() as conn:
+            try:
+                workshop = await workshops.live_workshop(conn, code)
+            except WorkshopProblem as exc:
+                return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+        return self._page(workshop, {}, [], posted=False)
+
+    def _page(
+        self, workshop: Any, form: dict[str, Any], errors: list[FieldError], *, posted: bool, status: int = 200
+    ) -> Template:
+        import uuid
+
+        return Template(
+            "live/session.html",
+            context={
+                "workshop": workshop,
+                "form": form,
+                "errors": errors,
+                "error_for": {e.field: e.reason for e in errors},
+                "field_ids": FIELD_IDS,
+                "client_key": uuid.uuid4().hex,
+                "posted": posted,
+                "max_chars": MAX_NOTE_CHARS,
+            },
+            status_code=status,
+        )
+
+    @post("/{code:str}", name="live-post", status_code=200)
+    async def post_note(self, state: State, code: FromPath[str], data: Form) -> Template:
+        note = NoteIn(
+            prompt_id=str(data.get("prompt_id", "")),
+            text=str(data.get("text", ""))[: MAX_NOTE_CHARS * 4],
+            client_key=str(data.get("client_key", "")),
+            consent_quote=checked(data, "consent_quote"),
+        )
+        form = {"prompt_id": note.prompt_id, "text": note.text, "consent_quote": note.consent_quote}
+        if not checked(data, "consent_analysis"):
+            async with pool_of(state).acquire() as conn:
+                try:
+                    workshop = await workshops.live_workshop(conn, code)
+                except WorkshopProblem as exc:
+                    return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+            errors = [FieldError("consent_analysis", "Tick the box to agree, or your note cannot be used.")]
+            return self._page(workshop, form, errors, posted=False, status=422)
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await workshops.post_note(conn, code, note)
+                workshop = await workshops.live_workshop(conn, code)
+        except WorkshopProblem as exc:
+            if exc.status in (404, 410):
+                return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+            async with pool_of(state).acquire() as conn:
+                workshop = await workshops.live_workshop(conn, code)
+            return self._page(workshop, form, [FieldError(exc.field, exc.reason)], posted=False, status=422)
+        # Keep the chosen prompt for the next note; the text box starts empty.
+        return self._page(workshop, {"prompt_id": note.prompt_id}, [], posted=True)
+
+
+class WorkshopsController(Controller):
+    path = "/staff"
+    include_in_schema = False
+
+    @get("/programmes/{slug:str}/workshops/new", name="staff-workshop-new")
+    async def new(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Template:
+        viewer = await require(request, "enter_contributions")
+        return await self._form(state, viewer, slug, {}, [])
+
+    async def _form(
+        self, state: State, viewer: Any, slug: str, form: dict[str, Any], errors: list[FieldError], status: int = 200
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            programme = await programme_queries.get_programme(conn, slug)
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        if programme is None:
+            raise HTTPException(status_code=404, detail="No programme with this address.")
+        return Template(
+            "staff/workshop_new.html",
+            context={
+                "viewer": viewer,
+                "programme": programme,
+                "neighbourhoods": neighbourhoods,
+                "form": form,
+                "errors": errors,
+                "error_for": {e.field: e.reason for e in errors},
+                "field_ids": FIELD_IDS,
+            },
+            status_code=status,
+        )
+
+    @post("/programmes/{slug:str}/workshops/new", name="staff-workshop-create", status_code=200)
+    async def create(
+        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
+    ) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+        form = {key: str(value) for key, value in data.items() if key != "_csrf_token"}
+        try:
+            held_on = date.fromisoformat(form.get("held_on", ""))
+        except ValueError:
+            return await self._form(state, viewer, slug, form, [FieldError("held_on", "Give the date.")], 422)
+        attendance = form.get("attendance", "").strip()
+        draft = WorkshopDraft(
+            title=form.get("title", "")[:200],
+            held_on=held_on,
+            venue=form.get("venue", "")[:200],
+            neighbourhood=form.get("neighbourhood") or None,
+            accessibility=form.get("accessibility", "")[:2000],
+            attendance=int(attendance) if attendance.isdigit() else None,
+            equality_summary=form.get("equality_summary", "")[:4000],
+            prompts=form.get("prompts", "").splitlines(),
+        )
+        try:
+            async with transaction(pool_of(state)) as conn:
+                workshop_id = await workshops.plan_workshop(conn, slug, viewer, draft)
+        except WorkshopProblem as exc:
+            if exc.status != 422:
+                raise _problem(exc) from exc
+            return await self._form(state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+        return Redirect(f"/staff/workshops/{workshop_id}", status_code=303)
+
+    @get("/workshops/{workshop_id:uuid}", name="staff-workshop")
+    async def show(self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID]) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            workshop = await queries.get_workshop(conn, workshop_id)
+            if workshop is None:
+                raise HTTPException(status_code=404, detail="No workshop with this address.")
+            notes = await queries.notes(conn, workshop_id)
+            role = await programme_queries.member_role(conn, workshop.programme, viewer.id)
+        return Template(
+            "staff/workshop.html",
+            context={
+                "viewer": viewer,
+                "w": workshop,
+                "notes": notes,
+                "numbers": {n.contribution_id: i for i, n in enumerate(notes, start=1)},
+                "can_run": viewer.role == "admin" or role == "facilitator",
+                "join_url": f"{settings_of(state).base_url}/w/{workshop.code}" if workshop.code else "",
+            },
+        )
+
+    @post("/workshops/{workshop_id:uuid}/open", name="staff-workshop-open", status_code=303)
+    async def open(self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID]) -> Redirect:
+        viewer = await require(request, "enter_contributions")
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await workshops.open_live_session(conn, workshop_id, viewer)
+        except WorkshopProblem as exc:
+            raise _problem(exc) from exc
+        return Redirect(f"/staff/workshops/{workshop_id}/board", status_code=303)
+
+    @post("/workshops/{workshop_id:uuid}/close", name="staff-workshop-close", status_code=303)
+    async def close(self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID]) -> Redirect:
+        viewer = await require(request, "enter_contributions")
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await workshops.close_live_session(conn, workshop_id, viewer)
+        except WorkshopProblem as exc:
+            raise _problem(exc) from exc
+        return Redirect(f"/staff/workshops/{workshop_id}", status_code=303)
+
+    @get("/workshops/{workshop_id:uuid}/board", name="staff-workshop-board")
+    async def board(self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID]) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            workshop = await queries.get_workshop(conn, workshop_id)
+        if workshop is None:
+            raise HTTPException(status_code=404, detail="No workshop with this address.")
+        join_url = f"{settings_of(state).base_url}/w/{workshop.code}" if workshop.is_live else ""
+        return Template(
+            "staff/board.html",
+            context={
+                "viewer": viewer,
+                "w": workshop,
+                "join_url": join_url,
+                "qr": qr_data_uri(join_url) if join_url else "",
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/workshops/{workshop_id:uuid}/events", name="staff-workshop-events")
+    async def events(
+        self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID], after: FromQuery[int] = 0
+    ) -> ServerSentEvent:
+        await require(request, "read_contributions")
+        pool = pool_of(state)
+        header = request.headers.get("last-event-id", "")
+        start = int(header) if header.isdigit() else max(0, after)
+
+        async def stream() -> AsyncIterator[ServerSentEventMessage]:
+            # A board that reconnects sends the id of the last event it showed; we replay from just after it.
+            last = start
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + STREAM_SECONDS
+            quiet_since = loop.time()
+            yield ServerSentEventMessage(data=None, comment="connected", retry=1000)
+            while loop.time() < deadline:
+                async with pool.acquire() as conn:
+                    found = await queries.events_after(conn, workshop_id, last)
+                for event in found:
+                    last = event.id
+                    yield ServerSentEventMessage(data=json.dumps(event.payload), event=event.kind, id=event.id)
+                if found:
+                    quiet_since = loop.time()
+                elif loop.time() - quiet_since > 15:
+                    yield ServerSentEventMessage(data=None, comment="keep-alive")
+                    quiet_since = loop.time()
+                await asyncio.sleep(POLL_SECONDS)
+
+        return ServerSentEvent(stream(), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @post("/workshops/{workshop_id:uuid}/notes", name="staff-workshop-paper", status_code=303)
+    async def paper_note(
+        self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID], data: Form
+    ) -> Redirect:
+        viewer = await require(request, "enter_contributions")
+        note = NoteIn(
+            prompt_id=str(data.get("prompt_id", "")),
+            text=str(data.get("text", ""))[: MAX_NOTE_CHARS * 4],
+            client_key=str(data.get("client_key", "")),
+            consent_quote=checked(data, "consent_quote"),
+        )
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await workshops.type_in_note(conn, workshop_id, viewer, note)
+        except WorkshopProblem as exc:
+            raise _problem(exc) from exc
+        return Redirect(_back(data, workshop_id), status_code=303)
+
+    @post("/workshops/{workshop_id:uuid}/notes/{contribution_id:uuid}", name="staff-workshop-arrange", status_code=303)
+    async def arrange(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        workshop_id: FromPath[UUID],
+        contribution_id: FromPath[UUID],
+        data: Form,
+    ) -> Redirect:
+        viewer = await require(request, "enter_contributions")
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await workshops.arrange_note(
+                    conn,
+                    workshop_id,
+                    viewer,
+                    contribution_id,
+                    prompt_id=str(data["prompt_id"]) if "prompt_id" in data else None,
+                    group_label=str(data["group_label"]) if "group_label" in data else None,
+                    duplicate_of=str(data["duplicate_of"]) if "duplicate_of" in data else None,
+                )
+        except WorkshopProblem as exc:
+            raise _problem(exc) from exc
+        return Redirect(_back(data, workshop_id), status_code=303)
+
+
+def _back(data: dict[str, Any], workshop_id: UUID) -> str:
+    back = str(data.get("back", ""))
+    return back if back == f"/staff/workshops/{workshop_id}/board" else f"/staff/workshops/{workshop_id}"

@@ -1,0 +1,83 @@
+"""Shapes for workshops, their prompts, live sessions and the notes on their boards."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+MAX_NOTE_CHARS = 1000
+
+
+class WorkshopDraft(msgspec.Struct, kw_only=True):
+    title: str
+    held_on: date
+    venue: str = ""
+    neighbourhood: str | None = None
+    accessibility: str = ""
+    attendance: int | None = None
+    equality_summary: str = ""
+    prompts: list[str] = []
+
+
+class Prompt(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    position: int
+    text: str
+
+
+class Workshop(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    programme: str
+    programme_name: str
+    title: str
+    held_on: date
+    venue: str
+    neighbourhood: str | None
+    accessibility: str
+    attendance: int | None
+    equality_summary: str
+    code: str | None
+    opened_at: datetime | None
+    closed_at: datetime | None
+    prompts: list[Prompt]
+    notes: int = 0
+
+    @property
+    def is_live(self) -> bool:
+        return self.code is not None and self.closed_at is None
+
+
+class Note(msgspec.Struct, frozen=True, kw_only=True):
+    contribution_id: UUID
+    prompt_id: UUID
+    text: str
+    group_label: str
+    duplicate_of: UUID | None
+    from_paper: bool
+    received_at: datetime
+
+
+class BoardEvent(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    payload: dict[str, Any]
+
+
+class NoteIn(msgspec.Struct, kw_only=True):
+    prompt_id: str
+    text: str
+    client_key: str
+    consent_quote: bool = False
+
+
+class WorkshopProblem(ValueError):
+    """Bad input about a workshop or a note: the field and the reason, nothing changed."""
+
+    def __init__(self, field: str, reason: str, *, status: int = 422) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+        self.status = status

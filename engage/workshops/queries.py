@@ -1,0 +1,175 @@
+"""The only SQL for workshops, live sessions, notes and the board's event stream."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from engage.workshops.models import BoardEvent, Note, Workshop, WorkshopDraft
+
+_COLUMNS = """w.id, w.programme, p.name AS programme_name, w.title, w.held_on, w.venue, w.neighbourhood,
+              w.accessibility, w.attendance, w.equality_summary, w.code, w.opened_at, w.closed_at,
+              (SELECT count(*) FROM workshop_notes n WHERE n.workshop_id = w.id) AS notes"""
+
+
+async def _workshop(conn: asyncpg.Connection, record: asyncpg.Record) -> Workshop:
+    prompts = await conn.fetch(
+        "SELECT id, position, text FROM workshop_prompts WHERE workshop_id = $1 ORDER BY position", record["id"]
+    )
+    return msgspec.convert({**dict(record), "prompts": [dict(p) for p in prompts]}, Workshop)
+
+
+async def insert_workshop(
+    conn: asyncpg.Connection,
+    workshop_id: UUID,
+    programme: str,
+    draft: WorkshopDraft,
+    prompt_ids: list[UUID],
+    user: UUID,
+) -> None:
+    await conn.execute(
+        """INSERT INTO workshops (id, programme, title, held_on, venue, neighbourhood, accessibility, attendance,
+                                  equality_summary, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+        workshop_id,
+        programme,
+        draft.title,
+        draft.held_on,
+        draft.venue,
+        draft.neighbourhood,
+        draft.accessibility,
+        draft.attendance,
+        draft.equality_summary,
+        user,
+    )
+    await conn.execute(
+        """INSERT INTO workshop_prompts (id, workshop_id, position, text)
+           SELECT u.id, $1, u.position, u.text
+           FROM unnest($2::uuid[], $3::int[], $4::text[]) AS u(id, position, text)""",
+        workshop_id,
+        prompt_ids,
+        list(range(1, len(prompt_ids) + 1)),
+        draft.prompts,
+    )
+
+
+async def get_workshop(conn: asyncpg.Connection, workshop_id: UUID) -> Workshop | None:
+    record = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.id = $1",  # noqa: S608
+        workshop_id,
+    )
+    return None if record is None else await _workshop(conn, record)
+
+
+async def get_by_code(conn: asyncpg.Connection, code: str, *, lock: bool = False) -> Workshop | None:
+    suffix = " FOR SHARE OF w" if lock else ""
+    record = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.code = $1{suffix}",  # noqa: S608
+        code,
+    )
+    return None if record is None else await _workshop(conn, record)
+
+
+async def list_for_programme(conn: asyncpg.Connection, programme: str) -> list[Workshop]:
+    records = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme
+            WHERE w.programme = $1 ORDER BY w.held_on, w.created_at""",  # noqa: S608
+        programme,
+    )
+    return [await _workshop(conn, r) for r in records]
+
+
+async def open_session(conn: asyncpg.Connection, workshop_id: UUID, code: str) -> bool:
+    """Give the workshop a join code (unless it is live already). False if another workshop has the code."""
+    try:
+        await conn.execute(
+            """UPDATE workshops SET code = $2, opened_at = now(), closed_at = NULL
+               WHERE id = $1 AND (code IS NULL OR closed_at IS NOT NULL)""",
+            workshop_id,
+            code,
+        )
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
+
+
+async def close_session(conn: asyncpg.Connection, workshop_id: UUID) -> bool:
+    result = await conn.execute(
+        "UPDATE workshops SET closed_at = now() WHERE id = $1 AND code IS NOT NULL AND closed_at IS NULL", workshop_id
+    )
+    return str(result).endswith(" 1")
+
+
+async def insert_note(
+    conn: asyncpg.Connection, contribution_id: UUID, workshop_id: UUID, prompt_id: UUID, *, from_paper: bool
+) -> None:
+    await conn.execute(
+        """INSERT INTO workshop_notes (contribution_id, workshop_id, prompt_id, from_paper) VALUES ($1, $2, $3, $4)""",
+        contribution_id,
+        workshop_id,
+        prompt_id,
+        from_paper,
+    )
+
+
+async def add_event(
+    conn: asyncpg.Connection, workshop_id: UUID, kind: str, contribution_id: UUID | None, payload: dict[str, Any]
+) -> int:
+    return int(
+        await conn.fetchval(
+            """INSERT INTO board_events (workshop_id, kind, contribution_id, payload) VALUES ($1, $2, $3, $4::jsonb)
+               RETURNING id""",
+            workshop_id,
+            kind,
+            contribution_id,
+            json.dumps(payload),
+        )
+    )
+
+
+async def events_after(
+    conn: asyncpg.Connection, workshop_id: UUID, after: int, *, limit: int = 500
+) -> list[BoardEvent]:
+    records = await conn.fetch(
+        """SELECT id, kind, payload::text AS payload FROM board_events
+           WHERE workshop_id = $1 AND id > $2 ORDER BY id LIMIT $3""",
+        workshop_id,
+        after,
+        limit,
+    )
+    return [BoardEvent(id=r["id"], kind=r["kind"], payload=json.loads(r["payload"])) for r in records]
+
+
+async def notes(conn: asyncpg.Connection, workshop_id: UUID) -> list[Note]:
+    records = await conn.fetch(
+        """SELECT n.contribution_id, n.prompt_id, c.text, n.group_label, n.duplicate_of, n.from_paper, c.received_at
+           FROM workshop_notes n JOIN contributions c ON c.id = n.contribution_id
+           WHERE n.workshop_id = $1 ORDER BY c.received_at, c.id""",
+        workshop_id,
+    )
+    return [msgspec.convert(dict(r), Note) for r in records]
+
+
+async def update_note(conn: asyncpg.Connection, workshop_id: UUID, contribution_id: UUID, **changes: Any) -> bool:
+    allowed = {"prompt_id", "group_label", "duplicate_of"}
+    assert set(changes) <= allowed
+    assignments = ", ".join(f"{name} = ${number}" for number, name in enumerate(changes, start=3))
+    result = await conn.execute(
+        f"UPDATE workshop_notes SET {assignments} WHERE workshop_id = $1 AND contribution_id = $2",  # noqa: S608
+        workshop_id,
+        contribution_id,
+        *changes.values(),
+    )
+    return str(result).endswith(" 1")
+
+
+async def prompt_belongs(conn: asyncpg.Connection, workshop_id: UUID, prompt_id: UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM workshop_prompts WHERE id = $1 AND workshop_id = $2)", prompt_id, workshop_id
+        )
+    )

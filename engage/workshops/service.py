@@ -1,0 +1,209 @@
+"""Use cases for workshops and live capture. Callers own the transaction.
+
+A note posted from a phone is a contribution (kind `workshop_note`, source `workshop`, linked to the programme and
+the workshop's neighbourhood), so it is tagged, searchable and withdrawable like any other; its place on the board
+(prompt, group, duplicate of) lives in `workshop_notes`, and every change to the board is a row in `board_events`,
+which the board reads as a server-sent event stream from the last id it saw.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from uuid import UUID
+
+import asyncpg
+
+from engage.accounts.models import StaffUser
+from engage.audit import queries as audit
+from engage.contributions import queries as contribution_queries
+from engage.contributions.models import Consent, Submission
+from engage.ids import fingerprint, new_reference, uuid7
+from engage.outbox.models import CONTRIBUTION_RECEIVED
+from engage.programmes import queries as programme_queries
+from engage.workshops import queries
+from engage.workshops.models import MAX_NOTE_CHARS, NoteIn, Workshop, WorkshopDraft, WorkshopProblem
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read off a projector across a room
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())[:6]
+
+
+async def _can_run(conn: asyncpg.Connection, programme: str, viewer: StaffUser) -> bool:
+    return viewer.role == "admin" or await programme_queries.member_role(conn, programme, viewer.id) == "facilitator"
+
+
+async def plan_workshop(conn: asyncpg.Connection, programme: str, viewer: StaffUser, draft: WorkshopDraft) -> UUID:
+    if await programme_queries.get_programme(conn, programme) is None:
+        raise WorkshopProblem("programme", "No programme with this address.", status=404)
+    if not await _can_run(conn, programme, viewer):
+        raise WorkshopProblem("programme", "Only this programme's facilitators plan its workshops.", status=403)
+    draft.title = draft.title.strip()
+    draft.prompts = [p.strip() for p in draft.prompts if p.strip()]
+    if not draft.title:
+        raise WorkshopProblem("title", "Give the workshop a title.")
+    if not draft.prompts:
+        raise WorkshopProblem("prompts", "Write at least one prompt, one per line.")
+    if len(draft.prompts) > 12 or any(len(p) > 300 for p in draft.prompts):
+        raise WorkshopProblem("prompts", "Up to 12 prompts, each under 300 characters.")
+    if draft.attendance is not None and draft.attendance < 0:
+        raise WorkshopProblem("attendance", "Attendance cannot be negative.")
+    workshop_id = uuid7()
+    try:
+        await queries.insert_workshop(
+            conn, workshop_id, programme, draft, [uuid.uuid4() for _ in draft.prompts], viewer.id
+        )
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise WorkshopProblem("neighbourhood", "Choose a neighbourhood from the list.") from exc
+    await audit.record(
+        conn, actor=viewer.id, action="workshop.planned", subject_type="workshop", subject_id=str(workshop_id)
+    )
+    return workshop_id
+
+
+async def _workshop_for_staff(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser) -> Workshop:
+    workshop = await queries.get_workshop(conn, workshop_id)
+    if workshop is None:
+        raise WorkshopProblem("workshop", "No workshop with this address.", status=404)
+    if not await _can_run(conn, workshop.programme, viewer):
+        raise WorkshopProblem("workshop", "Only this programme's facilitators run its workshops.", status=403)
+    return workshop
+
+
+async def open_live_session(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser) -> str:
+    """Open (or re-open) the live session and return its join code."""
+    workshop = await _workshop_for_staff(conn, workshop_id, viewer)
+    if workshop.is_live and workshop.code:
+        return workshop.code
+    for _ in range(20):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        if await queries.open_session(conn, workshop_id, code):
+            await audit.record(
+                conn, actor=viewer.id, action="workshop.opened", subject_type="workshop", subject_id=str(workshop_id)
+            )
+            return code
+    raise RuntimeError("no free join code after 20 tries")
+
+
+async def close_live_session(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser) -> None:
+    """Close the session: no more notes from phones; everything posted stays as workshop-note contributions."""
+    await _workshop_for_staff(conn, workshop_id, viewer)
+    if await queries.close_session(conn, workshop_id):
+        await queries.add_event(conn, workshop_id, "closed", None, {})
+        await audit.record(
+            conn, actor=viewer.id, action="workshop.closed", subject_type="workshop", subject_id=str(workshop_id)
+        )
+
+
+async def live_workshop(conn: asyncpg.Connection, code: str, *, lock: bool = False) -> Workshop:
+    """The workshop a join code belongs to, refusing unknown codes (404) and closed sessions (410)."""
+    workshop = await queries.get_by_code(conn, normalise_code(code), lock=lock)
+    if workshop is None:
+        raise WorkshopProblem("code", "There is no session with this code. Check the code on the screen.", status=404)
+    if not workshop.is_live:
+        raise WorkshopProblem("code", "This session has closed. Thank you for taking part.", status=410)
+    return workshop
+
+
+async def _place_note(
+    conn: asyncpg.Connection, workshop: Workshop, note: NoteIn, *, from_paper: bool, entered_by: UUID | None
+) -> UUID | None:
+    text = " ".join(note.text.split())
+    if not text:
+        raise WorkshopProblem("text", "Write your note before posting it.")
+    if len(text) > MAX_NOTE_CHARS:
+        raise WorkshopProblem("text", f"Keep a note under {MAX_NOTE_CHARS:,} characters; post a second one for more.")
+    try:
+        prompt_id = UUID(note.prompt_id)
+    except ValueError:
+        prompt_id = None
+    if prompt_id is None or not any(p.id == prompt_id for p in workshop.prompts):
+        raise WorkshopProblem("prompt_id", "Choose one of this session's prompts.")
+    key = note.client_key.strip()[:64] or uuid.uuid4().hex
+    contribution_id = uuid7()
+    submission = Submission(
+        kind="workshop_note",
+        text=text,
+        consent=Consent(analysis=True, quote=note.consent_quote),
+        source="workshop",
+        source_name=workshop.title,
+        neighbourhood=workshop.neighbourhood,
+        programme=workshop.programme,
+        entered_by=entered_by,
+        idempotency_key=f"workshop:{workshop.id}:{key}",
+        fingerprint=fingerprint(note.prompt_id, text),
+    )
+    inserted = await contribution_queries.insert_contribution(
+        conn, contribution_id, new_reference(), submission, CONTRIBUTION_RECEIVED
+    )
+    if inserted is None:
+        return None  # the same note posted twice (a double tap, a retry): already on the board
+    await queries.insert_note(conn, contribution_id, workshop.id, prompt_id, from_paper=from_paper)
+    await queries.add_event(
+        conn,
+        workshop.id,
+        "note",
+        contribution_id,
+        {"id": str(contribution_id), "prompt_id": str(prompt_id), "text": text, "from_paper": from_paper},
+    )
+    return contribution_id
+
+
+async def post_note(conn: asyncpg.Connection, code: str, note: NoteIn) -> UUID | None:
+    """A participant's note from a phone. Returns its id, or None when this exact note was already posted."""
+    workshop = await live_workshop(conn, code, lock=True)
+    return await _place_note(conn, workshop, note, from_paper=False, entered_by=None)
+
+
+async def type_in_note(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser, note: NoteIn) -> UUID | None:
+    """A note from paper, typed in by a facilitator (during or after the session)."""
+    workshop = await _workshop_for_staff(conn, workshop_id, viewer)
+    return await _place_note(conn, workshop, note, from_paper=True, entered_by=viewer.id)
+
+
+async def arrange_note(
+    conn: asyncpg.Connection,
+    workshop_id: UUID,
+    viewer: StaffUser,
+    contribution_id: UUID,
+    *,
+    prompt_id: str | None = None,
+    group_label: str | None = None,
+    duplicate_of: str | None = None,
+) -> None:
+    """Move a note to another prompt, put it in a named group, or mark it a duplicate of another note."""
+    workshop = await _workshop_for_staff(conn, workshop_id, viewer)
+    on_board = {n.contribution_id for n in await queries.notes(conn, workshop_id)}
+    if contribution_id not in on_board:
+        raise WorkshopProblem("note", "That note is not on this board.", status=404)
+    if prompt_id is not None:
+        try:
+            target = UUID(prompt_id)
+        except ValueError as exc:
+            raise WorkshopProblem("prompt_id", "Choose one of this workshop's prompts.") from exc
+        if not any(p.id == target for p in workshop.prompts):
+            raise WorkshopProblem("prompt_id", "Choose one of this workshop's prompts.")
+        await queries.update_note(conn, workshop_id, contribution_id, prompt_id=target)
+        await queries.add_event(
+            conn, workshop_id, "moved", contribution_id, {"id": str(contribution_id), "prompt_id": str(target)}
+        )
+    if group_label is not None:
+        label = " ".join(group_label.split())[:80]
+        await queries.update_note(conn, workshop_id, contribution_id, group_label=label)
+        await queries.add_event(
+            conn, workshop_id, "grouped", contribution_id, {"id": str(contribution_id), "group": label}
+        )
+    if duplicate_of is not None:
+        original = UUID(duplicate_of) if duplicate_of else None
+        if original is not None and (original not in on_board or original == contribution_id):
+            raise WorkshopProblem("duplicate_of", "Choose another note on this board.")
+        await queries.update_note(conn, workshop_id, contribution_id, duplicate_of=original)
+        await queries.add_event(
+            conn,
+            workshop_id,
+            "merged",
+            contribution_id,
+            {"id": str(contribution_id), "duplicate_of": str(original) if original else None},
+        )
