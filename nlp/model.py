@@ -1,7 +1,7 @@
 """The trained half of the tagger: a linear model over TF-IDF features of lemmas and character n-grams.
 
 Why not spaCy's own `textcat_multilabel`: on the development split of our corpus it scored micro-F1 0.60 (bag of
-words), 0.66 (ensemble with a CNN) and 0.62 (reduce), against 0.74 for this model, which is also about six times
+words), 0.66 (ensemble with a CNN) and 0.62 (reduce), against 0.72 for this model, which is also about six times
 faster than the ensemble (see the README). spaCy still does the language work: tokens and lookup lemmas.
 
 Features, per text (spaCy doc):

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from engage.embedded import free_port
 from engage.settings import Settings
@@ -327,12 +327,13 @@ async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
     notes = board.locator(".board-note")
     await phone_posts(["Seeing my grandchildren", "A chat at the bus stop"])
     await phone_posts(["The lunch club on Thursdays"])
-    await board.wait_for_function("document.querySelectorAll('.board-note').length === 3")
+    # (No wait_for_function: the page's Content-Security-Policy forbids the eval it would need.)
+    await expect(notes).to_have_count(3, timeout=20_000)
     # The board loses its network; notes keep arriving; it comes back and catches up, each note once.
     await board_context.set_offline(True)
     await phone_posts(["Feeling useful", "My allotment"])
     await board_context.set_offline(False)
-    await board.wait_for_function("document.querySelectorAll('.board-note').length === 5", timeout=20_000)
+    await expect(notes).to_have_count(5, timeout=20_000)
     await board.wait_for_timeout(1500)
     texts = await notes.all_inner_texts()
     assert len(texts) == 5 and len({t.split(" ", 1)[1] for t in texts}) == 5
