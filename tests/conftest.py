@@ -38,6 +38,13 @@ from nlp.frameworks import BUILTIN_DIR
 warnings.filterwarnings("ignore", module="platformdirs")
 
 TABLES = [
+    "proposition_evidence",
+    "proposition_versions",
+    "propositions",
+    "board_events",
+    "workshop_notes",
+    "workshop_prompts",
+    "workshops",
     "phase_changes",
     "programme_members",
     "programme_neighbourhoods",

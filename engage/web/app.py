@@ -35,6 +35,7 @@ from engage.web import errors
 from engage.web.controllers.api import ContributionsApi, health
 from engage.web.controllers.mailbox import MailboxController
 from engage.web.controllers.programmes import ProgrammesController
+from engage.web.controllers.propositions import PropositionsController
 from engage.web.controllers.public import PublicController
 from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
@@ -119,6 +120,7 @@ def create_app(settings: Settings) -> Litestar:
             ModelsController,
             ProgrammesController,
             WorkshopsController,
+            PropositionsController,
             LiveController,
             ContributionsApi,
             MailboxController,

@@ -225,6 +225,12 @@ async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) 
     await page.get_by_role("button", name="Move to Define").click()
     assert "There is a problem" in await page.get_by_role("alert").inner_text()
     await assert_accessible(page)
+    await page.get_by_role("link", name="Draft a proposition").click()
+    await page.get_by_label("Title").fill("A named discharge coordinator")
+    await page.get_by_label("What it is, in plain English").fill("One person who owns the plan.")
+    await page.get_by_role("button", name="Save the draft").click()
+    await page.get_by_role("heading", name="A named discharge coordinator").wait_for()
+    await assert_accessible(page)
     await context.close()
 
 

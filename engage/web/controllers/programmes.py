@@ -18,6 +18,8 @@ from engage.db import transaction
 from engage.programmes import queries
 from engage.programmes import service as programmes
 from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, InvalidProgramme, ProgrammeDraft
+from engage.propositions import queries as proposition_queries
+from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
 from engage.web.deps import pool_of, require, settings_of
 from engage.workshops import queries as workshop_queries
@@ -132,6 +134,7 @@ class ProgrammesController(Controller):
             framework = await tag_queries.get_framework(conn, detail.programme.framework_id) if detail else None
             role = await queries.member_role(conn, slug, viewer.id) if detail else None
             planned = await workshop_queries.list_for_programme(conn, slug) if detail else []
+            drafted = await proposition_queries.list_for_programme(conn, slug) if detail else []
         if detail is None:
             raise NotFoundException("No programme with this address.")
         return Template(
@@ -142,6 +145,8 @@ class ProgrammesController(Controller):
                 "p": detail.programme,
                 "framework": framework,
                 "workshops": planned,
+                "propositions": drafted,
+                "PROPOSITION_STATUS": PROPOSITION_STATUS,
                 "can_run": viewer.role == "admin" or role == "facilitator",
                 "PHASES": PHASES,
                 "PHASE_LABELS": PHASE_LABELS,

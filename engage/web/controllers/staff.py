@@ -33,6 +33,7 @@ from engage.db import transaction
 from engage.ids import fingerprint
 from engage.mail import queries as mail_queries
 from engage.programmes import queries as programme_queries
+from engage.propositions import queries as proposition_queries
 from engage.safeguarding import queries as safeguarding_queries
 from engage.tags import queries as tag_queries
 from engage.web.controllers.api import filters_from_query
@@ -187,6 +188,7 @@ class StaffController(Controller):
             analysis = await tag_queries.analysis_for(conn, contribution_id)
             theme_tags = await tag_queries.tags_for(conn, contribution_id, settings.framework)
             flag = await safeguarding_queries.get_flag(conn, contribution_id) if detail.contribution.flagged else None
+            used_in = await proposition_queries.used_in(conn, contribution_id)
         return Template(
             "staff/contribution.html",
             context={
@@ -199,6 +201,7 @@ class StaffController(Controller):
                 "flag": flag,
                 "segments": highlight(detail.contribution.text, theme_tags, framework) if framework else [],
                 "can_review": can(viewer.role, "review_tags"),
+                "used_in": used_in,
             },
             headers={"Cache-Control": "no-store"},
         )

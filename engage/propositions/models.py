@@ -1,0 +1,81 @@
+"""Shapes for propositions: versions, the evidence pinned behind them, and the shortlist."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+import msgspec
+
+Status = Literal["draft", "shortlisted", "approved", "set_aside"]
+STATUS_LABELS: dict[str, str] = {
+    "draft": "Draft",
+    "shortlisted": "Shortlisted",
+    "approved": "Approved",
+    "set_aside": "Set aside",
+}
+SHORTLIST_MAX = 3
+
+
+class PropositionText(msgspec.Struct, kw_only=True):
+    title: str
+    description: str
+    for_whom: str = ""
+    themes: list[str] = []
+
+
+class Version(msgspec.Struct, frozen=True, kw_only=True):
+    version: int
+    title: str
+    description: str
+    for_whom: str
+    themes: list[str]
+    what_changed: str
+    why: str
+    changed_by_name: str | None
+    changed_at: datetime
+
+
+class Evidence(msgspec.Struct, frozen=True, kw_only=True):
+    contribution_id: UUID | None
+    """None: the contribution was withdrawn (its words are gone)."""
+    reference: str | None
+    text: str | None
+    kind: str | None
+
+
+class Proposition(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    programme: str
+    status: Status
+    version: int
+    title: str
+    description: str
+    for_whom: str
+    themes: list[str]
+    evidence: int
+    withdrawn: int
+
+
+class PropositionDetail(msgspec.Struct, frozen=True, kw_only=True):
+    proposition: Proposition
+    versions: list[Version]
+    evidence: list[Evidence]
+
+
+class UsedIn(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a contribution was used: a proposition it is pinned behind."""
+
+    proposition_id: UUID
+    programme: str
+    title: str
+    status: Status
+
+
+class PropositionProblem(ValueError):
+    def __init__(self, field: str, reason: str, *, status: int = 422) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+        self.status = status

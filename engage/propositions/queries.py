@@ -1,0 +1,140 @@
+"""The only SQL for propositions."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from engage.propositions.models import Evidence, Proposition, PropositionText, UsedIn, Version
+
+_COLUMNS = """p.id, p.programme, p.status::text AS status, p.version, v.title, v.description, v.for_whom, v.themes,
+              (SELECT count(*) FROM proposition_evidence e WHERE e.proposition_id = p.id
+                 AND e.contribution_id IS NOT NULL) AS evidence,
+              (SELECT count(*) FROM proposition_evidence e WHERE e.proposition_id = p.id
+                 AND e.contribution_id IS NULL) AS withdrawn"""
+_FROM = "propositions p JOIN proposition_versions v ON v.proposition_id = p.id AND v.version = p.version"
+
+
+def _proposition(record: asyncpg.Record) -> Proposition:
+    return msgspec.convert({**dict(record), "themes": list(record["themes"])}, Proposition)
+
+
+async def insert_proposition(
+    conn: asyncpg.Connection, proposition_id: UUID, programme: str, text: PropositionText, user: UUID
+) -> None:
+    await conn.execute(
+        "INSERT INTO propositions (id, programme, created_by) VALUES ($1, $2, $3)", proposition_id, programme, user
+    )
+    await insert_version(conn, proposition_id, 1, text, "", "", user)
+
+
+async def insert_version(
+    conn: asyncpg.Connection,
+    proposition_id: UUID,
+    version: int,
+    text: PropositionText,
+    what_changed: str,
+    why: str,
+    user: UUID,
+) -> None:
+    await conn.execute(
+        """INSERT INTO proposition_versions (proposition_id, version, title, description, for_whom, themes,
+                                             what_changed, why, changed_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+        proposition_id,
+        version,
+        text.title,
+        text.description,
+        text.for_whom,
+        text.themes,
+        what_changed,
+        why,
+        user,
+    )
+    await conn.execute("UPDATE propositions SET version = $2 WHERE id = $1", proposition_id, version)
+
+
+async def get_proposition(conn: asyncpg.Connection, proposition_id: UUID, *, lock: bool = False) -> Proposition | None:
+    suffix = " FOR UPDATE OF p" if lock else ""
+    record = await conn.fetchrow(f"SELECT {_COLUMNS} FROM {_FROM} WHERE p.id = $1{suffix}", proposition_id)  # noqa: S608
+    return None if record is None else _proposition(record)
+
+
+async def list_for_programme(conn: asyncpg.Connection, programme: str) -> list[Proposition]:
+    records = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM {_FROM} WHERE p.programme = $1
+            ORDER BY array_position(ARRAY['approved', 'shortlisted', 'draft', 'set_aside'], p.status::text),
+                     p.created_at""",  # noqa: S608
+        programme,
+    )
+    return [_proposition(r) for r in records]
+
+
+async def versions(conn: asyncpg.Connection, proposition_id: UUID) -> list[Version]:
+    records = await conn.fetch(
+        """SELECT v.version, v.title, v.description, v.for_whom, v.themes, v.what_changed, v.why,
+                  u.name AS changed_by_name, v.changed_at
+           FROM proposition_versions v LEFT JOIN users u ON u.id = v.changed_by
+           WHERE v.proposition_id = $1 ORDER BY v.version DESC""",
+        proposition_id,
+    )
+    return [msgspec.convert({**dict(r), "themes": list(r["themes"])}, Version) for r in records]
+
+
+async def evidence(conn: asyncpg.Connection, proposition_id: UUID) -> list[Evidence]:
+    records = await conn.fetch(
+        """SELECT e.contribution_id, c.reference, c.text, c.kind::text AS kind
+           FROM proposition_evidence e LEFT JOIN contributions c ON c.id = e.contribution_id
+           WHERE e.proposition_id = $1 ORDER BY e.pinned_at, e.id""",
+        proposition_id,
+    )
+    return [msgspec.convert(dict(r), Evidence) for r in records]
+
+
+async def pin(conn: asyncpg.Connection, proposition_id: UUID, contribution_id: UUID, user: UUID) -> bool:
+    inserted = await conn.fetchval(
+        """INSERT INTO proposition_evidence (proposition_id, contribution_id, pinned_by)
+           SELECT $1, id, $3 FROM contributions WHERE id = $2
+           ON CONFLICT (proposition_id, contribution_id) DO NOTHING RETURNING id""",
+        proposition_id,
+        contribution_id,
+        user,
+    )
+    return inserted is not None
+
+
+async def unpin(conn: asyncpg.Connection, proposition_id: UUID, contribution_id: UUID) -> None:
+    await conn.execute(
+        "DELETE FROM proposition_evidence WHERE proposition_id = $1 AND contribution_id = $2",
+        proposition_id,
+        contribution_id,
+    )
+
+
+async def set_status(conn: asyncpg.Connection, proposition_id: UUID, status: str) -> None:
+    await conn.execute("UPDATE propositions SET status = $2::proposition_status WHERE id = $1", proposition_id, status)
+
+
+async def count_shortlisted(conn: asyncpg.Connection, programme: str) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM propositions WHERE programme = $1 AND status = 'shortlisted'", programme
+        )
+    )
+
+
+async def used_in(conn: asyncpg.Connection, contribution_id: UUID) -> list[UsedIn]:
+    records = await conn.fetch(
+        f"""SELECT p.id AS proposition_id, p.programme, v.title, p.status::text AS status
+            FROM proposition_evidence e JOIN {_FROM} ON p.id = e.proposition_id
+            WHERE e.contribution_id = $1 ORDER BY v.title""",  # noqa: S608
+        contribution_id,
+    )
+    return [msgspec.convert(dict(r), UsedIn) for r in records]
+
+
+async def contribution_id_by_reference(conn: asyncpg.Connection, reference: str) -> UUID | None:
+    value = await conn.fetchval("SELECT id FROM contributions WHERE reference = $1", reference)
+    return None if value is None else UUID(str(value))

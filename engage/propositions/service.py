@@ -1,0 +1,157 @@
+"""Use cases for propositions. Callers own the transaction.
+
+A programme's facilitators (and admins) draft propositions, pin the contributions behind them, revise them in
+versions (each saying what changed and why) and keep a shortlist of at most three. Anyone who may read
+contributions may read them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from uuid import UUID
+
+import asyncpg
+
+from engage.accounts.models import StaffUser
+from engage.audit import queries as audit
+from engage.programmes import queries as programme_queries
+from engage.propositions import queries
+from engage.propositions.models import (
+    SHORTLIST_MAX,
+    STATUS_LABELS,
+    Proposition,
+    PropositionDetail,
+    PropositionProblem,
+    PropositionText,
+)
+from engage.tags import queries as tag_queries
+
+
+async def _require_facilitator(conn: asyncpg.Connection, programme: str, viewer: StaffUser) -> None:
+    if viewer.role != "admin" and await programme_queries.member_role(conn, programme, viewer.id) != "facilitator":
+        raise PropositionProblem("programme", "Only this programme's facilitators change its propositions.", status=403)
+
+
+async def _checked(conn: asyncpg.Connection, programme: str, text: PropositionText) -> PropositionText:
+    found = await programme_queries.get_programme(conn, programme)
+    if found is None:
+        raise PropositionProblem("programme", "No programme with this address.", status=404)
+    text.title, text.description, text.for_whom = text.title.strip(), text.description.strip(), text.for_whom.strip()
+    if not text.title or len(text.title) > 150:
+        raise PropositionProblem("title", "Give a title of up to 150 characters.")
+    if not text.description or len(text.description) > 5000:
+        raise PropositionProblem("description", "Describe it in plain English (up to 5,000 characters).")
+    framework = await tag_queries.get_framework(conn, found.framework_id)
+    known = {theme.id for theme in framework.themes} if framework else set()
+    if set(text.themes) - known:
+        raise PropositionProblem("themes", "Choose themes from the programme's framework.")
+    return text
+
+
+async def draft_proposition(conn: asyncpg.Connection, programme: str, viewer: StaffUser, text: PropositionText) -> UUID:
+    text = await _checked(conn, programme, text)
+    await _require_facilitator(conn, programme, viewer)
+    proposition_id = uuid.uuid4()
+    await queries.insert_proposition(conn, proposition_id, programme, text, viewer.id)
+    await audit.record(
+        conn, actor=viewer.id, action="proposition.drafted", subject_type="proposition", subject_id=str(proposition_id)
+    )
+    return proposition_id
+
+
+async def _editable(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser) -> Proposition:
+    proposition = await queries.get_proposition(conn, proposition_id, lock=True)
+    if proposition is None:
+        raise PropositionProblem("proposition", "No proposition with this address.", status=404)
+    await _require_facilitator(conn, proposition.programme, viewer)
+    return proposition
+
+
+async def revise_proposition(
+    conn: asyncpg.Connection,
+    proposition_id: UUID,
+    viewer: StaffUser,
+    text: PropositionText,
+    *,
+    what_changed: str,
+    why: str,
+    expected_version: int,
+) -> int:
+    """Save a new version. `expected_version` is the version the editor started from: if someone saved another
+    version meanwhile, this one is refused rather than silently overwriting theirs."""
+    proposition = await _editable(conn, proposition_id, viewer)
+    if proposition.status == "approved":
+        raise PropositionProblem("proposition", "An approved proposition is not changed; draft a new one.")
+    if proposition.version != expected_version:
+        raise PropositionProblem(
+            "title", f"Someone saved version {proposition.version} while you were editing; start from that one."
+        )
+    text = await _checked(conn, proposition.programme, text)
+    if not what_changed.strip() or not why.strip():
+        raise PropositionProblem("what_changed", "Say what changed and why, so people can follow the decision.")
+    version = proposition.version + 1
+    await queries.insert_version(
+        conn, proposition_id, version, text, what_changed.strip()[:4000], why.strip()[:4000], viewer.id
+    )
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="proposition.revised",
+        subject_type="proposition",
+        subject_id=str(proposition_id),
+        detail={"version": version},
+    )
+    return version
+
+
+async def pin_evidence(
+    conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID
+) -> None:
+    await _editable(conn, proposition_id, viewer)
+    if not await queries.pin(conn, proposition_id, contribution_id, viewer.id):
+        existing = {e.contribution_id for e in await queries.evidence(conn, proposition_id)}
+        if contribution_id not in existing:
+            raise PropositionProblem("contribution", "No contribution with this id.", status=404)
+
+
+async def unpin_evidence(
+    conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID
+) -> None:
+    await _editable(conn, proposition_id, viewer)
+    await queries.unpin(conn, proposition_id, contribution_id)
+
+
+async def set_status(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, status: str) -> None:
+    """Shortlist (at most three per programme), set aside or return to draft. Approval is a board's decision
+    and is recorded elsewhere."""
+    proposition = await _editable(conn, proposition_id, viewer)
+    if status not in ("draft", "shortlisted", "set_aside"):
+        raise PropositionProblem("status", "Choose draft, shortlisted or set aside.")
+    if proposition.status == "approved":
+        raise PropositionProblem("status", "An approved proposition keeps its status.")
+    if (
+        status == "shortlisted"
+        and proposition.status != "shortlisted"
+        and await queries.count_shortlisted(conn, proposition.programme) >= SHORTLIST_MAX
+    ):
+        raise PropositionProblem("status", f"The shortlist already has {SHORTLIST_MAX}; set one aside first.")
+    await queries.set_status(conn, proposition_id, status)
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="proposition.status",
+        subject_type="proposition",
+        subject_id=str(proposition_id),
+        detail={"status": status, "label": STATUS_LABELS[status]},
+    )
+
+
+async def view_proposition(conn: asyncpg.Connection, proposition_id: UUID) -> PropositionDetail | None:
+    proposition = await queries.get_proposition(conn, proposition_id)
+    if proposition is None:
+        return None
+    return PropositionDetail(
+        proposition=proposition,
+        versions=await queries.versions(conn, proposition_id),
+        evidence=await queries.evidence(conn, proposition_id),
+    )

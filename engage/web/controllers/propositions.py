@@ -1,0 +1,203 @@
+"""Staff pages for propositions: draft, revise in versions, pin evidence, shortlist."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from engage.contributions.models import FieldError
+from engage.db import transaction
+from engage.ids import normalise_reference
+from engage.programmes import queries as programme_queries
+from engage.propositions import queries
+from engage.propositions import service as propositions
+from engage.propositions.models import STATUS_LABELS, PropositionProblem, PropositionText
+from engage.tags import queries as tag_queries
+from engage.web.deps import pool_of, require
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+FIELD_IDS = {
+    "title": "title",
+    "description": "description",
+    "themes": "theme-0",
+    "what_changed": "what_changed",
+    "reference": "reference",
+    "status": "status-shortlisted",
+}
+
+
+def _text(data: dict[str, Any]) -> PropositionText:
+    themes = data.get("themes", [])
+    return PropositionText(
+        title=str(data.get("title", ""))[:500],
+        description=str(data.get("description", ""))[:10_000],
+        for_whom=str(data.get("for_whom", ""))[:1000],
+        themes=[str(t) for t in (themes if isinstance(themes, list) else [themes])],
+    )
+
+
+class PropositionsController(Controller):
+    path = "/staff"
+    include_in_schema = False
+
+    @get("/programmes/{slug:str}/propositions/new", name="staff-proposition-new")
+    async def new(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Template:
+        viewer = await require(request, "enter_contributions")
+        return await self._new_page(state, viewer, slug, {}, [])
+
+    async def _new_page(
+        self, state: State, viewer: Any, slug: str, form: dict[str, Any], errors: list[FieldError], status: int = 200
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            programme = await programme_queries.get_programme(conn, slug)
+            if programme is None:
+                raise HTTPException(status_code=404, detail="No programme with this address.")
+            framework = await tag_queries.get_framework(conn, programme.framework_id)
+        return Template(
+            "staff/proposition_new.html",
+            context={
+                "viewer": viewer,
+                "programme": programme,
+                "framework": framework,
+                "form": form,
+                "errors": errors,
+                "error_for": {e.field: e.reason for e in errors},
+                "field_ids": FIELD_IDS,
+            },
+            status_code=status,
+        )
+
+    @post("/programmes/{slug:str}/propositions/new", name="staff-proposition-create", status_code=200)
+    async def create(
+        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
+    ) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+        text = _text(data)
+        try:
+            async with transaction(pool_of(state)) as conn:
+                proposition_id = await propositions.draft_proposition(conn, slug, viewer, text)
+        except PropositionProblem as exc:
+            if exc.status != 422:
+                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+            form = {
+                "title": text.title,
+                "description": text.description,
+                "for_whom": text.for_whom,
+                "themes": text.themes,
+            }
+            return await self._new_page(state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+        return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
+
+    @get("/propositions/{proposition_id:uuid}", name="staff-proposition")
+    async def show(self, request: Request[Any, Any, Any], state: State, proposition_id: FromPath[UUID]) -> Template:
+        viewer = await require(request, "read_contributions")
+        return await self._page(state, viewer, proposition_id, [])
+
+    async def _page(
+        self, state: State, viewer: Any, proposition_id: UUID, errors: list[FieldError], status: int = 200
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            detail = await propositions.view_proposition(conn, proposition_id)
+            if detail is None:
+                raise HTTPException(status_code=404, detail="No proposition with this address.")
+            programme = await programme_queries.get_programme(conn, detail.proposition.programme)
+            framework = await tag_queries.get_framework(conn, programme.framework_id) if programme else None
+            role = await programme_queries.member_role(conn, detail.proposition.programme, viewer.id)
+        return Template(
+            "staff/proposition.html",
+            context={
+                "viewer": viewer,
+                "detail": detail,
+                "p": detail.proposition,
+                "programme": programme,
+                "framework": framework,
+                "can_edit": viewer.role == "admin" or role == "facilitator",
+                "STATUS_LABELS": STATUS_LABELS,
+                "errors": errors,
+                "error_for": {e.field: e.reason for e in errors},
+                "field_ids": FIELD_IDS,
+            },
+            status_code=status,
+        )
+
+    async def _act(self, state: State, viewer: Any, proposition_id: UUID, action: Any) -> Template | Redirect:
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await action(conn)
+        except PropositionProblem as exc:
+            if exc.status != 422:
+                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+            return await self._page(state, viewer, proposition_id, [FieldError(exc.field, exc.reason)], 422)
+        return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
+
+    @post("/propositions/{proposition_id:uuid}/versions", name="staff-proposition-revise", status_code=200)
+    async def revise(
+        self, request: Request[Any, Any, Any], state: State, proposition_id: FromPath[UUID], data: Form
+    ) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+        expected = str(data.get("version", ""))
+
+        async def action(conn: Any) -> None:
+            await propositions.revise_proposition(
+                conn,
+                proposition_id,
+                viewer,
+                _text(data),
+                what_changed=str(data.get("what_changed", "")),
+                why=str(data.get("why", "")),
+                expected_version=int(expected) if expected.isdigit() else -1,
+            )
+
+        return await self._act(state, viewer, proposition_id, action)
+
+    @post("/propositions/{proposition_id:uuid}/status", name="staff-proposition-status", status_code=200)
+    async def status(
+        self, request: Request[Any, Any, Any], state: State, proposition_id: FromPath[UUID], data: Form
+    ) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+
+        async def action(conn: Any) -> None:
+            await propositions.set_status(conn, proposition_id, viewer, str(data.get("status", "")))
+
+        return await self._act(state, viewer, proposition_id, action)
+
+    @post("/propositions/{proposition_id:uuid}/evidence", name="staff-proposition-pin", status_code=200)
+    async def pin(
+        self, request: Request[Any, Any, Any], state: State, proposition_id: FromPath[UUID], data: Form
+    ) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+
+        async def action(conn: Any) -> None:
+            reference = normalise_reference(str(data.get("reference", ""))[:40])
+            contribution_id = await queries.contribution_id_by_reference(conn, reference)
+            if contribution_id is None:
+                raise PropositionProblem("reference", "No contribution has this reference.")
+            await propositions.pin_evidence(conn, proposition_id, viewer, contribution_id)
+
+        return await self._act(state, viewer, proposition_id, action)
+
+    @post(
+        "/propositions/{proposition_id:uuid}/evidence/{contribution_id:uuid}/remove",
+        name="staff-proposition-unpin",
+        status_code=200,
+    )
+    async def unpin(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        proposition_id: FromPath[UUID],
+        contribution_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+
+        async def action(conn: Any) -> None:
+            await propositions.unpin_evidence(conn, proposition_id, viewer, contribution_id)
+
+        return await self._act(state, viewer, proposition_id, action)
