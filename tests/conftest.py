@@ -38,6 +38,11 @@ from nlp.frameworks import BUILTIN_DIR
 warnings.filterwarnings("ignore", module="platformdirs")
 
 TABLES = [
+    "ballot_ratings",
+    "ballots",
+    "round_invitations",
+    "round_propositions",
+    "consensus_rounds",
     "proposition_evidence",
     "proposition_versions",
     "propositions",

@@ -33,6 +33,7 @@ from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
 from engage.web import errors
 from engage.web.controllers.api import ContributionsApi, health
+from engage.web.controllers.consensus import RoundsController, VoteController
 from engage.web.controllers.mailbox import MailboxController
 from engage.web.controllers.programmes import ProgrammesController
 from engage.web.controllers.propositions import PropositionsController
@@ -121,6 +122,8 @@ def create_app(settings: Settings) -> Litestar:
             ProgrammesController,
             WorkshopsController,
             PropositionsController,
+            RoundsController,
+            VoteController,
             LiveController,
             ContributionsApi,
             MailboxController,

@@ -355,3 +355,60 @@ async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
     await board.get_by_text("Family", exact=True).wait_for()
     await assert_accessible(workshop_page)
     await board_context.close()
+
+
+async def test_a_consensus_round_from_invitation_to_result(browser: Browser, live_url: str, pool: Any) -> None:
+    await create_staff(pool, "facilitator")
+    staff_context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    staff = await staff_context.new_page()
+    await staff.goto(f"{live_url}/staff/sign-in?next=/staff/programmes/new")
+    await staff.get_by_label("Email address").fill("facilitator@test.example")
+    await staff.get_by_label("Password").fill("correct horse battery")
+    await staff.keyboard.press("Enter")
+    await staff.get_by_label("Name").fill("Going home")
+    await staff.get_by_label("Purpose").fill("Safe discharge for older people.")
+    await staff.get_by_label("Brixton").check()
+    for label, day in [
+        ("Discovery starts", "2026-01-05"),
+        ("Define starts", "2026-03-02"),
+        ("Develop and approval starts", "2026-05-04"),
+        ("The programme ends", "2026-12-31"),
+    ]:
+        await staff.get_by_label(label).fill(day)
+    await staff.get_by_role("button", name="Start the programme").click()
+    await staff.get_by_role("link", name="Draft a proposition").click()
+    await staff.get_by_label("Title").fill("A named discharge coordinator")
+    await staff.get_by_label("What it is, in plain English").fill("One person who owns the plan home.")
+    await staff.get_by_role("button", name="Save the draft").click()
+    await staff.get_by_label("Shortlisted").check()
+    await staff.get_by_role("button", name="Save status").click()
+    await staff.get_by_role("link", name="Going home").click()
+    await staff.get_by_role("link", name="Open a consensus round").click()
+    await staff.get_by_label("Title").fill("Should this go to the board?")
+    await staff.get_by_label("Voting closes (UTC)").fill("2030-01-01T12:00")
+    await staff.get_by_role("button", name="Open the round").click()
+    await staff.get_by_role("heading", name="Should this go to the board?").wait_for()
+    round_url = staff.url
+    await staff.get_by_label("How many one-use links").fill("1")
+    await staff.get_by_role("button", name="Make the links").click()
+    link = (await staff.locator("ol.links code").first.inner_text()).strip()
+    await assert_accessible(staff)
+
+    citizen_context = await browser.new_context(**PHONE)
+    citizen = await citizen_context.new_page()
+    await citizen.goto(link)
+    await citizen.get_by_role("heading", name="Should this go to the board?").wait_for()
+    await assert_accessible(citizen)
+    await citizen.get_by_label("5: Strongly support").check()
+    await citizen.get_by_label("Anything to add? (optional)").fill("Yes, Mum needed this.")
+    await citizen.get_by_role("button", name="Send my vote").click()
+    await citizen.get_by_role("heading", name="Thank you: your vote is counted").wait_for()
+    await citizen.goto(link)
+    await citizen.get_by_label("1: Strongly oppose").check()
+    await citizen.get_by_role("button", name="Send my vote").click()
+    assert "already voted" in await citizen.content()
+    await citizen_context.close()
+
+    await staff.goto(round_url)
+    assert "1 vote" in await staff.content() and "Yes, Mum needed this." in await staff.content()
+    await staff_context.close()

@@ -12,6 +12,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from engage.consensus import queries as consensus_queries
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import FieldError
 from engage.db import transaction
@@ -135,6 +136,7 @@ class ProgrammesController(Controller):
             role = await queries.member_role(conn, slug, viewer.id) if detail else None
             planned = await workshop_queries.list_for_programme(conn, slug) if detail else []
             drafted = await proposition_queries.list_for_programme(conn, slug) if detail else []
+            rounds = await consensus_queries.list_for_programme(conn, slug) if detail else []
         if detail is None:
             raise NotFoundException("No programme with this address.")
         return Template(
@@ -146,6 +148,7 @@ class ProgrammesController(Controller):
                 "framework": framework,
                 "workshops": planned,
                 "propositions": drafted,
+                "rounds": rounds,
                 "PROPOSITION_STATUS": PROPOSITION_STATUS,
                 "can_run": viewer.role == "admin" or role == "facilitator",
                 "PHASES": PHASES,

@@ -1,0 +1,72 @@
+"""Shapes for consensus rounds: invitations, ballots and results by group."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+SUPPORT_LABELS = {
+    1: "Strongly oppose",
+    2: "Oppose",
+    3: "Neither",
+    4: "Support",
+    5: "Strongly support",
+}
+MIN_GROUP = 5
+"""Groups with fewer people than this are not shown (and do not count towards consensus)."""
+SUPPORTED_OVERALL = 0.6
+SUPPORTED_IN_GROUP = 0.5
+
+
+class RoundProposition(msgspec.Struct, frozen=True, kw_only=True):
+    proposition_id: UUID
+    title: str
+    description: str
+    statement: str
+
+
+class Round(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    programme: str
+    title: str
+    closes_at: datetime
+    propositions: list[RoundProposition]
+    ballots: int = 0
+
+
+class Rating(msgspec.Struct, kw_only=True):
+    proposition_id: UUID
+    support: int
+    statement: str | None = None
+    comment: str = ""
+
+
+class GroupResult(msgspec.Struct, frozen=True, kw_only=True):
+    dimension: str
+    """neighbourhood, role or age band"""
+    group: str
+    people: int
+    supporting: float | None
+    """Share rating 4 or 5; None when the group is too small to show."""
+
+
+class PropositionResult(msgspec.Struct, frozen=True, kw_only=True):
+    proposition_id: UUID
+    title: str
+    people: int
+    mean: float | None
+    supporting: float | None
+    groups: list[GroupResult]
+    consensus: bool
+    reason: str
+    comments: list[str]
+
+
+class VoteProblem(ValueError):
+    def __init__(self, field: str, reason: str, *, status: int = 422) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+        self.status = status

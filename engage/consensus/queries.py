@@ -1,0 +1,126 @@
+"""The only SQL for consensus rounds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from engage.consensus.models import Rating, Round
+
+
+async def insert_round(
+    conn: asyncpg.Connection,
+    round_id: UUID,
+    programme: str,
+    title: str,
+    closes_at: datetime,
+    propositions: list[tuple[UUID, str]],
+    user: UUID,
+) -> None:
+    await conn.execute(
+        "INSERT INTO consensus_rounds (id, programme, title, closes_at, created_by) VALUES ($1, $2, $3, $4, $5)",
+        round_id,
+        programme,
+        title,
+        closes_at,
+        user,
+    )
+    await conn.execute(
+        """INSERT INTO round_propositions (round_id, proposition_id, statement)
+           SELECT $1, u.id, u.statement FROM unnest($2::uuid[], $3::text[]) AS u(id, statement)""",
+        round_id,
+        [p for p, _ in propositions],
+        [s for _, s in propositions],
+    )
+
+
+async def get_round(conn: asyncpg.Connection, round_id: UUID) -> Round | None:
+    record = await conn.fetchrow(
+        """SELECT r.id, r.programme, r.title, r.closes_at,
+                  (SELECT count(*) FROM ballots b WHERE b.round_id = r.id) AS ballots
+           FROM consensus_rounds r WHERE r.id = $1""",
+        round_id,
+    )
+    if record is None:
+        return None
+    rows = await conn.fetch(
+        """SELECT rp.proposition_id, v.title, v.description, rp.statement
+           FROM round_propositions rp JOIN propositions p ON p.id = rp.proposition_id
+           JOIN proposition_versions v ON v.proposition_id = p.id AND v.version = p.version
+           WHERE rp.round_id = $1 ORDER BY v.title""",
+        round_id,
+    )
+    return msgspec.convert({**dict(record), "propositions": [dict(r) for r in rows]}, Round)
+
+
+async def list_for_programme(conn: asyncpg.Connection, programme: str) -> list[Round]:
+    ids = await conn.fetch("SELECT id FROM consensus_rounds WHERE programme = $1 ORDER BY created_at", programme)
+    return [r for r in [await get_round(conn, row["id"]) for row in ids] if r is not None]
+
+
+async def insert_invitations(
+    conn: asyncpg.Connection, round_id: UUID, hashes: list[bytes], neighbourhood: str | None
+) -> None:
+    await conn.execute(
+        """INSERT INTO round_invitations (token_hash, round_id, neighbourhood)
+           SELECT h, $2, $3 FROM unnest($1::bytea[]) AS h""",
+        hashes,
+        round_id,
+        neighbourhood,
+    )
+
+
+async def invitation(conn: asyncpg.Connection, token_hash: bytes) -> tuple[UUID, str | None] | None:
+    record = await conn.fetchrow(
+        "SELECT round_id, neighbourhood FROM round_invitations WHERE token_hash = $1", token_hash
+    )
+    return None if record is None else (record["round_id"], record["neighbourhood"])
+
+
+async def insert_ballot(
+    conn: asyncpg.Connection,
+    ballot_id: UUID,
+    round_id: UUID,
+    voter: str,
+    role: str,
+    neighbourhood: str | None,
+    age_band: str | None,
+    ratings: list[Rating],
+) -> bool:
+    """False when this voter has already voted in this round (nothing is written)."""
+    inserted = await conn.fetchval(
+        """INSERT INTO ballots (id, round_id, voter, role, neighbourhood, age_band) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (round_id, voter) DO NOTHING RETURNING id""",
+        ballot_id,
+        round_id,
+        voter,
+        role,
+        neighbourhood,
+        age_band,
+    )
+    if inserted is None:
+        return False
+    await conn.execute(
+        """INSERT INTO ballot_ratings (ballot_id, proposition_id, support, statement, comment)
+           SELECT $1, u.p, u.s, u.st, u.c FROM unnest($2::uuid[], $3::smallint[], $4::text[], $5::text[])
+                AS u(p, s, st, c)""",
+        ballot_id,
+        [r.proposition_id for r in ratings],
+        [r.support for r in ratings],
+        [r.statement for r in ratings],
+        [r.comment for r in ratings],
+    )
+    return True
+
+
+async def ratings(conn: asyncpg.Connection, round_id: UUID) -> list[dict[str, Any]]:
+    records = await conn.fetch(
+        """SELECT r.proposition_id, r.support, r.statement, r.comment, b.role, b.neighbourhood, b.age_band
+           FROM ballot_ratings r JOIN ballots b ON b.id = r.ballot_id WHERE b.round_id = $1""",
+        round_id,
+    )
+    return [dict(r) for r in records]

@@ -1,0 +1,224 @@
+"""Use cases for consensus rounds. Callers own the transaction.
+
+A round asks stakeholders to rate each shortlisted proposition (five-point support, an optional comment) and to
+react to a statement about it. Citizens vote by a one-use link without an account; staff (partner staff and
+others) vote with their accounts. One ballot per person per round; after the closing time, votes are refused.
+
+The consensus rule: a proposition has consensus when at least 60% of everyone rates it 4 or 5, *and* at least 50%
+do so in every group large enough to show (five people or more) by neighbourhood, by role and by age band. A
+proposition loved on average but opposed by one neighbourhood does not have consensus, and the result says which
+group stood against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from engage.accounts.models import StaffUser
+from engage.audit import queries as audit
+from engage.consensus import queries
+from engage.consensus.models import (
+    MIN_GROUP,
+    SUPPORTED_IN_GROUP,
+    SUPPORTED_OVERALL,
+    GroupResult,
+    PropositionResult,
+    Rating,
+    Round,
+    VoteProblem,
+)
+from engage.programmes import queries as programme_queries
+from engage.propositions import queries as proposition_queries
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def open_round(
+    conn: asyncpg.Connection,
+    programme: str,
+    viewer: StaffUser,
+    *,
+    title: str,
+    closes_at: datetime,
+    statements: dict[UUID, str],
+) -> UUID:
+    """Open a round on the programme's shortlisted propositions (each with an optional statement to react to)."""
+    if viewer.role != "admin" and await programme_queries.member_role(conn, programme, viewer.id) != "facilitator":
+        raise VoteProblem("programme", "Only this programme's facilitators open consensus rounds.", status=403)
+    shortlisted = [
+        p for p in await proposition_queries.list_for_programme(conn, programme) if p.status == "shortlisted"
+    ]
+    if not shortlisted:
+        raise VoteProblem("title", "Shortlist at least one proposition first.")
+    if not title.strip():
+        raise VoteProblem("title", "Give the round a title.")
+    if closes_at <= datetime.now(UTC):
+        raise VoteProblem("closes_at", "The closing time must be in the future.")
+    round_id = uuid.uuid4()
+    await queries.insert_round(
+        conn,
+        round_id,
+        programme,
+        title.strip(),
+        closes_at,
+        [(p.id, statements.get(p.id, "").strip()[:500]) for p in shortlisted],
+        viewer.id,
+    )
+    await audit.record(conn, actor=viewer.id, action="round.opened", subject_type="round", subject_id=str(round_id))
+    return round_id
+
+
+async def invite_citizens(
+    conn: asyncpg.Connection, round_id: UUID, viewer: StaffUser, count: int, neighbourhood: str | None
+) -> list[str]:
+    """Make `count` one-use links' tokens (shown once; only hashes are kept)."""
+    found = await queries.get_round(conn, round_id)
+    if found is None:
+        raise VoteProblem("round", "No round with this address.", status=404)
+    if (
+        viewer.role != "admin"
+        and await programme_queries.member_role(conn, found.programme, viewer.id) != "facilitator"
+    ):
+        raise VoteProblem("round", "Only this programme's facilitators invite people.", status=403)
+    if not 1 <= count <= 500:
+        raise VoteProblem("count", "Make between 1 and 500 invitations at a time.")
+    tokens = [secrets.token_urlsafe(18) for _ in range(count)]
+    try:
+        await queries.insert_invitations(conn, round_id, [_hash(t) for t in tokens], neighbourhood)
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise VoteProblem("neighbourhood", "Choose a neighbourhood from the list.") from exc
+    return tokens
+
+
+async def round_for_token(conn: asyncpg.Connection, token: str) -> tuple[Round, str | None]:
+    found = await queries.invitation(conn, _hash(token))
+    if found is None:
+        raise VoteProblem("token", "This invitation link is not valid. Check it was copied whole.", status=404)
+    round_ = await queries.get_round(conn, found[0])
+    assert round_ is not None
+    return round_, found[1]
+
+
+def _check(round_: Round, ratings: list[Rating]) -> None:
+    if datetime.now(UTC) >= round_.closes_at:
+        raise VoteProblem(
+            "round",
+            f"This round closed on {round_.closes_at:%-d %B %Y at %H:%M} UTC; votes are no longer taken.",
+            status=410,
+        )
+    expected = {p.proposition_id for p in round_.propositions}
+    given = {r.proposition_id for r in ratings}
+    if given != expected:
+        raise VoteProblem("support", "Rate every proposition in the round, from 1 to 5.")
+    for rating in ratings:
+        if not 1 <= rating.support <= 5:
+            raise VoteProblem("support", "Rate every proposition in the round, from 1 (strongly oppose) to 5.")
+        if rating.statement not in (None, "agree", "disagree", "unsure"):
+            raise VoteProblem("statement", "Choose agree, disagree or not sure.")
+        rating.comment = rating.comment.strip()[:2000]
+
+
+async def cast_citizen_ballot(
+    conn: asyncpg.Connection, token: str, ratings: list[Rating], *, age_band: str | None
+) -> None:
+    round_, neighbourhood = await round_for_token(conn, token)
+    _check(round_, ratings)
+    voter = "invite:" + _hash(token).hex()
+    if not await queries.insert_ballot(
+        conn, uuid.uuid4(), round_.id, voter, "citizen", neighbourhood, age_band, ratings
+    ):
+        raise VoteProblem("round", "You have already voted in this round: one vote per person.", status=409)
+
+
+async def cast_staff_ballot(conn: asyncpg.Connection, round_id: UUID, viewer: StaffUser, ratings: list[Rating]) -> None:
+    round_ = await queries.get_round(conn, round_id)
+    if round_ is None:
+        raise VoteProblem("round", "No round with this address.", status=404)
+    _check(round_, ratings)
+    voter = f"user:{viewer.id}"
+    if not await queries.insert_ballot(conn, uuid.uuid4(), round_id, voter, viewer.role, None, None, ratings):
+        raise VoteProblem("round", "You have already voted in this round: one vote per person.", status=409)
+
+
+def _share(values: list[int]) -> float | None:
+    return round(sum(1 for v in values if v >= 4) / len(values), 3) if values else None
+
+
+async def results(conn: asyncpg.Connection, round_id: UUID) -> list[PropositionResult]:
+    round_ = await queries.get_round(conn, round_id)
+    if round_ is None:
+        return []
+    rows = await queries.ratings(conn, round_id)
+    out = []
+    for proposition in round_.propositions:
+        mine = [r for r in rows if r["proposition_id"] == proposition.proposition_id]
+        supports = [int(r["support"]) for r in mine]
+        groups: list[GroupResult] = []
+        for dimension, key in (("neighbourhood", "neighbourhood"), ("role", "role"), ("age band", "age_band")):
+            by_group: dict[str, list[int]] = defaultdict(list)
+            for r in mine:
+                if r[key]:
+                    by_group[str(r[key])].append(int(r["support"]))
+            for group, values in sorted(by_group.items()):
+                shown = len(values) >= MIN_GROUP
+                groups.append(
+                    GroupResult(
+                        dimension=dimension,
+                        group=group,
+                        people=len(values),
+                        supporting=_share(values) if shown else None,
+                    )
+                )
+        overall = _share(supports)
+        against = [g for g in groups if g.supporting is not None and g.supporting < SUPPORTED_IN_GROUP]
+        if not supports:
+            consensus, reason = False, "No votes yet."
+        elif overall is not None and overall < SUPPORTED_OVERALL:
+            consensus, reason = False, f"{overall:.0%} support overall; consensus needs {SUPPORTED_OVERALL:.0%}."
+        elif against:
+            first = against[0]
+            consensus = False
+            reason = f"Supported overall, but only {first.supporting:.0%} in {first.dimension} {first.group}."
+        else:
+            consensus, reason = True, "Supported overall and in every group large enough to show."
+        out.append(
+            PropositionResult(
+                proposition_id=proposition.proposition_id,
+                title=proposition.title,
+                people=len(supports),
+                mean=round(sum(supports) / len(supports), 2) if supports else None,
+                supporting=overall,
+                groups=groups,
+                consensus=consensus,
+                reason=reason,
+                comments=[str(r["comment"]) for r in mine if r["comment"]],
+            )
+        )
+    return out
+
+
+def ratings_from_form(data: dict[str, Any], round_: Round) -> list[Rating]:
+    ratings = []
+    for proposition in round_.propositions:
+        key = str(proposition.proposition_id)
+        raw = str(data.get(f"support-{key}", ""))
+        statement = str(data.get(f"statement-{key}", "")) or None
+        ratings.append(
+            Rating(
+                proposition_id=proposition.proposition_id,
+                support=int(raw) if raw.isdigit() else 0,
+                statement=statement,
+                comment=str(data.get(f"comment-{key}", ""))[:4000],
+            )
+        )
+    return ratings

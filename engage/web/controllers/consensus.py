@@ -1,0 +1,225 @@
+"""Consensus rounds: facilitators open them and invite people; citizens vote by link, staff with accounts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from engage.consensus import queries
+from engage.consensus import service as consensus
+from engage.consensus.models import SUPPORT_LABELS, VoteProblem
+from engage.contributions import queries as contribution_queries
+from engage.contributions.models import FieldError
+from engage.db import transaction
+from engage.propositions import queries as proposition_queries
+from engage.web.deps import pool_of, require, settings_of
+from engage.web.forms import EQUALITY_CHOICES
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+FIELD_IDS = {"support": "ballot", "statement": "ballot", "title": "title", "closes_at": "closes_at", "count": "count"}
+
+
+def _ballot(template_round: Any, form: dict[str, Any], errors: list[FieldError], **context: Any) -> dict[str, Any]:
+    return {
+        "round": template_round,
+        "form": form,
+        "errors": errors,
+        "error_for": {e.field: e.reason for e in errors},
+        "field_ids": FIELD_IDS,
+        "SUPPORT_LABELS": SUPPORT_LABELS,
+        "age_bands": EQUALITY_CHOICES.get("age_band", []),
+        "staff": False,
+        **context,
+    }
+
+
+class VoteController(Controller):
+    """Citizens, by a one-use invitation link; no account."""
+
+    path = "/r"
+    include_in_schema = False
+
+    @get("/{token:str}", name="round-ballot")
+    async def ballot(self, state: State, token: FromPath[str]) -> Template:
+        async with pool_of(state).acquire() as conn:
+            try:
+                round_, _ = await consensus.round_for_token(conn, token)
+            except VoteProblem as exc:
+                return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+        return Template("rounds/ballot.html", context=_ballot(round_, {}, [], action=f"/r/{token}"))
+
+    @post("/{token:str}", name="round-vote", status_code=200)
+    async def vote(self, state: State, token: FromPath[str], data: Form) -> Template:
+        async with pool_of(state).acquire() as conn:
+            try:
+                round_, _ = await consensus.round_for_token(conn, token)
+            except VoteProblem as exc:
+                return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+        ratings = consensus.ratings_from_form(data, round_)
+        age_band = str(data.get("age_band", "")) or None
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await consensus.cast_citizen_ballot(conn, token, ratings, age_band=age_band)
+        except VoteProblem as exc:
+            if exc.status in (409, 410):
+                return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+            context = _ballot(round_, dict(data), [FieldError(exc.field, exc.reason)], action=f"/r/{token}")
+            return Template("rounds/ballot.html", context=context, status_code=422)
+        return Template("rounds/thanks.html", context={"round": round_})
+
+
+class RoundsController(Controller):
+    path = "/staff"
+    include_in_schema = False
+
+    @get("/programmes/{slug:str}/rounds/new", name="staff-round-new")
+    async def new(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Template:
+        viewer = await require(request, "enter_contributions")
+        return await self._new_page(state, viewer, slug, {}, [])
+
+    async def _new_page(
+        self, state: State, viewer: Any, slug: str, form: dict[str, Any], errors: list[FieldError], status: int = 200
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            shortlisted = [
+                p for p in await proposition_queries.list_for_programme(conn, slug) if p.status == "shortlisted"
+            ]
+        return Template(
+            "rounds/new.html",
+            context={
+                "viewer": viewer,
+                "slug": slug,
+                "shortlisted": shortlisted,
+                "form": form,
+                "errors": errors,
+                "error_for": {e.field: e.reason for e in errors},
+                "field_ids": FIELD_IDS,
+            },
+            status_code=status,
+        )
+
+    @post("/programmes/{slug:str}/rounds/new", name="staff-round-create", status_code=200)
+    async def create(
+        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
+    ) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+        form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
+        try:
+            closes_at = datetime.fromisoformat(form.get("closes_at", "")).replace(tzinfo=UTC)
+        except ValueError:
+            return await self._new_page(
+                state, viewer, slug, form, [FieldError("closes_at", "Give the closing date and time.")], 422
+            )
+        statements = {
+            UUID(key.removeprefix("statement-")): value for key, value in form.items() if key.startswith("statement-")
+        }
+        try:
+            async with transaction(pool_of(state)) as conn:
+                round_id = await consensus.open_round(
+                    conn, slug, viewer, title=form.get("title", ""), closes_at=closes_at, statements=statements
+                )
+        except VoteProblem as exc:
+            if exc.status != 422:
+                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+            return await self._new_page(state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+        return Redirect(f"/staff/rounds/{round_id}", status_code=303)
+
+    @get("/rounds/{round_id:uuid}", name="staff-round")
+    async def show(self, request: Request[Any, Any, Any], state: State, round_id: FromPath[UUID]) -> Template:
+        viewer = await require(request, "read_contributions")
+        return await self._page(state, viewer, round_id)
+
+    async def _page(
+        self,
+        state: State,
+        viewer: Any,
+        round_id: UUID,
+        *,
+        links: list[str] | None = None,
+        errors: list[FieldError] | None = None,
+        status: int = 200,
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            round_ = await queries.get_round(conn, round_id)
+            if round_ is None:
+                raise HTTPException(status_code=404, detail="No round with this address.")
+            outcome = await consensus.results(conn, round_id)
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        errors = errors or []
+        return Template(
+            "rounds/round.html",
+            context={
+                "viewer": viewer,
+                "round": round_,
+                "results": outcome,
+                "links": [f"{settings_of(state).base_url}/r/{t}" for t in links or []],
+                "neighbourhoods": neighbourhoods,
+                "open": datetime.now(UTC) < round_.closes_at,
+                "errors": errors,
+                "error_for": {e.field: e.reason for e in errors},
+                "field_ids": FIELD_IDS,
+            },
+            status_code=status,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post("/rounds/{round_id:uuid}/invitations", name="staff-round-invite", status_code=200)
+    async def invite(
+        self, request: Request[Any, Any, Any], state: State, round_id: FromPath[UUID], data: Form
+    ) -> Template:
+        viewer = await require(request, "enter_contributions")
+        raw = str(data.get("count", ""))
+        try:
+            async with transaction(pool_of(state)) as conn:
+                tokens = await consensus.invite_citizens(
+                    conn, round_id, viewer, int(raw) if raw.isdigit() else 0, str(data.get("neighbourhood", "")) or None
+                )
+        except VoteProblem as exc:
+            if exc.status != 422:
+                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+            return await self._page(state, viewer, round_id, errors=[FieldError(exc.field, exc.reason)], status=422)
+        return await self._page(state, viewer, round_id, links=tokens)
+
+    @get("/rounds/{round_id:uuid}/vote", name="staff-round-ballot")
+    async def staff_ballot(self, request: Request[Any, Any, Any], state: State, round_id: FromPath[UUID]) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            round_ = await queries.get_round(conn, round_id)
+        if round_ is None:
+            raise HTTPException(status_code=404, detail="No round with this address.")
+        context = _ballot(round_, {}, [], action=f"/staff/rounds/{round_id}/vote", viewer=viewer, staff=True)
+        return Template("rounds/ballot.html", context=context)
+
+    @post("/rounds/{round_id:uuid}/vote", name="staff-round-vote", status_code=200)
+    async def staff_vote(
+        self, request: Request[Any, Any, Any], state: State, round_id: FromPath[UUID], data: Form
+    ) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            round_ = await queries.get_round(conn, round_id)
+        if round_ is None:
+            raise HTTPException(status_code=404, detail="No round with this address.")
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await consensus.cast_staff_ballot(conn, round_id, viewer, consensus.ratings_from_form(data, round_))
+        except VoteProblem as exc:
+            if exc.status in (409, 410):
+                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+            context = _ballot(
+                round_,
+                dict(data),
+                [FieldError(exc.field, exc.reason)],
+                action=f"/staff/rounds/{round_id}/vote",
+                viewer=viewer,
+                staff=True,
+            )
+            return Template("rounds/ballot.html", context=context, status_code=422)
+        return Template("rounds/thanks.html", context={"round": round_, "viewer": viewer})

@@ -1,0 +1,119 @@
+"""Consensus rounds: invitations by link, one vote per person, results within each group, the consensus rule."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+
+from tests.conftest import create_staff, csrf_from, sign_in
+from tests.programmes.test_programmes import start
+from tests.propositions.test_propositions import PROGRAMME, draft
+
+
+async def open_round(client: httpx.AsyncClient) -> tuple[str, dict[str, str]]:
+    await start(client)
+    ids = {}
+    for title in ("A named discharge coordinator", "Carers at ward rounds"):
+        url = (await draft(client, title)).headers["location"]
+        ids[title] = url.rsplit("/", 1)[-1]
+        page = await client.get(url)
+        await client.post(f"{url}/status", data={"_csrf_token": csrf_from(page.text), "status": "shortlisted"})
+    page = await client.get(f"/staff/programmes/{PROGRAMME}/rounds/new")
+    closes = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+    created = await client.post(
+        f"/staff/programmes/{PROGRAMME}/rounds/new",
+        data={
+            "_csrf_token": csrf_from(page.text),
+            "title": "Which ideas should go to the board?",
+            "closes_at": closes,
+            f"statement-{ids['Carers at ward rounds']}": "Carers know things the ward does not.",
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    return str(created.headers["location"]), ids
+
+
+async def invite(client: httpx.AsyncClient, round_url: str, count: int, neighbourhood: str) -> list[str]:
+    page = await client.get(round_url)
+    made = await client.post(
+        f"{round_url}/invitations",
+        data={"_csrf_token": csrf_from(page.text), "count": str(count), "neighbourhood": neighbourhood},
+    )
+    return re.findall(r"<code>[^<]*(/r/[A-Za-z0-9_-]+)</code>", made.text)
+
+
+async def vote(
+    client: httpx.AsyncClient, link: str, ids: dict[str, str], a: int, b: int, **extra: str
+) -> httpx.Response:
+    page = await client.get(link)
+    data = {
+        "_csrf_token": csrf_from(page.text),
+        f"support-{ids['A named discharge coordinator']}": str(a),
+        f"support-{ids['Carers at ward rounds']}": str(b),
+        f"statement-{ids['Carers at ward rounds']}": "agree",
+        **extra,
+    }
+    return await client.post(link, data=data)
+
+
+async def test_consensus_needs_support_in_every_group_not_just_on_average(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await create_staff(pool, "facilitator")
+    await sign_in(client, "facilitator@test.example")
+    round_url, ids = await open_round(client)
+    brixton = await invite(client, round_url, 12, "brixton")
+    stockwell = await invite(client, round_url, 6, "stockwell")
+    assert len(brixton) == 12 and len(stockwell) == 6
+    for link in brixton:
+        assert (await vote(client, link, ids, 5, 4, age_band="65 to 74")).status_code == 200
+    for number, link in enumerate(stockwell):
+        response = await vote(
+            client, link, ids, 2, 4, **{f"comment-{ids['A named discharge coordinator']}": f"No {number}"}
+        )
+        assert "your vote is counted" in response.text
+    # One vote per person: the same link again is refused and changes nothing.
+    again = await vote(client, brixton[0], ids, 1, 1)
+    assert again.status_code == 409 and "already voted" in again.text
+    assert (await client.get("/r/not-a-real-token")).status_code == 404
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM ballots") == 18
+        assert await conn.fetchval("SELECT count(*) FROM ballot_ratings WHERE support = 1") == 0
+
+    results = await client.get(round_url)
+    text = results.text
+    coordinator = text[text.index("A named discharge coordinator:") :]
+    carers = text[text.index("Carers at ward rounds:") :]
+    assert "No consensus yet" in coordinator.split("</section>")[0]
+    assert "only 0% in neighbourhood stockwell" in coordinator.split("</section>")[0]
+    assert "Consensus" in carers.split("</section>")[0] and "No consensus" not in carers.split("</section>")[0]
+    assert "Age band: 65 to 74" in text
+    assert "6 comments" in text
+
+
+async def test_late_votes_and_staff_second_votes_are_refused(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+    await create_staff(pool, "facilitator")
+    await sign_in(client, "facilitator@test.example")
+    round_url, ids = await open_round(client)
+    links = await invite(client, round_url, 2, "")
+    page = await client.get(f"{round_url}/vote")
+    data = {
+        "_csrf_token": csrf_from(page.text),
+        f"support-{ids['A named discharge coordinator']}": "4",
+        f"support-{ids['Carers at ward rounds']}": "5",
+    }
+    assert "your vote is counted" in (await client.post(f"{round_url}/vote", data=data)).text
+    second = await client.post(f"{round_url}/vote", data=data)
+    assert second.status_code == 409 and "already voted" in second.text
+    missing = await vote(client, links[0], ids, 4, 0)
+    assert missing.status_code == 422 and "Rate every proposition" in missing.text
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE consensus_rounds SET closes_at = now() - interval '1 minute'")
+    late = await vote(client, links[1], ids, 4, 4)
+    assert late.status_code == 410 and "closed" in late.text
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM ballots") == 1
