@@ -38,6 +38,7 @@ from nlp.frameworks import BUILTIN_DIR
 warnings.filterwarnings("ignore", module="platformdirs")
 
 TABLES = [
+    "approvals",
     "ballot_ratings",
     "ballots",
     "round_invitations",

@@ -124,3 +124,12 @@ async def ratings(conn: asyncpg.Connection, round_id: UUID) -> list[dict[str, An
         round_id,
     )
     return [dict(r) for r in records]
+
+
+async def rounds_with(conn: asyncpg.Connection, proposition_id: UUID) -> list[UUID]:
+    records = await conn.fetch(
+        """SELECT r.id FROM consensus_rounds r JOIN round_propositions rp ON rp.round_id = r.id
+           WHERE rp.proposition_id = $1 ORDER BY r.created_at""",
+        proposition_id,
+    )
+    return [r["id"] for r in records]

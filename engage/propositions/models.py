@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -58,10 +58,32 @@ class Proposition(msgspec.Struct, frozen=True, kw_only=True):
     withdrawn: int
 
 
+class Decision(msgspec.Struct, kw_only=True):
+    """A board's decision on a proposition; an approval carries the implementation plan."""
+
+    approved: bool
+    board: str
+    decided_on: date
+    decision_note: str = ""
+    actions: str = ""
+    owner: str = ""
+    budget: str = ""
+    resourcing: str = ""
+    milestones: str = ""
+
+
+class RecordedDecision(msgspec.Struct, frozen=True, kw_only=True):
+    decision: Decision
+    version: int
+    recorded_by_name: str | None
+    recorded_at: datetime
+
+
 class PropositionDetail(msgspec.Struct, frozen=True, kw_only=True):
     proposition: Proposition
     versions: list[Version]
     evidence: list[Evidence]
+    decision: RecordedDecision | None = None
 
 
 class UsedIn(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,7 +7,15 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.propositions.models import Evidence, Proposition, PropositionText, UsedIn, Version
+from engage.propositions.models import (
+    Decision,
+    Evidence,
+    Proposition,
+    PropositionText,
+    RecordedDecision,
+    UsedIn,
+    Version,
+)
 
 _COLUMNS = """p.id, p.programme, p.status::text AS status, p.version, v.title, v.description, v.for_whom, v.themes,
               (SELECT count(*) FROM proposition_evidence e WHERE e.proposition_id = p.id
@@ -138,3 +146,44 @@ async def used_in(conn: asyncpg.Connection, contribution_id: UUID) -> list[UsedI
 async def contribution_id_by_reference(conn: asyncpg.Connection, reference: str) -> UUID | None:
     value = await conn.fetchval("SELECT id FROM contributions WHERE reference = $1", reference)
     return None if value is None else UUID(str(value))
+
+
+async def record_decision(
+    conn: asyncpg.Connection, proposition_id: UUID, version: int, decision: Decision, user: UUID
+) -> bool:
+    inserted = await conn.fetchval(
+        """INSERT INTO approvals (proposition_id, version, approved, board, decided_on, decision_note, actions, owner,
+                                  budget, resourcing, milestones, recorded_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           ON CONFLICT (proposition_id) DO NOTHING RETURNING proposition_id""",
+        proposition_id,
+        version,
+        decision.approved,
+        decision.board,
+        decision.decided_on,
+        decision.decision_note,
+        decision.actions,
+        decision.owner,
+        decision.budget,
+        decision.resourcing,
+        decision.milestones,
+        user,
+    )
+    return inserted is not None
+
+
+async def decision_for(conn: asyncpg.Connection, proposition_id: UUID) -> RecordedDecision | None:
+    record = await conn.fetchrow(
+        """SELECT a.*, u.name AS recorded_by_name FROM approvals a LEFT JOIN users u ON u.id = a.recorded_by
+           WHERE a.proposition_id = $1""",
+        proposition_id,
+    )
+    if record is None:
+        return None
+    fields = {name: record[name] for name in Decision.__struct_fields__}
+    return RecordedDecision(
+        decision=msgspec.convert(fields, Decision),
+        version=record["version"],
+        recorded_by_name=record["recorded_by_name"],
+        recorded_at=record["recorded_at"],
+    )

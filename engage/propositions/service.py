@@ -19,6 +19,7 @@ from engage.propositions import queries
 from engage.propositions.models import (
     SHORTLIST_MAX,
     STATUS_LABELS,
+    Decision,
     Proposition,
     PropositionDetail,
     PropositionProblem,
@@ -146,6 +147,38 @@ async def set_status(conn: asyncpg.Connection, proposition_id: UUID, viewer: Sta
     )
 
 
+async def record_decision(
+    conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, decision: Decision
+) -> None:
+    """Record which board decided, when, and (for an approval) the implementation plan. Approval needs the
+    proposition on the shortlist; a decision, once recorded, is not changed (record a new proposition instead)."""
+    proposition = await _editable(conn, proposition_id, viewer)
+    decision.board = decision.board.strip()[:200]
+    for name in ("decision_note", "actions", "owner", "budget", "resourcing", "milestones"):
+        setattr(decision, name, str(getattr(decision, name)).strip()[:4000])
+    if await queries.decision_for(conn, proposition_id) is not None:
+        raise PropositionProblem("approved", "A decision is already recorded for this proposition.", status=409)
+    if not decision.board:
+        raise PropositionProblem("board", "Say which board made the decision.")
+    if proposition.status != "shortlisted":
+        raise PropositionProblem("approved", "Only a shortlisted proposition goes to a board for decision.")
+    if decision.approved and (not decision.actions or not decision.owner):
+        raise PropositionProblem(
+            "actions", "An approval needs its implementation plan: at least the actions and owner."
+        )
+    if not await queries.record_decision(conn, proposition_id, proposition.version, decision, viewer.id):
+        raise PropositionProblem("approved", "A decision is already recorded for this proposition.", status=409)
+    await queries.set_status(conn, proposition_id, "approved" if decision.approved else "set_aside")
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="proposition.decided",
+        subject_type="proposition",
+        subject_id=str(proposition_id),
+        detail={"approved": decision.approved, "board": decision.board, "version": proposition.version},
+    )
+
+
 async def view_proposition(conn: asyncpg.Connection, proposition_id: UUID) -> PropositionDetail | None:
     proposition = await queries.get_proposition(conn, proposition_id)
     if proposition is None:
@@ -154,4 +187,5 @@ async def view_proposition(conn: asyncpg.Connection, proposition_id: UUID) -> Pr
         proposition=proposition,
         versions=await queries.versions(conn, proposition_id),
         evidence=await queries.evidence(conn, proposition_id),
+        decision=await queries.decision_for(conn, proposition_id),
     )

@@ -117,3 +117,44 @@ async def test_late_votes_and_staff_second_votes_are_refused(client: httpx.Async
     assert late.status_code == 410 and "closed" in late.text
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM ballots") == 1
+
+
+async def test_an_approved_proposition_traces_back_to_votes_versions_and_evidence(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await create_staff(pool, "facilitator")
+    await sign_in(client, "facilitator@test.example")
+    round_url, ids = await open_round(client)
+    for link in await invite(client, round_url, 5, "brixton"):
+        await vote(client, link, ids, 5, 3, **{f"comment-{ids['A named discharge coordinator']}": "Please do this"})
+    url = f"/staff/propositions/{ids['A named discharge coordinator']}"
+    page = await client.get(url)
+    token = csrf_from(page.text)
+    decision = {
+        "_csrf_token": token,
+        "approved": "yes",
+        "board": "Health and Wellbeing Board",
+        "decided_on": "2026-06-10",
+    }
+    no_plan = await client.post(f"{url}/decision", data=decision)
+    assert no_plan.status_code == 422 and "implementation plan" in no_plan.text
+    plan = {
+        **decision,
+        "actions": "Recruit two coordinators; pilot on two wards",
+        "owner": "Director of Integrated Care",
+        "budget": "£90,000 a year",
+        "milestones": "Pilot from September; review in March",
+    }
+    assert (await client.post(f"{url}/decision", data=plan)).status_code == 200
+    again = await client.post(f"{url}/decision", data=plan)
+    assert again.status_code == 409
+    page = await client.get(url)
+    assert "Approved</strong> by Health and Wellbeing Board" in page.text and "£90,000 a year" in page.text
+    assert "What people said in consensus rounds" in page.text and "Please do this" in page.text
+    assert "100% support" in page.text and "Version 1" in page.text
+    assert "Revise it" not in page.text, "an approved proposition is not edited"
+    async with pool.acquire() as conn:
+        status = await conn.fetchval(
+            "SELECT status::text FROM propositions WHERE id = $1", page.url.path.rsplit("/", 1)[-1]
+        )
+    assert status == "approved"

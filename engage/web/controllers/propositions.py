@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,18 +13,24 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from engage.consensus import queries as consensus_queries
+from engage.consensus import service as consensus
 from engage.contributions.models import FieldError
 from engage.db import transaction
 from engage.ids import normalise_reference
 from engage.programmes import queries as programme_queries
 from engage.propositions import queries
 from engage.propositions import service as propositions
-from engage.propositions.models import STATUS_LABELS, PropositionProblem, PropositionText
+from engage.propositions.models import STATUS_LABELS, Decision, PropositionProblem, PropositionText
 from engage.tags import queries as tag_queries
 from engage.web.deps import pool_of, require
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FIELD_IDS = {
+    "approved": "approved-yes",
+    "board": "board",
+    "decided_on": "decided_on",
+    "actions": "actions",
     "title": "title",
     "description": "description",
     "themes": "theme-0",
@@ -110,6 +117,12 @@ class PropositionsController(Controller):
             programme = await programme_queries.get_programme(conn, detail.proposition.programme)
             framework = await tag_queries.get_framework(conn, programme.framework_id) if programme else None
             role = await programme_queries.member_role(conn, detail.proposition.programme, viewer.id)
+            round_results = []
+            for round_id in await consensus_queries.rounds_with(conn, proposition_id):
+                found = await consensus_queries.get_round(conn, round_id)
+                mine = [r for r in await consensus.results(conn, round_id) if r.proposition_id == proposition_id]
+                if found and mine:
+                    round_results.append((found, mine[0]))
         return Template(
             "staff/proposition.html",
             context={
@@ -120,6 +133,7 @@ class PropositionsController(Controller):
                 "framework": framework,
                 "can_edit": viewer.role == "admin" or role == "facilitator",
                 "STATUS_LABELS": STATUS_LABELS,
+                "round_results": round_results,
                 "errors": errors,
                 "error_for": {e.field: e.reason for e in errors},
                 "field_ids": FIELD_IDS,
@@ -180,6 +194,32 @@ class PropositionsController(Controller):
             if contribution_id is None:
                 raise PropositionProblem("reference", "No contribution has this reference.")
             await propositions.pin_evidence(conn, proposition_id, viewer, contribution_id)
+
+        return await self._act(state, viewer, proposition_id, action)
+
+    @post("/propositions/{proposition_id:uuid}/decision", name="staff-proposition-decide", status_code=200)
+    async def decide(
+        self, request: Request[Any, Any, Any], state: State, proposition_id: FromPath[UUID], data: Form
+    ) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+
+        async def action(conn: Any) -> None:
+            try:
+                decided_on = date.fromisoformat(str(data.get("decided_on", "")))
+            except ValueError as exc:
+                raise PropositionProblem("decided_on", "Give the date of the decision.") from exc
+            decision = Decision(
+                approved=str(data.get("approved", "")) == "yes",
+                board=str(data.get("board", "")),
+                decided_on=decided_on,
+                **{
+                    name: str(data.get(name, ""))
+                    for name in ("decision_note", "actions", "owner", "budget", "resourcing", "milestones")
+                },
+            )
+            if str(data.get("approved", "")) not in ("yes", "no"):
+                raise PropositionProblem("approved", "Say whether the board approved it.")
+            await propositions.record_decision(conn, proposition_id, viewer, decision)
 
         return await self._act(state, viewer, proposition_id, action)
 
