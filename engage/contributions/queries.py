@@ -294,3 +294,23 @@ async def upsert_neighbourhood(conn: asyncpg.Connection, hood: Neighbourhood) ->
 
 async def count_contributions(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM contributions")  # type: ignore[no-any-return]
+
+
+async def export_rows(conn: asyncpg.Connection, programme: str, *, include_flagged: bool) -> list[dict[str, Any]]:
+    """A programme's contributions for a CSV export: the words and what is known about them, never contact
+    details or equality answers; possible safeguarding concerns only for those who handle them."""
+    records = await conn.fetch(
+        """SELECT c.reference, c.kind::text AS kind, c.received_at, c.neighbourhood, c.source::text AS source,
+                  c.source_name, c.language, c.consent_quote,
+                  array_to_string(ARRAY(SELECT t.theme_id FROM contribution_tags t
+                                        WHERE t.contribution_id = c.id AND t.given ORDER BY t.theme_id), ';') AS themes,
+                  c.text
+           FROM contributions c
+           WHERE c.programme = $1
+             AND ($2 OR NOT EXISTS (SELECT 1 FROM safeguarding_flags f
+                                    WHERE f.contribution_id = c.id AND f.status <> 'not_a_concern'))
+           ORDER BY c.received_at, c.id""",
+        programme,
+        include_flagged,
+    )
+    return [dict(r) for r in records]

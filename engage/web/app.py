@@ -33,6 +33,7 @@ from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
 from engage.web import errors
 from engage.web.controllers.api import ContributionsApi, health
+from engage.web.controllers.assets import AssetsController, ProgrammeOutputsController
 from engage.web.controllers.consensus import RoundsController, VoteController
 from engage.web.controllers.mailbox import MailboxController
 from engage.web.controllers.programmes import ProgrammesController
@@ -123,6 +124,8 @@ def create_app(settings: Settings) -> Litestar:
             WorkshopsController,
             PropositionsController,
             RoundsController,
+            AssetsController,
+            ProgrammeOutputsController,
             VoteController,
             LiveController,
             ContributionsApi,

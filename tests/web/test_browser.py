@@ -204,11 +204,14 @@ async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) 
         ("/staff/review", "Review themes"),
         ("/staff/programmes", "Programmes"),
         ("/staff/programmes/new", "Start a programme"),
+        ("/staff/assets", "Community assets"),
+        ("/staff/assets/new", "Add a community asset"),
     ]:
         await page.goto(live_url + path)
         await page.get_by_role("heading", name=heading, exact=True).wait_for()
         await assert_accessible(page)
     # A programme's own page, with its phase tracker, and the same page showing an error.
+    await page.goto(live_url + "/staff/programmes/new")
     await page.get_by_label("Name").fill("Staying well at home")
     await page.get_by_label("Purpose").fill("Help older people stay well at home in Norwood.")
     await page.get_by_label("Norwood").check()
@@ -225,6 +228,15 @@ async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) 
     await page.get_by_role("button", name="Move to Define").click()
     assert "There is a problem" in await page.get_by_role("alert").inner_text()
     await assert_accessible(page)
+    await page.get_by_label("What did Discovery teach us?").fill("People want one person to call when things go wrong.")
+    await page.get_by_role("button", name="Move to Define").click()
+    await page.get_by_role("heading", name="What each phase taught us").wait_for()
+    assert "Now" in await page.locator('[aria-current="step"]').inner_text()
+    assert "Define" in await page.locator('[aria-current="step"]').inner_text()
+    await page.get_by_role("link", name="Programme report (print or save as PDF)").click()
+    await page.get_by_role("heading", name="What people told us, by theme").wait_for()
+    await assert_accessible(page)
+    await page.go_back()
     await page.get_by_role("link", name="Draft a proposition").click()
     await page.get_by_label("Title").fill("A named discharge coordinator")
     await page.get_by_label("What it is, in plain English").fill("One person who owns the plan.")

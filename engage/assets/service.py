@@ -1,0 +1,39 @@
+"""Use cases for the community asset register. Callers own the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from uuid import UUID
+
+import asyncpg
+
+from engage.accounts.models import StaffUser
+from engage.assets import queries
+from engage.assets.models import KIND_LABELS, AssetDraft
+from engage.audit import queries as audit
+
+
+class AssetProblem(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+async def record_asset(conn: asyncpg.Connection, viewer: StaffUser, draft: AssetDraft) -> UUID:
+    """Add a group, network, forum or place to the register (often captured from a workshop note). Only contact
+    details the asset itself makes public belong here: the register is shared."""
+    draft.name = " ".join(draft.name.split())[:200]
+    draft.offers = draft.offers.strip()[:4000]
+    draft.public_contact = draft.public_contact.strip()[:300]
+    if draft.kind not in KIND_LABELS:
+        raise AssetProblem("kind", "Choose place or service, group, network or forum.")
+    if not draft.name:
+        raise AssetProblem("name", "Give its name.")
+    asset_id = uuid.uuid4()
+    try:
+        await queries.insert_asset(conn, asset_id, draft, viewer.id)
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise AssetProblem("neighbourhood", "Choose a neighbourhood from the list.") from exc
+    await audit.record(conn, actor=viewer.id, action="asset.recorded", subject_type="asset", subject_id=str(asset_id))
+    return asset_id

@@ -1,0 +1,232 @@
+"""The community asset register, CSV exports and the programme report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from engage.accounts.models import can
+from engage.assets import queries
+from engage.assets import service as assets
+from engage.assets.models import KIND_LABELS, AssetDraft
+from engage.consensus import queries as consensus_queries
+from engage.consensus import service as consensus
+from engage.contributions import queries as contribution_queries
+from engage.contributions import service as contributions
+from engage.contributions.models import ContributionFilters, FieldError
+from engage.db import transaction
+from engage.programmes import service as programmes
+from engage.programmes.models import PHASE_LABELS
+from engage.propositions import queries as proposition_queries
+from engage.propositions.models import STATUS_LABELS
+from engage.tags import queries as tag_queries
+from engage.web.csvs import csv_response
+from engage.web.deps import pool_of, require
+from engage.workshops import queries as workshop_queries
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+class AssetsController(Controller):
+    path = "/staff/assets"
+    include_in_schema = False
+
+    @get("/", name="staff-assets")
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        q: FromQuery[str] = "",
+        kind: FromQuery[str] = "",
+        neighbourhood: FromQuery[str] = "",
+    ) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            found = await queries.search_assets(
+                conn,
+                q=q.strip()[:200] or None,
+                kind=kind if kind in KIND_LABELS else None,
+                neighbourhood=neighbourhood or None,
+            )
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
+        return Template(
+            "staff/assets.html",
+            context={
+                "viewer": viewer,
+                "assets": found,
+                "query": {"q": q, "kind": kind, "neighbourhood": neighbourhood},
+                "neighbourhoods": neighbourhoods,
+                "KIND_LABELS": KIND_LABELS,
+            },
+        )
+
+    @get("/export.csv", name="staff-assets-csv")
+    async def export(self, request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+        await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            found = await queries.search_assets(conn, q=None, kind=None, neighbourhood=None, limit=100_000)
+        return csv_response(
+            "community-assets.csv",
+            ["name", "kind", "offers", "neighbourhood", "public contact", "programme", "recorded"],
+            [
+                [
+                    a.name,
+                    KIND_LABELS[a.kind],
+                    a.offers,
+                    a.neighbourhood_name or "",
+                    a.public_contact,
+                    a.programme or "",
+                    a.created_at.date().isoformat(),
+                ]
+                for a in found
+            ],
+        )
+
+    @get("/new", name="staff-asset-new")
+    async def new(self, request: Request[Any, Any, Any], state: State, note: FromQuery[str] = "") -> Template:
+        viewer = await require(request, "enter_contributions")
+        form: dict[str, Any] = {"kind": "group"}
+        if note:
+            async with pool_of(state).acquire() as conn:
+                found = await queries.note_text(conn, UUID(note)) if _is_uuid(note) else None
+            if found:
+                form.update(
+                    {
+                        "offers": found[0],
+                        "neighbourhood": found[1] or "",
+                        "programme": found[2] or "",
+                        "from_note": note,
+                    }
+                )
+        return await self._form(state, viewer, form, [])
+
+    async def _form(
+        self, state: State, viewer: Any, form: dict[str, Any], errors: list[FieldError], status: int = 200
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        return Template(
+            "staff/asset_new.html",
+            context={
+                "viewer": viewer,
+                "form": form,
+                "errors": errors,
+                "error_for": {e.field: e.reason for e in errors},
+                "field_ids": {"kind": "kind-group", "name": "name", "neighbourhood": "neighbourhood"},
+                "neighbourhoods": neighbourhoods,
+                "KIND_LABELS": KIND_LABELS,
+            },
+            status_code=status,
+        )
+
+    @post("/new", name="staff-asset-create", status_code=200)
+    async def create(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+        form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
+        draft = AssetDraft(
+            kind=form.get("kind", ""),
+            name=form.get("name", ""),
+            offers=form.get("offers", ""),
+            neighbourhood=form.get("neighbourhood") or None,
+            public_contact=form.get("public_contact", ""),
+            programme=form.get("programme") or None,
+            from_note=UUID(form["from_note"]) if _is_uuid(form.get("from_note", "")) else None,
+        )
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await assets.record_asset(conn, viewer, draft)
+        except assets.AssetProblem as exc:
+            return await self._form(state, viewer, form, [FieldError(exc.field, exc.reason)], 422)
+        return Redirect("/staff/assets", status_code=303)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class ProgrammeOutputsController(Controller):
+    path = "/staff/programmes"
+    include_in_schema = False
+
+    @get("/{slug:str}/export/{what:str}", name="staff-programme-export")
+    async def export(
+        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], what: FromPath[str]
+    ) -> Response[bytes]:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            if await programmes.view_programme(conn, slug) is None:
+                raise HTTPException(status_code=404, detail="No programme with this address.")
+            if what == "contributions.csv":
+                rows = await contribution_queries.export_rows(
+                    conn, slug, include_flagged=can(viewer.role, "handle_safeguarding")
+                )
+                header = list(rows[0]) if rows else ["reference", "kind", "received_at", "text"]
+                return csv_response(f"{slug}-contributions.csv", header, [list(r.values()) for r in rows])
+            if what == "propositions.csv":
+                found = await proposition_queries.list_for_programme(conn, slug)
+                return csv_response(
+                    f"{slug}-propositions.csv",
+                    ["title", "status", "version", "description", "for whom", "themes", "evidence", "withdrawn"],
+                    [
+                        [
+                            p.title,
+                            STATUS_LABELS[p.status],
+                            p.version,
+                            p.description,
+                            p.for_whom,
+                            ";".join(p.themes),
+                            p.evidence,
+                            p.withdrawn,
+                        ]
+                        for p in found
+                    ],
+                )
+            if what == "votes.csv":
+                votes = await consensus_queries.export_votes(conn, slug)
+                header = list(votes[0]) if votes else ["round", "proposition", "support"]
+                return csv_response(f"{slug}-votes.csv", header, [list(v.values()) for v in votes])
+        raise HTTPException(status_code=404, detail="Exports: contributions.csv, propositions.csv, votes.csv.")
+
+    @get("/{slug:str}/report", name="staff-programme-report")
+    async def report(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            detail = await programmes.view_programme(conn, slug)
+            if detail is None:
+                raise HTTPException(status_code=404, detail="No programme with this address.")
+            framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
+            filters = ContributionFilters(programme=slug, framework=detail.programme.framework_id)
+            theme_counts = await contributions.count_by_theme(conn, viewer, filters)
+            planned = await workshop_queries.list_for_programme(conn, slug)
+            drafted = await proposition_queries.list_for_programme(conn, slug)
+            decisions = {p.id: await proposition_queries.decision_for(conn, p.id) for p in drafted}
+            rounds = [
+                (r, await consensus.results(conn, r.id)) for r in await consensus_queries.list_for_programme(conn, slug)
+            ]
+        return Template(
+            "staff/report.html",
+            context={
+                "viewer": viewer,
+                "detail": detail,
+                "p": detail.programme,
+                "framework": framework,
+                "theme_counts": theme_counts,
+                "workshops": planned,
+                "propositions": drafted,
+                "decisions": decisions,
+                "rounds": rounds,
+                "PHASE_LABELS": PHASE_LABELS,
+                "STATUS_LABELS": STATUS_LABELS,
+            },
+        )
