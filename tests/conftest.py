@@ -38,6 +38,7 @@ from nlp.frameworks import BUILTIN_DIR
 warnings.filterwarnings("ignore", module="platformdirs")
 
 TABLES = [
+    "evidence_clusters",
     "community_assets",
     "approvals",
     "ballot_ratings",

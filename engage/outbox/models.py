@@ -19,3 +19,4 @@ class PendingEvent(msgspec.Struct, kw_only=True):
 CONTRIBUTION_RECEIVED = "contribution.received"
 CONTRIBUTION_WITHDRAWN = "contribution.withdrawn"
 RETRAIN_REQUESTED = "model.retrain_requested"
+CLUSTERS_REQUESTED = "programme.clusters_requested"

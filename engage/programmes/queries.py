@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -114,3 +116,76 @@ async def add_member(conn: asyncpg.Connection, slug: str, user_id: UUID, role: s
 async def user_id_by_email(conn: asyncpg.Connection, email: str) -> UUID | None:
     value = await conn.fetchval("SELECT id FROM users WHERE email = lower($1) AND active", email)
     return None if value is None else UUID(str(value))
+
+
+async def request_clusters(conn: asyncpg.Connection, slug: str) -> None:
+    await conn.execute(
+        """INSERT INTO evidence_clusters (programme) VALUES ($1)
+           ON CONFLICT (programme) DO UPDATE SET requested_at = now()""",
+        slug,
+    )
+
+
+async def save_clusters(conn: asyncpg.Connection, slug: str, clusters: list[dict[str, Any]]) -> None:
+    await conn.execute(
+        """INSERT INTO evidence_clusters (programme, computed_at, clusters) VALUES ($1, now(), $2::jsonb)
+           ON CONFLICT (programme) DO UPDATE SET computed_at = now(), clusters = excluded.clusters""",
+        slug,
+        json.dumps(clusters),
+    )
+
+
+async def clusters_for(conn: asyncpg.Connection, slug: str) -> tuple[list[dict[str, Any]], Any, Any] | None:
+    """(clusters with their surviving members, requested_at, computed_at); withdrawn members drop out."""
+    record = await conn.fetchrow(
+        "SELECT clusters::text AS clusters, requested_at, computed_at FROM evidence_clusters WHERE programme = $1", slug
+    )
+    if record is None:
+        return None
+    clusters = json.loads(record["clusters"])
+    ids = [UUID(i) for c in clusters for i in c["contributions"]]
+    rows = await conn.fetch("SELECT id, reference, text FROM contributions WHERE id = ANY($1)", ids)
+    found = {str(r["id"]): {"id": str(r["id"]), "reference": r["reference"], "text": r["text"]} for r in rows}
+    for cluster in clusters:
+        cluster["members"] = [found[i] for i in cluster["contributions"] if i in found]
+        cluster["withdrawn"] = len(cluster["contributions"]) - len(cluster["members"])
+    return clusters, record["requested_at"], record["computed_at"]
+
+
+async def texts_for_clustering(conn: asyncpg.Connection, slug: str) -> list[tuple[UUID, str]]:
+    records = await conn.fetch(
+        """SELECT c.id, c.text FROM contributions c
+           LEFT JOIN contribution_analyses a ON a.contribution_id = c.id
+           WHERE c.programme = $1 AND NOT coalesce(a.needs_translation, false)
+             AND NOT EXISTS (SELECT 1 FROM safeguarding_flags f
+                             WHERE f.contribution_id = c.id AND f.status <> 'not_a_concern')
+           ORDER BY c.received_at LIMIT 5000""",
+        slug,
+    )
+    return [(r["id"], r["text"]) for r in records]
+
+
+async def heard_from(conn: asyncpg.Connection, slug: str) -> dict[str, list[tuple[str, int]]]:
+    """Who the programme heard from: counts by neighbourhood (its own, zero included), kind and age band."""
+    by_neighbourhood = await conn.fetch(
+        """SELECT n.name, count(c.id) AS n FROM programme_neighbourhoods pn
+           JOIN neighbourhoods n ON n.slug = pn.neighbourhood
+           LEFT JOIN contributions c ON c.programme = pn.programme AND c.neighbourhood = pn.neighbourhood
+           WHERE pn.programme = $1 GROUP BY n.name ORDER BY n.name""",
+        slug,
+    )
+    by_kind = await conn.fetch(
+        "SELECT kind::text AS name, count(*) AS n FROM contributions WHERE programme = $1 GROUP BY kind ORDER BY 1",
+        slug,
+    )
+    by_age = await conn.fetch(
+        """SELECT coalesce(e.age_band, 'Not given') AS name, count(*) AS n FROM contributions c
+           LEFT JOIN contribution_equality e ON e.contribution_id = c.id
+           WHERE c.programme = $1 GROUP BY 1 ORDER BY 1""",
+        slug,
+    )
+    return {
+        "neighbourhood": [(r["name"], r["n"]) for r in by_neighbourhood],
+        "kind": [(r["name"], r["n"]) for r in by_kind],
+        "age band": [(r["name"], r["n"]) for r in by_age],
+    }

@@ -15,8 +15,15 @@ from engage.mail import queries as mail_queries
 from engage.mail import service as mail
 from engage.outbox import queries as outbox
 from engage.outbox import service as relay
-from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN, RETRAIN_REQUESTED, Event
+from engage.outbox.models import (
+    CLUSTERS_REQUESTED,
+    CONTRIBUTION_RECEIVED,
+    CONTRIBUTION_WITHDRAWN,
+    RETRAIN_REQUESTED,
+    Event,
+)
 from engage.settings import Settings
+from engage.workers.clustering import cluster_programme
 from engage.workers.delivery import deliver_message
 from engage.workers.tagging import retag_stale, tag_contributions
 
@@ -32,7 +39,7 @@ async def _dispatch(conn: asyncpg.Connection, events: list[Event]) -> None:
     for event in events:
         # Withdrawal: everything derived from a contribution is deleted with it by foreign keys. A retraining
         # request is acted on after the commit (see handle_events).
-        if event.topic not in (CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN, RETRAIN_REQUESTED):
+        if event.topic not in (CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN, RETRAIN_REQUESTED, CLUSTERS_REQUESTED):
             log.warning("no handler for event topic %s (event %d)", event.topic, event.id)
 
 
@@ -56,6 +63,8 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
         raise Retry(defer=min(60, 2 ** ctx.get("job_try", 1))) from exc
     if any(event.topic == RETRAIN_REQUESTED for event in events):
         ctx["trainer"].start()
+    for slug in {str(e.payload["programme"]) for e in events if e.topic == CLUSTERS_REQUESTED}:
+        await cluster_programme(pool, ctx["tagger"], slug)
     sent = 0
     for message_id in due:
         if await deliver_message(pool, settings, ctx["smtp"], message_id) == "sent":

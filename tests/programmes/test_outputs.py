@@ -88,3 +88,34 @@ async def test_exports_and_the_report_show_the_programme_without_personal_data(
         assert heading in report.text
     assert "Brixton listening session" in report.text
     assert (await client.get("/staff/programmes/going-home-from-hospital/export/secrets.csv")).status_code == 404
+
+
+async def test_the_evidence_board_groups_by_theme_and_similarity_and_shows_who_is_missing(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, settings: object
+) -> None:
+    from tests.conftest import eventually, running_worker
+
+    workshop_id = await plan(client, pool)
+    code = await open_session(client, workshop_id)
+    notes = [
+        "Waiting weeks for a GP appointment",
+        "Weeks waiting for a GP appointment again",
+        "Can never get a GP appointment, weeks of waiting",
+        "Lonely since my wife died",
+    ]
+    async with running_worker(settings):  # type: ignore[arg-type]
+        for number, text in enumerate(notes):
+            await post(client, code, text, f"n{number}")
+        page = await client.get("/staff/programmes/going-home-from-hospital/evidence")
+        assert "Who we heard from" in page.text and "Stockwell" in page.text and "(nobody yet)" in page.text
+        await client.post(
+            "/staff/programmes/going-home-from-hospital/evidence/clusters", data={"_csrf_token": csrf_from(page.text)}
+        )
+
+        async def grouped() -> str | None:
+            html = (await client.get("/staff/programmes/going-home-from-hospital/evidence")).text
+            return html if "3 contributions" in html else None
+
+        html = await eventually(grouped, timeout=30)
+    assert "appointment" in html.split("3 contributions")[0].rsplit("<strong>", 1)[-1]
+    assert "Make it easier for us (" in html

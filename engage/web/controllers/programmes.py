@@ -5,24 +5,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engage.consensus import queries as consensus_queries
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import FieldError
+from engage.contributions import service as contributions
+from engage.contributions.models import KIND_LABELS, ContributionFilters, FieldError
 from engage.db import transaction
+from engage.outbox import queries as outbox
+from engage.outbox.models import CLUSTERS_REQUESTED
 from engage.programmes import queries
 from engage.programmes import service as programmes
 from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, InvalidProgramme, ProgrammeDraft
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
-from engage.web.deps import pool_of, require, settings_of
+from engage.web.deps import pool_of, relay_of, require, settings_of
 from engage.workshops import queries as workshop_queries
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -161,6 +165,63 @@ class ProgrammesController(Controller):
             },
             status_code=status,
         )
+
+    @get("/{slug:str}/evidence", name="staff-programme-evidence")
+    async def evidence(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        slug: FromPath[str],
+        neighbourhood: FromQuery[str] = "",
+        kind: FromQuery[str] = "",
+    ) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            detail = await programmes.view_programme(conn, slug)
+            if detail is None:
+                raise NotFoundException("No programme with this address.")
+            framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
+            filters = ContributionFilters(
+                programme=slug,
+                framework=detail.programme.framework_id,
+                neighbourhood=neighbourhood or None,
+                kind=kind if kind in KIND_LABELS else None,  # type: ignore[arg-type]
+                per_page=5,
+            )
+            counts = await contributions.count_by_theme(conn, viewer, filters)
+            by_theme = []
+            for theme in framework.themes if framework else []:
+                page = await contributions.list_contributions(
+                    conn, viewer, msgspec.structs.replace(filters, theme=theme.id)
+                )
+                by_theme.append((theme, counts.get(theme.id, 0), page.items))
+            clusters = await queries.clusters_for(conn, slug)
+            heard = await queries.heard_from(conn, slug)
+        return Template(
+            "staff/evidence.html",
+            context={
+                "viewer": viewer,
+                "p": detail.programme,
+                "detail": detail,
+                "by_theme": by_theme,
+                "clusters": clusters,
+                "heard": heard,
+                "query": {"neighbourhood": neighbourhood, "kind": kind},
+                "KIND_LABELS": KIND_LABELS,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post("/{slug:str}/evidence/clusters", name="staff-programme-clusters", status_code=303)
+    async def request_clusters(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Redirect:
+        await require(request, "read_contributions")
+        async with transaction(pool_of(state)) as conn:
+            if await queries.get_programme(conn, slug) is None:
+                raise NotFoundException("No programme with this address.")
+            await queries.request_clusters(conn, slug)
+            await outbox.insert_event(conn, CLUSTERS_REQUESTED, {"programme": slug})
+        relay_of(state).wake()
+        return Redirect(f"/staff/programmes/{slug}/evidence", status_code=303)
 
     @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200)
     async def advance(

@@ -1,0 +1,23 @@
+"""The worker's side of the evidence board: group a programme's contributions by similarity (nlp.clusters)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from engage.db import transaction
+from engage.programmes import queries as programme_queries
+from engage.workers.tagging import TaggerHolder
+from nlp.clusters import cluster_texts
+
+
+async def cluster_programme(pool: asyncpg.Pool, holder: TaggerHolder, slug: str) -> int:
+    async with pool.acquire() as conn:
+        rows = await programme_queries.texts_for_clustering(conn, slug)
+        tagger = await holder.current(conn)
+    clusters = await asyncio.to_thread(cluster_texts, [text for _, text in rows], tagger.nlp) if rows else []
+    stored = [{"label": c.label, "contributions": [str(rows[i][0]) for i in c.members]} for c in clusters]
+    async with transaction(pool) as conn:
+        await programme_queries.save_clusters(conn, slug, stored)
+    return len(stored)
