@@ -28,6 +28,7 @@ from engage.contributions.models import (
 from engage.contributions.service import submit_contribution
 from engage.db import create_pool, transaction
 from engage.ids import fingerprint
+from engage.programmes import queries as programme_queries
 from engage.settings import Settings
 
 BATCH_ROWS = 500
@@ -48,6 +49,8 @@ class ImportOptions(msgspec.Struct, kw_only=True):
     consent: tuple[str, ...] = ("analysis",)
     consent_columns: list[str] = msgspec.field(default_factory=list)
     rejects_path: Path | None = None
+    programme: str | None = None
+    """Give every row to this co-design programme (its slug)."""
 
 
 class ImportSummary(msgspec.Struct, kw_only=True):
@@ -145,6 +148,7 @@ def row_to_submission(options: ImportOptions, row: dict[str, Any], neighbourhood
         source="import",
         source_name=options.source_name,
         neighbourhood=hood,
+        programme=options.programme,
         language=language,
         received_at=received_at,
         idempotency_key="import:" + fingerprint(options.source_name, key_material),
@@ -236,6 +240,10 @@ async def run_import(settings: Settings, options: ImportOptions, *, progress: bo
     console = Console(stderr=True)
     pool = await create_pool(settings.database_url or "", size=2)
     try:
+        if options.programme:
+            async with pool.acquire() as conn:
+                if await programme_queries.get_programme(conn, options.programme) is None:
+                    raise SystemExit(f"--programme {options.programme}: there is no programme with this slug")
         with Progress(
             TextColumn("Importing"),
             BarColumn(),

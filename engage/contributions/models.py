@@ -169,6 +169,8 @@ class ContributionFilters(msgspec.Struct, kw_only=True):
     received_to: datetime | None = None
     q: str | None = None
     programme: str | None = None
+    age_band: str | None = None
+    """Only contributions whose authors gave this age band (an equality group filter for aggregate views)."""
     theme: str | None = None
     framework: str = "lambeth-what-matters"
     """Which framework `theme` belongs to; the web edge sets it from the settings."""

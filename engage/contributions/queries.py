@@ -179,6 +179,11 @@ def _where(filters: ContributionFilters, *, with_theme: bool = True) -> tuple[st
         clauses.append(f"c.neighbourhood = {arg(filters.neighbourhood)}")
     if filters.programme:
         clauses.append(f"c.programme = {arg(filters.programme)}")
+    if filters.age_band:
+        clauses.append(
+            f"""EXISTS (SELECT 1 FROM contribution_equality e
+                        WHERE e.contribution_id = c.id AND e.age_band = {arg(filters.age_band)})"""  # noqa: S608
+        )
     if filters.source:
         if filters.source in ("web_form", "api", "staff_entry", "import", "workshop"):
             clauses.append(f"c.source = {arg(filters.source)}::contribution_source")

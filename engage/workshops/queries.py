@@ -173,3 +173,14 @@ async def prompt_belongs(conn: asyncpg.Connection, workshop_id: UUID, prompt_id:
             "SELECT EXISTS (SELECT 1 FROM workshop_prompts WHERE id = $1 AND workshop_id = $2)", prompt_id, workshop_id
         )
     )
+
+
+async def workshop_of_note(conn: asyncpg.Connection, contribution_id: UUID) -> tuple[UUID, str, str] | None:
+    """(workshop id, workshop title, prompt) for a workshop note."""
+    record = await conn.fetchrow(
+        """SELECT w.id, w.title, p.text AS prompt FROM workshop_notes n
+           JOIN workshops w ON w.id = n.workshop_id JOIN workshop_prompts p ON p.id = n.prompt_id
+           WHERE n.contribution_id = $1""",
+        contribution_id,
+    )
+    return None if record is None else (record["id"], record["title"], record["prompt"])

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -131,3 +132,24 @@ async def test_user_create_makes_an_account_that_can_sign_in(settings: Settings,
     assert again.returncode != 0 and "already exists" in again.stderr
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT role::text FROM users WHERE email = 'nia@example.org'") == "governance"
+
+
+async def test_an_import_gives_every_row_to_a_programme(
+    settings: Settings, pool: asyncpg.Pool, tmp_path: Path, client: Any
+) -> None:
+    from tests.conftest import create_staff, sign_in
+    from tests.programmes.test_programmes import start
+
+    await create_staff(pool, "facilitator")
+    await sign_in(client, "facilitator@test.example")
+    await start(client)
+    path = tmp_path / "stories.jsonl"
+    path.write_text(json.dumps({"text": "Nobody rang after Dad came home"}) + "\n")
+    unknown = run_import(settings, str(path), "--kind", "story", "--source", "Healthwatch", "--programme", "nope")
+    assert unknown.returncode != 0 and "no programme with this slug" in unknown.stderr
+    result = run_import(
+        settings, str(path), "--kind", "story", "--source", "Healthwatch", "--programme", "going-home-from-hospital"
+    )
+    assert "1 added" in result.stderr
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT programme FROM contributions") == "going-home-from-hospital"

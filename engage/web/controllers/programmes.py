@@ -13,10 +13,11 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from engage.accounts.models import can
 from engage.consensus import queries as consensus_queries
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
-from engage.contributions.models import KIND_LABELS, ContributionFilters, FieldError
+from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS, ContributionFilters, FieldError
 from engage.db import transaction
 from engage.outbox import queries as outbox
 from engage.outbox.models import CLUSTERS_REQUESTED
@@ -174,8 +175,10 @@ class ProgrammesController(Controller):
         slug: FromPath[str],
         neighbourhood: FromQuery[str] = "",
         kind: FromQuery[str] = "",
+        age_band: FromQuery[str] = "",
     ) -> Template:
         viewer = await require(request, "read_contributions")
+        age_band = age_band if age_band in EQUALITY_CHOICES["age_band"] else ""
         async with pool_of(state).acquire() as conn:
             detail = await programmes.view_programme(conn, slug)
             if detail is None:
@@ -186,15 +189,19 @@ class ProgrammesController(Controller):
                 framework=detail.programme.framework_id,
                 neighbourhood=neighbourhood or None,
                 kind=kind if kind in KIND_LABELS else None,  # type: ignore[arg-type]
+                age_band=age_band or None,
                 per_page=5,
             )
             counts = await contributions.count_by_theme(conn, viewer, filters)
+            # Filtering by an equality group and listing who matched would tell a reader each person's answer:
+            # without the right to see equality answers, that filter gives counts only, small ones suppressed.
+            aggregate_only = bool(age_band) and not can(viewer.role, "see_equality")
             by_theme = []
             for theme in framework.themes if framework else []:
                 page = await contributions.list_contributions(
                     conn, viewer, msgspec.structs.replace(filters, theme=theme.id)
                 )
-                by_theme.append((theme, counts.get(theme.id, 0), page.items))
+                by_theme.append((theme, counts.get(theme.id, 0), [] if aggregate_only else page.items))
             clusters = await queries.clusters_for(conn, slug)
             heard = await queries.heard_from(conn, slug)
         return Template(
@@ -206,8 +213,10 @@ class ProgrammesController(Controller):
                 "by_theme": by_theme,
                 "clusters": clusters,
                 "heard": heard,
-                "query": {"neighbourhood": neighbourhood, "kind": kind},
+                "query": {"neighbourhood": neighbourhood, "kind": kind, "age_band": age_band},
                 "KIND_LABELS": KIND_LABELS,
+                "age_bands": EQUALITY_CHOICES["age_band"],
+                "aggregate_only": aggregate_only,
             },
             headers={"Cache-Control": "no-store"},
         )

@@ -40,6 +40,7 @@ from engage.web.controllers.api import filters_from_query
 from engage.web.controllers.themes import highlight
 from engage.web.deps import SESSION_COOKIE, client_address, pool_of, relay_of, require, settings_of
 from engage.web.forms import FORM_FIELD_IDS, consent_from, fields, optional
+from engage.workshops import queries as workshop_queries
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -189,6 +190,7 @@ class StaffController(Controller):
             theme_tags = await tag_queries.tags_for(conn, contribution_id, settings.framework)
             flag = await safeguarding_queries.get_flag(conn, contribution_id) if detail.contribution.flagged else None
             used_in = await proposition_queries.used_in(conn, contribution_id)
+            workshop = await workshop_queries.workshop_of_note(conn, contribution_id)
         return Template(
             "staff/contribution.html",
             context={
@@ -202,6 +204,7 @@ class StaffController(Controller):
                 "segments": highlight(detail.contribution.text, theme_tags, framework) if framework else [],
                 "can_review": can(viewer.role, "review_tags"),
                 "used_in": used_in,
+                "workshop": workshop,
             },
             headers={"Cache-Control": "no-store"},
         )
