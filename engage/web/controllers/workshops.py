@@ -6,6 +6,7 @@ import asyncio
 import base64
 import io
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Any
@@ -83,8 +84,6 @@ class LiveController(Controller):
     def _page(
         self, workshop: Any, form: dict[str, Any], errors: list[FieldError], *, posted: bool, status: int = 200
     ) -> Template:
-        import uuid
-
         return Template(
             "live/session.html",
             context={
