@@ -72,10 +72,6 @@ async def get_flag(conn: asyncpg.Connection, contribution_id: UUID) -> Flag | No
     return None if record is None else _flag(record)
 
 
-async def count_open(conn: asyncpg.Connection) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM safeguarding_flags WHERE status = 'open'"))
-
-
 async def set_status(conn: asyncpg.Connection, contribution_id: UUID, status: str, user_id: UUID, note: str) -> bool:
     result = await conn.execute(
         """UPDATE safeguarding_flags SET status = $2::flag_status, handled_by = $3, handled_at = now(), note = $4
@@ -86,8 +82,3 @@ async def set_status(conn: asyncpg.Connection, contribution_id: UUID, status: st
         note,
     )
     return str(result).endswith(" 1")
-
-
-async def reference_of(conn: asyncpg.Connection, contribution_id: UUID) -> str | None:
-    value = await conn.fetchval("SELECT reference FROM contributions WHERE id = $1", contribution_id)
-    return None if value is None else str(value)

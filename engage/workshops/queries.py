@@ -167,14 +167,6 @@ async def update_note(conn: asyncpg.Connection, workshop_id: UUID, contribution_
     return str(result).endswith(" 1")
 
 
-async def prompt_belongs(conn: asyncpg.Connection, workshop_id: UUID, prompt_id: UUID) -> bool:
-    return bool(
-        await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM workshop_prompts WHERE id = $1 AND workshop_id = $2)", prompt_id, workshop_id
-        )
-    )
-
-
 async def workshop_of_note(conn: asyncpg.Connection, contribution_id: UUID) -> tuple[UUID, str, str] | None:
     """(workshop id, workshop title, prompt) for a workshop note."""
     record = await conn.fetchrow(
