@@ -38,6 +38,8 @@ from nlp.frameworks import BUILTIN_DIR
 warnings.filterwarnings("ignore", module="platformdirs")
 
 TABLES = [
+    "response_evidence",
+    "responses",
     "evidence_clusters",
     "community_assets",
     "approvals",

@@ -15,6 +15,8 @@ from engage.contributions.models import KIND_LABELS
 from engage.ids import withdrawal_code
 from engage.mail import queries
 from engage.mail.models import MailMessage, OutgoingEmail
+from engage.responses import queries as response_queries
+from engage.responses.models import STATUS_LABELS as RESPONSE_STATUS
 from engage.safeguarding import queries as safeguarding
 from engage.settings import Settings
 
@@ -71,6 +73,24 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
             subject=f"Possible safeguarding concern: {flag.reference}",
             text=_templates.get_template("safeguarding_alert.txt").render(context),
             html=_templates.get_template("safeguarding_alert.html").render(context),
+        )
+    if message.template == "response":
+        response = await response_queries.get_response(conn, UUID(message.dedupe_key.split(":")[1]))
+        if response is None:
+            return None
+        context = {
+            "title": response.title,
+            "you_said": response.you_said,
+            "we_did": response.we_did,
+            "status": RESPONSE_STATUS[response.status],
+            "url": f"{settings.base_url}/you-said-we-did#response-{response.id}",
+            "base_url": settings.base_url,
+        }
+        return OutgoingEmail(
+            to=message.to_address,
+            subject=f"What happened after you shared your views: {response.title}",
+            text=_templates.get_template("response.txt").render(context),
+            html=_templates.get_template("response.html").render(context),
         )
     raise ValueError(f"unknown mail template {message.template!r}")
 

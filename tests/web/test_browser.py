@@ -206,6 +206,9 @@ async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) 
         ("/staff/programmes/new", "Start a programme"),
         ("/staff/assets", "Community assets"),
         ("/staff/assets/new", "Add a community asset"),
+        ("/staff/responses/new", "Publish a response"),
+        ("/you-said-we-did", "You said, we did"),
+        ("/w", "Join a workshop"),
     ]:
         await page.goto(live_url + path)
         await page.get_by_role("heading", name=heading, exact=True).wait_for()

@@ -1,0 +1,45 @@
+"""Shapes for "you said, we did" responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+import msgspec
+
+Status = Literal["planned", "in_progress", "done"]
+STATUS_LABELS: dict[str, str] = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
+
+
+class ResponseDraft(msgspec.Struct, kw_only=True):
+    title: str
+    you_said: str
+    we_did: str
+    status: str
+    theme_id: str | None = None
+    neighbourhood: str | None = None
+    proposition_id: UUID | None = None
+    references: list[str] = []
+    """Contributions it answers, by reference (a proposition's pinned evidence is added too)."""
+
+
+class Response(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    title: str
+    you_said: str
+    we_did: str
+    status: Status
+    theme_id: str | None
+    neighbourhood: str | None
+    neighbourhood_name: str | None
+    proposition_id: UUID | None
+    evidence: int
+    published_at: datetime
+
+
+class ResponseProblem(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason

@@ -1,0 +1,106 @@
+"""'You said, we did': staff publish responses; anyone reads them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+
+from engage.contributions import queries as contribution_queries
+from engage.contributions.models import FieldError
+from engage.db import transaction
+from engage.responses import queries
+from engage.responses import service as responses
+from engage.responses.models import STATUS_LABELS, ResponseDraft, ResponseProblem
+from engage.tags import queries as tag_queries
+from engage.web.deps import pool_of, relay_of, require, settings_of
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+FIELD_IDS = {
+    "title": "title",
+    "you_said": "you_said",
+    "we_did": "we_did",
+    "status": "status-planned",
+    "references": "references",
+    "neighbourhood": "neighbourhood",
+    "proposition_id": "proposition_id",
+}
+
+
+class ResponsesController(Controller):
+    include_in_schema = False
+
+    @get("/you-said-we-did", name="responses")
+    async def public(self, state: State, theme: FromQuery[str] = "", neighbourhood: FromQuery[str] = "") -> Template:
+        async with pool_of(state).acquire() as conn:
+            found = await queries.list_responses(conn, theme=theme or None, neighbourhood=neighbourhood or None)
+            framework = await tag_queries.get_framework(conn, settings_of(state).framework)
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        return Template(
+            "public/responses.html",
+            context={
+                "responses": found,
+                "framework": framework,
+                "neighbourhoods": neighbourhoods,
+                "query": {"theme": theme, "neighbourhood": neighbourhood},
+                "STATUS_LABELS": STATUS_LABELS,
+            },
+        )
+
+    @get("/staff/responses/new", name="staff-response-new")
+    async def new(self, request: Request[Any, Any, Any], state: State) -> Template:
+        viewer = await require(request, "enter_contributions")
+        return await self._form(state, viewer, {"status": "planned"}, [])
+
+    async def _form(
+        self, state: State, viewer: Any, form: dict[str, Any], errors: list[FieldError], status: int = 200
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            framework = await tag_queries.get_framework(conn, settings_of(state).framework)
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        return Template(
+            "staff/response_new.html",
+            context={
+                "viewer": viewer,
+                "form": form,
+                "errors": errors,
+                "error_for": {e.field: e.reason for e in errors},
+                "field_ids": FIELD_IDS,
+                "framework": framework,
+                "neighbourhoods": neighbourhoods,
+                "STATUS_LABELS": STATUS_LABELS,
+            },
+            status_code=status,
+        )
+
+    @post("/staff/responses/new", name="staff-response-create", status_code=200)
+    async def create(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
+        viewer = await require(request, "enter_contributions")
+        form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
+        proposition = form.get("proposition_id", "").strip()
+        try:
+            proposition_id = UUID(proposition) if proposition else None
+        except ValueError:
+            return await self._form(state, viewer, form, [FieldError("proposition_id", "Not a proposition id.")], 422)
+        draft = ResponseDraft(
+            title=form.get("title", ""),
+            you_said=form.get("you_said", ""),
+            we_did=form.get("we_did", ""),
+            status=form.get("status", ""),
+            theme_id=form.get("theme_id") or None,
+            neighbourhood=form.get("neighbourhood") or None,
+            proposition_id=proposition_id,
+            references=form.get("references", "").replace(",", " ").split(),
+        )
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await responses.publish_response(conn, viewer, draft)
+        except ResponseProblem as exc:
+            return await self._form(state, viewer, form, [FieldError(exc.field, exc.reason)], 422)
+        relay_of(state).wake()
+        return Redirect("/you-said-we-did", status_code=303)
