@@ -17,7 +17,6 @@ import secrets
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -35,7 +34,7 @@ from engage.consensus.models import (
     Round,
     VoteProblem,
 )
-from engage.programmes import queries as programme_queries
+from engage.programmes.service import runs_programme
 from engage.propositions import queries as proposition_queries
 
 
@@ -53,7 +52,7 @@ async def open_round(
     statements: dict[UUID, str],
 ) -> UUID:
     """Open a round on the programme's shortlisted propositions (each with an optional statement to react to)."""
-    if viewer.role != "admin" and await programme_queries.member_role(conn, programme, viewer.id) != "facilitator":
+    if not await runs_programme(conn, programme, viewer):
         raise VoteProblem("programme", "Only this programme's facilitators open consensus rounds.", status=403)
     shortlisted = [
         p for p in await proposition_queries.list_for_programme(conn, programme) if p.status == "shortlisted"
@@ -85,10 +84,7 @@ async def invite_citizens(
     found = await queries.get_round(conn, round_id)
     if found is None:
         raise VoteProblem("round", "No round with this address.", status=404)
-    if (
-        viewer.role != "admin"
-        and await programme_queries.member_role(conn, found.programme, viewer.id) != "facilitator"
-    ):
+    if not await runs_programme(conn, found.programme, viewer):
         raise VoteProblem("round", "Only this programme's facilitators invite people.", status=403)
     if not 1 <= count <= 500:
         raise VoteProblem("count", "Make between 1 and 500 invitations at a time.")
@@ -205,20 +201,3 @@ async def results(conn: asyncpg.Connection, round_id: UUID) -> list[PropositionR
             )
         )
     return out
-
-
-def ratings_from_form(data: dict[str, Any], round_: Round) -> list[Rating]:
-    ratings = []
-    for proposition in round_.propositions:
-        key = str(proposition.proposition_id)
-        raw = str(data.get(f"support-{key}", ""))
-        statement = str(data.get(f"statement-{key}", "")) or None
-        ratings.append(
-            Rating(
-                proposition_id=proposition.proposition_id,
-                support=int(raw) if raw.isdigit() else 0,
-                statement=statement,
-                comment=str(data.get(f"comment-{key}", ""))[:4000],
-            )
-        )
-    return ratings

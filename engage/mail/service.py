@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -34,6 +35,15 @@ async def queue_receipts(conn: asyncpg.Connection, contribution_ids: list[UUID])
     return await queries.insert_receipts(conn, contribution_ids) if contribution_ids else 0
 
 
+def _email(message: MailMessage, subject: str, template: str, context: dict[str, Any]) -> OutgoingEmail:
+    return OutgoingEmail(
+        to=message.to_address,
+        subject=subject,
+        text=_templates.get_template(f"{template}.txt").render(context),
+        html=_templates.get_template(f"{template}.html").render(context),
+    )
+
+
 async def render(conn: asyncpg.Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
     """Build the email from current data. None when what it was about no longer exists."""
     if message.template == "receipt":
@@ -50,11 +60,8 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
             "withdraw_url": f"{settings.base_url}/withdraw?reference={row.reference}&code={code}",
             "base_url": settings.base_url,
         }
-        return OutgoingEmail(
-            to=message.to_address,
-            subject=f"We have received your {KIND_LABELS[row.kind].lower()} ({row.reference})",
-            text=_templates.get_template("receipt.txt").render(context),
-            html=_templates.get_template("receipt.html").render(context),
+        return _email(
+            message, f"We have received your {KIND_LABELS[row.kind].lower()} ({row.reference})", "receipt", context
         )
     if message.template == "safeguarding_alert":
         assert message.contribution_id is not None
@@ -68,12 +75,7 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
             "review_url": f"{settings.base_url}/staff/safeguarding/{flag.contribution_id}",
             "base_url": settings.base_url,
         }
-        return OutgoingEmail(
-            to=message.to_address,
-            subject=f"Possible safeguarding concern: {flag.reference}",
-            text=_templates.get_template("safeguarding_alert.txt").render(context),
-            html=_templates.get_template("safeguarding_alert.html").render(context),
-        )
+        return _email(message, f"Possible safeguarding concern: {flag.reference}", "safeguarding_alert", context)
     if message.template == "response":
         response = await response_queries.get_response(conn, UUID(message.dedupe_key.split(":")[1]))
         if response is None:
@@ -86,12 +88,7 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
             "url": f"{settings.base_url}/you-said-we-did#response-{response.id}",
             "base_url": settings.base_url,
         }
-        return OutgoingEmail(
-            to=message.to_address,
-            subject=f"What happened after you shared your views: {response.title}",
-            text=_templates.get_template("response.txt").render(context),
-            html=_templates.get_template("response.html").render(context),
-        )
+        return _email(message, f"What happened after you shared your views: {response.title}", "response", context)
     raise ValueError(f"unknown mail template {message.template!r}")
 
 

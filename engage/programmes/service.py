@@ -78,8 +78,13 @@ async def view_programme(conn: asyncpg.Connection, slug: str) -> ProgrammeDetail
     )
 
 
+async def runs_programme(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> bool:
+    """Admins, and the programme's own facilitators, run it: its phases, workshops, propositions and rounds."""
+    return viewer.role == "admin" or await queries.member_role(conn, slug, viewer.id) == "facilitator"
+
+
 async def _require_facilitator(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> None:
-    if viewer.role != "admin" and await queries.member_role(conn, slug, viewer.id) != "facilitator":
+    if not await runs_programme(conn, slug, viewer):
         raise NotAllowed
 
 

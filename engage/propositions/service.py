@@ -15,6 +15,7 @@ import asyncpg
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.programmes import queries as programme_queries
+from engage.programmes.service import runs_programme
 from engage.propositions import queries
 from engage.propositions.models import (
     SHORTLIST_MAX,
@@ -29,7 +30,7 @@ from engage.tags import queries as tag_queries
 
 
 async def _require_facilitator(conn: asyncpg.Connection, programme: str, viewer: StaffUser) -> None:
-    if viewer.role != "admin" and await programme_queries.member_role(conn, programme, viewer.id) != "facilitator":
+    if not await runs_programme(conn, programme, viewer):
         raise PropositionProblem("programme", "Only this programme's facilitators change its propositions.", status=403)
 
 

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from engage.contributions.models import EQUALITY_CHOICES, Consent
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 
-__all__ = ["EQUALITY_CHOICES", "FORM_FIELD_IDS", "checked", "consent_from", "fields", "optional"]
+from engage.contributions.models import EQUALITY_CHOICES, Consent, FieldError
+
+__all__ = [
+    "EQUALITY_CHOICES",
+    "FORM_FIELD_IDS",
+    "Form",
+    "checked",
+    "consent_from",
+    "error_context",
+    "fields",
+    "optional",
+]
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+"""A posted HTML form, as handlers receive it."""
+
+
+def error_context(errors: list[FieldError], field_ids: dict[str, str]) -> dict[str, Any]:
+    """What a form template needs to show errors: the summary list, each field's message, and where they link."""
+    return {"errors": errors, "error_for": {e.field: e.reason for e in errors}, "field_ids": field_ids}
+
 
 # Error summary links jump to the field itself (WCAG 3.3.1: errors identified, and reachable).
 FORM_FIELD_IDS: dict[str, str] = {

@@ -14,7 +14,7 @@ from engage.db import transaction
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
 from engage.tags import service as tags
-from engage.tags.models import EvidenceSpan, RiskReason, Tagging, TaggingOutcome
+from engage.tags.models import EvidenceSpan, RiskReason, Tagging, TaggingOutcome, TextToTag
 from nlp.frameworks import BUILTIN_DIR
 from nlp.model import ThemeModel
 from nlp.tagger import Tagger, TagResult
@@ -104,13 +104,17 @@ async def tag_contributions(
         todo = await tag_queries.texts_to_tag(conn, contribution_ids, skip_version=tagger.version)
     if not todo:
         return TaggingOutcome(tagged=0, tags=0, flagged=[])
-    results = await holder.tag(tagger, [row.text for row in todo])
-    thresholds = tagger.model.card.thresholds
-    taggings = [to_tagging(row.id, result, thresholds) for row, result in zip(todo, results, strict=True)]
+    taggings = await _taggings(holder, tagger, todo)
     async with transaction(pool) as conn:
         return await tags.record_taggings(
             conn, holder.framework_id, tagger.version, taggings, safeguarding_email=settings.safeguarding_email
         )
+
+
+async def _taggings(holder: TaggerHolder, tagger: Tagger, todo: list[TextToTag]) -> list[Tagging]:
+    results = await holder.tag(tagger, [row.text for row in todo])
+    thresholds = tagger.model.card.thresholds
+    return [to_tagging(row.id, result, thresholds) for row, result in zip(todo, results, strict=True)]
 
 
 async def retag_stale(pool: asyncpg.Pool, settings: Settings, holder: TaggerHolder, *, budget_s: float) -> int:
@@ -132,10 +136,7 @@ async def retag_stale(pool: asyncpg.Pool, settings: Settings, holder: TaggerHold
             if not ids:
                 holder.settled = (tagger.version, loop.time())
                 return done
-            todo = await tag_queries.texts_to_tag(conn, ids)
-            results = await holder.tag(tagger, [row.text for row in todo])
-            thresholds = tagger.model.card.thresholds
-            taggings = [to_tagging(row.id, result, thresholds) for row, result in zip(todo, results, strict=True)]
+            taggings = await _taggings(holder, tagger, await tag_queries.texts_to_tag(conn, ids))
             outcome = await tags.record_taggings(
                 conn, holder.framework_id, tagger.version, taggings, safeguarding_email=settings.safeguarding_email
             )

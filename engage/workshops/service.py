@@ -21,6 +21,7 @@ from engage.contributions.models import Consent, Submission
 from engage.ids import fingerprint, new_reference, uuid7
 from engage.outbox.models import CONTRIBUTION_RECEIVED
 from engage.programmes import queries as programme_queries
+from engage.programmes.service import runs_programme
 from engage.workshops import queries
 from engage.workshops.models import MAX_NOTE_CHARS, NoteIn, Workshop, WorkshopDraft, WorkshopProblem
 
@@ -31,14 +32,10 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())[:6]
 
 
-async def _can_run(conn: asyncpg.Connection, programme: str, viewer: StaffUser) -> bool:
-    return viewer.role == "admin" or await programme_queries.member_role(conn, programme, viewer.id) == "facilitator"
-
-
 async def plan_workshop(conn: asyncpg.Connection, programme: str, viewer: StaffUser, draft: WorkshopDraft) -> UUID:
     if await programme_queries.get_programme(conn, programme) is None:
         raise WorkshopProblem("programme", "No programme with this address.", status=404)
-    if not await _can_run(conn, programme, viewer):
+    if not await runs_programme(conn, programme, viewer):
         raise WorkshopProblem("programme", "Only this programme's facilitators plan its workshops.", status=403)
     draft.title = draft.title.strip()
     draft.prompts = [p.strip() for p in draft.prompts if p.strip()]
@@ -67,7 +64,7 @@ async def _workshop_for_staff(conn: asyncpg.Connection, workshop_id: UUID, viewe
     workshop = await queries.get_workshop(conn, workshop_id)
     if workshop is None:
         raise WorkshopProblem("workshop", "No workshop with this address.", status=404)
-    if not await _can_run(conn, workshop.programme, viewer):
+    if not await runs_programme(conn, workshop.programme, viewer):
         raise WorkshopProblem("workshop", "Only this programme's facilitators run its workshops.", status=403)
     return workshop
 
@@ -151,10 +148,12 @@ async def _place_note(
     return contribution_id
 
 
-async def post_note(conn: asyncpg.Connection, code: str, note: NoteIn) -> UUID | None:
-    """A participant's note from a phone. Returns its id, or None when this exact note was already posted."""
+async def post_note(conn: asyncpg.Connection, code: str, note: NoteIn) -> Workshop:
+    """A participant's note from a phone (posting the same note twice places it once). Returns the workshop, for
+    the page that thanks them."""
     workshop = await live_workshop(conn, code, lock=True)
-    return await _place_note(conn, workshop, note, from_paper=False, entered_by=None)
+    await _place_note(conn, workshop, note, from_paper=False, entered_by=None)
+    return workshop
 
 
 async def type_in_note(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser, note: NoteIn) -> UUID | None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engage.accounts.models import can
@@ -29,9 +28,8 @@ from engage.propositions.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 from engage.web.csvs import csv_response
 from engage.web.deps import pool_of, require
+from engage.web.forms import Form
 from engage.workshops import queries as workshop_queries
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 class AssetsController(Controller):

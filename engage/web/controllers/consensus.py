@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from engage.consensus import queries
 from engage.consensus import service as consensus
-from engage.consensus.models import SUPPORT_LABELS, VoteProblem
+from engage.consensus.models import SUPPORT_LABELS, Rating, Round, VoteProblem
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import FieldError
 from engage.db import transaction
 from engage.propositions import queries as proposition_queries
 from engage.web.deps import pool_of, require, settings_of
-from engage.web.forms import EQUALITY_CHOICES
+from engage.web.forms import EQUALITY_CHOICES, Form, error_context
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FIELD_IDS = {"support": "ballot", "statement": "ballot", "title": "title", "closes_at": "closes_at", "count": "count"}
 
 
@@ -31,14 +29,29 @@ def _ballot(template_round: Any, form: dict[str, Any], errors: list[FieldError],
     return {
         "round": template_round,
         "form": form,
-        "errors": errors,
-        "error_for": {e.field: e.reason for e in errors},
-        "field_ids": FIELD_IDS,
+        **error_context(errors, FIELD_IDS),
         "SUPPORT_LABELS": SUPPORT_LABELS,
         "age_bands": EQUALITY_CHOICES.get("age_band", []),
         "staff": False,
         **context,
     }
+
+
+def ratings_from_form(data: dict[str, Any], round_: Round) -> list[Rating]:
+    ratings = []
+    for proposition in round_.propositions:
+        key = str(proposition.proposition_id)
+        raw = str(data.get(f"support-{key}", ""))
+        statement = str(data.get(f"statement-{key}", "")) or None
+        ratings.append(
+            Rating(
+                proposition_id=proposition.proposition_id,
+                support=int(raw) if raw.isdigit() else 0,
+                statement=statement,
+                comment=str(data.get(f"comment-{key}", ""))[:4000],
+            )
+        )
+    return ratings
 
 
 class VoteController(Controller):
@@ -63,7 +76,7 @@ class VoteController(Controller):
                 round_, _ = await consensus.round_for_token(conn, token)
             except VoteProblem as exc:
                 return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-        ratings = consensus.ratings_from_form(data, round_)
+        ratings = ratings_from_form(data, round_)
         age_band = str(data.get("age_band", "")) or None
         try:
             async with transaction(pool_of(state)) as conn:
@@ -99,9 +112,7 @@ class RoundsController(Controller):
                 "slug": slug,
                 "shortlisted": shortlisted,
                 "form": form,
-                "errors": errors,
-                "error_for": {e.field: e.reason for e in errors},
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
             },
             status_code=status,
         )
@@ -163,9 +174,7 @@ class RoundsController(Controller):
                 "links": [f"{settings_of(state).base_url}/r/{t}" for t in links or []],
                 "neighbourhoods": neighbourhoods,
                 "open": datetime.now(UTC) < round_.closes_at,
-                "errors": errors,
-                "error_for": {e.field: e.reason for e in errors},
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
             },
             status_code=status,
             headers={"Cache-Control": "no-store"},
@@ -209,7 +218,7 @@ class RoundsController(Controller):
             raise HTTPException(status_code=404, detail="No round with this address.")
         try:
             async with transaction(pool_of(state)) as conn:
-                await consensus.cast_staff_ballot(conn, round_id, viewer, consensus.ratings_from_form(data, round_))
+                await consensus.cast_staff_ballot(conn, round_id, viewer, ratings_from_form(data, round_))
         except VoteProblem as exc:
             if exc.status in (409, 410):
                 raise HTTPException(status_code=exc.status, detail=exc.reason) from exc

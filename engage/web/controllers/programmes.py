@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engage.accounts.models import can
@@ -28,9 +27,9 @@ from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
 from engage.web.deps import pool_of, relay_of, require, settings_of
+from engage.web.forms import Form
 from engage.workshops import queries as workshop_queries
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FIELD_IDS = {
     "name": "name",
     "purpose": "purpose",
@@ -138,7 +137,7 @@ class ProgrammesController(Controller):
         async with pool_of(state).acquire() as conn:
             detail = await programmes.view_programme(conn, slug)
             framework = await tag_queries.get_framework(conn, detail.programme.framework_id) if detail else None
-            role = await queries.member_role(conn, slug, viewer.id) if detail else None
+            can_run = await programmes.runs_programme(conn, slug, viewer) if detail else False
             planned = await workshop_queries.list_for_programme(conn, slug) if detail else []
             drafted = await proposition_queries.list_for_programme(conn, slug) if detail else []
             rounds = await consensus_queries.list_for_programme(conn, slug) if detail else []
@@ -155,7 +154,7 @@ class ProgrammesController(Controller):
                 "propositions": drafted,
                 "rounds": rounds,
                 "PROPOSITION_STATUS": PROPOSITION_STATUS,
-                "can_run": viewer.role == "admin" or role == "facilitator",
+                "can_run": can_run,
                 "PHASES": PHASES,
                 "PHASE_LABELS": PHASE_LABELS,
                 "PHASE_PURPOSE": PHASE_PURPOSE,

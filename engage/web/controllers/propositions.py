@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from engage.consensus import queries as consensus_queries
@@ -19,13 +18,14 @@ from engage.contributions.models import FieldError
 from engage.db import transaction
 from engage.ids import normalise_reference
 from engage.programmes import queries as programme_queries
+from engage.programmes.service import runs_programme
 from engage.propositions import queries
 from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, Decision, PropositionProblem, PropositionText
 from engage.tags import queries as tag_queries
 from engage.web.deps import pool_of, require
+from engage.web.forms import Form, error_context
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FIELD_IDS = {
     "approved": "approved-yes",
     "board": "board",
@@ -74,9 +74,7 @@ class PropositionsController(Controller):
                 "programme": programme,
                 "framework": framework,
                 "form": form,
-                "errors": errors,
-                "error_for": {e.field: e.reason for e in errors},
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
             },
             status_code=status,
         )
@@ -116,7 +114,7 @@ class PropositionsController(Controller):
                 raise HTTPException(status_code=404, detail="No proposition with this address.")
             programme = await programme_queries.get_programme(conn, detail.proposition.programme)
             framework = await tag_queries.get_framework(conn, programme.framework_id) if programme else None
-            role = await programme_queries.member_role(conn, detail.proposition.programme, viewer.id)
+            can_edit = await runs_programme(conn, detail.proposition.programme, viewer)
             round_results = []
             for round_id in await consensus_queries.rounds_with(conn, proposition_id):
                 found = await consensus_queries.get_round(conn, round_id)
@@ -131,12 +129,10 @@ class PropositionsController(Controller):
                 "p": detail.proposition,
                 "programme": programme,
                 "framework": framework,
-                "can_edit": viewer.role == "admin" or role == "facilitator",
+                "can_edit": can_edit,
                 "STATUS_LABELS": STATUS_LABELS,
                 "round_results": round_results,
-                "errors": errors,
-                "error_for": {e.field: e.reason for e in errors},
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
             },
             status_code=status,
         )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from engage.contributions import queries as contribution_queries
@@ -26,9 +25,7 @@ from engage.db import transaction
 from engage.ids import fingerprint
 from engage.programmes import queries as programme_queries
 from engage.web.deps import RateLimiter, client_address, pool_of, relay_of, settings_of
-from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, consent_from, fields, optional
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
 
 
 def _limiter(state: State) -> RateLimiter:
@@ -42,9 +39,7 @@ async def _give_context(state: State, form: dict[str, Any], errors: list[FieldEr
     return {
         "programme": programme,
         "form": form,
-        "errors": errors,
-        "error_for": {e.field: e.reason for e in errors},
-        "field_ids": FORM_FIELD_IDS,
+        **error_context(errors, FORM_FIELD_IDS),
         "neighbourhoods": neighbourhoods,
         "equality_choices": EQUALITY_CHOICES,
     }

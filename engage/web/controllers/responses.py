@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from engage.contributions import queries as contribution_queries
@@ -19,8 +18,8 @@ from engage.responses import service as responses
 from engage.responses.models import STATUS_LABELS, ResponseDraft, ResponseProblem
 from engage.tags import queries as tag_queries
 from engage.web.deps import pool_of, relay_of, require, settings_of
+from engage.web.forms import Form, error_context
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FIELD_IDS = {
     "title": "title",
     "you_said": "you_said",
@@ -68,9 +67,7 @@ class ResponsesController(Controller):
             context={
                 "viewer": viewer,
                 "form": form,
-                "errors": errors,
-                "error_for": {e.field: e.reason for e in errors},
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
                 "framework": framework,
                 "neighbourhoods": neighbourhoods,
                 "STATUS_LABELS": STATUS_LABELS,

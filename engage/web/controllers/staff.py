@@ -11,9 +11,8 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from engage.accounts import service as accounts
@@ -39,10 +38,8 @@ from engage.tags import queries as tag_queries
 from engage.web.controllers.api import filters_from_query
 from engage.web.controllers.themes import highlight
 from engage.web.deps import SESSION_COOKIE, client_address, pool_of, relay_of, require, settings_of
-from engage.web.forms import FORM_FIELD_IDS, consent_from, fields, optional
+from engage.web.forms import FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
 from engage.workshops import queries as workshop_queries
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _safe_next(target: str | None) -> str:
@@ -276,9 +273,7 @@ class StaffController(Controller):
             "programmes": programmes,
             "viewer": viewer,
             "form": form,
-            "errors": errors,
-            "error_for": {e.field: e.reason for e in errors},
-            "field_ids": FORM_FIELD_IDS,
+            **error_context(errors, FORM_FIELD_IDS),
             "neighbourhoods": neighbourhoods,
         }
 

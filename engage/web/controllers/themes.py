@@ -23,8 +23,8 @@ from engage.tags import queries as tag_queries
 from engage.tags import service as tags
 from engage.tags.models import EvidenceSpan, FrameworkInfo, Tag
 from engage.web.deps import pool_of, relay_of, require, settings_of
+from engage.web.forms import Form
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MAX_FRAMEWORK_BYTES = 200_000
 
 

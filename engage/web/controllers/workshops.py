@@ -9,14 +9,13 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 
@@ -24,13 +23,13 @@ from engage.contributions import queries as contribution_queries
 from engage.contributions.models import FieldError
 from engage.db import transaction
 from engage.programmes import queries as programme_queries
+from engage.programmes.service import runs_programme
 from engage.web.deps import pool_of, require, settings_of
-from engage.web.forms import checked
+from engage.web.forms import Form, checked, error_context
 from engage.workshops import queries
 from engage.workshops import service as workshops
 from engage.workshops.models import MAX_NOTE_CHARS, NoteIn, WorkshopDraft, WorkshopProblem
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FIELD_IDS = {
     "text": "text",
     "prompt_id": "prompt-0",
@@ -89,9 +88,7 @@ class LiveController(Controller):
             context={
                 "workshop": workshop,
                 "form": form,
-                "errors": errors,
-                "error_for": {e.field: e.reason for e in errors},
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
                 "client_key": uuid.uuid4().hex,
                 "posted": posted,
                 "max_chars": MAX_NOTE_CHARS,
@@ -118,8 +115,7 @@ class LiveController(Controller):
             return self._page(workshop, form, errors, posted=False, status=422)
         try:
             async with transaction(pool_of(state)) as conn:
-                await workshops.post_note(conn, code, note)
-                workshop = await workshops.live_workshop(conn, code)
+                workshop = await workshops.post_note(conn, code, note)
         except WorkshopProblem as exc:
             if exc.status in (404, 410):
                 return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
@@ -154,9 +150,7 @@ class WorkshopsController(Controller):
                 "programme": programme,
                 "neighbourhoods": neighbourhoods,
                 "form": form,
-                "errors": errors,
-                "error_for": {e.field: e.reason for e in errors},
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
             },
             status_code=status,
         )
@@ -199,7 +193,7 @@ class WorkshopsController(Controller):
             if workshop is None:
                 raise HTTPException(status_code=404, detail="No workshop with this address.")
             notes = await queries.notes(conn, workshop_id)
-            role = await programme_queries.member_role(conn, workshop.programme, viewer.id)
+            can_run = await runs_programme(conn, workshop.programme, viewer)
         return Template(
             "staff/workshop.html",
             context={
@@ -207,7 +201,7 @@ class WorkshopsController(Controller):
                 "w": workshop,
                 "notes": notes,
                 "numbers": {n.contribution_id: i for i, n in enumerate(notes, start=1)},
-                "can_run": viewer.role == "admin" or role == "facilitator",
+                "can_run": can_run,
                 "join_url": f"{settings_of(state).base_url}/w/{workshop.code}" if workshop.code else "",
             },
         )
