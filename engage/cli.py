@@ -402,6 +402,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="train on the corpus plus staff corrections; promote if not worse on the development split",
     )
 
+    digest = sub.add_parser("digest", help="governance digests").add_subparsers(dest="digest_command", required=True)
+    preview = digest.add_parser("preview", help="render a board's digest to an HTML file (and a .txt); sends nothing")
+    preview.add_argument("--board", required=True, help="the board's id")
+    preview.add_argument(
+        "--period", help="2026-11 (a month), 2026-W47 (an ISO week) or 2026-11-01..2026-11-20; default: the latest due"
+    )
+    preview.add_argument("--out", help="where to write the HTML (default digest-BOARD-START.html)")
+
     imp = sub.add_parser("import", help="import contributions from CSV or JSON Lines")
     imp.add_argument("file", help="a .csv or .jsonl file")
     imp.add_argument("--kind", required=True, choices=["i_statement", "story", "workshop_note"])
@@ -428,6 +436,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.database_url:
+        raise SystemExit("engage digest needs ENGAGE_DATABASE_URL (or run it while `engage run` is up).")
+    from engage.db import create_pool
+    from engage.digests.models import PeriodProblem, parse_period
+    from engage.digests.service import UnknownBoard, preview_digest, today_local
+    from engage.mail.service import render_digest
+
+    settings = settings.with_secret()
+    try:
+        period = parse_period(args.period, today_local()) if args.period else None
+    except PeriodProblem as exc:
+        print(f"engage digest preview: {exc}", file=sys.stderr)
+        return 2
+
+    async def build() -> Any:
+        pool = await create_pool(settings.database_url or "", size=2)
+        try:
+            async with pool.acquire() as conn:
+                return await preview_digest(conn, args.board, period, framework_id=settings.framework)
+        finally:
+            await pool.close()
+
+    try:
+        digest = _run_async(build())
+    except UnknownBoard:
+        print(f"engage digest preview: no board has the id {args.board!r}.", file=sys.stderr)
+        return 2
+    html, text = render_digest(
+        digest,
+        base_url=settings.base_url,
+        archive_url=f"{settings.base_url}/boards/{digest.board_id}/digests",
+        unsubscribe_url=None,
+    )
+    out = Path(args.out or f"digest-{digest.board_id}-{digest.period.start}.html")
+    out.write_text(html)
+    out.with_suffix(".txt").write_text(text)
+    print(
+        f"{digest.board_name}, {digest.period_label}: {digest.total:,} contributions. Wrote {out} and "
+        f"{out.with_suffix('.txt')}."
+    )
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "run": cmd_run,
     "migrate": cmd_migrate,
@@ -436,6 +488,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "import": cmd_import,
     "settings": cmd_settings,
     "nlp": cmd_nlp,
+    "digest": cmd_digest,
 }
 
 

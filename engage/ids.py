@@ -82,3 +82,20 @@ def fingerprint(*parts: bytes | str) -> str:
         h.update(len(data).to_bytes(8, "big"))
         h.update(data)
     return base64.urlsafe_b64encode(h.digest()).decode().rstrip("=")
+
+
+def member_token(secret: str, purpose: str, member_id: UUID) -> str:
+    """A link token for one board member and one purpose (``unsubscribe``, ``confirm``): the id and an HMAC of it,
+    so a token cannot be forged or reused for another member or another purpose, and nothing is stored."""
+    mac = hmac.new(secret.encode(), f"{purpose}:".encode() + member_id.bytes, hashlib.sha256).digest()[:18]
+    return f"{member_id.hex}.{base64.urlsafe_b64encode(mac).decode()}"
+
+
+def check_member_token(secret: str, purpose: str, given: str) -> UUID | None:
+    """The member id a token was made for, or None when it was not made by us for this purpose."""
+    member_hex, _, _ = given.partition(".")
+    try:
+        member_id = UUID(hex=member_hex)
+    except ValueError:
+        return None
+    return member_id if hmac.compare_digest(member_token(secret, purpose, member_id), given) else None

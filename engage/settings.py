@@ -100,6 +100,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     tag_batch_size: int = 500
     """Contributions tagged per job when re-tagging everything after a new model is promoted."""
 
+    digest_send_hour: int = 7
+    """Local hour (Europe/London) from which a digest whose period ended today is sent; earlier periods go at
+    once. The worker checks every minute."""
+
+    dashboard_refresh_s: int = 300
+    """How stale the dashboard's monthly rollups may get before the worker recomputes them (it checks every
+    minute; at a million contributions a refresh takes a few seconds and never blocks readers)."""
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         source = os.environ if env is None else env

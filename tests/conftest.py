@@ -38,6 +38,11 @@ from nlp.frameworks import BUILTIN_DIR
 warnings.filterwarnings("ignore", module="platformdirs")
 
 TABLES = [
+    "digests",
+    "board_meetings",
+    "board_members",
+    "boards",
+    "rollup_refreshes",
     "response_evidence",
     "responses",
     "evidence_clusters",

@@ -28,13 +28,17 @@ Permission = Literal[
     "review_tags",  # accept, remove and add themes; corrections train the next model
     "handle_safeguarding",  # read flagged contributions and record what was done
     "manage_models",  # frameworks, model versions, retraining
+    "manage_boards",  # create governance boards and name their owners (an owner edits their own board)
+    "approve_quotes",  # mark a consented contribution's words fit to quote in digests
 ]
 
 # Least privilege: each role gets what its work needs and nothing more. Governance reads themes and words,
 # never who said them; partner staff may call people back, so they see contacts (for what they may read).
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     "admin": frozenset(get_args(Permission)),
-    "facilitator": frozenset({"read_contributions", "enter_contributions", "review_tags", "handle_safeguarding"}),
+    "facilitator": frozenset(
+        {"read_contributions", "enter_contributions", "review_tags", "handle_safeguarding", "approve_quotes"}
+    ),
     "governance": frozenset({"read_contributions"}),
     "partner_staff": frozenset({"read_contributions", "enter_contributions", "see_contacts"}),
 }

@@ -144,6 +144,8 @@ class ContributionRow(msgspec.Struct, kw_only=True):
     consent_share: bool
     consent_contact: bool
     received_at: datetime
+    quote_approved_at: datetime | None = None
+    """When a facilitator approved the words for quoting in digests (the author consented too)."""
     themes: list[str] = []
     """Theme ids given to it (by the model or a person) in any framework."""
     flagged: bool = False

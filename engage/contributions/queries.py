@@ -21,7 +21,7 @@ from engage.contributions.models import (
 _ROW_COLUMNS = """
     c.id, c.reference, c.kind::text AS kind, c.text, c.source::text AS source, c.source_name,
     c.neighbourhood, n.name AS neighbourhood_name, c.programme, c.language, c.consent_analysis, c.consent_quote,
-    c.consent_share, c.consent_contact, c.received_at,
+    c.consent_share, c.consent_contact, c.received_at, c.quote_approved_at,
     ARRAY(SELECT t.theme_id FROM contribution_tags t
           WHERE t.contribution_id = c.id AND t.given ORDER BY t.theme_id) AS themes,
     EXISTS (SELECT 1 FROM safeguarding_flags f
@@ -319,3 +319,21 @@ async def export_rows(conn: asyncpg.Connection, programme: str, *, include_flagg
         include_flagged,
     )
     return [dict(r) for r in records]
+
+
+async def set_quote_approval(conn: asyncpg.Connection, contribution_id: UUID, approver: UUID | None) -> None:
+    """Approve the words for quoting (approver given) or withdraw the approval (None)."""
+    await conn.execute(
+        """UPDATE contributions SET quote_approved_at = CASE WHEN $2::uuid IS NULL THEN NULL ELSE now() END,
+                  quote_approved_by = $2 WHERE id = $1""",
+        contribution_id,
+        approver,
+    )
+
+
+async def ever_flagged(conn: asyncpg.Connection, contribution_id: UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM safeguarding_flags WHERE contribution_id = $1)", contribution_id
+        )
+    )

@@ -246,3 +246,27 @@ async def set_neighbourhood_active(conn: asyncpg.Connection, viewer: StaffUser, 
         subject_id=slug,
     )
     return True
+
+
+async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, *, approve: bool) -> str:
+    """Approve a contribution's words for quoting in digests, or withdraw the approval. Only words whose author
+    consented to quoting, and that were never flagged as a safeguarding concern, can be approved. Returns what
+    happened, for the page."""
+    if not can(viewer.role, "approve_quotes"):
+        raise InvalidContribution([FieldError("quote", "Your role does not approve quotes.")])
+    row = await queries.get_contribution(conn, contribution_id)
+    if row is None:
+        raise InvalidContribution([FieldError("quote", "No contribution with this id.")])
+    if approve and not row.consent_quote:
+        raise InvalidContribution([FieldError("quote", "The author did not agree to be quoted.")])
+    if approve and await queries.ever_flagged(conn, contribution_id):
+        raise InvalidContribution([FieldError("quote", "Words flagged as a safeguarding concern are never quoted.")])
+    await queries.set_quote_approval(conn, contribution_id, viewer.id if approve else None)
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="quote.approved" if approve else "quote.unapproved",
+        subject_type="contribution",
+        subject_id=str(contribution_id),
+    )
+    return "Approved for quoting." if approve else "No longer approved for quoting."

@@ -29,3 +29,4 @@ class OutgoingEmail(msgspec.Struct, kw_only=True):
     subject: str
     text: str
     html: str
+    headers: dict[str, str] = {}

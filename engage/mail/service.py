@@ -11,9 +11,12 @@ from uuid import UUID
 import asyncpg
 import jinja2
 
+from engage.boards import queries as board_queries
 from engage.contributions import queries as contributions
 from engage.contributions.models import KIND_LABELS
-from engage.ids import withdrawal_code
+from engage.digests import queries as digest_queries
+from engage.digests.models import DigestContent
+from engage.ids import member_token, withdrawal_code
 from engage.mail import queries
 from engage.mail.models import MailMessage, OutgoingEmail
 from engage.responses import queries as response_queries
@@ -35,13 +38,35 @@ async def queue_receipts(conn: asyncpg.Connection, contribution_ids: list[UUID])
     return await queries.insert_receipts(conn, contribution_ids) if contribution_ids else 0
 
 
-def _email(message: MailMessage, subject: str, template: str, context: dict[str, Any]) -> OutgoingEmail:
+def _email(
+    message: MailMessage,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> OutgoingEmail:
     return OutgoingEmail(
         to=message.to_address,
         subject=subject,
         text=_templates.get_template(f"{template}.txt").render(context),
         html=_templates.get_template(f"{template}.html").render(context),
+        headers=headers or {},
     )
+
+
+def render_digest(
+    digest: DigestContent, *, base_url: str, archive_url: str, unsubscribe_url: str | None
+) -> tuple[str, str]:
+    """The digest as HTML and as plain text (also what `engage digest preview` writes)."""
+    context = {"digest": digest, "base_url": base_url, "archive_url": archive_url, "unsubscribe_url": unsubscribe_url}
+    return (
+        _templates.get_template("digest.html").render(context),
+        _templates.get_template("digest.txt").render(context),
+    )
+
+
+def digest_subject(digest: DigestContent) -> str:
+    return f"{digest.board_name}: what people told us, {digest.period_label}"
 
 
 async def render(conn: asyncpg.Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
@@ -89,7 +114,49 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
             "base_url": settings.base_url,
         }
         return _email(message, f"What happened after you shared your views: {response.title}", "response", context)
+    if message.template == "digest":
+        return await _digest_email(conn, message, settings)
+    if message.template == "subscription_confirm":
+        member = await board_queries.get_member(conn, UUID(message.dedupe_key.split(":")[1]))
+        board = await board_queries.get_board(conn, member.board_id) if member else None
+        if member is None or board is None:
+            return None
+        token = member_token(settings.secret_key, "confirm", member.id)
+        context = {
+            "themes": board.name.removeprefix("Weekly digest: "),
+            "confirm_url": f"{settings.base_url}/subscribe/confirm/{token}",
+            "base_url": settings.base_url,
+        }
+        return _email(message, "Confirm your weekly Engage digest", "subscription_confirm", context)
     raise ValueError(f"unknown mail template {message.template!r}")
+
+
+async def _digest_email(conn: asyncpg.Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
+    _, digest_id, member_id = message.dedupe_key.split(":")
+    digest = await digest_queries.get_digest(conn, UUID(digest_id))
+    member = await board_queries.get_member(conn, UUID(member_id))
+    if digest is None or member is None or not member.receives:
+        return None
+    unsubscribe_url = f"{settings.base_url}/unsubscribe/{member_token(settings.secret_key, 'unsubscribe', member.id)}"
+    archive_key = member_token(settings.secret_key, "archive", member.id)
+    html, text = render_digest(
+        digest.content,
+        base_url=settings.base_url,
+        archive_url=f"{settings.base_url}/boards/{digest.board_id}/digests?key={archive_key}",
+        unsubscribe_url=unsubscribe_url,
+    )
+    return OutgoingEmail(
+        to=message.to_address,
+        subject=digest_subject(digest.content),
+        text=text,
+        html=html,
+        # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs to the link, no page needed.
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": f"{digest.content.board_name} <{digest.board_id}.digests.engage>",
+        },
+    )
 
 
 def to_mime(settings: Settings, message_id: UUID, outgoing: OutgoingEmail) -> EmailMessage:
@@ -101,6 +168,8 @@ def to_mime(settings: Settings, message_id: UUID, outgoing: OutgoingEmail) -> Em
     # A stable Message-ID lets a receiving server drop a duplicate if one ever slips through.
     mime["Message-ID"] = f"<{message_id}@engage>"
     mime["Auto-Submitted"] = "auto-generated"
+    for name, value in outgoing.headers.items():
+        mime[name] = value
     mime.set_content(outgoing.text)
     mime.add_alternative(outgoing.html, subtype="html")
     return mime

@@ -35,6 +35,12 @@ from engage.web import errors
 from engage.web.controllers.api import ContributionsApi, health
 from engage.web.controllers.assets import AssetsController, ProgrammeOutputsController
 from engage.web.controllers.consensus import RoundsController, VoteController
+from engage.web.controllers.governance import (
+    ArchiveController,
+    BoardsController,
+    DashboardController,
+    SubscriptionsController,
+)
 from engage.web.controllers.mailbox import MailboxController
 from engage.web.controllers.programmes import ProgrammesController
 from engage.web.controllers.propositions import PropositionsController
@@ -128,6 +134,10 @@ def create_app(settings: Settings) -> Litestar:
             AssetsController,
             ResponsesController,
             ProgrammeOutputsController,
+            BoardsController,
+            ArchiveController,
+            SubscriptionsController,
+            DashboardController,
             VoteController,
             LiveController,
             ContributionsApi,
@@ -150,7 +160,8 @@ def create_app(settings: Settings) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
             header_name="x-csrf-token",
-            exclude=["/api/", "/healthz"],
+            # Unsubscribe links carry a token made for one member; RFC 8058 one-click POSTs arrive without cookies.
+            exclude=["/api/", "/healthz", "/unsubscribe/"],
         ),
         exception_handlers={
             InvalidContribution: errors.invalid_contribution,

@@ -17,6 +17,7 @@ __all__ = [
     "consent_from",
     "error_context",
     "fields",
+    "many",
     "optional",
 ]
 
@@ -49,6 +50,13 @@ FORM_FIELD_IDS: dict[str, str] = {
 def fields(data: dict[str, Any]) -> dict[str, str]:
     """A posted form as one string per field; a repeated field keeps its last value."""
     return {key: value if isinstance(value, str) else str(value[-1]) for key, value in data.items()}
+
+
+def many(data: dict[str, Any], name: str) -> list[str]:
+    """Every value of a repeated field (checkboxes), in order, blanks dropped."""
+    value = data.get(name, [])
+    values = value if isinstance(value, list) else [value]
+    return [str(v) for v in values if str(v).strip()]
 
 
 def checked(form: dict[str, Any], name: str) -> bool:

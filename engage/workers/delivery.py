@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
@@ -34,6 +36,22 @@ async def deliver_message(pool: asyncpg.Pool, settings: Settings, target: SmtpTa
             return await _deliver_locked(conn, settings, target, message_id)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
+
+
+async def deliver_batch(
+    pool: asyncpg.Pool, settings: Settings, target: SmtpTarget, message_ids: Iterable[UUID], *, budget_s: float
+) -> dict[str, int]:
+    """Deliver messages one by one until the time budget is spent; the rest stay queued for the next sweep.
+    Stopping between messages, well inside the job's timeout, means arq never cancels a job in the middle of
+    SMTP DATA (which would leave that message unconfirmed)."""
+    deadline = time.monotonic() + budget_s
+    outcomes: dict[str, int] = {}
+    for message_id in dict.fromkeys(message_ids):
+        if time.monotonic() > deadline:
+            break
+        outcome = await deliver_message(pool, settings, target, message_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 async def _deliver_locked(

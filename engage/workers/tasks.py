@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +11,12 @@ import asyncpg
 from arq import Retry
 
 from engage.accounts import queries as accounts
+from engage.boards import queries as board_queries
+from engage.dashboards import service as dashboards
 from engage.db import transaction
+from engage.digests import queries as digest_queries
+from engage.digests import service as digests
+from engage.digests.models import LOCAL
 from engage.mail import queries as mail_queries
 from engage.mail import service as mail
 from engage.outbox import queries as outbox
@@ -24,7 +30,7 @@ from engage.outbox.models import (
 )
 from engage.settings import Settings
 from engage.workers.clustering import cluster_programme
-from engage.workers.delivery import deliver_message
+from engage.workers.delivery import deliver_batch
 from engage.workers.tagging import retag_stale, tag_contributions
 
 log = logging.getLogger(__name__)
@@ -65,15 +71,12 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
         ctx["trainer"].start()
     for slug in {str(e.payload["programme"]) for e in events if e.topic == CLUSTERS_REQUESTED}:
         await cluster_programme(pool, ctx["tagger"], slug)
-    sent = 0
-    for message_id in due:
-        if await deliver_message(pool, settings, ctx["smtp"], message_id) == "sent":
-            sent += 1
+    delivered = await deliver_batch(pool, settings, ctx["smtp"], due, budget_s=settings.job_timeout_s / 2)
     return {
         "events": len(events),
         "tagged": tagged.tagged if tagged else 0,
         "flagged": len(tagged.flagged) if tagged else 0,
-        "mail_sent": sent,
+        "mail_sent": delivered.get("sent", 0),
     }
 
 
@@ -100,7 +103,47 @@ async def sweep(ctx: Ctx) -> dict[str, int]:
     if outcomes["retagged"]:
         async with pool.acquire() as conn:
             due = [*due, *await mail_queries.due_message_ids(conn, limit=500)]
-    for message_id in dict.fromkeys([*due, *stuck]):
-        outcome = await deliver_message(pool, settings, ctx["smtp"], message_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    outcomes.update(
+        await deliver_batch(pool, settings, ctx["smtp"], [*stuck, *due], budget_s=settings.job_timeout_s / 3)
+    )
     return outcomes
+
+
+async def send_due_digests(ctx: Ctx) -> dict[str, int]:
+    """Build every digest a board's schedule owes (one transaction per board: the digest and all its emails,
+    or nothing), then deliver them. A second run, or a second worker, finds them built and builds nothing."""
+    pool: asyncpg.Pool = ctx["pool"]
+    settings: Settings = ctx["settings"]
+    now = datetime.now(LOCAL)
+    async with pool.acquire() as conn:
+        board_ids = await digest_queries.boards_for_schedule(conn)
+    built = 0
+    for board_id in board_ids:
+        async with transaction(pool) as conn:
+            board = await board_queries.get_board(conn, board_id)
+            period = digests.due_period(board, now.date()) if board else None
+            if board is None or period is None or (period.end == now.date() and now.hour < settings.digest_send_hour):
+                continue
+            if await digests.send_digest(conn, board, period, framework_id=settings.framework, today=now.date()):
+                built += 1
+                log.info("digest for %s, %s, queued", board_id, period.label)
+    outcomes: dict[str, int] = {"built": built}
+    if built:  # start delivering now; the sweep carries on with whatever this job's time does not cover
+        async with pool.acquire() as conn:
+            due = await mail_queries.due_message_ids(conn, limit=10_000)
+        outcomes.update(await deliver_batch(pool, settings, ctx["smtp"], due, budget_s=settings.job_timeout_s / 2))
+    return outcomes
+
+
+async def refresh_dashboard(ctx: Ctx) -> dict[str, int]:
+    """Keep the dashboard's rollups fresh; one worker at a time (the advisory lock), the others skip."""
+    pool: asyncpg.Pool = ctx["pool"]
+    settings: Settings = ctx["settings"]
+    async with pool.acquire() as conn:
+        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext('engage.rollups'))"):
+            return {"skipped": 1}
+        try:
+            took = await dashboards.refresh_if_stale(conn, settings.dashboard_refresh_s)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext('engage.rollups'))")
+    return {"refreshed_ms": took} if took is not None else {}

@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -200,11 +200,26 @@ class StaffController(Controller):
                 "flag": flag,
                 "segments": highlight(detail.contribution.text, theme_tags, framework) if framework else [],
                 "can_review": can(viewer.role, "review_tags"),
+                "can_approve_quotes": can(viewer.role, "approve_quotes"),
                 "used_in": used_in,
                 "workshop": workshop,
             },
             headers={"Cache-Control": "no-store"},
         )
+
+    @post("/contributions/{contribution_id:uuid}/quote", name="staff-quote-approval", status_code=303)
+    async def quote_approval(
+        self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID], data: Form
+    ) -> Redirect:
+        viewer = await require(request, "approve_quotes")
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await contributions.approve_quote(
+                    conn, viewer, contribution_id, approve=fields(data).get("approve") == "yes"
+                )
+        except InvalidContribution as exc:
+            raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
+        return Redirect(f"/staff/contributions/{contribution_id}#quoting", status_code=303)
 
     @get("/contributions/new", name="staff-enter")
     async def enter_form(self, request: Request[Any, Any, Any], state: State) -> Template:

@@ -1,0 +1,73 @@
+"""Shapes of boards, their members and their schedules, and of one person's theme subscription."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+import msgspec
+
+Frequency = Literal["weekly", "monthly", "before_meeting"]
+FREQUENCY_LABELS: dict[str, str] = {
+    "weekly": "Every week (on Monday, for the week before)",
+    "monthly": "Every month (on the 1st, for the month before)",
+    "before_meeting": "A set number of days before each meeting",
+}
+BoardKind = Literal["board", "subscription"]
+
+MAX_MEMBERS = 2000
+"""A board is a committee, not a mailing list; a paste this long is a mistake."""
+
+
+class BoardDraft(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    frequency: str
+    owner_email: str
+    days_before: int | None = None
+    themes: list[str] = []
+    neighbourhoods: list[str] = []
+    programmes: list[str] = []
+    meetings: list[date] = []
+    members: list[str] = []
+
+
+class Board(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    kind: BoardKind
+    name: str
+    owner_id: UUID | None
+    owner_name: str | None
+    frequency: Frequency
+    days_before: int | None
+    themes: list[str]
+    neighbourhoods: list[str]
+    programmes: list[str]
+    created_at: datetime
+    meetings: list[date]
+    members: int
+
+    @property
+    def unfiltered(self) -> bool:
+        return not (self.themes or self.neighbourhoods or self.programmes)
+
+
+class Member(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    board_id: str
+    email: str
+    added_at: datetime
+    confirmed_at: datetime | None
+    unsubscribed_at: datetime | None
+
+    @property
+    def receives(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class BoardProblem(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason

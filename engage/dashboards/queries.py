@@ -1,0 +1,123 @@
+"""The only SQL for the governance dashboard. Views read the monthly rollups (materialized views, refreshed by
+the worker) so that each stays well under 50 ms at a million contributions; drill-down reads the base tables
+for one month, which the received_at index keeps quick."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+
+import asyncpg
+
+ROLLUPS = ("theme_monthly", "contribution_monthly")
+
+
+async def theme_months(
+    conn: asyncpg.Connection, framework_id: str, since: date, neighbourhood: str, programme: str
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT month, theme_id, sum(contributions)::integer AS n FROM theme_monthly
+               WHERE framework_id = $1 AND month >= $2 AND ($3 = '' OR neighbourhood = $3)
+                 AND ($4 = '' OR programme = $4)
+               GROUP BY 1, 2""",
+            framework_id,
+            since,
+            neighbourhood,
+            programme,
+        )
+    )
+
+
+async def theme_places(
+    conn: asyncpg.Connection, framework_id: str, since: date, programme: str
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT neighbourhood, theme_id, sum(contributions)::integer AS n FROM theme_monthly
+               WHERE framework_id = $1 AND month >= $2 AND ($3 = '' OR programme = $3)
+               GROUP BY 1, 2""",
+            framework_id,
+            since,
+            programme,
+        )
+    )
+
+
+async def contribution_months(
+    conn: asyncpg.Connection, since: date, neighbourhood: str, programme: str
+) -> list[asyncpg.Record]:
+    """Per month and neighbourhood: contributions, and safeguarding flags raised (and still open)."""
+    return list(
+        await conn.fetch(
+            """SELECT month, neighbourhood, sum(contributions)::integer AS n, sum(flagged)::integer AS flagged,
+                      sum(flagged_open)::integer AS flagged_open
+               FROM contribution_monthly
+               WHERE month >= $1 AND ($2 = '' OR neighbourhood = $2) AND ($3 = '' OR programme = $3)
+               GROUP BY 1, 2""",
+            since,
+            neighbourhood,
+            programme,
+        )
+    )
+
+
+async def response_statuses(conn: asyncpg.Connection) -> dict[str, int]:
+    records = await conn.fetch("SELECT status::text AS status, count(*)::integer AS n FROM responses GROUP BY 1")
+    return {r["status"]: r["n"] for r in records}
+
+
+async def last_refresh(conn: asyncpg.Connection) -> datetime | None:
+    value: datetime | None = await conn.fetchval("SELECT min(refreshed_at) FROM rollup_refreshes")
+    return value
+
+
+async def refresh_rollups(conn: asyncpg.Connection) -> int:
+    """Recompute the rollups without blocking readers. Returns the milliseconds it took."""
+    started = time.perf_counter()
+    for view in ROLLUPS:
+        await conn.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")
+    took = int((time.perf_counter() - started) * 1000)
+    await conn.executemany(
+        """INSERT INTO rollup_refreshes (name, refreshed_at, took_ms) VALUES ($1, now(), $2)
+           ON CONFLICT (name) DO UPDATE SET refreshed_at = now(), took_ms = $2""",
+        [(view, took) for view in ROLLUPS],
+    )
+    return took
+
+
+async def drill_down(
+    conn: asyncpg.Connection,
+    framework_id: str,
+    since: datetime,
+    until: datetime,
+    *,
+    theme: str,
+    neighbourhood: str,
+    programme: str,
+    limit: int,
+) -> tuple[int, int, list[asyncpg.Record]]:
+    """The contributions behind a number: how many, how many of them are safeguarding-flagged (never shown
+    here), and the words of up to ``limit`` of the rest, newest first."""
+    where = """c.received_at >= $2 AND c.received_at < $3 AND ($5 = '' OR c.neighbourhood = $5)
+               AND ($6 = '' OR c.programme = $6)
+               AND ($4 = '' OR EXISTS (SELECT 1 FROM contribution_tags t WHERE t.contribution_id = c.id
+                                       AND t.framework_id = $1 AND t.given AND t.theme_id = $4))"""
+    args = (framework_id, since, until, theme, neighbourhood, programme)
+    counted = await conn.fetchrow(
+        f"""SELECT count(*)::integer AS n, count(f.contribution_id)::integer AS flagged FROM contributions c
+            LEFT JOIN safeguarding_flags f ON f.contribution_id = c.id WHERE {where}""",  # noqa: S608
+        *args,
+    )
+    rows = await conn.fetch(
+        f"""SELECT c.kind::text AS kind, c.text, n.name AS neighbourhood,
+                   (c.received_at AT TIME ZONE 'Europe/London')::date AS received_on,
+                   ARRAY(SELECT t.theme_id FROM contribution_tags t WHERE t.contribution_id = c.id
+                         AND t.framework_id = $1 AND t.given ORDER BY t.theme_id) AS themes
+            FROM contributions c LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood
+            WHERE {where} AND NOT EXISTS (SELECT 1 FROM safeguarding_flags f WHERE f.contribution_id = c.id)
+            ORDER BY c.received_at DESC LIMIT $7""",  # noqa: S608
+        *args,
+        limit,
+    )
+    return counted["n"], counted["flagged"], list(rows)

@@ -1,0 +1,165 @@
+"""Use cases for the governance dashboard: theme trends, neighbourhoods compared, safeguarding counts (never
+content), response status, and the de-identified contributions behind any number. Callers own the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import asyncpg
+
+from engage.accounts.models import StaffUser
+from engage.audit import queries as audit
+from engage.contributions import queries as contribution_queries
+from engage.contributions.models import KIND_LABELS
+from engage.dashboards import queries
+from engage.dashboards.models import WINDOWS, Dashboard, DashboardQuery, DrillQuery, DrillRow, PlaceRow, Series
+from engage.digests.models import LOCAL
+from engage.tags import queries as tag_queries
+from nlp.redact import redact
+
+
+class DashboardProblem(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def month_starts(today: date, count: int) -> list[date]:
+    year, month = today.year, today.month
+    starts = []
+    for _ in range(count):
+        starts.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return starts[::-1]
+
+
+async def check_query(conn: asyncpg.Connection, query: DashboardQuery | DrillQuery) -> None:
+    if query.months not in WINDOWS:
+        raise DashboardProblem("months", f"Choose {', '.join(map(str, WINDOWS))} months.")
+    if query.neighbourhood:
+        places = {n.slug for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)}
+        if query.neighbourhood not in places:
+            raise DashboardProblem("neighbourhood", "No such neighbourhood.")
+    if query.programme and not await conn.fetchval("SELECT 1 FROM programmes WHERE slug = $1", query.programme):
+        raise DashboardProblem("programme", "No such programme.")
+
+
+async def build_dashboard(conn: asyncpg.Connection, framework_id: str, query: DashboardQuery, today: date) -> Dashboard:
+    await check_query(conn, query)
+    months = month_starts(today, query.months)
+    index = {m: i for i, m in enumerate(months)}
+    framework = await tag_queries.get_framework(conn, framework_id)
+    themes = [(t.id, t.name) for t in framework.themes] if framework else []
+    counts: dict[str, list[int]] = {theme_id: [0] * len(months) for theme_id, _ in themes}
+    for r in await queries.theme_months(conn, framework_id, months[0], query.neighbourhood, query.programme):
+        if r["theme_id"] in counts and r["month"] in index:
+            counts[r["theme_id"]][index[r["month"]]] += r["n"]
+    totals = [0] * len(months)
+    flagged = [0] * len(months)
+    flagged_open = 0
+    by_place: dict[str, int] = {}
+    for r in await queries.contribution_months(conn, months[0], query.neighbourhood, query.programme):
+        if r["month"] in index:
+            totals[index[r["month"]]] += r["n"]
+            flagged[index[r["month"]]] += r["flagged"]
+        flagged_open += r["flagged_open"]
+        by_place[r["neighbourhood"]] = by_place.get(r["neighbourhood"], 0) + r["n"]
+    place_themes: dict[str, dict[str, int]] = {}
+    for r in await queries.theme_places(conn, framework_id, months[0], query.programme):
+        place_themes.setdefault(r["neighbourhood"], {})[r["theme_id"]] = r["n"]
+    names = {n.slug: n.name for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)}
+    if not query.neighbourhood:
+        # Every place appears, even one we heard nothing from: a gap is a finding.
+        for slug in names:
+            by_place.setdefault(slug, 0)
+    places = sorted(
+        (
+            PlaceRow(
+                slug=slug,
+                name=names.get(slug, "Not given") if slug else "Not given",
+                contributions=n,
+                by_theme=place_themes.get(slug, {}),
+            )
+            for slug, n in by_place.items()
+            if n or slug
+        ),
+        key=lambda row: (-row.contributions, row.name),
+    )
+    return Dashboard(
+        query=query,
+        months=months,
+        totals=totals,
+        series=[Series(theme_id=t, name=name, counts=counts[t]) for t, name in themes],
+        places=places,
+        flagged=flagged,
+        flagged_open=flagged_open,
+        responses=await queries.response_statuses(conn),
+        refreshed_at=await queries.last_refresh(conn),
+    )
+
+
+async def drill_down(
+    conn: asyncpg.Connection,
+    viewer: StaffUser,
+    framework_id: str,
+    query: DrillQuery,
+    today: date,
+    *,
+    limit: int,
+) -> tuple[int, int, list[DrillRow]]:
+    """The contributions behind a number, de-identified: no reference, no contact details, words redacted.
+    Safeguarding-flagged contributions are counted, never shown. Each look is written to the audit trail."""
+    await check_query(conn, query)
+    months = month_starts(today, query.months)
+    start = query.month or months[0]
+    if query.month and query.month.day != 1:
+        raise DashboardProblem("month", "Give a month as YYYY-MM.")
+    end = date(start.year + start.month // 12, start.month % 12 + 1, 1) if query.month else None
+    since = datetime.combine(start, time(), LOCAL)
+    until = datetime.combine(end, time(), LOCAL) if end else datetime.combine(today, time.max, LOCAL)
+    total, flagged, records = await queries.drill_down(
+        conn,
+        framework_id,
+        since,
+        until,
+        theme=query.theme,
+        neighbourhood=query.neighbourhood,
+        programme=query.programme,
+        limit=limit,
+    )
+    rows = [
+        DrillRow(
+            kind=KIND_LABELS[r["kind"]],
+            text=redact(r["text"]).text,
+            neighbourhood=r["neighbourhood"],
+            received_on=r["received_on"],
+            themes=list(r["themes"]),
+        )
+        for r in records
+    ]
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="dashboard.drill_down",
+        subject_type="contributions",
+        subject_id="dashboard",
+        detail={
+            "month": str(query.month or ""),
+            "theme": query.theme,
+            "neighbourhood": query.neighbourhood,
+            "programme": query.programme,
+            "shown": len(rows),
+        },
+    )
+    return total, flagged, rows
+
+
+async def refresh_if_stale(conn: asyncpg.Connection, max_age_s: float) -> int | None:
+    """Refresh the rollups when they are older than ``max_age_s``; returns the milliseconds taken, or None."""
+    last = await queries.last_refresh(conn)
+    now = datetime.now(LOCAL)
+    if last is not None and (now - last).total_seconds() < max_age_s:
+        return None
+    return await queries.refresh_rollups(conn)

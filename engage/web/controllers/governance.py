@@ -1,0 +1,438 @@
+"""Governance: boards and their digests, the digest archive, theme subscriptions, and the dashboard."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from engage.accounts.models import StaffUser, can
+from engage.boards import queries as board_queries
+from engage.boards import service as boards
+from engage.boards.models import FREQUENCY_LABELS, Board, BoardDraft, BoardProblem
+from engage.contributions import queries as contribution_queries
+from engage.contributions.models import FieldError
+from engage.dashboards import service as dashboards
+from engage.dashboards.models import WINDOWS, DashboardQuery, DrillQuery
+from engage.dashboards.service import DashboardProblem
+from engage.db import transaction
+from engage.digests import queries as digest_queries
+from engage.digests.service import today_local
+from engage.ids import check_member_token
+from engage.programmes import queries as programme_queries
+from engage.responses.models import STATUS_LABELS
+from engage.tags import queries as tag_queries
+from engage.web.charts import describe_trend, line_chart
+from engage.web.csvs import csv_response
+from engage.web.deps import pool_of, relay_of, require, settings_of, viewer_of
+from engage.web.forms import Form, error_context, fields, many
+
+BOARD_FIELD_IDS = {
+    "id": "id",
+    "name": "name",
+    "owner_email": "owner_email",
+    "frequency": "frequency-weekly",
+    "days_before": "days_before",
+    "meetings": "meetings",
+    "themes": "themes",
+    "neighbourhoods": "neighbourhoods",
+    "programmes": "programmes",
+    "members": "members",
+}
+
+
+class BoardsController(Controller):
+    """Staff: the boards you own or sit on; admins create them."""
+
+    path = "/staff/boards"
+    include_in_schema = False
+
+    @get("/", name="staff-boards")
+    async def list_boards(self, request: Request[Any, Any, Any], state: State) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            mine = set(await board_queries.boards_of_member(conn, viewer.email))
+            found = [
+                b
+                for b in await board_queries.list_boards(conn)
+                if can(viewer.role, "manage_boards") or b.owner_id == viewer.id or b.id in mine
+            ]
+        return Template(
+            "staff/boards.html",
+            context={
+                "viewer": viewer,
+                "boards": found,
+                "FREQUENCY_LABELS": FREQUENCY_LABELS,
+                "can_create": can(viewer.role, "manage_boards"),
+            },
+        )
+
+    @get("/new", name="staff-board-new")
+    async def new(self, request: Request[Any, Any, Any], state: State) -> Template:
+        viewer = await require(request, "manage_boards")
+        return await self._form(state, viewer, None, {"frequency": "monthly", "owner_email": viewer.email}, [])
+
+    @get("/{board_id:str}/edit", name="staff-board-edit")
+    async def edit(self, request: Request[Any, Any, Any], state: State, board_id: FromPath[str]) -> Template:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            board = await _board_or_404(conn, board_id)
+            if not boards.may_edit(viewer, board):
+                raise PermissionDeniedException("Only the board's owner or an administrator can change it.")
+            members = [m.email for m in await board_queries.list_members(conn, board_id) if m.receives]
+            owner = await conn.fetchval("SELECT email FROM users WHERE id = $1", board.owner_id)
+        form = {
+            "id": board.id,
+            "name": board.name,
+            "owner_email": owner or "",
+            "frequency": board.frequency,
+            "days_before": str(board.days_before or ""),
+            "meetings": "\n".join(d.isoformat() for d in board.meetings),
+            "themes": board.themes,
+            "neighbourhoods": board.neighbourhoods,
+            "programmes": board.programmes,
+            "members": "\n".join(members),
+        }
+        return await self._form(state, viewer, board, form, [])
+
+    @post("/new", name="staff-board-create", status_code=200)
+    async def create(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
+        viewer = await require(request, "manage_boards")
+        return await self._save(state, viewer, None, data)
+
+    @post("/{board_id:str}/edit", name="staff-board-update", status_code=200)
+    async def update(
+        self, request: Request[Any, Any, Any], state: State, board_id: FromPath[str], data: Form
+    ) -> Template | Redirect:
+        viewer = await require(request, "read_contributions")
+        async with pool_of(state).acquire() as conn:
+            board = await _board_or_404(conn, board_id)
+        if not boards.may_edit(viewer, board):
+            raise PermissionDeniedException("Only the board's owner or an administrator can change it.")
+        return await self._save(state, viewer, board, {**data, "id": board_id})
+
+    async def _save(
+        self, state: State, viewer: StaffUser, board: Board | None, data: dict[str, Any]
+    ) -> Template | Redirect:
+        form: dict[str, Any] = {
+            **fields(data),
+            **{k: many(data, k) for k in ("themes", "neighbourhoods", "programmes")},
+        }
+        try:
+            days_before = int(form["days_before"]) if form.get("days_before", "").strip() else None
+        except ValueError:
+            return await self._form(
+                state, viewer, board, form, [FieldError("days_before", "Give a whole number.")], 422
+            )
+        try:
+            draft = BoardDraft(
+                id=form.get("id", ""),
+                name=form.get("name", ""),
+                frequency=form.get("frequency", ""),
+                owner_email=form.get("owner_email", ""),
+                days_before=days_before,
+                themes=form["themes"],
+                neighbourhoods=form["neighbourhoods"],
+                programmes=form["programmes"],
+                meetings=boards.parse_meetings(form.get("meetings", "")),
+                members=boards.parse_emails(form.get("members", "")),
+            )
+            if board is None:
+                async with pool_of(state).acquire() as conn:
+                    if await board_queries.get_board(conn, draft.id.strip().lower()):
+                        raise BoardProblem("id", "A board already has this id: choose another.")
+            async with transaction(pool_of(state)) as conn:
+                saved = await boards.save_board(conn, viewer, draft, framework_id=settings_of(state).framework)
+        except BoardProblem as exc:
+            return await self._form(state, viewer, board, form, [FieldError(exc.field, exc.reason)], 422)
+        return Redirect(f"/boards/{saved.id}/digests", status_code=303)
+
+    async def _form(
+        self,
+        state: State,
+        viewer: StaffUser,
+        board: Board | None,
+        form: dict[str, Any],
+        errors: list[FieldError],
+        status: int = 200,
+    ) -> Template:
+        async with pool_of(state).acquire() as conn:
+            framework = await tag_queries.get_framework(conn, settings_of(state).framework)
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+            programmes = await programme_queries.list_programmes(conn)
+        return Template(
+            "staff/board_form.html",
+            context={
+                "viewer": viewer,
+                "board": board,
+                "form": form,
+                **error_context(errors, BOARD_FIELD_IDS),
+                "framework": framework,
+                "neighbourhoods": neighbourhoods,
+                "programmes": programmes,
+                "FREQUENCY_LABELS": FREQUENCY_LABELS,
+            },
+            status_code=status,
+        )
+
+
+async def _board_or_404(conn: Any, board_id: str) -> Board:
+    board = await board_queries.get_board(conn, board_id)
+    if board is None:
+        raise NotFoundException(f"No board has the id “{board_id}”.")
+    return board
+
+
+class ArchiveController(Controller):
+    """Every digest a board was sent. Members follow the link in their email (a key made for them); staff sign in."""
+
+    path = "/boards"
+    include_in_schema = False
+
+    async def _open(self, request: Request[Any, Any, Any], state: State, board_id: str, key: str) -> Board:
+        async with pool_of(state).acquire() as conn:
+            board = await _board_or_404(conn, board_id)
+            if key:
+                member_id = check_member_token(settings_of(state).secret_key, "archive", key)
+                member = await board_queries.get_member(conn, member_id) if member_id else None
+                if member is None or member.board_id != board.id or not member.receives:
+                    raise PermissionDeniedException(
+                        f"This link does not open the archive of {board.name}. Use the link in one of its digests."
+                    )
+                return board
+            viewer = await viewer_of(request)
+            if viewer is None:
+                raise NotAuthorizedException("Sign in, or use the link in one of the board's digests.")
+            if not await boards.may_read_archive(conn, viewer, board):
+                raise PermissionDeniedException(f"The archive of {board.name} is for its members.")
+        return board
+
+    @get("/{board_id:str}/digests", name="board-archive")
+    async def archive(
+        self, request: Request[Any, Any, Any], state: State, board_id: FromPath[str], key: FromQuery[str] = ""
+    ) -> Template:
+        board = await self._open(request, state, board_id, key)
+        viewer = await viewer_of(request)
+        async with pool_of(state).acquire() as conn:
+            sent = await digest_queries.list_digests(conn, board.id)
+        return Template(
+            "boards/archive.html",
+            context={
+                "viewer": viewer,
+                "board": board,
+                "digests": sent,
+                "key": key,
+                "can_edit": viewer is not None and boards.may_edit(viewer, board),
+                "FREQUENCY_LABELS": FREQUENCY_LABELS,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/{board_id:str}/digests/{digest_id:uuid}", name="board-digest")
+    async def digest(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        board_id: FromPath[str],
+        digest_id: FromPath[UUID],
+        key: FromQuery[str] = "",
+    ) -> Template:
+        board = await self._open(request, state, board_id, key)
+        async with pool_of(state).acquire() as conn:
+            stored = await digest_queries.get_digest(conn, digest_id)
+        if stored is None or stored.board_id != board.id:
+            raise NotFoundException("This board has no digest with this id.")
+        return Template(
+            "boards/digest.html",
+            context={"viewer": await viewer_of(request), "board": board, "d": stored.content, "key": key},
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+class SubscriptionsController(Controller):
+    """The public side: subscribe to themes (confirmed by email), confirm, and unsubscribe with one click."""
+
+    include_in_schema = False
+
+    @get("/subscribe", name="subscribe")
+    async def form(self, state: State) -> Template:
+        return await self._form(state, {"themes": []}, [])
+
+    async def _form(self, state: State, form: dict[str, Any], errors: list[FieldError], status: int = 200) -> Template:
+        async with pool_of(state).acquire() as conn:
+            framework = await tag_queries.get_framework(conn, settings_of(state).framework)
+        return Template(
+            "public/subscribe.html",
+            context={
+                "form": form,
+                "framework": framework,
+                **error_context(errors, {"email": "email", "themes": "themes"}),
+            },
+            status_code=status,
+        )
+
+    @post("/subscribe", name="subscribe-submit", status_code=200)
+    async def subscribe(self, state: State, data: Form) -> Template:
+        form: dict[str, Any] = {**fields(data), "themes": many(data, "themes")}
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await boards.subscribe_to_themes(
+                    conn, form.get("email", ""), form["themes"], framework_id=settings_of(state).framework
+                )
+        except BoardProblem as exc:
+            return await self._form(state, form, [FieldError(exc.field, exc.reason)], 422)
+        relay_of(state).wake()
+        return Template("public/member_action.html", context={"action": "check_inbox", "member": None, "token": ""})
+
+    @get("/subscribe/confirm/{token:str}", name="subscribe-confirm")
+    async def confirm_page(self, state: State, token: FromPath[str]) -> Template:
+        return await self._page(state, "confirm", token)
+
+    @post("/subscribe/confirm/{token:str}", name="subscribe-confirm-submit", status_code=200)
+    async def confirm(self, state: State, token: FromPath[str]) -> Template:
+        async with transaction(pool_of(state)) as conn:
+            member = await boards.confirm_subscription(conn, settings_of(state).secret_key, token)
+        if member is None:
+            raise HTTPException(status_code=400, detail="This confirmation link is not valid. Subscribe again.")
+        return Template("public/member_action.html", context={"action": "confirmed", "member": member, "token": token})
+
+    @get("/unsubscribe/{token:str}", name="unsubscribe")
+    async def unsubscribe_page(self, state: State, token: FromPath[str]) -> Template:
+        return await self._page(state, "unsubscribe", token)
+
+    @post("/unsubscribe/{token:str}", name="unsubscribe-submit", status_code=200)
+    async def unsubscribe(self, state: State, token: FromPath[str]) -> Template:
+        """Also the RFC 8058 one-click target: mail clients POST here without a page or a CSRF cookie; the token,
+        made for one member, is the proof."""
+        async with transaction(pool_of(state)) as conn:
+            result = await boards.unsubscribe(conn, settings_of(state).secret_key, token)
+        if result is None:
+            raise HTTPException(status_code=400, detail="This unsubscribe link is not valid: nothing was changed.")
+        member, changed = result
+        return Template(
+            "public/member_action.html",
+            context={"action": "unsubscribed" if changed else "already_unsubscribed", "member": member, "token": token},
+        )
+
+    async def _page(self, state: State, purpose: str, token: str) -> Template:
+        member_id = check_member_token(settings_of(state).secret_key, purpose, token)
+        async with pool_of(state).acquire() as conn:
+            member = await board_queries.get_member(conn, member_id) if member_id else None
+            board = await board_queries.get_board(conn, member.board_id) if member else None
+        if member is None or board is None:
+            raise HTTPException(status_code=400, detail="This link is not valid: nothing was changed.")
+        return Template(
+            "public/member_action.html",
+            context={"action": f"ask_{purpose}", "member": member, "board": board, "token": token},
+        )
+
+
+class DashboardController(Controller):
+    path = "/staff/dashboard"
+    include_in_schema = False
+
+    @get("/", name="staff-dashboard")
+    async def dashboard(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        months: FromQuery[int] = 12,
+        neighbourhood: FromQuery[str] = "",
+        programme: FromQuery[str] = "",
+        format: FromQuery[str] = "",
+    ) -> Template | Response[bytes]:
+        viewer = await require(request, "read_contributions")
+        query = DashboardQuery(months=months, neighbourhood=neighbourhood, programme=programme)
+        async with pool_of(state).acquire() as conn:
+            try:
+                dash = await dashboards.build_dashboard(conn, settings_of(state).framework, query, today_local())
+            except DashboardProblem as exc:
+                raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
+            neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
+            programmes = await programme_queries.list_programmes(conn)
+        if format == "csv":
+            rows = [[m.strftime("%Y-%m"), s.name, s.counts[i]] for i, m in enumerate(dash.months) for s in dash.series]
+            rows += [[m.strftime("%Y-%m"), "All contributions", dash.totals[i]] for i, m in enumerate(dash.months)]
+            return csv_response("engage-theme-trends.csv", ["month", "theme", "contributions"], rows)
+        series = [(s.name, s.counts) for s in dash.series]
+        return Template(
+            "staff/dashboard.html",
+            context={
+                "viewer": viewer,
+                "dash": dash,
+                "chart": line_chart(dash.months, series),
+                "summary": describe_trend(dash.months, series),
+                "neighbourhoods": neighbourhoods,
+                "programmes": programmes,
+                "WINDOWS": WINDOWS,
+                "STATUS_LABELS": STATUS_LABELS,
+                "can_see_flags": can(viewer.role, "handle_safeguarding"),
+            },
+        )
+
+    @get("/contributions", name="staff-dashboard-drill")
+    async def drill(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        month: FromQuery[str] = "",
+        theme: FromQuery[str] = "",
+        neighbourhood: FromQuery[str] = "",
+        programme: FromQuery[str] = "",
+        months: FromQuery[int] = 12,
+        format: FromQuery[str] = "",
+    ) -> Template | Response[bytes]:
+        viewer = await require(request, "read_contributions")
+        settings = settings_of(state)
+        try:
+            month_start = date.fromisoformat(month + "-01") if month else None
+        except ValueError as exc:
+            raise HTTPException(status_code=400, detail="month: give a month as YYYY-MM.") from exc
+        query = DrillQuery(
+            month=month_start, theme=theme, neighbourhood=neighbourhood, programme=programme, months=months
+        )
+        async with transaction(pool_of(state)) as conn:
+            framework = await tag_queries.get_framework(conn, settings.framework)
+            if theme and (framework is None or theme not in {t.id for t in framework.themes}):
+                raise HTTPException(status_code=400, detail=f"theme: {theme!r} is not a theme of {settings.framework}.")
+            try:
+                total, flagged, rows = await dashboards.drill_down(
+                    conn, viewer, settings.framework, query, today_local(), limit=10_000 if format == "csv" else 100
+                )
+            except DashboardProblem as exc:
+                raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
+            neighbourhood_name = next(
+                (
+                    n.name
+                    for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)
+                    if n.slug == neighbourhood
+                ),
+                "",
+            )
+        name = framework.theme_name if framework else str
+        if format == "csv":
+            return csv_response(
+                "engage-contributions-de-identified.csv",
+                ["received_on", "kind", "neighbourhood", "themes", "text (redacted)"],
+                [[r.received_on, r.kind, r.neighbourhood or "", "; ".join(map(name, r.themes)), r.text] for r in rows],
+            )
+        return Template(
+            "staff/dashboard_drill.html",
+            context={
+                "viewer": viewer,
+                "query": query,
+                "total": total,
+                "flagged": flagged,
+                "rows": rows,
+                "theme_name": name,
+                "neighbourhood_name": neighbourhood_name,
+                "query_string": request.url.query or "",
+            },
+            headers={"Cache-Control": "no-store"},
+        )
