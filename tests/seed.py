@@ -3,15 +3,20 @@ tagging pipeline has tests of its own; these are about what is read back)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+import nlp
 from engage.ids import new_reference
 
 FRAMEWORK = "lambeth-what-matters"
+SHIPPED_MODEL = json.loads((Path(nlp.__file__).parent / "models" / FRAMEWORK / "model.json").read_text())["version"]
+"""What the worker tags with when no retrained model is active (the tests start with none)."""
 
 
 async def add_contributions(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> list[uuid.UUID]:
@@ -46,6 +51,17 @@ async def add_contributions(conn: asyncpg.Connection, rows: list[dict[str, Any]]
             for cid, row in zip(ids, rows, strict=True)
             for theme in row.get("themes", ["safe"])
         ],
+    )
+    # Analysed by the active model, so that a running worker's re-tagging sweep leaves these tags alone.
+    await conn.execute(
+        """INSERT INTO contribution_analyses (contribution_id, framework_id, model_version, scores, detected_language,
+                                              needs_translation, margin)
+           SELECT id, $2, coalesce((SELECT version FROM theme_models WHERE framework_id = $2 AND status = 'active'),
+                                   $3), '{}', 'en', false, 1
+           FROM unnest($1::uuid[]) AS id""",
+        ids,
+        FRAMEWORK,
+        SHIPPED_MODEL,
     )
     await conn.executemany(
         "INSERT INTO safeguarding_flags (contribution_id, raised_by) VALUES ($1, 'rules')",

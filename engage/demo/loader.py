@@ -9,8 +9,13 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
+
+from engage.accounts import queries as account_queries
 from engage.accounts.models import UserExists
 from engage.accounts.service import create_user
+from engage.boards import service as board_service
+from engage.boards.models import BoardDraft
 from engage.contributions import queries
 from engage.contributions.models import EQUALITY_CHOICES, Consent, Contact, Equality, Submission
 from engage.contributions.service import submit_contribution
@@ -108,6 +113,38 @@ def demo_submissions(now: datetime) -> list[Submission]:
     return subs
 
 
+async def _demo_governance(conn: asyncpg.Connection, settings: Settings) -> None:
+    """Half the quotable words approved by the facilitator, and two boards that existed before last week, so the
+    worker sends their digests (to the local mailbox) once the demo contributions are tagged."""
+    await conn.execute(
+        """UPDATE contributions SET quote_approved_at = received_at + interval '1 day',
+                  quote_approved_by = (SELECT id FROM users WHERE email = 'facilitator@demo.engage.test')
+           WHERE consent_quote AND kind <> 'workshop_note' AND abs(hashtext(reference)) % 2 = 0"""
+    )
+    credentials = await account_queries.get_credentials(conn, "admin@demo.engage.test")
+    assert credentials is not None
+    admin = credentials.user
+    for draft in (
+        BoardDraft(
+            id="health-wellbeing-board",
+            name="Lambeth Health and Wellbeing Board",
+            frequency="weekly",
+            owner_email="governance@demo.engage.test",
+            members=["governance@demo.engage.test", "councillor@example.org", "healthwatch@example.org"],
+        ),
+        BoardDraft(
+            id="citizens-board",
+            name="Citizens' Board: feeling safe and being heard",
+            frequency="monthly",
+            owner_email="facilitator@demo.engage.test",
+            themes=["safe", "listen"],
+            members=["citizen.member@example.org"],
+        ),
+    ):
+        await board_service.save_board(conn, admin, draft, framework_id=settings.framework)
+    await conn.execute("UPDATE boards SET created_at = now() - interval '60 days'")
+
+
 async def load_demo(settings: Settings) -> tuple[int, list[tuple[str, str, str]]]:
     """Load demo contributions and sign-ins into an empty database. Returns (count loaded, sign-ins)."""
     pool = await create_pool(settings.database_url or "", size=2)
@@ -135,6 +172,7 @@ async def load_demo(settings: Settings) -> tuple[int, list[tuple[str, str, str]]
             subs = demo_submissions(datetime.now(UTC))
             for sub in subs:
                 await submit_contribution(conn, sub, secret=settings.secret_key)
+            await _demo_governance(conn, settings)
         return len(subs), logins
     finally:
         await pool.close()

@@ -229,3 +229,15 @@ async def boards_for_schedule(conn: asyncpg.Connection) -> list[str]:
            ORDER BY b.id"""
     )
     return [r["id"] for r in records]
+
+
+async def untagged_between(conn: asyncpg.Connection, since: datetime, until: datetime) -> int:
+    """Contributions received in the range that the tagger has not analysed yet."""
+    return int(
+        await conn.fetchval(
+            """SELECT count(*) FROM contributions c WHERE c.received_at >= $1 AND c.received_at < $2
+               AND NOT EXISTS (SELECT 1 FROM contribution_analyses a WHERE a.contribution_id = c.id)""",
+            since,
+            until,
+        )
+    )

@@ -75,6 +75,19 @@ def due_period(board: Board, today: date) -> Period | None:
     return period if period.end > created else None
 
 
+TAGGING_GRACE = timedelta(hours=6)
+"""How long a due digest waits for the tagger to catch up with its period (after a large import, say)."""
+
+
+async def ready_to_send(conn: asyncpg.Connection, period: Period, now: datetime) -> bool:
+    """A digest counts themes, so it waits while contributions in its period are still untagged, but not for
+    longer than TAGGING_GRACE after the period ended (a tagger that is down must not stop digests)."""
+    _, ended = period.bounds()
+    if now - ended >= TAGGING_GRACE:
+        return True
+    return await queries.untagged_between(conn, *period.bounds()) == 0
+
+
 def _filters(board: Board, framework_id: str) -> Filters:
     return Filters(
         framework_id=framework_id,

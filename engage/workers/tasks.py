@@ -124,6 +124,9 @@ async def send_due_digests(ctx: Ctx) -> dict[str, int]:
             period = digests.due_period(board, now.date()) if board else None
             if board is None or period is None or (period.end == now.date() and now.hour < settings.digest_send_hour):
                 continue
+            if not await digests.ready_to_send(conn, period, now):
+                log.info("digest for %s, %s, waits for tagging to catch up", board_id, period.label)
+                continue
             if await digests.send_digest(conn, board, period, framework_id=settings.framework, today=now.date()):
                 built += 1
                 log.info("digest for %s, %s, queued", board_id, period.label)

@@ -427,3 +427,77 @@ async def test_a_consensus_round_from_invitation_to_result(browser: Browser, liv
     await staff.goto(round_url)
     assert "1 vote" in await staff.content() and "Yes, Mum needed this." in await staff.content()
     await staff_context.close()
+
+
+async def test_a_board_member_reads_the_dashboard_and_drills_down_on_a_phone(
+    browser: Browser, live_url: str, pool: Any
+) -> None:
+    from datetime import datetime
+
+    from engage.dashboards import queries as dashboard_queries
+    from engage.digests.models import LOCAL
+    from tests.seed import add_contributions, many
+
+    now = datetime.now(LOCAL).replace(day=1, hour=12)
+    async with pool.acquire() as conn:
+        await add_contributions(
+            conn,
+            [
+                *many(6, "I want to feel safe on the way home", now, themes=["safe"]),
+                *many(2, "I want them to listen", now, themes=["listen"], neighbourhood="norwood"),
+            ],
+        )
+        await dashboard_queries.refresh_rollups(conn)
+    await create_staff(pool, "governance")
+    await create_staff(pool, "admin")
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    await page.goto(f"{live_url}/staff/sign-in")
+    await page.get_by_label("Email address").fill("governance@test.example")
+    await page.get_by_label("Password").fill("correct horse battery")
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("heading", name="Contributions").wait_for()
+    await page.get_by_role("link", name="Dashboard").click()
+    await page.get_by_role("heading", name="Themes over time").wait_for()
+    chart = page.get_by_role("img", name="Contributions by theme, month by month")
+    await expect(chart).to_be_visible()
+    assert "Help us to feel safe, secure and protected from harm (6 contributions)" in (
+        await page.locator("#trend-desc").inner_text()
+    )
+    table = page.get_by_role("table", name="Contributions by theme and month")
+    this_month = table.get_by_role("row", name=now.strftime("%B %Y"))
+    await expect(this_month.get_by_role("cell").last).to_have_text("8")
+    await expect(page.get_by_role("table", name="Contributions by neighbourhood and theme")).to_contain_text("Norwood")
+    await assert_accessible(page)
+    await this_month.get_by_role("link", name="6").click()
+    await page.get_by_role("heading", name="Contributions behind the number").wait_for()
+    await expect(page.locator("#drill-list li")).to_have_count(6)
+    await assert_accessible(page)
+    await page.goto(f"{live_url}/staff/boards")
+    await page.get_by_role("heading", name="Boards").wait_for()
+    await assert_accessible(page)
+    await context.close()
+
+    admin = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await admin.new_page()
+    await page.goto(f"{live_url}/staff/sign-in")
+    await page.get_by_label("Email address").fill("admin@test.example")
+    await page.get_by_label("Password").fill("correct horse battery")
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("heading", name="Contributions").wait_for()
+    await page.goto(f"{live_url}/staff/boards/new")
+    await page.get_by_role("button", name="Save board").click()
+    assert "There is a problem" in await page.get_by_role("alert").inner_text()
+    await assert_accessible(page)
+    await page.get_by_label("Short id").fill("scrutiny")
+    await page.get_by_label("Name").fill("Health Scrutiny Committee")
+    await page.get_by_label("Every month (on the 1st, for the month before)").check()
+    await page.get_by_label("Help us to feel safe, secure and protected from harm").check()
+    await page.get_by_label("Members' email addresses").fill("cllr.a@example.org\ncllr.b@example.org")
+    await page.get_by_role("button", name="Save board").click()
+    await page.get_by_role("heading", name="Health Scrutiny Committee").wait_for()
+    assert "2 members" in await page.locator("main").inner_text()
+    await assert_accessible(page)
+    await page.goto(f"{live_url}/subscribe")
+    await assert_accessible(page)
+    await admin.close()
