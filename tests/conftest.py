@@ -271,7 +271,11 @@ async def running_worker(settings: Settings) -> AsyncIterator[Any]:
     try:
         yield arq_worker
     finally:
-        task.cancel()
+        # On Python 3.11 a cancel that races asyncio.wait_for inside a job (aiosmtplib, asyncpg) can be swallowed
+        # and the worker runs on; cancel again until the task has really ended.
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=0.5)
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
         await arq_worker.close()

@@ -39,6 +39,7 @@ class Board(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     owner_id: UUID | None
     owner_name: str | None
+    owner_email: str | None
     frequency: Frequency
     days_before: int | None
     themes: list[str]

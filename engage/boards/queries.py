@@ -11,8 +11,8 @@ import msgspec
 
 from engage.boards.models import Board, BoardDraft, Member
 
-_BOARD = """b.id, b.kind::text AS kind, b.name, b.owner_id, u.name AS owner_name, b.frequency::text AS frequency,
-            b.days_before, b.themes, b.neighbourhoods, b.programmes, b.created_at,
+_BOARD = """b.id, b.kind::text AS kind, b.name, b.owner_id, u.name AS owner_name, u.email AS owner_email,
+            b.frequency::text AS frequency, b.days_before, b.themes, b.neighbourhoods, b.programmes, b.created_at,
             ARRAY(SELECT meets_on FROM board_meetings m WHERE m.board_id = b.id ORDER BY meets_on) AS meetings,
             (SELECT count(*) FROM board_members bm WHERE bm.board_id = b.id
              AND bm.confirmed_at IS NOT NULL AND bm.unsubscribed_at IS NULL) AS members"""

@@ -95,6 +95,7 @@ async def drill_down(
     theme: str,
     neighbourhood: str,
     programme: str,
+    shared_only: bool,
     limit: int,
 ) -> tuple[int, int, list[asyncpg.Record]]:
     """The contributions behind a number: how many, how many of them are safeguarding-flagged (never shown
@@ -116,8 +117,10 @@ async def drill_down(
                          AND t.framework_id = $1 AND t.given ORDER BY t.theme_id) AS themes
             FROM contributions c LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood
             WHERE {where} AND NOT EXISTS (SELECT 1 FROM safeguarding_flags f WHERE f.contribution_id = c.id)
+              AND (NOT $8 OR c.consent_share)
             ORDER BY c.received_at DESC LIMIT $7""",  # noqa: S608
         *args,
         limit,
+        shared_only,
     )
     return counted["n"], counted["flagged"], list(rows)

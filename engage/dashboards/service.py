@@ -15,6 +15,7 @@ from engage.contributions.models import KIND_LABELS
 from engage.dashboards import queries
 from engage.dashboards.models import WINDOWS, Dashboard, DashboardQuery, DrillQuery, DrillRow, PlaceRow, Series
 from engage.digests.models import LOCAL
+from engage.programmes import queries as programme_queries
 from engage.tags import queries as tag_queries
 from nlp.redact import redact
 
@@ -42,7 +43,7 @@ async def check_query(conn: asyncpg.Connection, query: DashboardQuery | DrillQue
         places = {n.slug for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)}
         if query.neighbourhood not in places:
             raise DashboardProblem("neighbourhood", "No such neighbourhood.")
-    if query.programme and not await conn.fetchval("SELECT 1 FROM programmes WHERE slug = $1", query.programme):
+    if query.programme and await programme_queries.get_programme(conn, query.programme) is None:
         raise DashboardProblem("programme", "No such programme.")
 
 
@@ -110,7 +111,8 @@ async def drill_down(
     limit: int,
 ) -> tuple[int, int, list[DrillRow]]:
     """The contributions behind a number, de-identified: no reference, no contact details, words redacted.
-    Safeguarding-flagged contributions are counted, never shown. Each look is written to the audit trail."""
+    Safeguarding-flagged contributions are counted, never shown; partner staff see only words shared with
+    partners. Each look is written to the audit trail."""
     await check_query(conn, query)
     months = month_starts(today, query.months)
     start = query.month or months[0]
@@ -127,6 +129,8 @@ async def drill_down(
         theme=query.theme,
         neighbourhood=query.neighbourhood,
         programme=query.programme,
+        # Partner staff read only the words their authors agreed to share with partners (as everywhere else).
+        shared_only=viewer.role == "partner_staff",
         limit=limit,
     )
     rows = [

@@ -62,9 +62,11 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
     cron_jobs = [
         cron(tasks.sweep, second=set(range(0, 60, interval)), run_at_startup=True, timeout=settings.job_timeout_s)
     ]
+    # Every job keeps the one timeout: arq waits the longest timeout of any function before rerunning a job whose
+    # worker died, so one long timeout would delay every recovery.
     cron_jobs += [
-        cron(tasks.refresh_dashboard, second=10, run_at_startup=True, timeout=max(settings.job_timeout_s, 120)),
-        cron(tasks.send_due_digests, second=40, run_at_startup=True, timeout=max(settings.job_timeout_s, 600)),
+        cron(tasks.refresh_dashboard, second=10, run_at_startup=True, timeout=settings.job_timeout_s),
+        cron(tasks.send_due_digests, second=40, run_at_startup=True, timeout=settings.job_timeout_s),
     ]
     if settings.retrain_weekly:
         cron_jobs.append(cron(tasks.weekly_retrain, weekday="mon", hour=3, minute=0, second=0))

@@ -116,3 +116,16 @@ async def test_bad_dashboard_input_gets_a_clear_answer(client: httpx.AsyncClient
         assert response.status_code == 400 and reason in response.text, (url, response.text[:200])
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM audit_log") == 0
+
+
+async def test_partner_staff_drill_down_only_to_words_shared_with_partners(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await seed(pool)
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE contributions SET consent_share = true WHERE text LIKE 'I want to be listened to%'")
+    await create_staff(pool, "partner_staff")
+    await sign_in(client, "partner_staff@test.example")
+    page = await client.get("/staff/dashboard/contributions?months=3")
+    assert page.status_code == 200 and page.text.count('class="contribution"') == 3
+    assert "I want to feel safe" not in page.text

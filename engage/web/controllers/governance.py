@@ -86,11 +86,10 @@ class BoardsController(Controller):
             if not boards.may_edit(viewer, board):
                 raise PermissionDeniedException("Only the board's owner or an administrator can change it.")
             members = [m.email for m in await board_queries.list_members(conn, board_id) if m.receives]
-            owner = await conn.fetchval("SELECT email FROM users WHERE id = $1", board.owner_id)
         form = {
             "id": board.id,
             "name": board.name,
-            "owner_email": owner or "",
+            "owner_email": board.owner_email or "",
             "frequency": board.frequency,
             "days_before": str(board.days_before or ""),
             "meetings": "\n".join(d.isoformat() for d in board.meetings),
