@@ -49,9 +49,15 @@ def parse_emails(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-async def save_board(conn: asyncpg.Connection, viewer: StaffUser, draft: BoardDraft, *, framework_id: str) -> Board:
-    """Create the board, or update it if it exists (its owner or an admin). Returns it as saved."""
-    existing = await queries.get_board(conn, draft.id)
+async def save_board(
+    conn: asyncpg.Connection, viewer: StaffUser, draft: BoardDraft, *, framework_id: str, creating: bool = True
+) -> Board:
+    """Create a board (an admin), or update one (its owner or an admin). Returns it as saved."""
+    existing = await queries.get_board(conn, draft.id.strip().lower())
+    if creating and existing is not None:
+        raise BoardProblem("id", "A board already has this id: choose another.")
+    if not creating and existing is None:
+        raise BoardProblem("id", "No board has this id.")
     if existing is None and not can(viewer.role, "manage_boards"):
         raise BoardProblem("id", "Only an administrator can create a board.")
     if existing is not None and (existing.kind != "board" or not may_edit(viewer, existing)):

@@ -114,12 +114,12 @@ def demo_submissions(now: datetime) -> list[Submission]:
 
 
 async def _demo_governance(conn: asyncpg.Connection, settings: Settings) -> None:
-    """Half the quotable words approved by the facilitator, and two boards that existed before last week, so the
+    """Four in five of the quotable words approved by the facilitator, and two boards that existed before last week, so the
     worker sends their digests (to the local mailbox) once the demo contributions are tagged."""
     await conn.execute(
         """UPDATE contributions SET quote_approved_at = received_at + interval '1 day',
                   quote_approved_by = (SELECT id FROM users WHERE email = 'facilitator@demo.engage.test')
-           WHERE consent_quote AND kind <> 'workshop_note' AND abs(hashtext(reference)) % 2 = 0"""
+           WHERE consent_quote AND kind <> 'workshop_note' AND abs(hashtext(reference)) % 5 <> 0"""
     )
     credentials = await account_queries.get_credentials(conn, "admin@demo.engage.test")
     assert credentials is not None

@@ -79,11 +79,10 @@ TAGGING_GRACE = timedelta(hours=6)
 """How long a due digest waits for the tagger to catch up with its period (after a large import, say)."""
 
 
-async def ready_to_send(conn: asyncpg.Connection, period: Period, now: datetime) -> bool:
-    """A digest counts themes, so it waits while contributions in its period are still untagged, but not for
-    longer than TAGGING_GRACE after the period ended (a tagger that is down must not stop digests)."""
-    _, ended = period.bounds()
-    if now - ended >= TAGGING_GRACE:
+async def ready_to_send(conn: asyncpg.Connection, period: Period, *, waiting_since: datetime, now: datetime) -> bool:
+    """A digest counts themes, so it waits while contributions in its period are still untagged (after an import,
+    or on a fresh install), but not for longer than TAGGING_GRACE: a tagger that is down must not stop digests."""
+    if now - waiting_since >= TAGGING_GRACE:
         return True
     return await queries.untagged_between(conn, *period.bounds()) == 0
 

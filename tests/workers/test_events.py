@@ -138,6 +138,8 @@ async def test_smtp_server_unreachable_is_retried_then_failed(
     await client.post(f"/staff/mail/{message_id}/resend", data={"_csrf_token": csrf_from(page.text)})
     async with running_worker(settings):
         await eventually(lambda: servers.sink.to("kofi@example.org"), timeout=20)
+        # The sink has it once DATA ends; the worker records 'sent' a moment later.
+        await eventually(lambda: _status_is(pool, "sent"), timeout=10)
     assert await mail_status(pool) == [("sent", 1)]
 
 

@@ -142,12 +142,10 @@ class BoardsController(Controller):
                 meetings=boards.parse_meetings(form.get("meetings", "")),
                 members=boards.parse_emails(form.get("members", "")),
             )
-            if board is None:
-                async with pool_of(state).acquire() as conn:
-                    if await board_queries.get_board(conn, draft.id.strip().lower()):
-                        raise BoardProblem("id", "A board already has this id: choose another.")
             async with transaction(pool_of(state)) as conn:
-                saved = await boards.save_board(conn, viewer, draft, framework_id=settings_of(state).framework)
+                saved = await boards.save_board(
+                    conn, viewer, draft, framework_id=settings_of(state).framework, creating=board is None
+                )
         except BoardProblem as exc:
             return await self._form(state, viewer, board, form, [FieldError(exc.field, exc.reason)], 422)
         return Redirect(f"/boards/{saved.id}/digests", status_code=303)
