@@ -110,7 +110,7 @@ async def _validate(conn: asyncpg.Connection, draft: BoardDraft, framework_id: s
     unknown = [n for n in draft.neighbourhoods if n not in places]
     if unknown:
         raise BoardProblem("neighbourhoods", f"{unknown[0]!r} is not a neighbourhood.")
-    programmes = {p.slug for p in await programme_queries.list_programmes(conn)}
+    programmes = {p.slug for p in await programme_queries.programme_choices(conn)}
     unknown = [p for p in draft.programmes if p not in programmes]
     if unknown:
         raise BoardProblem("programmes", f"{unknown[0]!r} is not a programme.")

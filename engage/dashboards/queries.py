@@ -5,7 +5,8 @@ for one month, which the received_at index keeps quick."""
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
 
 import asyncpg
 
@@ -98,16 +99,42 @@ async def drill_down(
     shared_only: bool,
     limit: int,
 ) -> tuple[int, int, list[asyncpg.Record]]:
-    """The contributions behind a number: how many, how many of them are safeguarding-flagged (never shown
-    here), and the words of up to ``limit`` of the rest, newest first."""
+    """The contributions behind a number: how many (from the rollups, so it is the number that was clicked), how
+    many of them are safeguarding-flagged (never shown here), and the words of up to ``limit`` of the rest,
+    newest first."""
     where = """c.received_at >= $2 AND c.received_at < $3 AND ($5 = '' OR c.neighbourhood = $5)
                AND ($6 = '' OR c.programme = $6)
                AND ($4 = '' OR EXISTS (SELECT 1 FROM contribution_tags t WHERE t.contribution_id = c.id
                                        AND t.framework_id = $1 AND t.given AND t.theme_id = $4))"""
     args = (framework_id, since, until, theme, neighbourhood, programme)
-    counted = await conn.fetchrow(
-        f"""SELECT count(*)::integer AS n, count(f.contribution_id)::integer AS flagged FROM contributions c
-            LEFT JOIN safeguarding_flags f ON f.contribution_id = c.id WHERE {where}""",  # noqa: S608
+    # Rollup months are the first day of each month; the range ends at a month's start or, for "up to today",
+    # after today.
+    first = since.date()
+    last = until.date() if until.timetz().replace(tzinfo=None) == time_of_day.min else until.date() + timedelta(days=1)
+    if theme:
+        total = await conn.fetchval(
+            """SELECT coalesce(sum(contributions), 0)::integer FROM theme_monthly
+               WHERE framework_id = $1 AND theme_id = $2 AND month >= $3 AND month < $4
+                 AND ($5 = '' OR neighbourhood = $5) AND ($6 = '' OR programme = $6)""",
+            framework_id,
+            theme,
+            first,
+            last,
+            neighbourhood,
+            programme,
+        )
+    else:
+        total = await conn.fetchval(
+            """SELECT coalesce(sum(contributions), 0)::integer FROM contribution_monthly
+               WHERE month >= $1 AND month < $2 AND ($3 = '' OR neighbourhood = $3) AND ($4 = '' OR programme = $4)""",
+            first,
+            last,
+            neighbourhood,
+            programme,
+        )
+    flagged = await conn.fetchval(
+        f"""SELECT count(*)::integer FROM safeguarding_flags f JOIN contributions c ON c.id = f.contribution_id
+            WHERE {where}""",  # noqa: S608
         *args,
     )
     rows = await conn.fetch(
@@ -123,4 +150,4 @@ async def drill_down(
         limit,
         shared_only,
     )
-    return counted["n"], counted["flagged"], list(rows)
+    return total, flagged, list(rows)

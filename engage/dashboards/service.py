@@ -43,7 +43,7 @@ async def check_query(conn: asyncpg.Connection, query: DashboardQuery | DrillQue
         places = {n.slug for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)}
         if query.neighbourhood not in places:
             raise DashboardProblem("neighbourhood", "No such neighbourhood.")
-    if query.programme and await programme_queries.get_programme(conn, query.programme) is None:
+    if query.programme and query.programme not in {p.slug for p in await programme_queries.programme_choices(conn)}:
         raise DashboardProblem("programme", "No such programme.")
 
 

@@ -51,6 +51,13 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
     role: MemberRole
 
 
+class ProgrammeChoice(msgspec.Struct, frozen=True, kw_only=True):
+    """A programme as a filter or a select option: no counts to compute."""
+
+    slug: str
+    name: str
+
+
 class Programme(msgspec.Struct, frozen=True, kw_only=True):
     slug: str
     name: str

@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.programmes.models import Member, PhaseChange, Programme, ProgrammeDraft
+from engage.programmes.models import Member, PhaseChange, Programme, ProgrammeChoice, ProgrammeDraft
 
 _COLUMNS = """p.slug, p.name, p.purpose, p.framework_id, p.phase::text AS phase, p.discovery_from, p.define_from,
               p.develop_from, p.ends_on,
@@ -54,6 +54,11 @@ async def get_programme(conn: asyncpg.Connection, slug: str, *, for_update: bool
     lock = " FOR UPDATE OF p" if for_update else ""
     record = await conn.fetchrow(f"SELECT {_COLUMNS} FROM programmes p WHERE p.slug = $1{lock}", slug)  # noqa: S608
     return None if record is None else _programme(record)
+
+
+async def programme_choices(conn: asyncpg.Connection) -> list[ProgrammeChoice]:
+    records = await conn.fetch("SELECT slug, name FROM programmes ORDER BY name")
+    return [ProgrammeChoice(slug=r["slug"], name=r["name"]) for r in records]
 
 
 async def list_programmes(conn: asyncpg.Connection) -> list[Programme]:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import asyncpg
 import httpx
 
+from engage.dashboards import queries as dashboard_queries
 from engage.dashboards import service as dashboards
 from engage.dashboards.models import DashboardQuery
 from engage.db import transaction
@@ -24,7 +25,7 @@ def this_month_and_last() -> tuple[datetime, datetime]:
     return first, (first - timedelta(days=3)).replace(day=1)
 
 
-async def seed(pool: asyncpg.Pool) -> None:
+async def seed(pool: asyncpg.Pool, *, refresh: bool = False) -> None:
     now, before = this_month_and_last()
     async with transaction(pool) as conn:
         await add_contributions(
@@ -41,6 +42,8 @@ async def seed(pool: asyncpg.Pool) -> None:
                 {"text": "SECRET words of a person at risk", "at": now, "themes": ["safe"], "flagged": True},
             ],
         )
+        if refresh:  # what the worker does every few minutes (the first test checks that it does)
+            await dashboard_queries.refresh_rollups(conn)
 
 
 async def test_the_dashboard_shows_trends_places_flags_and_responses_from_fresh_rollups(
@@ -85,7 +88,7 @@ async def test_the_dashboard_shows_trends_places_flags_and_responses_from_fresh_
 async def test_drilling_down_shows_redacted_words_never_flagged_ones_and_is_audited(
     client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
-    await seed(pool)
+    await seed(pool, refresh=True)
     await create_staff(pool, "governance")
     await sign_in(client, "governance@test.example")
     month = this_month_and_last()[0].strftime("%Y-%m")
@@ -121,7 +124,7 @@ async def test_bad_dashboard_input_gets_a_clear_answer(client: httpx.AsyncClient
 async def test_partner_staff_drill_down_only_to_words_shared_with_partners(
     client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
-    await seed(pool)
+    await seed(pool, refresh=True)
     async with pool.acquire() as conn:
         await conn.execute("UPDATE contributions SET consent_share = true WHERE text LIKE 'I want to be listened to%'")
     await create_staff(pool, "partner_staff")

@@ -264,3 +264,14 @@ async def test_unsubscribing_is_one_click_works_once_and_forged_links_change_not
             "WHERE period_start = $1)",
             previous.start,
         ) == ["bola@example.org"], "the next digest goes to the members still subscribed"
+
+
+async def test_a_due_digest_waits_for_the_tagger_but_not_for_ever(pool: asyncpg.Pool) -> None:
+    week, day = week_and_day()
+    now = datetime.now(LOCAL)
+    async with transaction(pool) as conn:
+        await add_contributions(conn, many(3, "I want to feel safe", day))
+        assert await digests.ready_to_send(conn, week, waiting_since=now, now=now)
+        await conn.execute("DELETE FROM contribution_analyses")  # as after an import the tagger has not reached
+        assert not await digests.ready_to_send(conn, week, waiting_since=now, now=now)
+        assert await digests.ready_to_send(conn, week, waiting_since=now - digests.TAGGING_GRACE, now=now)

@@ -162,7 +162,7 @@ class BoardsController(Controller):
         async with pool_of(state).acquire() as conn:
             framework = await tag_queries.get_framework(conn, settings_of(state).framework)
             neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
-            programmes = await programme_queries.list_programmes(conn)
+            programmes = await programme_queries.programme_choices(conn)
         return Template(
             "staff/board_form.html",
             context={
@@ -352,7 +352,7 @@ class DashboardController(Controller):
             except DashboardProblem as exc:
                 raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
             neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
-            programmes = await programme_queries.list_programmes(conn)
+            programmes = await programme_queries.programme_choices(conn)
         if format == "csv":
             rows = [[m.strftime("%Y-%m"), s.name, s.counts[i]] for i, m in enumerate(dash.months) for s in dash.series]
             rows += [[m.strftime("%Y-%m"), "All contributions", dash.totals[i]] for i, m in enumerate(dash.months)]
