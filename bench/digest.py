@@ -41,10 +41,12 @@ sys.path.insert(0, str(ROOT))
 from engage.accounts.service import create_user  # noqa: E402
 from engage.boards import service as boards  # noqa: E402
 from engage.boards.models import BoardDraft  # noqa: E402
+from engage.contributions.models import EQUALITY_CHOICES  # noqa: E402
 from engage.dashboards import queries as dashboard_queries  # noqa: E402
 from engage.dashboards import service as dashboards  # noqa: E402
 from engage.dashboards.models import DashboardQuery, DrillQuery  # noqa: E402
 from engage.db import create_pool, migrate, transaction  # noqa: E402
+from engage.demo.loader import NEIGHBOURHOODS  # noqa: E402
 from engage.digests import service as digests  # noqa: E402
 from engage.digests.models import LOCAL, last_full_month, last_full_week  # noqa: E402
 from engage.embedded import EmbeddedPostgres, EmbeddedValkey, free_port  # noqa: E402
@@ -55,28 +57,10 @@ ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "20"))
 FRAMEWORK = "lambeth-what-matters"
 THEMES = ["listen", "easier", "quality", "choice", "thrive", "safe"]
-HOODS = [
-    "brixton",
-    "clapham",
-    "kennington",
-    "norwood",
-    "stockwell",
-    "streatham",
-    "tulse-hill",
-    "vauxhall",
-    "waterloo",
-    "herne-hill",
-]
+HOODS = NEIGHBOURHOODS
+ETHNICITIES = EQUALITY_CHOICES["ethnicity"]
+AGES = EQUALITY_CHOICES["age_band"]
 PROGRAMMES = ["going-home", "carers-breaks", "same-gp"]
-ETHNICITIES = [
-    "Asian or Asian British",
-    "Black, Black British, Caribbean or African",
-    "Mixed or multiple ethnic groups",
-    "White British",
-    "White: another White background (including Portuguese, Polish, Irish)",
-    "Another ethnic group",
-]
-AGES = ["Under 18", "18 to 24", "25 to 34", "35 to 49", "50 to 64", "65 to 74", "75 or over"]
 BATCH = 50_000
 
 

@@ -24,26 +24,12 @@ def _board(record: asyncpg.Record) -> Board:
     return msgspec.convert(dict(record), Board)
 
 
-async def insert_board(conn: asyncpg.Connection, draft: BoardDraft, owner_id: UUID) -> None:
+async def upsert_board(conn: asyncpg.Connection, draft: BoardDraft, owner_id: UUID) -> None:
     await conn.execute(
         """INSERT INTO boards (id, name, owner_id, frequency, days_before, themes, neighbourhoods, programmes)
-           VALUES ($1, $2, $3, $4::digest_frequency, $5, $6, $7, $8)""",
-        draft.id,
-        draft.name,
-        owner_id,
-        draft.frequency,
-        draft.days_before,
-        draft.themes,
-        draft.neighbourhoods,
-        draft.programmes,
-    )
-
-
-async def update_board(conn: asyncpg.Connection, draft: BoardDraft, owner_id: UUID) -> None:
-    await conn.execute(
-        """UPDATE boards SET name = $2, owner_id = $3, frequency = $4::digest_frequency, days_before = $5,
-                  themes = $6, neighbourhoods = $7, programmes = $8
-           WHERE id = $1""",
+           VALUES ($1, $2, $3, $4::digest_frequency, $5, $6, $7, $8)
+           ON CONFLICT (id) DO UPDATE SET name = $2, owner_id = $3, frequency = $4::digest_frequency,
+                  days_before = $5, themes = $6, neighbourhoods = $7, programmes = $8""",
         draft.id,
         draft.name,
         owner_id,

@@ -66,10 +66,7 @@ async def save_board(
     owner = await programme_queries.user_id_by_email(conn, draft.owner_email)
     if owner is None:
         raise BoardProblem("owner_email", "No staff account has this email: the owner needs one.")
-    if existing is None:
-        await queries.insert_board(conn, draft, owner)
-    else:
-        await queries.update_board(conn, draft, owner)
+    await queries.upsert_board(conn, draft, owner)
     await queries.replace_meetings(conn, draft.id, draft.meetings)
     added, removed = await queries.sync_members(conn, draft.id, draft.members)
     await audit.record(
