@@ -54,6 +54,8 @@ from engage.ids import token  # noqa: E402
 from engage.workers.tagging import sync_builtin_frameworks  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
+KEEP = os.environ.get("BENCH_DATA_DIR", "")
+"""Keep the loaded database in this directory and reuse it on the next run (loading takes minutes)."""
 REPEATS = int(os.environ.get("BENCH_REPEATS", "20"))
 FRAMEWORK = "lambeth-what-matters"
 THEMES = ["listen", "easier", "quality", "choice", "thrive", "safe"]
@@ -184,7 +186,7 @@ def rss_mb(pid: int) -> float:
 
 
 async def main() -> None:
-    root = Path(tempfile.mkdtemp(prefix="engage-bench-digest-"))
+    root = Path(KEEP) if KEEP else Path(tempfile.mkdtemp(prefix="engage-bench-digest-"))
     postgres, valkey = EmbeddedPostgres(root), EmbeddedValkey(root)
     dsn = postgres.start()
     redis_url = valkey.start()
@@ -194,6 +196,9 @@ async def main() -> None:
         pool = await create_pool(dsn, size=4)
         await sync_builtin_frameworks(pool)
         async with transaction(pool) as conn:
+            await conn.execute("TRUNCATE boards, digests, mail_messages, audit_log, staff_sessions CASCADE")
+            loaded = await conn.fetchval("SELECT count(*) FROM contributions")
+            await conn.execute("DELETE FROM users WHERE email = 'bench@example.org'")
             admin = await create_user(
                 conn,
                 email="bench@example.org",
@@ -202,8 +207,11 @@ async def main() -> None:
                 password="a long bench password",  # noqa: S106 - a throwaway database
                 organisation=None,
             )
-        took = await load(pool)
-        print(f"loaded {ROWS:,} contributions (with tags, equality answers and flags) by COPY in {took:.0f} s")
+        if loaded:
+            print(f"reusing the {loaded:,} contributions in {root}")
+        else:
+            took = await load(pool)
+            print(f"loaded {ROWS:,} contributions (with tags, equality answers and flags) by COPY in {took:.0f} s")
         async with pool.acquire() as conn:
             tag_rows = await conn.fetchval("SELECT count(*) FROM contribution_tags")
             refresh_ms = await dashboard_queries.refresh_rollups(conn)
@@ -351,7 +359,8 @@ async def main() -> None:
             web.wait(timeout=30)
         valkey.stop()
         postgres.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        if not KEEP:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

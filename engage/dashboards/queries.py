@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
+from typing import Any
 
 import asyncpg
 
@@ -102,11 +103,23 @@ async def drill_down(
     """The contributions behind a number: how many (from the rollups, so it is the number that was clicked), how
     many of them are safeguarding-flagged (never shown here), and the words of up to ``limit`` of the rest,
     newest first."""
-    where = """c.received_at >= $2 AND c.received_at < $3 AND ($5 = '' OR c.neighbourhood = $5)
-               AND ($6 = '' OR c.programme = $6)
-               AND ($4 = '' OR EXISTS (SELECT 1 FROM contribution_tags t WHERE t.contribution_id = c.id
-                                       AND t.framework_id = $1 AND t.given AND t.theme_id = $4))"""
-    args = (framework_id, since, until, theme, neighbourhood, programme)
+    # Only the predicates in use, so the plan PostgreSQL caches for the prepared statement fits them (a generic
+    # plan for "$4 = '' OR EXISTS (...)" scanned the whole month: 500 ms instead of 10 at a million rows).
+    args: list[Any] = [since, until]
+    conditions = ["c.received_at >= $1", "c.received_at < $2"]
+    if theme:
+        args += [framework_id, theme]
+        conditions.append(
+            f"""EXISTS (SELECT 1 FROM contribution_tags t WHERE t.contribution_id = c.id
+                        AND t.framework_id = ${len(args) - 1} AND t.given AND t.theme_id = ${len(args)})"""  # noqa: S608
+        )
+    if neighbourhood:
+        args.append(neighbourhood)
+        conditions.append(f"c.neighbourhood = ${len(args)}")
+    if programme:
+        args.append(programme)
+        conditions.append(f"c.programme = ${len(args)}")
+    where = " AND ".join(conditions)
     # Rollup months are the first day of each month; the range ends at a month's start or, for "up to today",
     # after today.
     first = since.date()
@@ -137,17 +150,16 @@ async def drill_down(
             WHERE {where}""",  # noqa: S608
         *args,
     )
+    shown = " AND c.consent_share" if shared_only else ""
     rows = await conn.fetch(
         f"""SELECT c.kind::text AS kind, c.text, n.name AS neighbourhood,
                    (c.received_at AT TIME ZONE 'Europe/London')::date AS received_on,
                    ARRAY(SELECT t.theme_id FROM contribution_tags t WHERE t.contribution_id = c.id
-                         AND t.framework_id = $1 AND t.given ORDER BY t.theme_id) AS themes
+                         AND t.framework_id = ${len(args) + 1} AND t.given ORDER BY t.theme_id) AS themes
             FROM contributions c LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood
-            WHERE {where} AND NOT EXISTS (SELECT 1 FROM safeguarding_flags f WHERE f.contribution_id = c.id)
-              AND (NOT $8 OR c.consent_share)
-            ORDER BY c.received_at DESC LIMIT $7""",  # noqa: S608
+            WHERE {where} AND NOT EXISTS (SELECT 1 FROM safeguarding_flags f WHERE f.contribution_id = c.id){shown}
+            ORDER BY c.received_at DESC LIMIT {int(limit)}""",  # noqa: S608
         *args,
-        limit,
-        shared_only,
+        framework_id,
     )
     return total, flagged, list(rows)

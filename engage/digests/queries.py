@@ -73,18 +73,24 @@ async def quotable(
     to quoting, a facilitator approved the words, and no safeguarding flag was ever raised on them."""
     return list(
         await conn.fetch(
-            f"""WITH {_MATCHED},
-               ranked AS (
+            """WITH ranked AS (
                  SELECT t.theme_id, c.id, c.text, c.kind::text AS kind, n.name AS neighbourhood, c.received_at,
                         row_number() OVER (PARTITION BY t.theme_id
                                            ORDER BY t.source = 'person' DESC, t.confidence DESC NULLS LAST,
                                                     c.received_at DESC) AS rank
-                 FROM matched m JOIN contributions c ON c.id = m.id
+                 FROM contributions c
                  JOIN contribution_tags t ON t.contribution_id = c.id AND t.framework_id = $3 AND t.given
                  LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood
-                 WHERE t.theme_id = ANY($7::text[]) AND c.consent_quote AND c.quote_approved_at IS NOT NULL
+                 -- The quotable few first (a partial index holds them), then the board's filters.
+                 WHERE c.consent_quote AND c.quote_approved_at IS NOT NULL
+                   AND c.received_at >= $1 AND c.received_at < $2 AND t.theme_id = ANY($7::text[])
+                   AND (cardinality($5::text[]) = 0 OR c.neighbourhood = ANY($5::text[]))
+                   AND (cardinality($6::text[]) = 0 OR c.programme = ANY($6::text[]))
+                   AND (cardinality($4::text[]) = 0 OR EXISTS (
+                         SELECT 1 FROM contribution_tags b WHERE b.contribution_id = c.id AND b.framework_id = $3
+                         AND b.given AND b.theme_id = ANY($4::text[])))
                    AND NOT EXISTS (SELECT 1 FROM safeguarding_flags f WHERE f.contribution_id = c.id))
-               SELECT * FROM ranked WHERE rank <= $8 ORDER BY theme_id, rank""",  # noqa: S608
+               SELECT * FROM ranked WHERE rank <= $8 ORDER BY theme_id, rank""",
             since,
             until,
             *filters.args(),
