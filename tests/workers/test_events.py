@@ -55,7 +55,8 @@ async def test_the_worker_sends_one_receipt_with_the_withdrawal_link(
     html = message.get_body(preferencelist=("html",)).get_content()
     assert f"code={receipt['withdrawal_code']}" in text and receipt["withdrawal_code"] in html
     assert "<script" not in html
-    await eventually(lambda: mail_status(pool))
+    # The sink has the message once DATA ends; the worker records 'sent' a moment later.
+    await eventually(lambda: _status_is(pool, "sent"))
     assert await mail_status(pool) == [("sent", 1)]
     # The email's own link withdraws the contribution: open it, confirm, gone.
     link = next(word for word in text.split() if "/withdraw?" in word)
