@@ -114,29 +114,46 @@ async def mark_confirmed(conn: asyncpg.Connection, member_id: UUID) -> bool:
 
 async def insert_subscription(
     conn: asyncpg.Connection, board_id: str, name: str, email: str, themes: list[str]
-) -> UUID | None:
-    """A personal weekly digest of some themes, awaiting confirmation. None when this address already has a
-    subscription to exactly these themes."""
-    inserted = await conn.fetchval(
+) -> Member | None:
+    """A personal weekly digest of some themes, awaiting confirmation. An address that subscribed to exactly
+    these themes before keeps its subscription: None if it is running, otherwise it waits for confirmation again
+    (someone who unsubscribed may come back)."""
+    await conn.execute(
         """INSERT INTO boards (id, kind, name, frequency, themes) VALUES ($1, 'subscription', $2, 'weekly', $3)
-           ON CONFLICT (id) DO NOTHING RETURNING id""",
+           ON CONFLICT (id) DO NOTHING""",
         board_id,
         name,
         themes,
     )
-    if inserted is None:
-        return None
-    member_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO board_members (id, board_id, email) VALUES ($1, $2, $3)", member_id, board_id, email
+    record = await conn.fetchrow(
+        f"""INSERT INTO board_members (id, board_id, email) VALUES ($1, $2, $3)
+            ON CONFLICT (board_id, email) DO UPDATE SET confirmed_at = NULL, unsubscribed_at = NULL, added_at = now()
+                WHERE board_members.unsubscribed_at IS NOT NULL
+            RETURNING {_MEMBER}""",  # noqa: S608
+        uuid.uuid4(),
+        board_id,
+        email,
     )
-    return member_id
+    if record is None:
+        existing = await conn.fetchrow(
+            f"SELECT {_MEMBER} FROM board_members WHERE board_id = $1 AND email = $2",  # noqa: S608
+            board_id,
+            email,
+        )
+        member = msgspec.convert(dict(existing), Member)
+        return None if member.confirmed_at else member
+    return msgspec.convert(dict(record), Member)
 
 
 async def queue_confirmation(conn: asyncpg.Connection, member_id: UUID, email: str) -> None:
+    """At most one confirmation email a day for a subscription however often the form is sent, and a new one when
+    someone who unsubscribed subscribes again (their added_at moved)."""
     await conn.execute(
         """INSERT INTO mail_messages (id, dedupe_key, template, to_address)
-           VALUES (gen_random_uuid(), 'confirm:' || $1::uuid::text, 'subscription_confirm', $2)
+           SELECT gen_random_uuid(),
+                  'confirm:' || id::text || ':' || floor(extract(epoch FROM added_at))::bigint || ':' || current_date,
+                  'subscription_confirm', $2
+           FROM board_members WHERE id = $1
            ON CONFLICT (dedupe_key) DO NOTHING""",
         member_id,
         email,

@@ -125,9 +125,10 @@ def subscription_id(email: str, themes: list[str]) -> str:
 
 
 async def subscribe_to_themes(conn: asyncpg.Connection, email: str, themes: list[str], *, framework_id: str) -> bool:
-    """Start a weekly theme subscription awaiting confirmation, and email the confirmation link. False when the
-    same subscription exists already (nothing is sent again: the page says the same either way, so it does not
-    tell a stranger whether an address is subscribed)."""
+    """Start a weekly theme subscription awaiting confirmation, and email the confirmation link (at most one a
+    day). False when the same subscription is already running: nothing is sent, and the page says the same either
+    way, so it does not tell a stranger whether an address is subscribed. Someone who unsubscribed can subscribe
+    again; they confirm again."""
     email = email.strip().lower()
     if not EMAIL.match(email):
         raise BoardProblem("email", "This does not look like an email address.")
@@ -139,10 +140,10 @@ async def subscribe_to_themes(conn: asyncpg.Connection, email: str, themes: list
     if any(t not in names for t in themes):
         raise BoardProblem("themes", "Choose themes from the list.")
     name = "Weekly digest: " + ", ".join(names[t] for t in themes)
-    member_id = await queries.insert_subscription(conn, subscription_id(email, themes), name, email, themes)
-    if member_id is None:
+    member = await queries.insert_subscription(conn, subscription_id(email, themes), name, email, themes)
+    if member is None:
         return False
-    await queries.queue_confirmation(conn, member_id, email)
+    await queries.queue_confirmation(conn, member.id, email)
     return True
 
 

@@ -117,7 +117,7 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
     if message.template == "digest":
         return await _digest_email(conn, message, settings)
     if message.template == "subscription_confirm":
-        member = await board_queries.get_member(conn, UUID(message.dedupe_key.split(":")[1]))
+        member = await board_queries.get_member(conn, UUID(message.dedupe_key.split(":")[1]))  # confirm:ID:DATE
         board = await board_queries.get_board(conn, member.board_id) if member else None
         if member is None or board is None:
             return None

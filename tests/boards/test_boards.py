@@ -156,3 +156,15 @@ async def test_subscribing_to_themes_starts_only_after_the_emailed_link_is_follo
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT confirmed_at IS NOT NULL FROM board_members")
         assert await conn.fetchval("SELECT themes FROM boards") == ["safe", "thrive"]
+        member = await conn.fetchval("SELECT id FROM board_members")
+    assert (await client.post("/subscribe", data=form)).status_code == 200, "already running: nothing changes"
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM mail_messages") == 1
+    unsubscribed = await client.post(f"/unsubscribe/{member_token(settings.secret_key, 'unsubscribe', member)}")
+    assert "You have unsubscribed" in unsubscribed.text
+    # Coming back is allowed, and needs confirming again.
+    assert (await client.post("/subscribe", data=form)).status_code == 200
+    async with pool.acquire() as conn:
+        again = await conn.fetchrow("SELECT confirmed_at, unsubscribed_at FROM board_members")
+        assert again["confirmed_at"] is None and again["unsubscribed_at"] is None
+        assert await conn.fetchval("SELECT count(*) FROM mail_messages") == 2
