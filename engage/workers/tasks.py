@@ -124,11 +124,14 @@ async def send_due_digests(ctx: Ctx) -> dict[str, int]:
             period = digests.due_period(board, now.date()) if board else None
             if board is None or period is None or (period.end == now.date() and now.hour < settings.digest_send_hour):
                 continue
+            if await digest_queries.has_digest(conn, board_id, period.start, period.end):
+                continue
             # When this worker first found the digest owed: the grace for an untagged period counts from there.
             since = ctx.setdefault("digests_waiting", {}).setdefault((board_id, period.start), now)
             if not await digests.ready_to_send(conn, period, waiting_since=since, now=now):
                 log.info("digest for %s, %s, waits for tagging to catch up", board_id, period.label)
                 continue
+            ctx["digests_waiting"].pop((board_id, period.start), None)
             if await digests.send_digest(conn, board, period, framework_id=settings.framework, today=now.date()):
                 built += 1
                 log.info("digest for %s, %s, queued", board_id, period.label)
