@@ -11,13 +11,11 @@ from engage.accounts.models import StaffUser
 from engage.assets import queries
 from engage.assets.models import KIND_LABELS, AssetDraft
 from engage.audit import queries as audit
+from engage.problems import Problem
 
 
-class AssetProblem(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class AssetProblem(Problem):
+    """Bad input about a community asset."""
 
 
 async def record_asset(conn: asyncpg.Connection, viewer: StaffUser, draft: AssetDraft) -> UUID:

@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.problems import Problem
+
 Frequency = Literal["weekly", "monthly", "before_meeting"]
 FREQUENCY_LABELS: dict[str, str] = {
     "weekly": "Every week (on Monday, for the week before)",
@@ -67,8 +69,5 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
         return self.confirmed_at is not None and self.unsubscribed_at is None
 
 
-class BoardProblem(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class BoardProblem(Problem):
+    """Bad input about a board, its members or a subscription."""

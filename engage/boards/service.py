@@ -147,10 +147,16 @@ async def subscribe_to_themes(conn: asyncpg.Connection, email: str, themes: list
     return True
 
 
+async def member_from_token(conn: asyncpg.Connection, secret: str, purpose: str, token: str) -> Member | None:
+    """The member a link token was made for, for this purpose; None for a token we did not make (or a member
+    since removed)."""
+    member_id = check_member_token(secret, purpose, token)
+    return await queries.get_member(conn, member_id) if member_id else None
+
+
 async def confirm_subscription(conn: asyncpg.Connection, secret: str, token: str) -> Member | None:
     """None for a link we did not make. Confirming twice is harmless."""
-    member_id = check_member_token(secret, "confirm", token)
-    member = await queries.get_member(conn, member_id) if member_id else None
+    member = await member_from_token(conn, secret, "confirm", token)
     if member is not None and await queries.mark_confirmed(conn, member.id):
         await audit.record(
             conn, actor=None, action="subscription.confirmed", subject_type="board", subject_id=member.board_id
@@ -161,8 +167,7 @@ async def confirm_subscription(conn: asyncpg.Connection, secret: str, token: str
 async def unsubscribe(conn: asyncpg.Connection, secret: str, token: str) -> tuple[Member, bool] | None:
     """None for a link we did not make (or a member since removed); otherwise the member and whether this call
     unsubscribed them (False: they had already)."""
-    member_id = check_member_token(secret, "unsubscribe", token)
-    member = await queries.get_member(conn, member_id) if member_id else None
+    member = await member_from_token(conn, secret, "unsubscribe", token)
     if member is None:
         return None
     changed = await queries.mark_unsubscribed(conn, member.id)

@@ -7,6 +7,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.problems import Problem
+
 SUPPORT_LABELS = {
     1: "Strongly oppose",
     2: "Oppose",
@@ -64,9 +66,5 @@ class PropositionResult(msgspec.Struct, frozen=True, kw_only=True):
     comments: list[str]
 
 
-class VoteProblem(ValueError):
-    def __init__(self, field: str, reason: str, *, status: int = 422) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-        self.status = status
+class VoteProblem(Problem):
+    """Bad input about a consensus round or a ballot."""

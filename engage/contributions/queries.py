@@ -329,11 +329,3 @@ async def set_quote_approval(conn: asyncpg.Connection, contribution_id: UUID, ap
         contribution_id,
         approver,
     )
-
-
-async def ever_flagged(conn: asyncpg.Connection, contribution_id: UUID) -> bool:
-    return bool(
-        await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM safeguarding_flags WHERE contribution_id = $1)", contribution_id
-        )
-    )

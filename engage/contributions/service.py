@@ -31,6 +31,7 @@ from engage.contributions.models import (
 from engage.ids import check_withdrawal_code, new_reference, normalise_reference, uuid7, withdrawal_code
 from engage.outbox import queries as outbox
 from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN
+from engage.safeguarding import queries as safeguarding_queries
 
 EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -248,10 +249,9 @@ async def set_neighbourhood_active(conn: asyncpg.Connection, viewer: StaffUser, 
     return True
 
 
-async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, *, approve: bool) -> str:
+async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, *, approve: bool) -> None:
     """Approve a contribution's words for quoting in digests, or withdraw the approval. Only words whose author
-    consented to quoting, and that were never flagged as a safeguarding concern, can be approved. Returns what
-    happened, for the page."""
+    consented to quoting, and that were never flagged as a safeguarding concern, can be approved."""
     if not can(viewer.role, "approve_quotes"):
         raise InvalidContribution([FieldError("quote", "Your role does not approve quotes.")])
     row = await queries.get_contribution(conn, contribution_id)
@@ -259,7 +259,7 @@ async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contributio
         raise InvalidContribution([FieldError("quote", "No contribution with this id.")])
     if approve and not row.consent_quote:
         raise InvalidContribution([FieldError("quote", "The author did not agree to be quoted.")])
-    if approve and await queries.ever_flagged(conn, contribution_id):
+    if approve and await safeguarding_queries.get_flag(conn, contribution_id) is not None:
         raise InvalidContribution([FieldError("quote", "Words flagged as a safeguarding concern are never quoted.")])
     await queries.set_quote_approval(conn, contribution_id, viewer.id if approve else None)
     await audit.record(
@@ -269,4 +269,3 @@ async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contributio
         subject_type="contribution",
         subject_id=str(contribution_id),
     )
-    return "Approved for quoting." if approve else "No longer approved for quoting."

@@ -14,17 +14,15 @@ from engage.contributions import queries as contribution_queries
 from engage.contributions.models import KIND_LABELS
 from engage.dashboards import queries
 from engage.dashboards.models import WINDOWS, Dashboard, DashboardQuery, DrillQuery, DrillRow, PlaceRow, Series
-from engage.digests.models import LOCAL
+from engage.digests.models import LOCAL, next_month
+from engage.problems import Problem
 from engage.programmes import queries as programme_queries
 from engage.tags import queries as tag_queries
 from nlp.redact import redact
 
 
-class DashboardProblem(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class DashboardProblem(Problem):
+    """A dashboard filter that names nothing we have."""
 
 
 def month_starts(today: date, count: int) -> list[date]:
@@ -36,19 +34,20 @@ def month_starts(today: date, count: int) -> list[date]:
     return starts[::-1]
 
 
-async def check_query(conn: asyncpg.Connection, query: DashboardQuery | DrillQuery) -> None:
+async def check_query(conn: asyncpg.Connection, query: DashboardQuery | DrillQuery) -> dict[str, str]:
+    """Refuse filters that name nothing we have. Returns every neighbourhood's name by slug."""
     if query.months not in WINDOWS:
         raise DashboardProblem("months", f"Choose {', '.join(map(str, WINDOWS))} months.")
-    if query.neighbourhood:
-        places = {n.slug for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)}
-        if query.neighbourhood not in places:
-            raise DashboardProblem("neighbourhood", "No such neighbourhood.")
+    names = {n.slug: n.name for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)}
+    if query.neighbourhood and query.neighbourhood not in names:
+        raise DashboardProblem("neighbourhood", "No such neighbourhood.")
     if query.programme and query.programme not in {p.slug for p in await programme_queries.programme_choices(conn)}:
         raise DashboardProblem("programme", "No such programme.")
+    return names
 
 
 async def build_dashboard(conn: asyncpg.Connection, framework_id: str, query: DashboardQuery, today: date) -> Dashboard:
-    await check_query(conn, query)
+    names = await check_query(conn, query)
     months = month_starts(today, query.months)
     index = {m: i for i, m in enumerate(months)}
     framework = await tag_queries.get_framework(conn, framework_id)
@@ -70,7 +69,6 @@ async def build_dashboard(conn: asyncpg.Connection, framework_id: str, query: Da
     place_themes: dict[str, dict[str, int]] = {}
     for r in await queries.theme_places(conn, framework_id, months[0], query.programme):
         place_themes.setdefault(r["neighbourhood"], {})[r["theme_id"]] = r["n"]
-    names = {n.slug: n.name for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)}
     if not query.neighbourhood:
         # Every place appears, even one we heard nothing from: a gap is a finding.
         for slug in names:
@@ -115,12 +113,12 @@ async def drill_down(
     partners. Each look is written to the audit trail."""
     await check_query(conn, query)
     months = month_starts(today, query.months)
-    start = query.month or months[0]
-    if query.month and query.month.day != 1:
-        raise DashboardProblem("month", "Give a month as YYYY-MM.")
-    end = date(start.year + start.month // 12, start.month % 12 + 1, 1) if query.month else None
-    since = datetime.combine(start, time(), LOCAL)
-    until = datetime.combine(end, time(), LOCAL) if end else datetime.combine(today, time.max, LOCAL)
+    since = datetime.combine(query.month or months[0], time(), LOCAL)
+    until = (
+        datetime.combine(next_month(query.month), time(), LOCAL)
+        if query.month
+        else datetime.combine(today, time.max, LOCAL)
+    )
     total, flagged, records = await queries.drill_down(
         conn,
         framework_id,

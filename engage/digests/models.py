@@ -29,7 +29,7 @@ class Period(msgspec.Struct, frozen=True):
 
     @property
     def is_month(self) -> bool:
-        return self.start.day == 1 and self.end == _next_month(self.start)
+        return self.start.day == 1 and self.end == next_month(self.start)
 
     def previous(self) -> Period:
         """The period just before this one, for "change since last time": the calendar month before a month,
@@ -58,7 +58,8 @@ class Period(msgspec.Struct, frozen=True):
         return f"{self.start:%-d} to {last:%-d %B %Y}"
 
 
-def _next_month(day: date) -> date:
+def next_month(day: date) -> date:
+    """The first day of the month after this day's."""
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
@@ -79,7 +80,7 @@ def parse_period(text: str, today: date) -> Period:
     try:
         if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
             start = date(int(m[1]), int(m[2]), 1)
-            period = Period(start, _next_month(start))
+            period = Period(start, next_month(start))
         elif m := re.fullmatch(r"(\d{4})-W(\d{2})", text, flags=re.IGNORECASE):
             start = date.fromisocalendar(int(m[1]), int(m[2]), 1)
             period = Period(start, start + timedelta(days=7))

@@ -38,6 +38,14 @@ async def queue_receipts(conn: asyncpg.Connection, contribution_ids: list[UUID])
     return await queries.insert_receipts(conn, contribution_ids) if contribution_ids else 0
 
 
+def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """An email's HTML and plain-text bodies."""
+    return (
+        _templates.get_template(f"{template}.html").render(context),
+        _templates.get_template(f"{template}.txt").render(context),
+    )
+
+
 def _email(
     message: MailMessage,
     subject: str,
@@ -45,24 +53,21 @@ def _email(
     context: dict[str, Any],
     headers: dict[str, str] | None = None,
 ) -> OutgoingEmail:
-    return OutgoingEmail(
-        to=message.to_address,
-        subject=subject,
-        text=_templates.get_template(f"{template}.txt").render(context),
-        html=_templates.get_template(f"{template}.html").render(context),
-        headers=headers or {},
-    )
+    html, text = _render(template, context)
+    return OutgoingEmail(to=message.to_address, subject=subject, text=text, html=html, headers=headers or {})
 
 
 def render_digest(
     digest: DigestContent, *, base_url: str, archive_url: str, unsubscribe_url: str | None
 ) -> tuple[str, str]:
     """The digest as HTML and as plain text (also what `engage digest preview` writes)."""
-    context = {"digest": digest, "base_url": base_url, "archive_url": archive_url, "unsubscribe_url": unsubscribe_url}
-    return (
-        _templates.get_template("digest.html").render(context),
-        _templates.get_template("digest.txt").render(context),
-    )
+    return _render("digest", _digest_context(digest, base_url, archive_url, unsubscribe_url))
+
+
+def _digest_context(
+    digest: DigestContent, base_url: str, archive_url: str, unsubscribe_url: str | None
+) -> dict[str, Any]:
+    return {"digest": digest, "base_url": base_url, "archive_url": archive_url, "unsubscribe_url": unsubscribe_url}
 
 
 def digest_subject(digest: DigestContent) -> str:
@@ -139,17 +144,12 @@ async def _digest_email(conn: asyncpg.Connection, message: MailMessage, settings
         return None
     unsubscribe_url = f"{settings.base_url}/unsubscribe/{member_token(settings.secret_key, 'unsubscribe', member.id)}"
     archive_key = member_token(settings.secret_key, "archive", member.id)
-    html, text = render_digest(
-        digest.content,
-        base_url=settings.base_url,
-        archive_url=f"{settings.base_url}/boards/{digest.board_id}/digests?key={archive_key}",
-        unsubscribe_url=unsubscribe_url,
-    )
-    return OutgoingEmail(
-        to=message.to_address,
-        subject=digest_subject(digest.content),
-        text=text,
-        html=html,
+    archive_url = f"{settings.base_url}/boards/{digest.board_id}/digests?key={archive_key}"
+    return _email(
+        message,
+        digest_subject(digest.content),
+        "digest",
+        _digest_context(digest.content, settings.base_url, archive_url, unsubscribe_url),
         # RFC 2369 and RFC 8058: mail clients show an unsubscribe button that POSTs to the link, no page needed.
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",

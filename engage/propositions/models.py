@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.problems import Problem
+
 Status = Literal["draft", "shortlisted", "approved", "set_aside"]
 STATUS_LABELS: dict[str, str] = {
     "draft": "Draft",
@@ -95,9 +97,5 @@ class UsedIn(msgspec.Struct, frozen=True, kw_only=True):
     status: Status
 
 
-class PropositionProblem(ValueError):
-    def __init__(self, field: str, reason: str, *, status: int = 422) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-        self.status = status
+class PropositionProblem(Problem):
+    """Bad input about a proposition or its approval."""

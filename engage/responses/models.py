@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.problems import Problem
+
 Status = Literal["planned", "in_progress", "done"]
 STATUS_LABELS: dict[str, str] = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
 
@@ -38,8 +40,5 @@ class Response(msgspec.Struct, frozen=True, kw_only=True):
     published_at: datetime
 
 
-class ResponseProblem(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class ResponseProblem(Problem):
+    """Bad input about a "you said, we did" response."""

@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.problems import Problem
+
 MAX_NOTE_CHARS = 1000
 
 
@@ -73,11 +75,5 @@ class NoteIn(msgspec.Struct, kw_only=True):
     consent_quote: bool = False
 
 
-class WorkshopProblem(ValueError):
+class WorkshopProblem(Problem):
     """Bad input about a workshop or a note: the field and the reason, nothing changed."""
-
-    def __init__(self, field: str, reason: str, *, status: int = 422) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-        self.status = status

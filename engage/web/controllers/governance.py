@@ -24,13 +24,12 @@ from engage.dashboards.service import DashboardProblem
 from engage.db import transaction
 from engage.digests import queries as digest_queries
 from engage.digests.service import today_local
-from engage.ids import check_member_token
 from engage.programmes import queries as programme_queries
 from engage.responses.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 from engage.web.charts import describe_trend, line_chart
 from engage.web.csvs import csv_response
-from engage.web.deps import pool_of, relay_of, require, settings_of, viewer_of
+from engage.web.deps import pool_of, require, settings_of, viewer_of
 from engage.web.forms import Form, error_context, fields, many
 
 BOARD_FIELD_IDS = {
@@ -192,30 +191,31 @@ class ArchiveController(Controller):
     path = "/boards"
     include_in_schema = False
 
-    async def _open(self, request: Request[Any, Any, Any], state: State, board_id: str, key: str) -> Board:
+    async def _open(
+        self, request: Request[Any, Any, Any], state: State, board_id: str, key: str
+    ) -> tuple[Board, StaffUser | None]:
+        """The board, and the signed-in viewer if any, once the key or the viewer may read its archive."""
+        viewer = await viewer_of(request)
         async with pool_of(state).acquire() as conn:
             board = await _board_or_404(conn, board_id)
             if key:
-                member_id = check_member_token(settings_of(state).secret_key, "archive", key)
-                member = await board_queries.get_member(conn, member_id) if member_id else None
+                member = await boards.member_from_token(conn, settings_of(state).secret_key, "archive", key)
                 if member is None or member.board_id != board.id or not member.receives:
                     raise PermissionDeniedException(
                         f"This link does not open the archive of {board.name}. Use the link in one of its digests."
                     )
-                return board
-            viewer = await viewer_of(request)
+                return board, viewer
             if viewer is None:
                 raise NotAuthorizedException("Sign in, or use the link in one of the board's digests.")
             if not await boards.may_read_archive(conn, viewer, board):
                 raise PermissionDeniedException(f"The archive of {board.name} is for its members.")
-        return board
+        return board, viewer
 
     @get("/{board_id:str}/digests", name="board-archive")
     async def archive(
         self, request: Request[Any, Any, Any], state: State, board_id: FromPath[str], key: FromQuery[str] = ""
     ) -> Template:
-        board = await self._open(request, state, board_id, key)
-        viewer = await viewer_of(request)
+        board, viewer = await self._open(request, state, board_id, key)
         async with pool_of(state).acquire() as conn:
             sent = await digest_queries.list_digests(conn, board.id)
         return Template(
@@ -240,14 +240,14 @@ class ArchiveController(Controller):
         digest_id: FromPath[UUID],
         key: FromQuery[str] = "",
     ) -> Template:
-        board = await self._open(request, state, board_id, key)
+        board, viewer = await self._open(request, state, board_id, key)
         async with pool_of(state).acquire() as conn:
             stored = await digest_queries.get_digest(conn, digest_id)
         if stored is None or stored.board_id != board.id:
             raise NotFoundException("This board has no digest with this id.")
         return Template(
             "boards/digest.html",
-            context={"viewer": await viewer_of(request), "board": board, "d": stored.content, "key": key},
+            context={"viewer": viewer, "board": board, "d": stored.content, "key": key},
             headers={"Cache-Control": "no-store"},
         )
 
@@ -284,7 +284,6 @@ class SubscriptionsController(Controller):
                 )
         except BoardProblem as exc:
             return await self._form(state, form, [FieldError(exc.field, exc.reason)], 422)
-        relay_of(state).wake()
         return Template("public/member_action.html", context={"action": "check_inbox", "member": None, "token": ""})
 
     @get("/subscribe/confirm/{token:str}", name="subscribe-confirm")
@@ -318,9 +317,8 @@ class SubscriptionsController(Controller):
         )
 
     async def _page(self, state: State, purpose: str, token: str) -> Template:
-        member_id = check_member_token(settings_of(state).secret_key, purpose, token)
         async with pool_of(state).acquire() as conn:
-            member = await board_queries.get_member(conn, member_id) if member_id else None
+            member = await boards.member_from_token(conn, settings_of(state).secret_key, purpose, token)
             board = await board_queries.get_board(conn, member.board_id) if member else None
         if member is None or board is None:
             raise HTTPException(status_code=400, detail="This link is not valid: nothing was changed.")
