@@ -95,6 +95,8 @@ class SmtpSink:
     behaviour: SinkBehaviour = field(default_factory=SinkBehaviour)
     data_started: int = 0
     rcpt_seen: int = 0
+    in_data: int = 0
+    most_in_data: int = 0
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         self.rcpt_seen += 1
@@ -105,6 +107,14 @@ class SmtpSink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.data_started += 1
+        self.in_data += 1
+        self.most_in_data = max(self.most_in_data, self.in_data)
+        try:
+            return await self._answer_data(envelope)
+        finally:
+            self.in_data -= 1
+
+    async def _answer_data(self, envelope: Any) -> str:
         if self.behaviour.refuse_with:
             return self.behaviour.refuse_with
         parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
@@ -218,6 +228,7 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     servers.sink.behaviour = SinkBehaviour()
     servers.sink.data_started = 0
     servers.sink.rcpt_seen = 0
+    servers.sink.in_data = servers.sink.most_in_data = 0
     yield
 
 

@@ -1,13 +1,19 @@
-"""Delivering one queued email, in stages, so that a crash never sends it twice.
+"""Delivering queued email, in stages, so that a crash never sends a message twice.
 
 A session-level advisory lock on a dedicated connection makes one worker the only sender of a message; the
 lock dies with the connection, so a killed worker frees it. Status ``sending`` is written just before DATA:
 a message found in ``sending`` by the lock holder was interrupted mid-DATA and becomes ``unconfirmed``
 (shown to admins, who can send it again) instead of being repeated.
+
+Each worker process has one `MailSender`, and it hands one message at a time to SMTP. Several jobs of one worker
+deliver mail (the sweep, event handling, digests, and cron runs that overlap), and each used to run its own loop,
+so a worker killed mid-send could leave two or three messages inside DATA, each of them then ``unconfirmed`` and
+waiting for an admin. Now a kill costs at most one message per worker process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import time
@@ -38,20 +44,28 @@ async def deliver_message(pool: asyncpg.Pool, settings: Settings, target: SmtpTa
             await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
 
 
-async def deliver_batch(
-    pool: asyncpg.Pool, settings: Settings, target: SmtpTarget, message_ids: Iterable[UUID], *, budget_s: float
-) -> dict[str, int]:
-    """Deliver messages one by one until the time budget is spent; the rest stay queued for the next sweep.
-    Stopping between messages, well inside the job's timeout, means arq never cancels a job in the middle of
-    SMTP DATA (which would leave that message unconfirmed)."""
-    deadline = time.monotonic() + budget_s
-    outcomes: dict[str, int] = {}
-    for message_id in dict.fromkeys(message_ids):
-        if time.monotonic() > deadline:
-            break
-        outcome = await deliver_message(pool, settings, target, message_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+class MailSender:
+    """The one sender of a worker process: whichever job asks, one message at a time is in SMTP."""
+
+    def __init__(self, pool: asyncpg.Pool, settings: Settings, target: SmtpTarget) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._target = target
+        self._one_at_a_time = asyncio.Lock()
+
+    async def deliver(self, message_ids: Iterable[UUID], *, budget_s: float) -> dict[str, int]:
+        """Deliver messages one by one until the time budget is spent; the rest stay queued for the next sweep.
+        Stopping between messages, well inside the job's timeout, means arq never cancels a job in the middle of
+        SMTP DATA (which would leave that message unconfirmed)."""
+        deadline = time.monotonic() + budget_s
+        outcomes: dict[str, int] = {}
+        for message_id in dict.fromkeys(message_ids):
+            if time.monotonic() > deadline:
+                break
+            async with self._one_at_a_time:
+                outcome = await deliver_message(self._pool, self._settings, self._target, message_id)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        return outcomes
 
 
 async def _deliver_locked(

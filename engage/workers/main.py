@@ -13,6 +13,7 @@ from engage.mail.smtp import parse_smtp_url
 from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
 from engage.workers import tasks
+from engage.workers.delivery import MailSender
 from engage.workers.retraining import TrainingRunner
 from engage.workers.tagging import TaggerHolder, sync_builtin_frameworks
 
@@ -40,7 +41,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
         ctx["pool"] = await create_pool(settings.database_url or "", size=settings.pool_size)
-        ctx["smtp"] = parse_smtp_url(settings.smtp_url or "")
+        ctx["mail"] = MailSender(ctx["pool"], settings, parse_smtp_url(settings.smtp_url or ""))
         await sync_builtin_frameworks(ctx["pool"])
         # The spaCy pipeline and the model load once per process, here, not in the first job.
         ctx["tagger"] = TaggerHolder(settings.framework)

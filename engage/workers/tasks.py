@@ -30,7 +30,6 @@ from engage.outbox.models import (
 )
 from engage.settings import Settings
 from engage.workers.clustering import cluster_programme
-from engage.workers.delivery import deliver_batch
 from engage.workers.tagging import retag_stale, tag_contributions
 
 log = logging.getLogger(__name__)
@@ -71,7 +70,7 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
         ctx["trainer"].start()
     for slug in {str(e.payload["programme"]) for e in events if e.topic == CLUSTERS_REQUESTED}:
         await cluster_programme(pool, ctx["tagger"], slug)
-    delivered = await deliver_batch(pool, settings, ctx["smtp"], due, budget_s=settings.job_timeout_s / 2)
+    delivered = await ctx["mail"].deliver(due, budget_s=settings.job_timeout_s / 2)
     return {
         "events": len(events),
         "tagged": tagged.tagged if tagged else 0,
@@ -103,9 +102,7 @@ async def sweep(ctx: Ctx) -> dict[str, int]:
     if outcomes["retagged"]:
         async with pool.acquire() as conn:
             due = [*due, *await mail_queries.due_message_ids(conn, limit=500)]
-    outcomes.update(
-        await deliver_batch(pool, settings, ctx["smtp"], [*stuck, *due], budget_s=settings.job_timeout_s / 3)
-    )
+    outcomes.update(await ctx["mail"].deliver([*stuck, *due], budget_s=settings.job_timeout_s / 3))
     return outcomes
 
 
@@ -139,7 +136,7 @@ async def send_due_digests(ctx: Ctx) -> dict[str, int]:
     if built:  # start delivering now; the sweep carries on with whatever this job's time does not cover
         async with pool.acquire() as conn:
             due = await mail_queries.due_message_ids(conn, limit=10_000)
-        outcomes.update(await deliver_batch(pool, settings, ctx["smtp"], due, budget_s=settings.job_timeout_s / 2))
+        outcomes.update(await ctx["mail"].deliver(due, budget_s=settings.job_timeout_s / 2))
     return outcomes
 
 
