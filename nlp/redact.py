@@ -13,6 +13,10 @@ from collections.abc import Callable
 
 import msgspec
 
+REDACTOR_VERSION = "1"
+"""Changes whenever what `redact` replaces changes: Engage stores redacted words with the version that made them
+and the worker redacts again everything made by another version."""
+
 PLACEHOLDERS = {
     "email": "[email]",
     "phone": "[phone]",

@@ -13,6 +13,7 @@ import asyncpg
 
 import nlp
 from engage.ids import new_reference
+from nlp.redact import REDACTOR_VERSION, redact
 
 FRAMEWORK = "lambeth-what-matters"
 SHIPPED_MODEL = json.loads((Path(nlp.__file__).parent / "models" / FRAMEWORK / "model.json").read_text())["version"]
@@ -21,13 +22,14 @@ SHIPPED_MODEL = json.loads((Path(nlp.__file__).parent / "models" / FRAMEWORK / "
 
 async def add_contributions(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> list[uuid.UUID]:
     """Each row: text, at (datetime), and optionally neighbourhood, themes, quote, approved, flagged, programme,
-    kind, equality (dict of age_band/ethnicity/disability/carer)."""
+    kind, equality (dict of age_band/ethnicity/disability/carer). Redacted as the worker would."""
     ids = [uuid.uuid4() for _ in rows]
     await conn.executemany(
         """INSERT INTO contributions (id, reference, kind, text, source, neighbourhood, consent_analysis,
-                                      consent_quote, received_at, quote_approved_at, programme)
+                                      consent_quote, received_at, quote_approved_at, programme, redacted_text,
+                                      redactor_version)
            VALUES ($1, $2, $3::contribution_kind, $4, 'import', $5, true, $6, $7,
-                   CASE WHEN $8 THEN now() END, $9)""",
+                   CASE WHEN $8 THEN now() END, $9, $10, $11)""",
         [
             (
                 cid,
@@ -39,6 +41,8 @@ async def add_contributions(conn: asyncpg.Connection, rows: list[dict[str, Any]]
                 row["at"],
                 row.get("approved", False),
                 row.get("programme"),
+                redact(row["text"]).text,
+                REDACTOR_VERSION,
             )
             for cid, row in zip(ids, rows, strict=True)
         ],

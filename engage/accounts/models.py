@@ -17,9 +17,14 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 Permission = Literal[
-    "read_contributions",  # the words, neighbourhood, kind, source
+    "read_contributions",  # the words, neighbourhood, kind, source (as engage.contributions.visibility allows)
+    "read_unshared",  # contributions whose authors did not agree to sharing with partner organisations
+    "read_unredacted",  # the words as written; without it, names and other details are replaced
+    "read_own_entries_unredacted",  # the words as written of what this person typed in or imported
     "enter_contributions",  # type in stories gathered on paper or by phone
+    "withdraw_on_behalf",  # withdraw a contribution for someone who asks by phone or in person, with a reason
     "see_contacts",  # a contributor's name, email, phone
+    "see_contacts_of_own_entries",  # the same, for what this person entered (they gathered it and call back)
     "see_equality",  # one contributor's equality-monitoring answers
     "see_mail_problems",  # failed and unconfirmed deliveries
     "manage_users",
@@ -32,15 +37,32 @@ Permission = Literal[
     "approve_quotes",  # mark a consented contribution's words fit to quote in digests
 ]
 
-# Least privilege: each role gets what its work needs and nothing more. Governance reads themes and words,
-# never who said them; partner staff may call people back, so they see contacts (for what they may read).
+# Least privilege: each role gets what its work needs and nothing more. Governance reads themes and redacted
+# words, never who said them; partner staff read what was shared with partners (redacted) and what they entered
+# themselves (as written, with the contact details they took, because they call people back).
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     "admin": frozenset(get_args(Permission)),
     "facilitator": frozenset(
-        {"read_contributions", "enter_contributions", "review_tags", "handle_safeguarding", "approve_quotes"}
+        {
+            "read_contributions",
+            "read_unshared",
+            "read_unredacted",
+            "enter_contributions",
+            "withdraw_on_behalf",
+            "review_tags",
+            "handle_safeguarding",
+            "approve_quotes",
+        }
     ),
-    "governance": frozenset({"read_contributions"}),
-    "partner_staff": frozenset({"read_contributions", "enter_contributions", "see_contacts"}),
+    "governance": frozenset({"read_contributions", "read_unshared"}),
+    "partner_staff": frozenset(
+        {
+            "read_contributions",
+            "read_own_entries_unredacted",
+            "enter_contributions",
+            "see_contacts_of_own_entries",
+        }
+    ),
 }
 
 

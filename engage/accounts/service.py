@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from engage.accounts import queries
 from engage.accounts.models import Role, StaffUser, UserExists
+from engage.audit import queries as audit
 from engage.ids import token, token_hash, uuid7
 
 _hasher = PasswordHasher()
@@ -59,7 +60,21 @@ async def sign_in(conn: asyncpg.Connection, email: str, password: str, *, sessio
         await queries.set_password_hash(conn, credentials.user.id, await asyncio.to_thread(_hasher.hash, password))
     raw, hashed = token()
     await queries.insert_session(conn, hashed, credentials.user.id, datetime.now(UTC) + timedelta(hours=session_hours))
+    await audit.record(
+        conn,
+        actor=credentials.user.id,
+        action="sign_in.succeeded",
+        subject_type="account",
+        subject_id=credentials.user.email,
+    )
     return credentials.user, raw
+
+
+async def record_failed_sign_in(conn: asyncpg.Connection, email: str) -> None:
+    """A wrong email or password, in the audit trail (the address tried, never the password)."""
+    await audit.record(
+        conn, actor=None, action="sign_in.failed", subject_type="account", subject_id=email.strip().lower()[:254]
+    )
 
 
 async def user_for_session(conn: asyncpg.Connection, raw_token: str) -> StaffUser | None:

@@ -26,7 +26,8 @@ class Asset(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     kind: AssetKind
     name: str
-    offers: str
+    offers: str | None
+    """None: copied from a workshop note this reader may not read."""
     neighbourhood: str | None
     neighbourhood_name: str | None
     public_contact: str

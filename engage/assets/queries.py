@@ -8,16 +8,28 @@ import asyncpg
 import msgspec
 
 from engage.assets.models import Asset, AssetDraft
+from engage.contributions.visibility import Sight, visible, words
 
-_COLUMNS = """a.id, a.kind::text AS kind, a.name, a.offers, a.neighbourhood, n.name AS neighbourhood_name,
-              a.public_contact, a.programme, a.from_note, a.created_at"""
+
+def _offers(sight: Sight) -> str:
+    """What an asset offers, in words this reader may read. Words copied from a workshop note follow the note's
+    visibility: hidden (NULL) from those who may not read the note, and redacted for those who read it redacted."""
+    note = "(SELECT {what} FROM contributions c WHERE c.id = a.from_note AND " + visible(sight) + ")"  # noqa: S608
+    as_read = "a.offers" if sight.raw_words == "all" else note.format(what=words(sight))
+    return f"""CASE WHEN a.from_note IS NULL OR NOT a.offers_from_note THEN a.offers
+                    WHEN {note.format(what="true")} THEN {as_read} END"""
+
+
+def _columns(sight: Sight) -> str:
+    return f"""a.id, a.kind::text AS kind, a.name, {_offers(sight)} AS offers, a.neighbourhood,
+               n.name AS neighbourhood_name, a.public_contact, a.programme, a.from_note, a.created_at"""
 
 
 async def insert_asset(conn: asyncpg.Connection, asset_id: UUID, draft: AssetDraft, user: UUID) -> None:
     await conn.execute(
         """INSERT INTO community_assets (id, programme, kind, name, offers, neighbourhood, public_contact, from_note,
-                                         created_by)
-           VALUES ($1, $2, $3::asset_kind, $4, $5, $6, $7, $8, $9)""",
+                                         created_by, offers_from_note)
+           VALUES ($1, $2, $3::asset_kind, $4, $5, $6, $7, $8::uuid, $9, $8::uuid IS NOT NULL)""",
         asset_id,
         draft.programme,
         draft.kind,
@@ -31,11 +43,19 @@ async def insert_asset(conn: asyncpg.Connection, asset_id: UUID, draft: AssetDra
 
 
 async def search_assets(
-    conn: asyncpg.Connection, *, q: str | None, kind: str | None, neighbourhood: str | None, limit: int = 500
+    conn: asyncpg.Connection,
+    sight: Sight,
+    *,
+    q: str | None,
+    kind: str | None,
+    neighbourhood: str | None,
+    limit: int = 500,
 ) -> list[Asset]:
+    # Readers of redacted words search names only: the copied words may hold a name they cannot see.
+    index = "a.search" if sight.raw_words == "all" else "to_tsvector('english', a.name)"
     records = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM community_assets a LEFT JOIN neighbourhoods n ON n.slug = a.neighbourhood
-            WHERE ($1::text IS NULL OR a.search @@ websearch_to_tsquery('english', $1))
+        f"""SELECT {_columns(sight)} FROM community_assets a LEFT JOIN neighbourhoods n ON n.slug = a.neighbourhood
+            WHERE ($1::text IS NULL OR {index} @@ websearch_to_tsquery('english', $1))
               AND ($2::text IS NULL OR a.kind::text = $2)
               AND ($3::text IS NULL OR a.neighbourhood = $3)
             ORDER BY a.name LIMIT $4""",  # noqa: S608
@@ -47,9 +67,13 @@ async def search_assets(
     return [msgspec.convert(dict(r), Asset) for r in records]
 
 
-async def note_text(conn: asyncpg.Connection, contribution_id: UUID) -> tuple[str, str | None, str | None] | None:
+async def note_text(
+    conn: asyncpg.Connection, contribution_id: UUID, sight: Sight
+) -> tuple[str, str | None, str | None] | None:
+    """A workshop note's words (as this reader may read them), neighbourhood and programme, to start an asset."""
     record = await conn.fetchrow(
-        "SELECT text, neighbourhood, programme FROM contributions WHERE id = $1 AND kind = 'workshop_note'",
+        f"""SELECT {words(sight)} AS text, c.neighbourhood, c.programme FROM contributions c
+            WHERE c.id = $1 AND c.kind = 'workshop_note' AND {visible(sight)}""",  # noqa: S608
         contribution_id,
     )
     return None if record is None else (record["text"], record["neighbourhood"], record["programme"])

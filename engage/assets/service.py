@@ -9,8 +9,9 @@ import asyncpg
 
 from engage.accounts.models import StaffUser
 from engage.assets import queries
-from engage.assets.models import KIND_LABELS, AssetDraft
+from engage.assets.models import KIND_LABELS, Asset, AssetDraft
 from engage.audit import queries as audit
+from engage.contributions.visibility import sight_for
 from engage.problems import Problem
 
 
@@ -28,6 +29,8 @@ async def record_asset(conn: asyncpg.Connection, viewer: StaffUser, draft: Asset
         raise AssetProblem("kind", "Choose place or service, group, network or forum.")
     if not draft.name:
         raise AssetProblem("name", "Give its name.")
+    if draft.from_note is not None and await queries.note_text(conn, draft.from_note, sight_for(viewer)) is None:
+        draft.from_note = None  # not a note this person may read: the asset is theirs alone
     asset_id = uuid.uuid4()
     try:
         await queries.insert_asset(conn, asset_id, draft, viewer.id)
@@ -35,3 +38,12 @@ async def record_asset(conn: asyncpg.Connection, viewer: StaffUser, draft: Asset
         raise AssetProblem("neighbourhood", "Choose a neighbourhood from the list.") from exc
     await audit.record(conn, actor=viewer.id, action="asset.recorded", subject_type="asset", subject_id=str(asset_id))
     return asset_id
+
+
+async def export_assets(conn: asyncpg.Connection, viewer: StaffUser) -> list[Asset]:
+    """The whole register for a CSV file, as this reader may read it; the export is in the audit trail."""
+    found = await queries.search_assets(conn, sight_for(viewer), q=None, kind=None, neighbourhood=None, limit=100_000)
+    await audit.record(
+        conn, actor=viewer.id, action="export.assets", subject_type="assets", subject_id="", detail={"rows": len(found)}
+    )
+    return found

@@ -64,6 +64,8 @@ class PropositionResult(msgspec.Struct, frozen=True, kw_only=True):
     consensus: bool
     reason: str
     comments: list[str]
+    comments_hidden: int = 0
+    """Comments not shown to this reader."""
 
 
 class VoteProblem(Problem):

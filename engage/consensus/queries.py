@@ -135,16 +135,18 @@ async def rounds_with(conn: asyncpg.Connection, proposition_id: UUID) -> list[UU
     return [r["id"] for r in records]
 
 
-async def export_votes(conn: asyncpg.Connection, programme: str) -> list[dict[str, Any]]:
-    """Every rating in the programme's rounds, without who gave it."""
+async def export_votes(conn: asyncpg.Connection, programme: str, *, with_comments: bool) -> list[dict[str, Any]]:
+    """Every rating in the programme's rounds, without who gave it. Voters' comments are free text that may name
+    people and are not redacted, so only readers of words as written get them."""
     records = await conn.fetch(
-        """SELECT r.title AS round, v.title AS proposition, br.support, br.statement, br.comment, b.role,
+        f"""SELECT r.title AS round, v.title AS proposition, br.support, br.statement,
+                  {"br.comment" if with_comments else "''"} AS comment, b.role,
                   b.neighbourhood, b.age_band, b.cast_at
            FROM ballot_ratings br JOIN ballots b ON b.id = br.ballot_id
            JOIN consensus_rounds r ON r.id = b.round_id
            JOIN propositions p ON p.id = br.proposition_id
            JOIN proposition_versions v ON v.proposition_id = p.id AND v.version = p.version
-           WHERE r.programme = $1 ORDER BY r.created_at, b.cast_at""",
+           WHERE r.programme = $1 ORDER BY r.created_at, b.cast_at""",  # noqa: S608
         programme,
     )
     return [dict(r) for r in records]

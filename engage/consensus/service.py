@@ -34,6 +34,7 @@ from engage.consensus.models import (
     Round,
     VoteProblem,
 )
+from engage.contributions.visibility import Sight
 from engage.programmes.service import runs_programme
 from engage.propositions import queries as proposition_queries
 
@@ -150,7 +151,10 @@ def _share(values: list[int]) -> float | None:
     return round(sum(1 for v in values if v >= 4) / len(values), 3) if values else None
 
 
-async def results(conn: asyncpg.Connection, round_id: UUID) -> list[PropositionResult]:
+async def results(conn: asyncpg.Connection, round_id: UUID, sight: Sight) -> list[PropositionResult]:
+    """Each proposition's support overall and by group (small groups not shown) and whether there is consensus.
+    Voters' comments are free text that may name people and are not redacted, so only readers of words as written
+    get them; others get how many there were."""
     round_ = await queries.get_round(conn, round_id)
     if round_ is None:
         return []
@@ -197,7 +201,8 @@ async def results(conn: asyncpg.Connection, round_id: UUID) -> list[PropositionR
                 groups=groups,
                 consensus=consensus,
                 reason=reason,
-                comments=[str(r["comment"]) for r in mine if r["comment"]],
+                comments=[str(r["comment"]) for r in mine if r["comment"]] if sight.raw_words == "all" else [],
+                comments_hidden=0 if sight.raw_words == "all" else sum(1 for r in mine if r["comment"]),
             )
         )
     return out

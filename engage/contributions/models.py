@@ -146,6 +146,10 @@ class ContributionRow(msgspec.Struct, kw_only=True):
     received_at: datetime
     quote_approved_at: datetime | None = None
     """When a facilitator approved the words for quoting in digests (the author consented too)."""
+    entered_by: UUID | None = None
+    """The staff account that typed it in or imported it, if any."""
+    redacted: bool = False
+    """The words are shown with personal details replaced (see engage.contributions.visibility)."""
     themes: list[str] = []
     """Theme ids given to it (by the model or a person) in any framework."""
     flagged: bool = False

@@ -17,16 +17,19 @@ from engage.contributions.models import (
     Neighbourhood,
     Submission,
 )
+from engage.contributions.visibility import FLAGGED_SQL, Sight, search_vector, visible, words
 
-_ROW_COLUMNS = """
-    c.id, c.reference, c.kind::text AS kind, c.text, c.source::text AS source, c.source_name,
+
+def _row_columns(sight: Sight) -> str:
+    return f"""
+    c.id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.source::text AS source, c.source_name,
     c.neighbourhood, n.name AS neighbourhood_name, c.programme, c.language, c.consent_analysis, c.consent_quote,
-    c.consent_share, c.consent_contact, c.received_at, c.quote_approved_at,
+    c.consent_share, c.consent_contact, c.received_at, c.quote_approved_at, c.entered_by,
+    {words(sight)} IS DISTINCT FROM c.text AS redacted,
     ARRAY(SELECT t.theme_id FROM contribution_tags t
           WHERE t.contribution_id = c.id AND t.given ORDER BY t.theme_id) AS themes,
-    EXISTS (SELECT 1 FROM safeguarding_flags f
-            WHERE f.contribution_id = c.id AND f.status <> 'not_a_concern') AS flagged
-"""
+    {FLAGGED_SQL.format(c="c")} AS flagged
+"""  # noqa: S608
 
 
 def _row(record: asyncpg.Record) -> ContributionRow:
@@ -110,10 +113,12 @@ async def get_by_idempotency_key(conn: asyncpg.Connection, key: str) -> Existing
     return None if record is None else msgspec.convert(dict(record), ExistingByKey)
 
 
-async def get_contribution(conn: asyncpg.Connection, contribution_id: UUID) -> ContributionRow | None:
+async def get_contribution(conn: asyncpg.Connection, contribution_id: UUID, sight: Sight) -> ContributionRow | None:
+    """One contribution as this reader may see it, or None when it does not exist or they may not see it."""
     record = await conn.fetchrow(
-        f"""SELECT {_ROW_COLUMNS} FROM contributions c
-            LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood WHERE c.id = $1""",  # noqa: S608
+        f"""SELECT {_row_columns(sight)} FROM contributions c
+            LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood
+            WHERE c.id = $1 AND {visible(sight)}""",  # noqa: S608
         contribution_id,
     )
     return None if record is None else _row(record)
@@ -145,6 +150,11 @@ async def find_for_withdrawal(conn: asyncpg.Connection, reference: str) -> Withd
     return None if record is None else msgspec.convert(dict(record), WithdrawalTarget)
 
 
+async def lock_for_withdrawal(conn: asyncpg.Connection, contribution_id: UUID) -> WithdrawalTarget | None:
+    record = await conn.fetchrow("SELECT id, reference FROM contributions WHERE id = $1 FOR UPDATE", contribution_id)
+    return None if record is None else msgspec.convert(dict(record), WithdrawalTarget)
+
+
 async def find_withdrawn(conn: asyncpg.Connection, reference: str) -> WithdrawalTarget | None:
     record = await conn.fetchrow(
         "SELECT contribution_id AS id, reference FROM withdrawals WHERE reference = $1", reference
@@ -152,20 +162,29 @@ async def find_withdrawn(conn: asyncpg.Connection, reference: str) -> Withdrawal
     return None if record is None else msgspec.convert(dict(record), WithdrawalTarget)
 
 
-async def delete_and_record_withdrawal(conn: asyncpg.Connection, contribution_id: UUID, via: str) -> None:
+async def delete_and_record_withdrawal(
+    conn: asyncpg.Connection,
+    contribution_id: UUID,
+    via: str,
+    *,
+    withdrawn_by: UUID | None = None,
+    reason: str | None = None,
+) -> None:
     """Delete the contribution (and, by cascade, everything derived from it), keeping a contentless record."""
     await conn.execute(
         """
         WITH gone AS (DELETE FROM contributions WHERE id = $1 RETURNING id, reference, kind, received_at)
-        INSERT INTO withdrawals (contribution_id, reference, kind, received_at, via)
-        SELECT id, reference, kind, received_at, $2 FROM gone
+        INSERT INTO withdrawals (contribution_id, reference, kind, received_at, via, withdrawn_by, reason)
+        SELECT id, reference, kind, received_at, $2, $3, $4 FROM gone
         """,
         contribution_id,
         via,
+        withdrawn_by,
+        reason,
     )
 
 
-def _where(filters: ContributionFilters, *, with_theme: bool = True) -> tuple[str, list[Any]]:
+def _where(filters: ContributionFilters, sight: Sight, *, with_theme: bool = True) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     args: list[Any] = []
 
@@ -202,55 +221,39 @@ def _where(filters: ContributionFilters, *, with_theme: bool = True) -> tuple[st
         flagged = """EXISTS (SELECT 1 FROM safeguarding_flags f
                         WHERE f.contribution_id = c.id AND f.status <> 'not_a_concern')"""
         clauses.append(flagged if filters.flagged else f"NOT {flagged}")
-    # The search term must stay the last argument: list_contributions ranks by it.
     if filters.q:
-        clauses.append(f"c.search @@ websearch_to_tsquery('english', {arg(filters.q)})")
-    return (" AND ".join(clauses) or "true"), args
+        clauses.append(f"{search_vector(sight)} @@ websearch_to_tsquery('english', {arg(filters.q)})")
+    clauses.append(visible(sight))
+    return " AND ".join(clauses), args
 
 
-async def list_contributions(
-    conn: asyncpg.Connection,
-    filters: ContributionFilters,
-    *,
-    partner_viewer: UUID | None = None,
-) -> ContributionPage:
-    """A page of contributions, newest first.
-
-    ``partner_viewer`` limits the list to what a partner-staff member may see: contributions whose authors
-    agreed to sharing with partner organisations, and those the viewer entered.
-    """
-    where, args = _where(filters)
-    if partner_viewer is not None:
-        args.append(partner_viewer)
-        where += f" AND (c.consent_share OR c.entered_by = ${len(args)})"
+async def list_contributions(conn: asyncpg.Connection, filters: ContributionFilters, sight: Sight) -> ContributionPage:
+    """A page of the contributions this reader may see, newest first (best match first when searching)."""
+    where, args = _where(filters, sight)
     total = await conn.fetchval(f"SELECT count(*) FROM contributions c WHERE {where}", *args)  # noqa: S608
     per_page = max(1, min(filters.per_page, 200))
     page = max(1, filters.page)
-    args_page = [*args, per_page, (page - 1) * per_page]
-    # The search term is always the last filter argument when present.
-    order = f"ts_rank(c.search, websearch_to_tsquery('english', ${len(args) - (partner_viewer is not None)})) DESC,"
-    if not filters.q:
-        order = ""
+    order = ""
+    if filters.q:
+        args.append(filters.q)
+        order = f"ts_rank({search_vector(sight)}, websearch_to_tsquery('english', ${len(args)})) DESC,"
     records = await conn.fetch(
-        f"""SELECT {_ROW_COLUMNS} FROM contributions c
+        f"""SELECT {_row_columns(sight)} FROM contributions c
             LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood
             WHERE {where}
             ORDER BY {order} c.received_at DESC, c.id
             LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}""",  # noqa: S608
-        *args_page,
+        *args,
+        per_page,
+        (page - 1) * per_page,
     )
     return ContributionPage(items=[_row(r) for r in records], total=total, page=page, per_page=per_page)
 
 
-async def count_by_theme(
-    conn: asyncpg.Connection, filters: ContributionFilters, *, partner_viewer: UUID | None = None
-) -> dict[str, int]:
-    """How many contributions matching the other filters carry each theme (the theme filter itself is ignored,
-    so the counts say what choosing each theme would show)."""
-    where, args = _where(filters, with_theme=False)
-    if partner_viewer is not None:
-        args.append(partner_viewer)
-        where += f" AND (c.consent_share OR c.entered_by = ${len(args)})"
+async def count_by_theme(conn: asyncpg.Connection, filters: ContributionFilters, sight: Sight) -> dict[str, int]:
+    """How many contributions this reader may see, matching the other filters, carry each theme (the theme filter
+    itself is ignored, so the counts say what choosing each theme would show)."""
+    where, args = _where(filters, sight, with_theme=False)
     args.append(filters.framework)
     records = await conn.fetch(
         f"""SELECT t.theme_id, count(*) AS n FROM contributions c
@@ -259,16 +262,6 @@ async def count_by_theme(
         *args,
     )
     return {r["theme_id"]: r["n"] for r in records}
-
-
-async def is_visible_to_partner(conn: asyncpg.Connection, contribution_id: UUID, viewer: UUID) -> bool:
-    return bool(
-        await conn.fetchval(
-            "SELECT consent_share OR entered_by = $2 FROM contributions WHERE id = $1",
-            contribution_id,
-            viewer,
-        )
-    )
 
 
 async def list_source_names(conn: asyncpg.Connection) -> list[str]:
@@ -301,22 +294,19 @@ async def count_contributions(conn: asyncpg.Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM contributions")  # type: ignore[no-any-return]
 
 
-async def export_rows(conn: asyncpg.Connection, programme: str, *, include_flagged: bool) -> list[dict[str, Any]]:
-    """A programme's contributions for a CSV export: the words and what is known about them, never contact
-    details or equality answers; possible safeguarding concerns only for those who handle them."""
+async def export_rows(conn: asyncpg.Connection, programme: str, sight: Sight) -> list[dict[str, Any]]:
+    """A programme's contributions this reader may see, for a CSV export: the words as they may read them and what
+    is known about them, never contact details or equality answers."""
     records = await conn.fetch(
-        """SELECT c.reference, c.kind::text AS kind, c.received_at, c.neighbourhood, c.source::text AS source,
+        f"""SELECT c.reference, c.kind::text AS kind, c.received_at, c.neighbourhood, c.source::text AS source,
                   c.source_name, c.language, c.consent_quote,
                   array_to_string(ARRAY(SELECT t.theme_id FROM contribution_tags t
                                         WHERE t.contribution_id = c.id AND t.given ORDER BY t.theme_id), ';') AS themes,
-                  c.text
+                  {words(sight)} AS text
            FROM contributions c
-           WHERE c.programme = $1
-             AND ($2 OR NOT EXISTS (SELECT 1 FROM safeguarding_flags f
-                                    WHERE f.contribution_id = c.id AND f.status <> 'not_a_concern'))
-           ORDER BY c.received_at, c.id""",
+           WHERE c.programme = $1 AND {visible(sight)}
+           ORDER BY c.received_at, c.id""",  # noqa: S608
         programme,
-        include_flagged,
     )
     return [dict(r) for r in records]
 
@@ -329,3 +319,37 @@ async def set_quote_approval(conn: asyncpg.Connection, contribution_id: UUID, ap
         contribution_id,
         approver,
     )
+
+
+class TextToRedact(msgspec.Struct, frozen=True):
+    id: UUID
+    text: str
+
+
+async def texts_to_redact(
+    conn: asyncpg.Connection, version: str, *, ids: list[UUID] | None = None, limit: int = 500
+) -> list[TextToRedact]:
+    """Contributions (of ``ids``, or any) whose stored redaction is missing or was made by another redactor."""
+    records = await conn.fetch(
+        """SELECT id, text FROM contributions
+           WHERE ($1::uuid[] IS NULL OR id = ANY($1)) AND redactor_version IS DISTINCT FROM $2
+           ORDER BY id LIMIT $3""",
+        ids,
+        version,
+        limit,
+    )
+    return [TextToRedact(r["id"], r["text"]) for r in records]
+
+
+async def save_redactions(conn: asyncpg.Connection, redactions: list[TextToRedact], version: str) -> int:
+    """Store redacted words (a contribution withdrawn meanwhile is simply not there to update)."""
+    if not redactions:
+        return 0
+    result = await conn.execute(
+        """UPDATE contributions c SET redacted_text = u.text, redactor_version = $3
+           FROM unnest($1::uuid[], $2::text[]) AS u(id, text) WHERE c.id = u.id""",
+        [r.id for r in redactions],
+        [r.text for r in redactions],
+        version,
+    )
+    return int(result.split()[-1])

@@ -28,6 +28,7 @@ from engage.contributions.models import (
     Submission,
     WithdrawalRefused,
 )
+from engage.contributions.visibility import UNRESTRICTED, Sight, sight_for
 from engage.ids import check_withdrawal_code, new_reference, normalise_reference, uuid7, withdrawal_code
 from engage.outbox import queries as outbox
 from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN
@@ -136,16 +137,41 @@ async def withdraw_contribution(conn: asyncpg.Connection, reference: str, code: 
         raise WithdrawalRefused
     if not check_withdrawal_code(secret, target.id, code):
         raise WithdrawalRefused
-    await queries.delete_and_record_withdrawal(conn, target.id, via)
+    await _withdraw(conn, target, via=via, actor=None, reason=None)
+    return target.reference
+
+
+async def _withdraw(
+    conn: asyncpg.Connection, target: queries.WithdrawalTarget, *, via: str, actor: UUID | None, reason: str | None
+) -> None:
+    """Delete the contribution and everything made from it: rows that refer to it go by cascade, and a database
+    trigger reaches the copies inside other rows (digests, assets, clusters); see migrations/0012_trust.sql."""
+    await queries.delete_and_record_withdrawal(conn, target.id, via, withdrawn_by=actor, reason=reason)
     await outbox.insert_event(conn, CONTRIBUTION_WITHDRAWN, {"contribution_id": str(target.id)})
     await audit.record(
         conn,
-        actor=None,
+        actor=actor,
         action="contribution.withdrawn",
         subject_type="contribution",
         subject_id=str(target.id),
-        detail={"via": via},
+        detail={"via": via, **({"reason": reason} if reason else {})},
     )
+
+
+async def withdraw_on_behalf(conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, *, reason: str) -> str:
+    """Withdraw for someone who asked by phone or in person and has lost their code. Staff with the
+    ``withdraw_on_behalf`` permission only, with a reason, in the audit trail. Returns the reference."""
+    if not can(viewer.role, "withdraw_on_behalf"):
+        raise InvalidContribution([FieldError("reason", "Your role does not withdraw contributions for people.")])
+    reason = " ".join(reason.split())
+    if not 5 <= len(reason) <= 500:
+        raise InvalidContribution(
+            [FieldError("reason", "Say who asked and how, for example 'Asked by phone on 3 March, identity checked'.")]
+        )
+    target = await queries.lock_for_withdrawal(conn, contribution_id)
+    if target is None:
+        raise InvalidContribution([FieldError("reason", "This contribution has already gone.")])
+    await _withdraw(conn, target, via="staff", actor=viewer.id, reason=reason)
     return target.reference
 
 
@@ -157,36 +183,27 @@ class ContributionDetail(msgspec.Struct, kw_only=True):
     equality_hidden: bool
 
 
-async def list_contributions(
-    conn: asyncpg.Connection, viewer: StaffUser, filters: ContributionFilters
-) -> ContributionPage:
-    partner = viewer.id if viewer.role == "partner_staff" else None
-    if not can(viewer.role, "handle_safeguarding"):
-        # A possible safeguarding concern is read only by those who act on it.
-        filters = msgspec.structs.replace(filters, flagged=False)
-    return await queries.list_contributions(conn, filters, partner_viewer=partner)
+async def list_contributions(conn: asyncpg.Connection, sight: Sight, filters: ContributionFilters) -> ContributionPage:
+    return await queries.list_contributions(conn, filters, sight)
 
 
-async def count_by_theme(conn: asyncpg.Connection, viewer: StaffUser, filters: ContributionFilters) -> dict[str, int]:
-    partner = viewer.id if viewer.role == "partner_staff" else None
-    if not can(viewer.role, "handle_safeguarding"):
-        filters = msgspec.structs.replace(filters, flagged=False)
-    return await queries.count_by_theme(conn, filters, partner_viewer=partner)
+async def count_by_theme(conn: asyncpg.Connection, sight: Sight, filters: ContributionFilters) -> dict[str, int]:
+    return await queries.count_by_theme(conn, filters, sight)
 
 
 async def view_contribution(
     conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID
 ) -> ContributionDetail | None:
-    """One contribution as this viewer may see it. Showing personal data writes an audit entry."""
-    row = await queries.get_contribution(conn, contribution_id)
-    if row is None or (row.flagged and not can(viewer.role, "handle_safeguarding")):
+    """One contribution as this viewer may see it (None: no such contribution, or not one they may see).
+    Reading flagged words or personal details writes an audit entry."""
+    sight = sight_for(viewer)
+    row = await queries.get_contribution(conn, contribution_id, sight)
+    if row is None:
         return None
-    if viewer.role == "partner_staff" and not await queries.is_visible_to_partner(conn, row.id, viewer.id):
-        return None
-    contact = await queries.get_contact(conn, row.id) if can(viewer.role, "see_contacts") else None
-    equality = await queries.get_equality(conn, row.id) if can(viewer.role, "see_equality") else None
-    if contact is not None or equality is not None:
-        shown = [name for name, value in (("contact", contact), ("equality", equality)) if value is not None]
+    contact = await queries.get_contact(conn, row.id) if sight.contacts_for(row.entered_by) else None
+    equality = await queries.get_equality(conn, row.id) if sight.equality else None
+    shown = [name for name, value in (("contact", contact), ("equality", equality)) if value is not None]
+    if shown:
         await audit.record(
             conn,
             actor=viewer.id,
@@ -195,12 +212,16 @@ async def view_contribution(
             subject_id=str(row.id),
             detail={"shown": shown},
         )
+    if row.flagged:
+        await audit.record(
+            conn, actor=viewer.id, action="flagged_words.viewed", subject_type="contribution", subject_id=str(row.id)
+        )
     return ContributionDetail(
         contribution=row,
         contact=contact,
         equality=equality,
-        contact_hidden=not can(viewer.role, "see_contacts"),
-        equality_hidden=not can(viewer.role, "see_equality"),
+        contact_hidden=not sight.contacts_for(row.entered_by),
+        equality_hidden=not sight.equality,
     )
 
 
@@ -254,12 +275,12 @@ async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contributio
     consented to quoting, and that were never flagged as a safeguarding concern, can be approved."""
     if not can(viewer.role, "approve_quotes"):
         raise InvalidContribution([FieldError("quote", "Your role does not approve quotes.")])
-    row = await queries.get_contribution(conn, contribution_id)
+    row = await queries.get_contribution(conn, contribution_id, UNRESTRICTED)
     if row is None:
         raise InvalidContribution([FieldError("quote", "No contribution with this id.")])
     if approve and not row.consent_quote:
         raise InvalidContribution([FieldError("quote", "The author did not agree to be quoted.")])
-    if approve and await safeguarding_queries.get_flag(conn, contribution_id) is not None:
+    if approve and await safeguarding_queries.was_ever_flagged(conn, contribution_id):
         raise InvalidContribution([FieldError("quote", "Words flagged as a safeguarding concern are never quoted.")])
     await queries.set_quote_approval(conn, contribution_id, viewer.id if approve else None)
     await audit.record(

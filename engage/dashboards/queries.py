@@ -11,6 +11,8 @@ from typing import Any
 
 import asyncpg
 
+from engage.contributions.visibility import Sight, visible, words
+
 ROLLUPS = ("theme_monthly", "contribution_monthly")
 
 
@@ -97,7 +99,7 @@ async def drill_down(
     theme: str,
     neighbourhood: str,
     programme: str,
-    shared_only: bool,
+    sight: Sight,
     limit: int,
 ) -> tuple[int, int, list[asyncpg.Record]]:
     """The contributions behind a number: how many (from the rollups, so it is the number that was clicked), how
@@ -150,14 +152,14 @@ async def drill_down(
             WHERE {where}""",  # noqa: S608
         *args,
     )
-    shown = " AND c.consent_share" if shared_only else ""
     rows = await conn.fetch(
-        f"""SELECT c.kind::text AS kind, c.text, n.name AS neighbourhood,
+        f"""SELECT c.kind::text AS kind, {words(sight)} AS text, n.name AS neighbourhood,
                    (c.received_at AT TIME ZONE 'Europe/London')::date AS received_on,
                    ARRAY(SELECT t.theme_id FROM contribution_tags t WHERE t.contribution_id = c.id
                          AND t.framework_id = ${len(args) + 1} AND t.given ORDER BY t.theme_id) AS themes
             FROM contributions c LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood
-            WHERE {where} AND NOT EXISTS (SELECT 1 FROM safeguarding_flags f WHERE f.contribution_id = c.id){shown}
+            WHERE {where} AND NOT EXISTS (SELECT 1 FROM safeguarding_flags f WHERE f.contribution_id = c.id)
+              AND {visible(sight)}
             ORDER BY c.received_at DESC LIMIT {int(limit)}""",  # noqa: S608
         *args,
         framework_id,

@@ -7,18 +7,19 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import asyncpg
+import msgspec
 
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import KIND_LABELS
+from engage.contributions.visibility import sight_for
 from engage.dashboards import queries
 from engage.dashboards.models import WINDOWS, Dashboard, DashboardQuery, DrillQuery, DrillRow, PlaceRow, Series
 from engage.digests.models import LOCAL, next_month
 from engage.problems import Problem
 from engage.programmes import queries as programme_queries
 from engage.tags import queries as tag_queries
-from nlp.redact import redact
 
 
 class DashboardProblem(Problem):
@@ -127,14 +128,14 @@ async def drill_down(
         theme=query.theme,
         neighbourhood=query.neighbourhood,
         programme=query.programme,
-        # Partner staff read only the words their authors agreed to share with partners (as everywhere else).
-        shared_only=viewer.role == "partner_staff",
+        # De-identified for everyone: the visibility rule, with the words always redacted.
+        sight=msgspec.structs.replace(sight_for(viewer), raw_words="none", flagged=False),
         limit=limit,
     )
     rows = [
         DrillRow(
             kind=KIND_LABELS[r["kind"]],
-            text=redact(r["text"]).text,
+            text=r["text"],
             neighbourhood=r["neighbourhood"],
             received_on=r["received_on"],
             themes=list(r["themes"]),

@@ -127,9 +127,13 @@ class PlaceLine(msgspec.Struct, frozen=True, kw_only=True):
 
 class Quote(msgspec.Struct, frozen=True, kw_only=True):
     text: str
+    """The redacted words, cut at a sentence; "Withdrawn by its author." once withdrawn (the stored digest is
+    rewritten by the database when the contribution is deleted)."""
     kind: str
     neighbourhood: str | None
     month: str
+    contribution_id: UUID | None = None
+    withdrawn: bool = False
 
 
 class QuoteGroup(msgspec.Struct, frozen=True, kw_only=True):

@@ -70,11 +70,13 @@ async def quotable(
     conn: asyncpg.Connection, since: datetime, until: datetime, filters: Filters, themes: list[str], per_theme: int
 ) -> list[asyncpg.Record]:
     """The contributions a digest may quote for each theme, most confidently tagged first: the author consented
-    to quoting, a facilitator approved the words, and no safeguarding flag was ever raised on them."""
+    to quoting, a facilitator approved the words, no safeguarding flag was ever raised on them, and the worker has
+    redacted them (the quote is the redacted words)."""
     return list(
         await conn.fetch(
             """WITH ranked AS (
-                 SELECT t.theme_id, c.id, c.text, c.kind::text AS kind, n.name AS neighbourhood, c.received_at,
+                 SELECT t.theme_id, c.id, c.redacted_text AS text, c.kind::text AS kind, n.name AS neighbourhood,
+                        c.received_at,
                         row_number() OVER (PARTITION BY t.theme_id
                                            ORDER BY t.source = 'person' DESC, t.confidence DESC NULLS LAST,
                                                     c.received_at DESC) AS rank
@@ -82,7 +84,7 @@ async def quotable(
                  JOIN contribution_tags t ON t.contribution_id = c.id AND t.framework_id = $3 AND t.given
                  LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood
                  -- The quotable few first (a partial index holds them), then the board's filters.
-                 WHERE c.consent_quote AND c.quote_approved_at IS NOT NULL
+                 WHERE c.consent_quote AND c.quote_approved_at IS NOT NULL AND c.redacted_text IS NOT NULL
                    AND c.received_at >= $1 AND c.received_at < $2 AND t.theme_id = ANY($7::text[])
                    AND (cardinality($5::text[]) = 0 OR c.neighbourhood = ANY($5::text[]))
                    AND (cardinality($6::text[]) = 0 OR c.programme = ANY($6::text[]))

@@ -40,7 +40,6 @@ from engage.digests.queries import Filters
 from engage.programmes.models import PHASE_LABELS
 from engage.responses.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
-from nlp.redact import redact
 
 LEADING_THEMES = 3
 QUOTES_PER_THEME = 5
@@ -216,7 +215,8 @@ async def _quotes(
             used.add(r["id"])
             chosen.append(
                 Quote(
-                    text=_shorten(redact(r["text"]).text),
+                    contribution_id=r["id"],
+                    text=_shorten(r["text"]),
                     kind=KIND_LABELS[r["kind"]],
                     neighbourhood=r["neighbourhood"],
                     month=r["received_at"].astimezone(LOCAL).strftime("%B %Y"),

@@ -11,9 +11,12 @@ from uuid import UUID
 import asyncpg
 import jinja2
 
+from engage.accounts.models import StaffUser, can
+from engage.audit import queries as audit
 from engage.boards import queries as board_queries
 from engage.contributions import queries as contributions
 from engage.contributions.models import KIND_LABELS
+from engage.contributions.visibility import UNRESTRICTED
 from engage.digests import queries as digest_queries
 from engage.digests.models import DigestContent
 from engage.ids import member_token, withdrawal_code
@@ -78,7 +81,7 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
     """Build the email from current data. None when what it was about no longer exists."""
     if message.template == "receipt":
         assert message.contribution_id is not None
-        row = await contributions.get_contribution(conn, message.contribution_id)
+        row = await contributions.get_contribution(conn, message.contribution_id, UNRESTRICTED)
         if row is None:
             return None
         code = withdrawal_code(settings.secret_key, row.id)
@@ -95,7 +98,7 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
         )
     if message.template == "safeguarding_alert":
         assert message.contribution_id is not None
-        flag = await safeguarding.get_flag(conn, message.contribution_id)
+        flag = await safeguarding.get_flag(conn, message.contribution_id, UNRESTRICTED)
         if flag is None:
             return None
         context = {
@@ -178,3 +181,13 @@ def to_mime(settings: Settings, message_id: UUID, outgoing: OutgoingEmail) -> Em
 def retry_delay_s(settings: Settings, attempts: int) -> float:
     """Exponential back-off: base, 2x base, 4x base, ... capped at six hours."""
     return float(min(settings.mail_retry_base_s * 2 ** max(0, attempts - 1), 6 * 3600))
+
+
+async def resend_message(conn: asyncpg.Connection, viewer: StaffUser, message_id: UUID) -> bool:
+    """An admin sends a failed or unconfirmed message again (it may arrive twice if it did go out)."""
+    if not can(viewer.role, "see_mail_problems"):
+        return False
+    if not await queries.requeue(conn, message_id):
+        return False
+    await audit.record(conn, actor=viewer.id, action="mail.resent", subject_type="mail", subject_id=str(message_id))
+    return True

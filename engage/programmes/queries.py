@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.contributions.visibility import Sight, visible, words
 from engage.programmes.models import Member, PhaseChange, Programme, ProgrammeChoice, ProgrammeDraft
 
 _COLUMNS = """p.slug, p.name, p.purpose, p.framework_id, p.phase::text AS phase, p.discovery_from, p.define_from,
@@ -140,8 +141,11 @@ async def save_clusters(conn: asyncpg.Connection, slug: str, clusters: list[dict
     )
 
 
-async def clusters_for(conn: asyncpg.Connection, slug: str) -> tuple[list[dict[str, Any]], Any, Any] | None:
-    """(clusters with their surviving members, requested_at, computed_at); withdrawn members drop out."""
+async def clusters_for(
+    conn: asyncpg.Connection, slug: str, sight: Sight
+) -> tuple[list[dict[str, Any]], Any, Any] | None:
+    """(clusters with the members this reader may read, requested_at, computed_at). Withdrawn members are gone
+    from the stored clusters; members the reader may not read are counted, not shown."""
     record = await conn.fetchrow(
         "SELECT clusters::text AS clusters, requested_at, computed_at FROM evidence_clusters WHERE programme = $1", slug
     )
@@ -149,25 +153,47 @@ async def clusters_for(conn: asyncpg.Connection, slug: str) -> tuple[list[dict[s
         return None
     clusters = json.loads(record["clusters"])
     ids = [UUID(i) for c in clusters for i in c["contributions"]]
-    rows = await conn.fetch("SELECT id, reference, text FROM contributions WHERE id = ANY($1)", ids)
+    rows = await conn.fetch(
+        f"""SELECT c.id, c.reference, {words(sight)} AS text FROM contributions c
+            WHERE c.id = ANY($1) AND {visible(sight)}""",  # noqa: S608
+        ids,
+    )
     found = {str(r["id"]): {"id": str(r["id"]), "reference": r["reference"], "text": r["text"]} for r in rows}
     for cluster in clusters:
         cluster["members"] = [found[i] for i in cluster["contributions"] if i in found]
-        cluster["withdrawn"] = len(cluster["contributions"]) - len(cluster["members"])
+        cluster["hidden"] = len(cluster["contributions"]) - len(cluster["members"])
     return clusters, record["requested_at"], record["computed_at"]
 
 
 async def texts_for_clustering(conn: asyncpg.Connection, slug: str) -> list[tuple[UUID, str]]:
+    """A programme's redacted words, as clusters and their labels are shown to every reader of the evidence board
+    (flagged words and texts awaiting translation or redaction left out)."""
     records = await conn.fetch(
-        """SELECT c.id, c.text FROM contributions c
+        """SELECT c.id, c.redacted_text FROM contributions c
            LEFT JOIN contribution_analyses a ON a.contribution_id = c.id
-           WHERE c.programme = $1 AND NOT coalesce(a.needs_translation, false)
+           WHERE c.programme = $1 AND NOT coalesce(a.needs_translation, false) AND c.redacted_text IS NOT NULL
              AND NOT EXISTS (SELECT 1 FROM safeguarding_flags f
                              WHERE f.contribution_id = c.id AND f.status <> 'not_a_concern')
            ORDER BY c.received_at LIMIT 5000""",
         slug,
     )
-    return [(r["id"], r["text"]) for r in records]
+    return [(r["id"], r["redacted_text"]) for r in records]
+
+
+async def forget_cluster_member(conn: asyncpg.Connection, contribution_id: UUID) -> list[str]:
+    """Take a withdrawn contribution out of every stored cluster and ask for the clusters to be computed again
+    (their labels were drawn from its words too). Returns the programmes affected."""
+    records = await conn.fetch(
+        """UPDATE evidence_clusters SET requested_at = now(), clusters = coalesce((
+               SELECT jsonb_agg(jsonb_set(g, '{contributions}', coalesce((
+                   SELECT jsonb_agg(m) FROM jsonb_array_elements(g->'contributions') m WHERE m <> to_jsonb($1::text)
+               ), '[]'::jsonb)))
+               FROM jsonb_array_elements(clusters) g), '[]'::jsonb)
+           WHERE clusters @> jsonb_build_array(jsonb_build_object('contributions', jsonb_build_array($1::text)))
+           RETURNING programme""",
+        str(contribution_id),
+    )
+    return [r["programme"] for r in records]
 
 
 async def heard_from(conn: asyncpg.Connection, slug: str) -> dict[str, list[tuple[str, int]]]:

@@ -135,3 +135,15 @@ async def add_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, ema
         subject_id=slug,
         detail={"user": str(user_id), "role": role},
     )
+
+
+async def record_export(conn: asyncpg.Connection, viewer: StaffUser, slug: str, what: str) -> None:
+    """Every CSV export of a programme's data is in the audit trail."""
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="export.programme",
+        subject_type="programme",
+        subject_id=slug,
+        detail={"file": what},
+    )

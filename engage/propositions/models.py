@@ -41,10 +41,12 @@ class Version(msgspec.Struct, frozen=True, kw_only=True):
 
 class Evidence(msgspec.Struct, frozen=True, kw_only=True):
     contribution_id: UUID | None
-    """None: the contribution was withdrawn (its words are gone)."""
+    """None: the contribution was withdrawn (its words are gone), or is one this reader may not read."""
     reference: str | None
     text: str | None
     kind: str | None
+    hidden: bool = False
+    """Still there, but not for this reader (flagged, or not shared with partner organisations)."""
 
 
 class Proposition(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,6 +7,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.contributions.visibility import Sight, visible, words
 from engage.propositions.models import (
     Decision,
     Evidence,
@@ -91,14 +92,31 @@ async def versions(conn: asyncpg.Connection, proposition_id: UUID) -> list[Versi
     return [msgspec.convert({**dict(r), "themes": list(r["themes"])}, Version) for r in records]
 
 
-async def evidence(conn: asyncpg.Connection, proposition_id: UUID) -> list[Evidence]:
+async def evidence(conn: asyncpg.Connection, proposition_id: UUID, sight: Sight) -> list[Evidence]:
+    """Everything pinned to a proposition; what this reader may not read comes without reference or words."""
     records = await conn.fetch(
-        """SELECT e.contribution_id, c.reference, c.text, c.kind::text AS kind
-           FROM proposition_evidence e LEFT JOIN contributions c ON c.id = e.contribution_id
-           WHERE e.proposition_id = $1 ORDER BY e.pinned_at, e.id""",
+        f"""SELECT e.contribution_id, v.reference, v.text, v.kind, c.id IS NOT NULL AND v.reference IS NULL AS hidden
+            FROM proposition_evidence e
+            LEFT JOIN contributions c ON c.id = e.contribution_id
+            LEFT JOIN LATERAL (SELECT c.reference, {words(sight)} AS text, c.kind::text AS kind
+                               WHERE {visible(sight)}) v ON true
+            WHERE e.proposition_id = $1 ORDER BY e.pinned_at, e.id""",  # noqa: S608
         proposition_id,
     )
-    return [msgspec.convert(dict(r), Evidence) for r in records]
+    return [
+        msgspec.convert({**dict(r), "contribution_id": None if r["hidden"] else r["contribution_id"]}, Evidence)
+        for r in records
+    ]
+
+
+async def is_pinned(conn: asyncpg.Connection, proposition_id: UUID, contribution_id: UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM proposition_evidence WHERE proposition_id = $1 AND contribution_id = $2)",
+            proposition_id,
+            contribution_id,
+        )
+    )
 
 
 async def pin(conn: asyncpg.Connection, proposition_id: UUID, contribution_id: UUID, user: UUID) -> bool:

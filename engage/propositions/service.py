@@ -14,6 +14,7 @@ import asyncpg
 
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
+from engage.contributions.visibility import Sight
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.propositions import queries
@@ -110,10 +111,10 @@ async def pin_evidence(
     conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID
 ) -> None:
     await _editable(conn, proposition_id, viewer)
-    if not await queries.pin(conn, proposition_id, contribution_id, viewer.id):
-        existing = {e.contribution_id for e in await queries.evidence(conn, proposition_id)}
-        if contribution_id not in existing:
-            raise PropositionProblem("contribution", "No contribution with this id.", status=404)
+    if not await queries.pin(conn, proposition_id, contribution_id, viewer.id) and not await queries.is_pinned(
+        conn, proposition_id, contribution_id
+    ):
+        raise PropositionProblem("contribution", "No contribution with this id.", status=404)
 
 
 async def unpin_evidence(
@@ -180,13 +181,13 @@ async def record_decision(
     )
 
 
-async def view_proposition(conn: asyncpg.Connection, proposition_id: UUID) -> PropositionDetail | None:
+async def view_proposition(conn: asyncpg.Connection, proposition_id: UUID, sight: Sight) -> PropositionDetail | None:
     proposition = await queries.get_proposition(conn, proposition_id)
     if proposition is None:
         return None
     return PropositionDetail(
         proposition=proposition,
         versions=await queries.versions(conn, proposition_id),
-        evidence=await queries.evidence(conn, proposition_id),
+        evidence=await queries.evidence(conn, proposition_id, sight),
         decision=await queries.decision_for(conn, proposition_id),
     )

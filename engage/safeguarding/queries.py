@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.contributions.visibility import Sight, visible, words
 from engage.safeguarding.models import Flag, NewFlag
 
 
@@ -42,20 +43,21 @@ async def queue_alerts(conn: asyncpg.Connection, contribution_ids: list[UUID], t
     return int(result.split()[-1])
 
 
-_COLUMNS = """c.id AS contribution_id, c.reference, c.kind::text AS kind, c.text, c.received_at, f.raised_at,
-              f.raised_by, f.score, f.reasons::text AS reasons, f.status::text AS status,
-              u.name AS handled_by_name, f.handled_at, f.note"""
+def _columns(sight: Sight) -> str:
+    return f"""c.id AS contribution_id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.received_at,
+               f.raised_at, f.raised_by, f.score, f.reasons::text AS reasons, f.status::text AS status,
+               u.name AS handled_by_name, f.handled_at, f.note"""
 
 
 def _flag(record: asyncpg.Record) -> Flag:
     return msgspec.convert({**dict(record), "reasons": json.loads(record["reasons"])}, Flag)
 
 
-async def list_flags(conn: asyncpg.Connection, *, status: str | None, limit: int = 200) -> list[Flag]:
+async def list_flags(conn: asyncpg.Connection, sight: Sight, *, status: str | None, limit: int = 200) -> list[Flag]:
     records = await conn.fetch(
-        f"""SELECT {_COLUMNS} FROM safeguarding_flags f JOIN contributions c ON c.id = f.contribution_id
+        f"""SELECT {_columns(sight)} FROM safeguarding_flags f JOIN contributions c ON c.id = f.contribution_id
             LEFT JOIN users u ON u.id = f.handled_by
-            WHERE $1::text IS NULL OR f.status::text = $1
+            WHERE ($1::text IS NULL OR f.status::text = $1) AND {visible(sight)}
             ORDER BY (f.status = 'open') DESC, f.raised_at LIMIT $2""",  # noqa: S608
         status,
         limit,
@@ -63,13 +65,22 @@ async def list_flags(conn: asyncpg.Connection, *, status: str | None, limit: int
     return [_flag(r) for r in records]
 
 
-async def get_flag(conn: asyncpg.Connection, contribution_id: UUID) -> Flag | None:
+async def get_flag(conn: asyncpg.Connection, contribution_id: UUID, sight: Sight) -> Flag | None:
     record = await conn.fetchrow(
-        f"""SELECT {_COLUMNS} FROM safeguarding_flags f JOIN contributions c ON c.id = f.contribution_id
-            LEFT JOIN users u ON u.id = f.handled_by WHERE f.contribution_id = $1""",  # noqa: S608
+        f"""SELECT {_columns(sight)} FROM safeguarding_flags f JOIN contributions c ON c.id = f.contribution_id
+            LEFT JOIN users u ON u.id = f.handled_by WHERE f.contribution_id = $1 AND {visible(sight)}""",  # noqa: S608
         contribution_id,
     )
     return None if record is None else _flag(record)
+
+
+async def was_ever_flagged(conn: asyncpg.Connection, contribution_id: UUID) -> bool:
+    """A flag was raised on it, whatever became of the flag (such words are never quoted)."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM safeguarding_flags WHERE contribution_id = $1)", contribution_id
+        )
+    )
 
 
 async def set_status(conn: asyncpg.Connection, contribution_id: UUID, status: str, user_id: UUID, note: str) -> bool:

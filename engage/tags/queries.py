@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.contributions.visibility import Sight, visible, words
 from engage.tags.models import (
     Analysis,
     Correction,
@@ -280,9 +281,13 @@ async def review_queue_size(conn: asyncpg.Connection, framework_id: str) -> int:
     )
 
 
-async def review_item(conn: asyncpg.Connection, contribution_id: UUID, framework_id: str) -> ReviewItem | None:
+async def review_item(
+    conn: asyncpg.Connection, contribution_id: UUID, framework_id: str, sight: Sight
+) -> ReviewItem | None:
     record = await conn.fetchrow(
-        "SELECT id, reference, kind::text AS kind, text, received_at FROM contributions WHERE id = $1", contribution_id
+        f"""SELECT c.id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.received_at FROM contributions c
+            WHERE c.id = $1 AND {visible(sight)}""",  # noqa: S608
+        contribution_id,
     )
     analysis = await analysis_for(conn, contribution_id)
     if record is None or analysis is None:

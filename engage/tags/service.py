@@ -12,7 +12,11 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.accounts.models import StaffUser, can
 from engage.audit import queries as audit
+from engage.contributions.visibility import Sight
+from engage.outbox import queries as outbox
+from engage.outbox.models import RETRAIN_REQUESTED
 from engage.safeguarding import queries as safeguarding
 from engage.safeguarding.models import NewFlag
 from engage.tags import queries
@@ -96,12 +100,22 @@ async def record_taggings(
     return TaggingOutcome(tagged=len(taggings), tags=tags, flagged=flagged)
 
 
-async def next_for_review(conn: asyncpg.Connection, framework_id: str, *, skip: int = 0) -> ReviewItem | None:
+async def next_for_review(
+    conn: asyncpg.Connection, framework_id: str, sight: Sight, *, skip: int = 0
+) -> ReviewItem | None:
     """The least confident unreviewed contribution (skipping `skip` of them, for "skip for now")."""
     ids = await queries.review_queue(conn, framework_id, limit=skip + 1)
     if len(ids) <= skip:
         return None
-    return await queries.review_item(conn, ids[skip], framework_id)
+    return await queries.review_item(conn, ids[skip], framework_id, sight)
+
+
+async def request_retraining(conn: asyncpg.Connection, viewer: StaffUser) -> None:
+    """An admin asks for a new model now; a worker trains it beside its jobs (see engage.workers.retraining)."""
+    if not can(viewer.role, "manage_models"):
+        raise ReviewInvalid("Only administrators retrain the model.")
+    await outbox.insert_event(conn, RETRAIN_REQUESTED, {"requested_by": str(viewer.id)})
+    await audit.record(conn, actor=viewer.id, action="model.retrain_requested", subject_type="model", subject_id="")
 
 
 class ReviewInvalid(ValueError):

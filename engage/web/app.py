@@ -49,7 +49,7 @@ from engage.web.controllers.responses import ResponsesController
 from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
 from engage.web.controllers.workshops import LiveController, WorkshopsController
-from engage.web.deps import RateLimiter
+from engage.web.deps import DEPENDENCIES, RateLimiter, request_database
 from engage.workers.main import redis_client
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,8 @@ def create_app(settings: Settings) -> Litestar:
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], name="static"),
         ],
         lifespan=[lifespan],
+        middleware=[request_database],
+        dependencies=DEPENDENCIES,
         state=State(
             {
                 "settings": settings,

@@ -44,6 +44,8 @@ FORM_FIELD_IDS: dict[str, str] = {
     "source_name": "source_name",
     "programme": "programme",
     "consent_analysis": "consent_analysis",
+    "gathered_on": "gathered_on",
+    "reason": "reason",
 }
 
 

@@ -14,6 +14,7 @@ from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
 from engage.workers import tasks
 from engage.workers.delivery import MailSender
+from engage.workers.redaction import RedactionSweep
 from engage.workers.retraining import TrainingRunner
 from engage.workers.tagging import TaggerHolder, sync_builtin_frameworks
 
@@ -48,6 +49,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         async with ctx["pool"].acquire() as conn:
             await ctx["tagger"].current(conn)
         ctx["trainer"] = TrainingRunner(ctx["pool"], settings)
+        ctx["redactions"] = RedactionSweep(settings.tag_batch_size)
         ctx["relay"] = OutboxRelay(ctx["pool"], ctx["redis"])
         ctx["relay"].start()
 

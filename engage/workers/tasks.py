@@ -30,6 +30,7 @@ from engage.outbox.models import (
 )
 from engage.settings import Settings
 from engage.workers.clustering import cluster_programme
+from engage.workers.redaction import redact_contributions
 from engage.workers.tagging import retag_stale, tag_contributions
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
             batch = await outbox.get_events(conn, event_ids)
         contribution_ids = [UUID(e.payload["contribution_id"]) for e in batch if e.topic == CONTRIBUTION_RECEIVED]
         tagged = await tag_contributions(pool, settings, ctx["tagger"], contribution_ids) if contribution_ids else None
+        if contribution_ids:
+            await redact_contributions(pool, contribution_ids)
         async with pool.acquire() as conn:
             due = await mail_queries.due_message_ids(conn, contribution_ids=contribution_ids, limit=10_000)
     except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
@@ -99,6 +102,7 @@ async def sweep(ctx: Ctx) -> dict[str, int]:
     # Contributions an older model tagged (after a promotion), or that slipped through: a time-boxed share of
     # each sweep. Any alerts it raises are delivered below.
     outcomes["retagged"] = await retag_stale(pool, settings, ctx["tagger"], budget_s=settings.job_timeout_s / 3)
+    outcomes["redacted"] = await ctx["redactions"].run(pool, budget_s=settings.job_timeout_s / 6)
     if outcomes["retagged"]:
         async with pool.acquire() as conn:
             due = [*due, *await mail_queries.due_message_ids(conn, limit=500)]

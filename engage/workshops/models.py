@@ -52,6 +52,9 @@ class Workshop(msgspec.Struct, frozen=True, kw_only=True):
         return self.code is not None and self.closed_at is None
 
 
+HIDDEN_NOTE = "A note your role does not give access to."
+
+
 class Note(msgspec.Struct, frozen=True, kw_only=True):
     contribution_id: UUID
     prompt_id: UUID
@@ -60,6 +63,7 @@ class Note(msgspec.Struct, frozen=True, kw_only=True):
     duplicate_of: UUID | None
     from_paper: bool
     received_at: datetime
+    hidden: bool = False
 
 
 class BoardEvent(msgspec.Struct, frozen=True, kw_only=True):

@@ -9,7 +9,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.workshops.models import BoardEvent, Note, Workshop, WorkshopDraft
+from engage.contributions.visibility import Sight, visible, words
+from engage.workshops.models import HIDDEN_NOTE, BoardEvent, Note, Workshop, WorkshopDraft
 
 _COLUMNS = """w.id, w.programme, p.name AS programme_name, w.title, w.held_on, w.venue, w.neighbourhood,
               w.accessibility, w.attendance, w.equality_summary, w.code, w.opened_at, w.closed_at,
@@ -132,26 +133,45 @@ async def add_event(
 
 
 async def events_after(
-    conn: asyncpg.Connection, workshop_id: UUID, after: int, *, limit: int = 500
+    conn: asyncpg.Connection, workshop_id: UUID, after: int, sight: Sight, *, limit: int = 500
 ) -> list[BoardEvent]:
+    """The board's events after ``after``. A note event carries the note's words as this reader may read them
+    (read now, so a note flagged since it was posted is hidden on replay), or none and ``hidden``."""
     records = await conn.fetch(
-        """SELECT id, kind, payload::text AS payload FROM board_events
-           WHERE workshop_id = $1 AND id > $2 ORDER BY id LIMIT $3""",
+        f"""SELECT e.id, e.kind, e.payload::text AS payload,
+                   (SELECT {words(sight)} FROM contributions c
+                    WHERE c.id = e.contribution_id AND {visible(sight)}) AS text
+            FROM board_events e
+            WHERE e.workshop_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3""",  # noqa: S608
         workshop_id,
         after,
         limit,
     )
-    return [BoardEvent(id=r["id"], kind=r["kind"], payload=json.loads(r["payload"])) for r in records]
+    events = []
+    for r in records:
+        payload = json.loads(r["payload"])
+        if r["kind"] == "note":
+            payload.update(text=r["text"] if r["text"] is not None else HIDDEN_NOTE, hidden=r["text"] is None)
+        events.append(BoardEvent(id=r["id"], kind=r["kind"], payload=payload))
+    return events
 
 
-async def notes(conn: asyncpg.Connection, workshop_id: UUID) -> list[Note]:
+async def notes(conn: asyncpg.Connection, workshop_id: UUID, sight: Sight) -> list[Note]:
+    """Every note on a workshop's board, with the words this reader may read (others say they are hidden)."""
     records = await conn.fetch(
-        """SELECT n.contribution_id, n.prompt_id, c.text, n.group_label, n.duplicate_of, n.from_paper, c.received_at
-           FROM workshop_notes n JOIN contributions c ON c.id = n.contribution_id
-           WHERE n.workshop_id = $1 ORDER BY c.received_at, c.id""",
+        f"""SELECT n.contribution_id, n.prompt_id, n.group_label, n.duplicate_of, n.from_paper, c.received_at,
+                   v.text, v.text IS NULL AS hidden
+            FROM workshop_notes n JOIN contributions c ON c.id = n.contribution_id
+            LEFT JOIN LATERAL (SELECT {words(sight)} AS text WHERE {visible(sight)}) v ON true
+            WHERE n.workshop_id = $1 ORDER BY c.received_at, c.id""",  # noqa: S608
         workshop_id,
     )
-    return [msgspec.convert(dict(r), Note) for r in records]
+    return [msgspec.convert({**dict(r), "text": r["text"] or HIDDEN_NOTE}, Note) for r in records]
+
+
+async def note_ids(conn: asyncpg.Connection, workshop_id: UUID) -> set[UUID]:
+    records = await conn.fetch("SELECT contribution_id FROM workshop_notes WHERE workshop_id = $1", workshop_id)
+    return {r["contribution_id"] for r in records}
 
 
 async def update_note(conn: asyncpg.Connection, workshop_id: UUID, contribution_id: UUID, **changes: Any) -> bool:

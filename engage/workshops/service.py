@@ -13,17 +13,33 @@ import uuid
 from uuid import UUID
 
 import asyncpg
+import msgspec
 
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import Consent, Submission
-from engage.ids import fingerprint, new_reference, uuid7
+from engage.contributions.models import Consent, Receipt, Submission
+from engage.contributions.visibility import Sight
+from engage.ids import fingerprint, new_reference, uuid7, withdrawal_code
 from engage.outbox.models import CONTRIBUTION_RECEIVED
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.workshops import queries
-from engage.workshops.models import MAX_NOTE_CHARS, NoteIn, Workshop, WorkshopDraft, WorkshopProblem
+from engage.workshops.models import MAX_NOTE_CHARS, Note, NoteIn, Workshop, WorkshopDraft, WorkshopProblem
+
+
+class NotePlaced(msgspec.Struct, frozen=True, kw_only=True):
+    contribution_id: UUID
+    reference: str
+    created: bool
+
+    def receipt(self, secret: str) -> Receipt:
+        return Receipt(
+            id=self.contribution_id,
+            reference=self.reference,
+            withdrawal_code=withdrawal_code(secret, self.contribution_id),
+        )
+
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read off a projector across a room
 
@@ -106,7 +122,8 @@ async def live_workshop(conn: asyncpg.Connection, code: str, *, lock: bool = Fal
 
 async def _place_note(
     conn: asyncpg.Connection, workshop: Workshop, note: NoteIn, *, from_paper: bool, entered_by: UUID | None
-) -> UUID | None:
+) -> NotePlaced:
+    """Put a note on the board (once: the same client key again finds the note already there)."""
     text = " ".join(note.text.split())
     if not text:
         raise WorkshopProblem("text", "Write your note before posting it.")
@@ -120,6 +137,7 @@ async def _place_note(
         raise WorkshopProblem("prompt_id", "Choose one of this session's prompts.")
     key = note.client_key.strip()[:64] or uuid.uuid4().hex
     contribution_id = uuid7()
+    reference = new_reference()
     submission = Submission(
         kind="workshop_note",
         text=text,
@@ -133,33 +151,39 @@ async def _place_note(
         fingerprint=fingerprint(note.prompt_id, text),
     )
     inserted = await contribution_queries.insert_contribution(
-        conn, contribution_id, new_reference(), submission, CONTRIBUTION_RECEIVED
+        conn, contribution_id, reference, submission, CONTRIBUTION_RECEIVED
     )
-    if inserted is None:
-        return None  # the same note posted twice (a double tap, a retry): already on the board
+    if inserted is None:  # the same note posted twice (a double tap, a retry): already on the board
+        existing = await contribution_queries.get_by_idempotency_key(conn, submission.idempotency_key or "")
+        assert existing is not None
+        return NotePlaced(contribution_id=existing.id, reference=existing.reference, created=False)
     await queries.insert_note(conn, contribution_id, workshop.id, prompt_id, from_paper=from_paper)
     await queries.add_event(
         conn,
         workshop.id,
         "note",
         contribution_id,
-        {"id": str(contribution_id), "prompt_id": str(prompt_id), "text": text, "from_paper": from_paper},
+        {"id": str(contribution_id), "prompt_id": str(prompt_id), "from_paper": from_paper},
     )
-    return contribution_id
+    return NotePlaced(contribution_id=contribution_id, reference=reference, created=True)
 
 
-async def post_note(conn: asyncpg.Connection, code: str, note: NoteIn) -> Workshop:
+async def post_note(conn: asyncpg.Connection, code: str, note: NoteIn, *, secret: str) -> tuple[Workshop, Receipt]:
     """A participant's note from a phone (posting the same note twice places it once). Returns the workshop, for
-    the page that thanks them."""
+    the page that thanks them, and the note's reference and withdrawal code, shown on their phone only."""
     workshop = await live_workshop(conn, code, lock=True)
-    await _place_note(conn, workshop, note, from_paper=False, entered_by=None)
-    return workshop
+    placed = await _place_note(conn, workshop, note, from_paper=False, entered_by=None)
+    return workshop, placed.receipt(secret)
 
 
-async def type_in_note(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser, note: NoteIn) -> UUID | None:
-    """A note from paper, typed in by a facilitator (during or after the session)."""
+async def type_in_note(
+    conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser, note: NoteIn, *, secret: str
+) -> Receipt:
+    """A note from paper, typed in by a facilitator (during or after the session). The reference and code go back
+    to whoever wrote it, if they can be reached, so they can withdraw it too."""
     workshop = await _workshop_for_staff(conn, workshop_id, viewer)
-    return await _place_note(conn, workshop, note, from_paper=True, entered_by=viewer.id)
+    placed = await _place_note(conn, workshop, note, from_paper=True, entered_by=viewer.id)
+    return placed.receipt(secret)
 
 
 async def arrange_note(
@@ -174,7 +198,7 @@ async def arrange_note(
 ) -> None:
     """Move a note to another prompt, put it in a named group, or mark it a duplicate of another note."""
     workshop = await _workshop_for_staff(conn, workshop_id, viewer)
-    on_board = {n.contribution_id for n in await queries.notes(conn, workshop_id)}
+    on_board = await queries.note_ids(conn, workshop_id)
     if contribution_id not in on_board:
         raise WorkshopProblem("note", "That note is not on this board.", status=404)
     if prompt_id is not None:
@@ -206,3 +230,25 @@ async def arrange_note(
             contribution_id,
             {"id": str(contribution_id), "duplicate_of": str(original) if original else None},
         )
+
+
+async def view_notes(conn: asyncpg.Connection, viewer: StaffUser, sight: Sight, workshop_id: UUID) -> list[Note]:
+    """A workshop's notes as this reader may read them; showing them is recorded in the audit trail."""
+    found = await queries.notes(conn, workshop_id, sight)
+    if found:
+        await audit.record(
+            conn,
+            actor=viewer.id,
+            action="workshop.notes_viewed",
+            subject_type="workshop",
+            subject_id=str(workshop_id),
+            detail={"notes": len(found), "hidden": sum(n.hidden for n in found)},
+        )
+    return found
+
+
+async def record_board_watched(conn: asyncpg.Connection, viewer: StaffUser, workshop_id: UUID) -> None:
+    """Opening a board's live stream shows its notes: in the audit trail."""
+    await audit.record(
+        conn, actor=viewer.id, action="workshop.board_watched", subject_type="workshop", subject_id=str(workshop_id)
+    )

@@ -11,6 +11,7 @@ import httpx
 import msgspec
 import pytest
 
+from engage.contributions.visibility import UNRESTRICTED
 from engage.db import transaction
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
@@ -63,7 +64,7 @@ async def test_not_english_goes_to_review_untagged(
     assert analysis.needs_translation and analysis.margin == 0
     assert await themes_of(pool, created["id"]) == {}
     async with pool.acquire() as conn:
-        assert (await tags.next_for_review(conn, FRAMEWORK)).contribution_id == UUID(created["id"])  # type: ignore[union-attr]
+        assert (await tags.next_for_review(conn, FRAMEWORK, UNRESTRICTED)).contribution_id == UUID(created["id"])  # type: ignore[union-attr]
 
 
 async def test_a_safeguarding_flag_alerts_the_lead_without_the_words_and_hides_the_contribution(

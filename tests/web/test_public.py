@@ -150,7 +150,17 @@ async def test_withdrawal_removes_the_words_and_everything_derived(
         )
         record = await conn.fetchrow("SELECT * FROM withdrawals")
     assert (left["c"], left["k"], left["e"], left["w"], left["o"]) == (0, 0, 0, 1, 1)
-    assert set(dict(record)) == {"contribution_id", "reference", "kind", "received_at", "withdrawn_at", "via"}
+    assert set(dict(record)) == {
+        "contribution_id",
+        "reference",
+        "kind",
+        "received_at",
+        "withdrawn_at",
+        "via",
+        "withdrawn_by",
+        "reason",
+    }
+    assert record["withdrawn_by"] is None and record["reason"] is None
     again = await client.post(
         "/withdraw",
         data={

@@ -8,6 +8,9 @@ import asyncpg
 import httpx
 import pytest
 
+from engage.ids import withdrawal_code
+from engage.settings import Settings
+from engage.workers.redaction import redact_contributions
 from tests.conftest import create_staff, csrf_from, sign_in
 
 SECRET_EMAIL = "only-for-some@example.org"
@@ -47,20 +50,25 @@ async def test_signing_out_ends_the_session_on_the_server(client: httpx.AsyncCli
 
 
 @pytest.mark.parametrize(
-    ("role", "sees_contact", "sees_equality"),
+    ("role", "sees_contact", "sees_equality", "reads_as_written"),
     [
-        ("admin", True, True),
-        ("partner_staff", True, False),
-        ("facilitator", False, False),
-        ("governance", False, False),
+        ("admin", True, True, True),
+        ("partner_staff", False, False, False),
+        ("facilitator", False, False, True),
+        ("governance", False, False, False),
     ],
 )
 async def test_each_role_sees_only_the_personal_data_it_needs(
-    client: httpx.AsyncClient, pool: asyncpg.Pool, role: str, sees_contact: bool, sees_equality: bool
+    client: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    role: str,
+    sees_contact: bool,
+    sees_equality: bool,
+    reads_as_written: bool,
 ) -> None:
     receipt = await give(
         client,
-        "Please call me back about the clinic.",
+        "Please call me back about the clinic. My name is Grace Mensah.",
         email=SECRET_EMAIL,
         consent={"analysis": True, "contact": True, "share": True},
     )
@@ -69,10 +77,14 @@ async def test_each_role_sees_only_the_personal_data_it_needs(
             "INSERT INTO contribution_equality (contribution_id, ethnicity) VALUES ($1, 'Mixed')",
             __import__("uuid").UUID(receipt["id"]),
         )
+    await redact_contributions(pool, [__import__("uuid").UUID(receipt["id"])])
     await create_staff(pool, role)
     await sign_in(client, f"{role}@test.example")
     html = (await client.get(f"/staff/contributions/{receipt['id']}")).text
     assert "Please call me back" in html
+    # Governance, and partner staff reading what someone else entered, read the words redacted.
+    assert ("Grace Mensah" in html) is reads_as_written
+    assert ("My name is [name]" in html) is not reads_as_written
     assert (SECRET_EMAIL in html) is sees_contact
     assert ("Mixed" in html) is sees_equality
     async with pool.acquire() as conn:
@@ -81,6 +93,27 @@ async def test_each_role_sees_only_the_personal_data_it_needs(
             receipt["id"],
         )
     assert audited == (1 if sees_contact or sees_equality else 0)
+
+
+async def test_partner_staff_see_contact_details_only_of_what_they_entered(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await create_staff(pool, "partner_staff", organisation="Healthwatch Lambeth")
+    await sign_in(client, "partner_staff@test.example")
+    page = await client.get("/staff/contributions/new")
+    form = {
+        "_csrf_token": csrf_from(page.text),
+        "submission_id": "paper-contact",
+        "kind": "story",
+        "text": "Rang about her husband's discharge; wants a call back.",
+        "consent_analysis": "yes",
+        "consent_contact": "yes",
+        "phone": "07700 900777",
+    }
+    assert (await client.post("/staff/contributions/new", data=form)).status_code == 200
+    async with pool.acquire() as conn:
+        own_id = await conn.fetchval("SELECT id FROM contributions")
+    assert "07700 900777" in (await client.get(f"/staff/contributions/{own_id}")).text
 
 
 async def test_partner_staff_only_see_shared_contributions_or_their_own(
@@ -103,7 +136,9 @@ async def test_governance_cannot_enter_contributions_or_see_mail(client: httpx.A
     assert (await client.get("/staff/mail")).status_code == 403
 
 
-async def test_staff_enter_a_story_gathered_on_paper(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+async def test_staff_enter_a_story_gathered_on_paper(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings
+) -> None:
     user = await create_staff(pool, "partner_staff", organisation="Healthwatch Lambeth")
     await sign_in(client, "partner_staff@test.example")
     page = await client.get("/staff/contributions/new")
@@ -116,15 +151,32 @@ async def test_staff_enter_a_story_gathered_on_paper(client: httpx.AsyncClient, 
         "neighbourhood": "norwood",
         "language": "en",
         "consent_analysis": "yes",
+        "gathered_on": "2026-03-14",
     }
     response = await client.post("/staff/contributions/new", data=form, follow_redirects=False)
-    assert response.status_code in (302, 303)
+    assert response.status_code == 200 and "Saved" in response.text
     async with pool.acquire() as conn:
         row = await conn.fetchrow("SELECT * FROM contributions")
     assert row["source"] == "staff_entry" and row["entered_by"] == user.id
     assert row["source_name"] == "Age UK Lambeth coffee morning"
-    # Partner staff see what they entered, even without sharing consent.
-    assert (await client.get(f"/staff/contributions/{row['id']}")).status_code == 200
+    assert row["received_at"].date().isoformat() == "2026-03-14"
+    # The reference and withdrawal code to hand back to the person, and they work.
+    assert row["reference"] in response.text
+    code = response.text.split('Withdrawal code: <strong class="big-code">')[1].split("<")[0]
+    assert code == withdrawal_code(settings.secret_key, row["id"])
+    # Partner staff see what they entered, as written, even without sharing consent.
+    own = await client.get(f"/staff/contributions/{row['id']}")
+    assert own.status_code == 200 and "the bus to the hospital is hopeless" in own.text
+    # Sending the same form again (a refresh) stores nothing twice and shows the same receipt.
+    again = await client.post("/staff/contributions/new", data=form, follow_redirects=False)
+    assert row["reference"] in again.text
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM contributions") == 1
+    # A gathering date in the future is refused, naming the field.
+    future = await client.post(
+        "/staff/contributions/new", data={**form, "submission_id": "paper-2", "gathered_on": "2999-01-01"}
+    )
+    assert future.status_code == 422 and "Give the date it was gathered" in future.text
 
 
 async def test_filters_and_full_text_search(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:

@@ -28,9 +28,8 @@ from engage.contributions.models import (
     Submission,
 )
 from engage.contributions.service import ContributionDetail
-from engage.db import transaction
 from engage.ids import fingerprint
-from engage.web.deps import pool_of, relay_of, require, settings_of
+from engage.web.deps import Conn, ReaderSight, Viewer, pool_of, relay_of, requires, settings_of
 from engage.web.errors import problem
 
 
@@ -112,11 +111,11 @@ class ContributionsApi(Controller):
         relay_of(state).wake()
         return Response(receipt, status_code=201)
 
-    @get("/contributions", summary="List contributions (staff)")
+    @get("/contributions", summary="List contributions (staff)", guards=[requires("read_contributions")])
     async def list_contributions(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        conn: Conn,
+        sight: ReaderSight,
         kind: FromQuery[Kind | None] = None,
         neighbourhood: FromQuery[str | None] = None,
         source: FromQuery[str | None] = None,
@@ -125,27 +124,24 @@ class ContributionsApi(Controller):
         q: FromQuery[str | None] = None,
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
     ) -> ContributionList:
-        viewer = await require(request, "read_contributions")
         filters = filters_from_query(kind, neighbourhood, source, received_from, received_to, q, page)
-        async with pool_of(state).acquire() as conn:
-            result: ContributionPage = await contributions.list_contributions(conn, viewer, filters)
+        result: ContributionPage = await contributions.list_contributions(conn, sight, filters)
         return ContributionList(items=result.items, total=result.total, page=result.page, pages=result.pages)
 
-    @get("/contributions/{contribution_id:uuid}", summary="One contribution (staff)")
-    async def get_contribution(
-        self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID]
-    ) -> ContributionDetail:
-        viewer = await require(request, "read_contributions")
-        async with transaction(pool_of(state)) as conn:
-            detail = await contributions.view_contribution(conn, viewer, contribution_id)
+    @get(
+        "/contributions/{contribution_id:uuid}",
+        summary="One contribution (staff)",
+        guards=[requires("read_contributions")],
+    )
+    async def get_contribution(self, conn: Conn, viewer: Viewer, contribution_id: FromPath[UUID]) -> ContributionDetail:
+        detail = await contributions.view_contribution(conn, viewer, contribution_id)
         if detail is None:
             raise NotFoundException("No contribution with this id, or not one you may see.")
         return detail
 
     @get("/neighbourhoods", summary="Neighbourhoods a contribution can name", tags=["places"])
-    async def list_neighbourhoods(self, state: State) -> list[Neighbourhood]:
-        async with pool_of(state).acquire() as conn:
-            return await contribution_queries.list_neighbourhoods(conn)
+    async def list_neighbourhoods(self, conn: Conn) -> list[Neighbourhood]:
+        return await contribution_queries.list_neighbourhoods(conn)
 
 
 @get("/healthz", include_in_schema=False, sync_to_thread=False)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
+from litestar import Controller, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from engage.accounts.models import can
 from engage.assets import queries
 from engage.assets import service as assets
 from engage.assets.models import KIND_LABELS, AssetDraft
@@ -20,14 +18,13 @@ from engage.consensus import service as consensus
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
 from engage.contributions.models import ContributionFilters, FieldError
-from engage.db import transaction
 from engage.programmes import service as programmes
 from engage.programmes.models import PHASE_LABELS
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 from engage.web.csvs import csv_response
-from engage.web.deps import pool_of, require
+from engage.web.deps import Conn, ReaderSight, Viewer, requires
 from engage.web.forms import Form
 from engage.workshops import queries as workshop_queries
 
@@ -36,24 +33,24 @@ class AssetsController(Controller):
     path = "/staff/assets"
     include_in_schema = False
 
-    @get("/", name="staff-assets")
+    @get("/", name="staff-assets", guards=[requires("read_contributions")])
     async def register(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        viewer: Viewer,
+        sight: ReaderSight,
+        conn: Conn,
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         neighbourhood: FromQuery[str] = "",
     ) -> Template:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            found = await queries.search_assets(
-                conn,
-                q=q.strip()[:200] or None,
-                kind=kind if kind in KIND_LABELS else None,
-                neighbourhood=neighbourhood or None,
-            )
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
+        found = await queries.search_assets(
+            conn,
+            sight,
+            q=q.strip()[:200] or None,
+            kind=kind if kind in KIND_LABELS else None,
+            neighbourhood=neighbourhood or None,
+        )
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
         return Template(
             "staff/assets.html",
             context={
@@ -65,11 +62,9 @@ class AssetsController(Controller):
             },
         )
 
-    @get("/export.csv", name="staff-assets-csv")
-    async def export(self, request: Request[Any, Any, Any], state: State) -> Response[bytes]:
-        await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            found = await queries.search_assets(conn, q=None, kind=None, neighbourhood=None, limit=100_000)
+    @get("/export.csv", name="staff-assets-csv", guards=[requires("read_contributions")])
+    async def export(self, viewer: Viewer, conn: Conn) -> Response[bytes]:
+        found = await assets.export_assets(conn, viewer)
         return csv_response(
             "community-assets.csv",
             ["name", "kind", "offers", "neighbourhood", "public contact", "programme", "recorded"],
@@ -77,7 +72,7 @@ class AssetsController(Controller):
                 [
                     a.name,
                     KIND_LABELS[a.kind],
-                    a.offers,
+                    a.offers if a.offers is not None else "(from a workshop note your role does not give access to)",
                     a.neighbourhood_name or "",
                     a.public_contact,
                     a.programme or "",
@@ -87,13 +82,17 @@ class AssetsController(Controller):
             ],
         )
 
-    @get("/new", name="staff-asset-new")
-    async def new(self, request: Request[Any, Any, Any], state: State, note: FromQuery[str] = "") -> Template:
-        viewer = await require(request, "enter_contributions")
+    @get("/new", name="staff-asset-new", guards=[requires("enter_contributions")])
+    async def new(
+        self,
+        viewer: Viewer,
+        sight: ReaderSight,
+        conn: Conn,
+        note: FromQuery[str] = "",
+    ) -> Template:
         form: dict[str, Any] = {"kind": "group"}
         if note:
-            async with pool_of(state).acquire() as conn:
-                found = await queries.note_text(conn, UUID(note)) if _is_uuid(note) else None
+            found = await queries.note_text(conn, UUID(note), sight) if _is_uuid(note) else None
             if found:
                 form.update(
                     {
@@ -103,13 +102,17 @@ class AssetsController(Controller):
                         "from_note": note,
                     }
                 )
-        return await self._form(state, viewer, form, [])
+        return await self._form(conn, viewer, form, [])
 
     async def _form(
-        self, state: State, viewer: Any, form: dict[str, Any], errors: list[FieldError], status: int = 200
+        self,
+        conn: Conn,
+        viewer: Any,
+        form: dict[str, Any],
+        errors: list[FieldError],
+        status: int = 200,
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         return Template(
             "staff/asset_new.html",
             context={
@@ -124,9 +127,8 @@ class AssetsController(Controller):
             status_code=status,
         )
 
-    @post("/new", name="staff-asset-create", status_code=200)
-    async def create(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
+    @post("/new", name="staff-asset-create", status_code=200, guards=[requires("enter_contributions")])
+    async def create(self, viewer: Viewer, conn: Conn, data: Form) -> Template | Redirect:
         form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
         draft = AssetDraft(
             kind=form.get("kind", ""),
@@ -138,10 +140,10 @@ class AssetsController(Controller):
             from_note=UUID(form["from_note"]) if _is_uuid(form.get("from_note", "")) else None,
         )
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 await assets.record_asset(conn, viewer, draft)
         except assets.AssetProblem as exc:
-            return await self._form(state, viewer, form, [FieldError(exc.field, exc.reason)], 422)
+            return await self._form(conn, viewer, form, [FieldError(exc.field, exc.reason)], 422)
         return Redirect("/staff/assets", status_code=303)
 
 
@@ -157,61 +159,68 @@ class ProgrammeOutputsController(Controller):
     path = "/staff/programmes"
     include_in_schema = False
 
-    @get("/{slug:str}/export/{what:str}", name="staff-programme-export")
+    @get("/{slug:str}/export/{what:str}", name="staff-programme-export", guards=[requires("read_contributions")])
     async def export(
-        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], what: FromPath[str]
+        self,
+        viewer: Viewer,
+        sight: ReaderSight,
+        conn: Conn,
+        slug: FromPath[str],
+        what: FromPath[str],
     ) -> Response[bytes]:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            if await programmes.view_programme(conn, slug) is None:
-                raise HTTPException(status_code=404, detail="No programme with this address.")
-            if what == "contributions.csv":
-                rows = await contribution_queries.export_rows(
-                    conn, slug, include_flagged=can(viewer.role, "handle_safeguarding")
-                )
-                header = list(rows[0]) if rows else ["reference", "kind", "received_at", "text"]
-                return csv_response(f"{slug}-contributions.csv", header, [list(r.values()) for r in rows])
-            if what == "propositions.csv":
-                found = await proposition_queries.list_for_programme(conn, slug)
-                return csv_response(
-                    f"{slug}-propositions.csv",
-                    ["title", "status", "version", "description", "for whom", "themes", "evidence", "withdrawn"],
+        if await programmes.view_programme(conn, slug) is None:
+            raise HTTPException(status_code=404, detail="No programme with this address.")
+        if what not in ("contributions.csv", "propositions.csv", "votes.csv"):
+            raise HTTPException(status_code=404, detail="Exports: contributions.csv, propositions.csv, votes.csv.")
+        await programmes.record_export(conn, viewer, slug, what)
+        if what == "contributions.csv":
+            rows = await contribution_queries.export_rows(conn, slug, sight)
+            header = list(rows[0]) if rows else ["reference", "kind", "received_at", "text"]
+            return csv_response(f"{slug}-contributions.csv", header, [list(r.values()) for r in rows])
+        if what == "propositions.csv":
+            found = await proposition_queries.list_for_programme(conn, slug)
+            return csv_response(
+                f"{slug}-propositions.csv",
+                ["title", "status", "version", "description", "for whom", "themes", "evidence", "withdrawn"],
+                [
                     [
-                        [
-                            p.title,
-                            STATUS_LABELS[p.status],
-                            p.version,
-                            p.description,
-                            p.for_whom,
-                            ";".join(p.themes),
-                            p.evidence,
-                            p.withdrawn,
-                        ]
-                        for p in found
-                    ],
-                )
-            if what == "votes.csv":
-                votes = await consensus_queries.export_votes(conn, slug)
-                header = list(votes[0]) if votes else ["round", "proposition", "support"]
-                return csv_response(f"{slug}-votes.csv", header, [list(v.values()) for v in votes])
-        raise HTTPException(status_code=404, detail="Exports: contributions.csv, propositions.csv, votes.csv.")
+                        p.title,
+                        STATUS_LABELS[p.status],
+                        p.version,
+                        p.description,
+                        p.for_whom,
+                        ";".join(p.themes),
+                        p.evidence,
+                        p.withdrawn,
+                    ]
+                    for p in found
+                ],
+            )
+        votes = await consensus_queries.export_votes(conn, slug, with_comments=sight.raw_words == "all")
+        header = list(votes[0]) if votes else ["round", "proposition", "support"]
+        return csv_response(f"{slug}-votes.csv", header, [list(v.values()) for v in votes])
 
-    @get("/{slug:str}/report", name="staff-programme-report")
-    async def report(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Template:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            detail = await programmes.view_programme(conn, slug)
-            if detail is None:
-                raise HTTPException(status_code=404, detail="No programme with this address.")
-            framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
-            filters = ContributionFilters(programme=slug, framework=detail.programme.framework_id)
-            theme_counts = await contributions.count_by_theme(conn, viewer, filters)
-            planned = await workshop_queries.list_for_programme(conn, slug)
-            drafted = await proposition_queries.list_for_programme(conn, slug)
-            decisions = {p.id: await proposition_queries.decision_for(conn, p.id) for p in drafted}
-            rounds = [
-                (r, await consensus.results(conn, r.id)) for r in await consensus_queries.list_for_programme(conn, slug)
-            ]
+    @get("/{slug:str}/report", name="staff-programme-report", guards=[requires("read_contributions")])
+    async def report(
+        self,
+        viewer: Viewer,
+        sight: ReaderSight,
+        conn: Conn,
+        slug: FromPath[str],
+    ) -> Template:
+        detail = await programmes.view_programme(conn, slug)
+        if detail is None:
+            raise HTTPException(status_code=404, detail="No programme with this address.")
+        framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
+        filters = ContributionFilters(programme=slug, framework=detail.programme.framework_id)
+        theme_counts = await contributions.count_by_theme(conn, sight, filters)
+        planned = await workshop_queries.list_for_programme(conn, slug)
+        drafted = await proposition_queries.list_for_programme(conn, slug)
+        decisions = {p.id: await proposition_queries.decision_for(conn, p.id) for p in drafted}
+        rounds = [
+            (r, await consensus.results(conn, r.id, sight))
+            for r in await consensus_queries.list_for_programme(conn, slug)
+        ]
         return Template(
             "staff/report.html",
             context={

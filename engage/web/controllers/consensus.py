@@ -17,9 +17,8 @@ from engage.consensus import service as consensus
 from engage.consensus.models import SUPPORT_LABELS, Rating, Round, VoteProblem
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import FieldError
-from engage.db import transaction
 from engage.propositions import queries as proposition_queries
-from engage.web.deps import pool_of, require, settings_of
+from engage.web.deps import Conn, ReaderSight, Viewer, requires, settings_of
 from engage.web.forms import EQUALITY_CHOICES, Form, error_context
 
 FIELD_IDS = {"support": "ballot", "statement": "ballot", "title": "title", "closes_at": "closes_at", "count": "count"}
@@ -61,25 +60,23 @@ class VoteController(Controller):
     include_in_schema = False
 
     @get("/{token:str}", name="round-ballot")
-    async def ballot(self, state: State, token: FromPath[str]) -> Template:
-        async with pool_of(state).acquire() as conn:
-            try:
-                round_, _ = await consensus.round_for_token(conn, token)
-            except VoteProblem as exc:
-                return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+    async def ballot(self, state: State, conn: Conn, token: FromPath[str]) -> Template:
+        try:
+            round_, _ = await consensus.round_for_token(conn, token)
+        except VoteProblem as exc:
+            return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
         return Template("rounds/ballot.html", context=_ballot(round_, {}, [], action=f"/r/{token}"))
 
     @post("/{token:str}", name="round-vote", status_code=200)
-    async def vote(self, state: State, token: FromPath[str], data: Form) -> Template:
-        async with pool_of(state).acquire() as conn:
-            try:
-                round_, _ = await consensus.round_for_token(conn, token)
-            except VoteProblem as exc:
-                return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+    async def vote(self, state: State, conn: Conn, token: FromPath[str], data: Form) -> Template:
+        try:
+            round_, _ = await consensus.round_for_token(conn, token)
+        except VoteProblem as exc:
+            return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
         ratings = ratings_from_form(data, round_)
         age_band = str(data.get("age_band", "")) or None
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 await consensus.cast_citizen_ballot(conn, token, ratings, age_band=age_band)
         except VoteProblem as exc:
             if exc.status in (409, 410):
@@ -93,18 +90,28 @@ class RoundsController(Controller):
     path = "/staff"
     include_in_schema = False
 
-    @get("/programmes/{slug:str}/rounds/new", name="staff-round-new")
-    async def new(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Template:
-        viewer = await require(request, "enter_contributions")
-        return await self._new_page(state, viewer, slug, {}, [])
+    @get("/programmes/{slug:str}/rounds/new", name="staff-round-new", guards=[requires("enter_contributions")])
+    async def new(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        conn: Conn,
+        viewer: Viewer,
+        slug: FromPath[str],
+    ) -> Template:
+        return await self._new_page(conn, state, viewer, slug, {}, [])
 
     async def _new_page(
-        self, state: State, viewer: Any, slug: str, form: dict[str, Any], errors: list[FieldError], status: int = 200
+        self,
+        conn: Conn,
+        state: State,
+        viewer: Any,
+        slug: str,
+        form: dict[str, Any],
+        errors: list[FieldError],
+        status: int = 200,
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            shortlisted = [
-                p for p in await proposition_queries.list_for_programme(conn, slug) if p.status == "shortlisted"
-            ]
+        shortlisted = [p for p in await proposition_queries.list_for_programme(conn, slug) if p.status == "shortlisted"]
         return Template(
             "rounds/new.html",
             context={
@@ -117,53 +124,70 @@ class RoundsController(Controller):
             status_code=status,
         )
 
-    @post("/programmes/{slug:str}/rounds/new", name="staff-round-create", status_code=200)
+    @post(
+        "/programmes/{slug:str}/rounds/new",
+        name="staff-round-create",
+        status_code=200,
+        guards=[requires("enter_contributions")],
+    )
     async def create(
-        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        slug: FromPath[str],
+        data: Form,
     ) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
         form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
         try:
             closes_at = datetime.fromisoformat(form.get("closes_at", "")).replace(tzinfo=UTC)
         except ValueError:
             return await self._new_page(
-                state, viewer, slug, form, [FieldError("closes_at", "Give the closing date and time.")], 422
+                conn, state, viewer, slug, form, [FieldError("closes_at", "Give the closing date and time.")], 422
             )
         statements = {
             UUID(key.removeprefix("statement-")): value for key, value in form.items() if key.startswith("statement-")
         }
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 round_id = await consensus.open_round(
                     conn, slug, viewer, title=form.get("title", ""), closes_at=closes_at, statements=statements
                 )
         except VoteProblem as exc:
             if exc.status != 422:
                 raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
-            return await self._new_page(state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+            return await self._new_page(conn, state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
         return Redirect(f"/staff/rounds/{round_id}", status_code=303)
 
-    @get("/rounds/{round_id:uuid}", name="staff-round")
-    async def show(self, request: Request[Any, Any, Any], state: State, round_id: FromPath[UUID]) -> Template:
-        viewer = await require(request, "read_contributions")
-        return await self._page(state, viewer, round_id)
+    @get("/rounds/{round_id:uuid}", name="staff-round", guards=[requires("read_contributions")])
+    async def show(
+        self,
+        state: State,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        round_id: FromPath[UUID],
+    ) -> Template:
+        return await self._page(conn, state, viewer, sight, round_id)
 
     async def _page(
         self,
+        conn: Conn,
         state: State,
         viewer: Any,
+        sight: ReaderSight,
         round_id: UUID,
         *,
         links: list[str] | None = None,
         errors: list[FieldError] | None = None,
         status: int = 200,
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            round_ = await queries.get_round(conn, round_id)
-            if round_ is None:
-                raise HTTPException(status_code=404, detail="No round with this address.")
-            outcome = await consensus.results(conn, round_id)
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        round_ = await queries.get_round(conn, round_id)
+        if round_ is None:
+            raise HTTPException(status_code=404, detail="No round with this address.")
+        outcome = await consensus.results(conn, round_id, sight)
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         errors = errors or []
         return Template(
             "rounds/round.html",
@@ -180,44 +204,70 @@ class RoundsController(Controller):
             headers={"Cache-Control": "no-store"},
         )
 
-    @post("/rounds/{round_id:uuid}/invitations", name="staff-round-invite", status_code=200)
+    @post(
+        "/rounds/{round_id:uuid}/invitations",
+        name="staff-round-invite",
+        status_code=200,
+        guards=[requires("enter_contributions")],
+    )
     async def invite(
-        self, request: Request[Any, Any, Any], state: State, round_id: FromPath[UUID], data: Form
+        self,
+        state: State,
+        viewer: Viewer,
+        sight: ReaderSight,
+        conn: Conn,
+        round_id: FromPath[UUID],
+        data: Form,
     ) -> Template:
-        viewer = await require(request, "enter_contributions")
         raw = str(data.get("count", ""))
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 tokens = await consensus.invite_citizens(
                     conn, round_id, viewer, int(raw) if raw.isdigit() else 0, str(data.get("neighbourhood", "")) or None
                 )
         except VoteProblem as exc:
             if exc.status != 422:
                 raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
-            return await self._page(state, viewer, round_id, errors=[FieldError(exc.field, exc.reason)], status=422)
-        return await self._page(state, viewer, round_id, links=tokens)
+            return await self._page(
+                conn, state, viewer, sight, round_id, errors=[FieldError(exc.field, exc.reason)], status=422
+            )
+        return await self._page(conn, state, viewer, sight, round_id, links=tokens)
 
-    @get("/rounds/{round_id:uuid}/vote", name="staff-round-ballot")
-    async def staff_ballot(self, request: Request[Any, Any, Any], state: State, round_id: FromPath[UUID]) -> Template:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            round_ = await queries.get_round(conn, round_id)
+    @get("/rounds/{round_id:uuid}/vote", name="staff-round-ballot", guards=[requires("read_contributions")])
+    async def staff_ballot(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        round_id: FromPath[UUID],
+    ) -> Template:
+        round_ = await queries.get_round(conn, round_id)
         if round_ is None:
             raise HTTPException(status_code=404, detail="No round with this address.")
         context = _ballot(round_, {}, [], action=f"/staff/rounds/{round_id}/vote", viewer=viewer, staff=True)
         return Template("rounds/ballot.html", context=context)
 
-    @post("/rounds/{round_id:uuid}/vote", name="staff-round-vote", status_code=200)
+    @post(
+        "/rounds/{round_id:uuid}/vote",
+        name="staff-round-vote",
+        status_code=200,
+        guards=[requires("read_contributions")],
+    )
     async def staff_vote(
-        self, request: Request[Any, Any, Any], state: State, round_id: FromPath[UUID], data: Form
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        round_id: FromPath[UUID],
+        data: Form,
     ) -> Template:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            round_ = await queries.get_round(conn, round_id)
+        round_ = await queries.get_round(conn, round_id)
         if round_ is None:
             raise HTTPException(status_code=404, detail="No round with this address.")
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 await consensus.cast_staff_ballot(conn, round_id, viewer, ratings_from_form(data, round_))
         except VoteProblem as exc:
             if exc.status in (409, 410):

@@ -21,7 +21,6 @@ from engage.contributions.models import FieldError
 from engage.dashboards import service as dashboards
 from engage.dashboards.models import WINDOWS, DashboardQuery, DrillQuery
 from engage.dashboards.service import DashboardProblem
-from engage.db import transaction
 from engage.digests import queries as digest_queries
 from engage.digests.service import today_local
 from engage.programmes import queries as programme_queries
@@ -29,7 +28,7 @@ from engage.responses.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 from engage.web.charts import describe_trend, line_chart
 from engage.web.csvs import csv_response
-from engage.web.deps import pool_of, require, settings_of, viewer_of
+from engage.web.deps import Conn, Viewer, requires, settings_of, signed_in_user
 from engage.web.forms import Form, error_context, fields, many
 
 BOARD_FIELD_IDS = {
@@ -52,16 +51,14 @@ class BoardsController(Controller):
     path = "/staff/boards"
     include_in_schema = False
 
-    @get("/", name="staff-boards")
-    async def list_boards(self, request: Request[Any, Any, Any], state: State) -> Template:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            mine = set(await board_queries.boards_of_member(conn, viewer.email))
-            found = [
-                b
-                for b in await board_queries.list_boards(conn)
-                if can(viewer.role, "manage_boards") or b.owner_id == viewer.id or b.id in mine
-            ]
+    @get("/", name="staff-boards", guards=[requires("read_contributions")])
+    async def list_boards(self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn) -> Template:
+        mine = set(await board_queries.boards_of_member(conn, viewer.email))
+        found = [
+            b
+            for b in await board_queries.list_boards(conn)
+            if can(viewer.role, "manage_boards") or b.owner_id == viewer.id or b.id in mine
+        ]
         return Template(
             "staff/boards.html",
             context={
@@ -72,19 +69,23 @@ class BoardsController(Controller):
             },
         )
 
-    @get("/new", name="staff-board-new")
-    async def new(self, request: Request[Any, Any, Any], state: State) -> Template:
-        viewer = await require(request, "manage_boards")
-        return await self._form(state, viewer, None, {"frequency": "monthly", "owner_email": viewer.email}, [])
+    @get("/new", name="staff-board-new", guards=[requires("manage_boards")])
+    async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
+        return await self._form(conn, state, viewer, None, {"frequency": "monthly", "owner_email": viewer.email}, [])
 
-    @get("/{board_id:str}/edit", name="staff-board-edit")
-    async def edit(self, request: Request[Any, Any, Any], state: State, board_id: FromPath[str]) -> Template:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            board = await _board_or_404(conn, board_id)
-            if not boards.may_edit(viewer, board):
-                raise PermissionDeniedException("Only the board's owner or an administrator can change it.")
-            members = [m.email for m in await board_queries.list_members(conn, board_id) if m.receives]
+    @get("/{board_id:str}/edit", name="staff-board-edit", guards=[requires("read_contributions")])
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        board_id: FromPath[str],
+    ) -> Template:
+        board = await _board_or_404(conn, board_id)
+        if not boards.may_edit(viewer, board):
+            raise PermissionDeniedException("Only the board's owner or an administrator can change it.")
+        members = [m.email for m in await board_queries.list_members(conn, board_id) if m.receives]
         form = {
             "id": board.id,
             "name": board.name,
@@ -97,26 +98,31 @@ class BoardsController(Controller):
             "programmes": board.programmes,
             "members": "\n".join(members),
         }
-        return await self._form(state, viewer, board, form, [])
+        return await self._form(conn, state, viewer, board, form, [])
 
-    @post("/new", name="staff-board-create", status_code=200)
-    async def create(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
-        viewer = await require(request, "manage_boards")
-        return await self._save(state, viewer, None, data)
-
-    @post("/{board_id:str}/edit", name="staff-board-update", status_code=200)
-    async def update(
-        self, request: Request[Any, Any, Any], state: State, board_id: FromPath[str], data: Form
+    @post("/new", name="staff-board-create", status_code=200, guards=[requires("manage_boards")])
+    async def create(
+        self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer, data: Form
     ) -> Template | Redirect:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            board = await _board_or_404(conn, board_id)
+        return await self._save(conn, state, viewer, None, data)
+
+    @post("/{board_id:str}/edit", name="staff-board-update", status_code=200, guards=[requires("read_contributions")])
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        board_id: FromPath[str],
+        data: Form,
+    ) -> Template | Redirect:
+        board = await _board_or_404(conn, board_id)
         if not boards.may_edit(viewer, board):
             raise PermissionDeniedException("Only the board's owner or an administrator can change it.")
-        return await self._save(state, viewer, board, {**data, "id": board_id})
+        return await self._save(conn, state, viewer, board, {**data, "id": board_id})
 
     async def _save(
-        self, state: State, viewer: StaffUser, board: Board | None, data: dict[str, Any]
+        self, conn: Conn, state: State, viewer: Viewer, board: Board | None, data: dict[str, Any]
     ) -> Template | Redirect:
         form: dict[str, Any] = {
             **fields(data),
@@ -126,7 +132,7 @@ class BoardsController(Controller):
             days_before = int(form["days_before"]) if form.get("days_before", "").strip() else None
         except ValueError:
             return await self._form(
-                state, viewer, board, form, [FieldError("days_before", "Give a whole number.")], 422
+                conn, state, viewer, board, form, [FieldError("days_before", "Give a whole number.")], 422
             )
         try:
             draft = BoardDraft(
@@ -141,27 +147,27 @@ class BoardsController(Controller):
                 meetings=boards.parse_meetings(form.get("meetings", "")),
                 members=boards.parse_emails(form.get("members", "")),
             )
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 saved = await boards.save_board(
                     conn, viewer, draft, framework_id=settings_of(state).framework, creating=board is None
                 )
         except BoardProblem as exc:
-            return await self._form(state, viewer, board, form, [FieldError(exc.field, exc.reason)], 422)
+            return await self._form(conn, state, viewer, board, form, [FieldError(exc.field, exc.reason)], 422)
         return Redirect(f"/boards/{saved.id}/digests", status_code=303)
 
     async def _form(
         self,
+        conn: Conn,
         state: State,
-        viewer: StaffUser,
+        viewer: Viewer,
         board: Board | None,
         form: dict[str, Any],
         errors: list[FieldError],
         status: int = 200,
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            framework = await tag_queries.get_framework(conn, settings_of(state).framework)
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
-            programmes = await programme_queries.programme_choices(conn)
+        framework = await tag_queries.get_framework(conn, settings_of(state).framework)
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        programmes = await programme_queries.programme_choices(conn)
         return Template(
             "staff/board_form.html",
             context={
@@ -192,32 +198,35 @@ class ArchiveController(Controller):
     include_in_schema = False
 
     async def _open(
-        self, request: Request[Any, Any, Any], state: State, board_id: str, key: str
+        self, request: Request[Any, Any, Any], conn: Conn, state: State, board_id: str, key: str
     ) -> tuple[Board, StaffUser | None]:
         """The board, and the signed-in viewer if any, once the key or the viewer may read its archive."""
-        viewer = await viewer_of(request)
-        async with pool_of(state).acquire() as conn:
-            board = await _board_or_404(conn, board_id)
-            if key:
-                member = await boards.member_from_token(conn, settings_of(state).secret_key, "archive", key)
-                if member is None or member.board_id != board.id or not member.receives:
-                    raise PermissionDeniedException(
-                        f"This link does not open the archive of {board.name}. Use the link in one of its digests."
-                    )
-                return board, viewer
-            if viewer is None:
-                raise NotAuthorizedException("Sign in, or use the link in one of the board's digests.")
-            if not await boards.may_read_archive(conn, viewer, board):
-                raise PermissionDeniedException(f"The archive of {board.name} is for its members.")
+        viewer = await signed_in_user(request)
+        board = await _board_or_404(conn, board_id)
+        if key:
+            member = await boards.member_from_token(conn, settings_of(state).secret_key, "archive", key)
+            if member is None or member.board_id != board.id or not member.receives:
+                raise PermissionDeniedException(
+                    f"This link does not open the archive of {board.name}. Use the link in one of its digests."
+                )
+            return board, viewer
+        if viewer is None:
+            raise NotAuthorizedException("Sign in, or use the link in one of the board's digests.")
+        if not await boards.may_read_archive(conn, viewer, board):
+            raise PermissionDeniedException(f"The archive of {board.name} is for its members.")
         return board, viewer
 
     @get("/{board_id:str}/digests", name="board-archive")
     async def archive(
-        self, request: Request[Any, Any, Any], state: State, board_id: FromPath[str], key: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        conn: Conn,
+        board_id: FromPath[str],
+        key: FromQuery[str] = "",
     ) -> Template:
-        board, viewer = await self._open(request, state, board_id, key)
-        async with pool_of(state).acquire() as conn:
-            sent = await digest_queries.list_digests(conn, board.id)
+        board, viewer = await self._open(request, conn, state, board_id, key)
+        sent = await digest_queries.list_digests(conn, board.id)
         return Template(
             "boards/archive.html",
             context={
@@ -236,13 +245,13 @@ class ArchiveController(Controller):
         self,
         request: Request[Any, Any, Any],
         state: State,
+        conn: Conn,
         board_id: FromPath[str],
         digest_id: FromPath[UUID],
         key: FromQuery[str] = "",
     ) -> Template:
-        board, viewer = await self._open(request, state, board_id, key)
-        async with pool_of(state).acquire() as conn:
-            stored = await digest_queries.get_digest(conn, digest_id)
+        board, viewer = await self._open(request, conn, state, board_id, key)
+        stored = await digest_queries.get_digest(conn, digest_id)
         if stored is None or stored.board_id != board.id:
             raise NotFoundException("This board has no digest with this id.")
         return Template(
@@ -258,12 +267,13 @@ class SubscriptionsController(Controller):
     include_in_schema = False
 
     @get("/subscribe", name="subscribe")
-    async def form(self, state: State) -> Template:
-        return await self._form(state, {"themes": []}, [])
+    async def form(self, state: State, conn: Conn) -> Template:
+        return await self._form(conn, state, {"themes": []}, [])
 
-    async def _form(self, state: State, form: dict[str, Any], errors: list[FieldError], status: int = 200) -> Template:
-        async with pool_of(state).acquire() as conn:
-            framework = await tag_queries.get_framework(conn, settings_of(state).framework)
+    async def _form(
+        self, conn: Conn, state: State, form: dict[str, Any], errors: list[FieldError], status: int = 200
+    ) -> Template:
+        framework = await tag_queries.get_framework(conn, settings_of(state).framework)
         return Template(
             "public/subscribe.html",
             context={
@@ -275,38 +285,38 @@ class SubscriptionsController(Controller):
         )
 
     @post("/subscribe", name="subscribe-submit", status_code=200)
-    async def subscribe(self, state: State, data: Form) -> Template:
+    async def subscribe(self, state: State, conn: Conn, data: Form) -> Template:
         form: dict[str, Any] = {**fields(data), "themes": many(data, "themes")}
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 await boards.subscribe_to_themes(
                     conn, form.get("email", ""), form["themes"], framework_id=settings_of(state).framework
                 )
         except BoardProblem as exc:
-            return await self._form(state, form, [FieldError(exc.field, exc.reason)], 422)
+            return await self._form(conn, state, form, [FieldError(exc.field, exc.reason)], 422)
         return Template("public/member_action.html", context={"action": "check_inbox", "member": None, "token": ""})
 
     @get("/subscribe/confirm/{token:str}", name="subscribe-confirm")
-    async def confirm_page(self, state: State, token: FromPath[str]) -> Template:
-        return await self._page(state, "confirm", token)
+    async def confirm_page(self, state: State, conn: Conn, token: FromPath[str]) -> Template:
+        return await self._page(conn, state, "confirm", token)
 
     @post("/subscribe/confirm/{token:str}", name="subscribe-confirm-submit", status_code=200)
-    async def confirm(self, state: State, token: FromPath[str]) -> Template:
-        async with transaction(pool_of(state)) as conn:
+    async def confirm(self, state: State, conn: Conn, token: FromPath[str]) -> Template:
+        async with conn.transaction():
             member = await boards.confirm_subscription(conn, settings_of(state).secret_key, token)
         if member is None:
             raise HTTPException(status_code=400, detail="This confirmation link is not valid. Subscribe again.")
         return Template("public/member_action.html", context={"action": "confirmed", "member": member, "token": token})
 
     @get("/unsubscribe/{token:str}", name="unsubscribe")
-    async def unsubscribe_page(self, state: State, token: FromPath[str]) -> Template:
-        return await self._page(state, "unsubscribe", token)
+    async def unsubscribe_page(self, state: State, conn: Conn, token: FromPath[str]) -> Template:
+        return await self._page(conn, state, "unsubscribe", token)
 
     @post("/unsubscribe/{token:str}", name="unsubscribe-submit", status_code=200)
-    async def unsubscribe(self, state: State, token: FromPath[str]) -> Template:
+    async def unsubscribe(self, state: State, conn: Conn, token: FromPath[str]) -> Template:
         """Also the RFC 8058 one-click target: mail clients POST here without a page or a CSRF cookie; the token,
         made for one member, is the proof."""
-        async with transaction(pool_of(state)) as conn:
+        async with conn.transaction():
             result = await boards.unsubscribe(conn, settings_of(state).secret_key, token)
         if result is None:
             raise HTTPException(status_code=400, detail="This unsubscribe link is not valid: nothing was changed.")
@@ -316,10 +326,9 @@ class SubscriptionsController(Controller):
             context={"action": "unsubscribed" if changed else "already_unsubscribed", "member": member, "token": token},
         )
 
-    async def _page(self, state: State, purpose: str, token: str) -> Template:
-        async with pool_of(state).acquire() as conn:
-            member = await boards.member_from_token(conn, settings_of(state).secret_key, purpose, token)
-            board = await board_queries.get_board(conn, member.board_id) if member else None
+    async def _page(self, conn: Conn, state: State, purpose: str, token: str) -> Template:
+        member = await boards.member_from_token(conn, settings_of(state).secret_key, purpose, token)
+        board = await board_queries.get_board(conn, member.board_id) if member else None
         if member is None or board is None:
             raise HTTPException(status_code=400, detail="This link is not valid: nothing was changed.")
         return Template(
@@ -332,25 +341,25 @@ class DashboardController(Controller):
     path = "/staff/dashboard"
     include_in_schema = False
 
-    @get("/", name="staff-dashboard")
+    @get("/", name="staff-dashboard", guards=[requires("read_contributions")])
     async def dashboard(
         self,
         request: Request[Any, Any, Any],
         state: State,
+        viewer: Viewer,
+        conn: Conn,
         months: FromQuery[int] = 12,
         neighbourhood: FromQuery[str] = "",
         programme: FromQuery[str] = "",
         format: FromQuery[str] = "",
     ) -> Template | Response[bytes]:
-        viewer = await require(request, "read_contributions")
         query = DashboardQuery(months=months, neighbourhood=neighbourhood, programme=programme)
-        async with pool_of(state).acquire() as conn:
-            try:
-                dash = await dashboards.build_dashboard(conn, settings_of(state).framework, query, today_local())
-            except DashboardProblem as exc:
-                raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
-            programmes = await programme_queries.programme_choices(conn)
+        try:
+            dash = await dashboards.build_dashboard(conn, settings_of(state).framework, query, today_local())
+        except DashboardProblem as exc:
+            raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
+        programmes = await programme_queries.programme_choices(conn)
         if format == "csv":
             rows = [[m.strftime("%Y-%m"), s.name, s.counts[i]] for i, m in enumerate(dash.months) for s in dash.series]
             rows += [[m.strftime("%Y-%m"), "All contributions", dash.totals[i]] for i, m in enumerate(dash.months)]
@@ -371,11 +380,13 @@ class DashboardController(Controller):
             },
         )
 
-    @get("/contributions", name="staff-dashboard-drill")
+    @get("/contributions", name="staff-dashboard-drill", guards=[requires("read_contributions")])
     async def drill(
         self,
         request: Request[Any, Any, Any],
         state: State,
+        viewer: Viewer,
+        conn: Conn,
         month: FromQuery[str] = "",
         theme: FromQuery[str] = "",
         neighbourhood: FromQuery[str] = "",
@@ -383,7 +394,6 @@ class DashboardController(Controller):
         months: FromQuery[int] = 12,
         format: FromQuery[str] = "",
     ) -> Template | Response[bytes]:
-        viewer = await require(request, "read_contributions")
         settings = settings_of(state)
         try:
             month_start = date.fromisoformat(month + "-01") if month else None
@@ -392,7 +402,7 @@ class DashboardController(Controller):
         query = DrillQuery(
             month=month_start, theme=theme, neighbourhood=neighbourhood, programme=programme, months=months
         )
-        async with transaction(pool_of(state)) as conn:
+        async with conn.transaction():
             framework = await tag_queries.get_framework(conn, settings.framework)
             if theme and (framework is None or theme not in {t.id for t in framework.themes}):
                 raise HTTPException(status_code=400, detail=f"theme: {theme!r} is not a theme of {settings.framework}.")

@@ -12,12 +12,10 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from engage.accounts.models import can
 from engage.consensus import queries as consensus_queries
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
 from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS, ContributionFilters, FieldError
-from engage.db import transaction
 from engage.outbox import queries as outbox
 from engage.outbox.models import CLUSTERS_REQUESTED
 from engage.programmes import queries
@@ -26,7 +24,7 @@ from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, Invali
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
-from engage.web.deps import pool_of, relay_of, require, settings_of
+from engage.web.deps import Conn, ReaderSight, Viewer, relay_of, requires, settings_of
 from engage.web.forms import Form
 from engage.workshops import queries as workshop_queries
 
@@ -55,28 +53,30 @@ class ProgrammesController(Controller):
     path = "/staff/programmes"
     include_in_schema = False
 
-    @get("/", name="staff-programmes")
-    async def index(self, request: Request[Any, Any, Any], state: State) -> Template:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            found = await queries.list_programmes(conn)
+    @get("/", name="staff-programmes", guards=[requires("read_contributions")])
+    async def index(self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn) -> Template:
+        found = await queries.list_programmes(conn)
         return Template(
             "staff/programmes.html",
             context={"viewer": viewer, "programmes": found, "PHASE_LABELS": PHASE_LABELS},
         )
 
-    @get("/new", name="staff-programme-new")
-    async def new(self, request: Request[Any, Any, Any], state: State) -> Template:
-        viewer = await require(request, "enter_contributions")
+    @get("/new", name="staff-programme-new", guards=[requires("enter_contributions")])
+    async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
         form = {"framework_id": settings_of(state).framework, "neighbourhoods": []}
-        return await self._form(state, viewer, form, [])
+        return await self._form(conn, state, viewer, form, [])
 
     async def _form(
-        self, state: State, viewer: Any, form: dict[str, Any], errors: list[Any], status: int = 200
+        self,
+        conn: Conn,
+        state: State,
+        viewer: Any,
+        form: dict[str, Any],
+        errors: list[Any],
+        status: int = 200,
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            frameworks = await tag_queries.list_frameworks(conn)
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        frameworks = await tag_queries.list_frameworks(conn)
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         return Template(
             "staff/programme_new.html",
             context={
@@ -91,9 +91,10 @@ class ProgrammesController(Controller):
             status_code=status,
         )
 
-    @post("/new", name="staff-programme-create", status_code=200)
-    async def create(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
+    @post("/new", name="staff-programme-create", status_code=200, guards=[requires("enter_contributions")])
+    async def create(
+        self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn, data: Form
+    ) -> Template | Redirect:
         chosen = data.get("neighbourhoods", [])
         form: dict[str, Any] = {
             "name": str(data.get("name", "")).strip(),
@@ -108,7 +109,7 @@ class ProgrammesController(Controller):
         missing = [name for name, value in dates.items() if value is None]
         if missing:
             return await self._form(
-                state, viewer, form, [(missing[0], "Give each phase's start date, and the end date.")], 422
+                conn, state, viewer, form, [(missing[0], "Give each phase's start date, and the end date.")], 422
             )
         draft = ProgrammeDraft(
             name=form["name"],
@@ -118,29 +119,40 @@ class ProgrammesController(Controller):
             **{name: value for name, value in dates.items() if value is not None},
         )
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 slug = await programmes.start_programme(conn, viewer, draft)
         except programmes.NotAllowed as exc:
             raise PermissionDeniedException("Only facilitators and admins start programmes.") from exc
         except InvalidProgramme as exc:
-            return await self._form(state, viewer, form, exc.errors, 422)
+            return await self._form(conn, state, viewer, form, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}", status_code=303)
 
-    @get("/{slug:str}", name="staff-programme")
-    async def show(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Template:
-        viewer = await require(request, "read_contributions")
-        return await self._page(state, viewer, slug, [])
+    @get("/{slug:str}", name="staff-programme", guards=[requires("read_contributions")])
+    async def show(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        conn: Conn,
+        viewer: Viewer,
+        slug: FromPath[str],
+    ) -> Template:
+        return await self._page(conn, state, viewer, slug, [])
 
     async def _page(
-        self, state: State, viewer: Any, slug: str, errors: list[tuple[str, str]], status: int = 200
+        self,
+        conn: Conn,
+        state: State,
+        viewer: Any,
+        slug: str,
+        errors: list[tuple[str, str]],
+        status: int = 200,
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            detail = await programmes.view_programme(conn, slug)
-            framework = await tag_queries.get_framework(conn, detail.programme.framework_id) if detail else None
-            can_run = await programmes.runs_programme(conn, slug, viewer) if detail else False
-            planned = await workshop_queries.list_for_programme(conn, slug) if detail else []
-            drafted = await proposition_queries.list_for_programme(conn, slug) if detail else []
-            rounds = await consensus_queries.list_for_programme(conn, slug) if detail else []
+        detail = await programmes.view_programme(conn, slug)
+        framework = await tag_queries.get_framework(conn, detail.programme.framework_id) if detail else None
+        can_run = await programmes.runs_programme(conn, slug, viewer) if detail else False
+        planned = await workshop_queries.list_for_programme(conn, slug) if detail else []
+        drafted = await proposition_queries.list_for_programme(conn, slug) if detail else []
+        rounds = await consensus_queries.list_for_programme(conn, slug) if detail else []
         if detail is None:
             raise NotFoundException("No programme with this address.")
         return Template(
@@ -166,43 +178,40 @@ class ProgrammesController(Controller):
             status_code=status,
         )
 
-    @get("/{slug:str}/evidence", name="staff-programme-evidence")
+    @get("/{slug:str}/evidence", name="staff-programme-evidence", guards=[requires("read_contributions")])
     async def evidence(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        viewer: Viewer,
+        sight: ReaderSight,
+        conn: Conn,
         slug: FromPath[str],
         neighbourhood: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         age_band: FromQuery[str] = "",
     ) -> Template:
-        viewer = await require(request, "read_contributions")
         age_band = age_band if age_band in EQUALITY_CHOICES["age_band"] else ""
-        async with pool_of(state).acquire() as conn:
-            detail = await programmes.view_programme(conn, slug)
-            if detail is None:
-                raise NotFoundException("No programme with this address.")
-            framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
-            filters = ContributionFilters(
-                programme=slug,
-                framework=detail.programme.framework_id,
-                neighbourhood=neighbourhood or None,
-                kind=kind if kind in KIND_LABELS else None,  # type: ignore[arg-type]
-                age_band=age_band or None,
-                per_page=5,
-            )
-            counts = await contributions.count_by_theme(conn, viewer, filters)
-            # Filtering by an equality group and listing who matched would tell a reader each person's answer:
-            # without the right to see equality answers, that filter gives counts only, small ones suppressed.
-            aggregate_only = bool(age_band) and not can(viewer.role, "see_equality")
-            by_theme = []
-            for theme in framework.themes if framework else []:
-                page = await contributions.list_contributions(
-                    conn, viewer, msgspec.structs.replace(filters, theme=theme.id)
-                )
-                by_theme.append((theme, counts.get(theme.id, 0), [] if aggregate_only else page.items))
-            clusters = await queries.clusters_for(conn, slug)
-            heard = await queries.heard_from(conn, slug)
+        detail = await programmes.view_programme(conn, slug)
+        if detail is None:
+            raise NotFoundException("No programme with this address.")
+        framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
+        filters = ContributionFilters(
+            programme=slug,
+            framework=detail.programme.framework_id,
+            neighbourhood=neighbourhood or None,
+            kind=kind if kind in KIND_LABELS else None,  # type: ignore[arg-type]
+            age_band=age_band or None,
+            per_page=5,
+        )
+        counts = await contributions.count_by_theme(conn, sight, filters)
+        # Filtering by an equality group and listing who matched would tell a reader each person's answer:
+        # without the right to see equality answers, that filter gives counts only, small ones suppressed.
+        aggregate_only = bool(age_band) and not sight.equality
+        by_theme = []
+        for theme in framework.themes if framework else []:
+            page = await contributions.list_contributions(conn, sight, msgspec.structs.replace(filters, theme=theme.id))
+            by_theme.append((theme, counts.get(theme.id, 0), [] if aggregate_only else page.items))
+        clusters = await queries.clusters_for(conn, slug, sight)
+        heard = await queries.heard_from(conn, slug)
         return Template(
             "staff/evidence.html",
             context={
@@ -220,10 +229,16 @@ class ProgrammesController(Controller):
             headers={"Cache-Control": "no-store"},
         )
 
-    @post("/{slug:str}/evidence/clusters", name="staff-programme-clusters", status_code=303)
-    async def request_clusters(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Redirect:
-        await require(request, "read_contributions")
-        async with transaction(pool_of(state)) as conn:
+    @post(
+        "/{slug:str}/evidence/clusters",
+        name="staff-programme-clusters",
+        status_code=303,
+        guards=[requires("read_contributions")],
+    )
+    async def request_clusters(
+        self, request: Request[Any, Any, Any], state: State, conn: Conn, slug: FromPath[str]
+    ) -> Redirect:
+        async with conn.transaction():
             if await queries.get_programme(conn, slug) is None:
                 raise NotFoundException("No programme with this address.")
             await queries.request_clusters(conn, slug)
@@ -231,13 +246,18 @@ class ProgrammesController(Controller):
         relay_of(state).wake()
         return Redirect(f"/staff/programmes/{slug}/evidence", status_code=303)
 
-    @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200)
+    @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200, guards=[requires("read_contributions")])
     async def advance(
-        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        slug: FromPath[str],
+        data: Form,
     ) -> Template | Redirect:
-        viewer = await require(request, "read_contributions")
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 await programmes.advance_phase(
                     conn, slug, viewer, str(data.get("summary", "")), expected=str(data.get("from_phase", ""))
                 )
@@ -246,16 +266,23 @@ class ProgrammesController(Controller):
         except programmes.NotAllowed as exc:
             raise PermissionDeniedException("Only this programme's facilitators move it to the next phase.") from exc
         except InvalidProgramme as exc:
-            return await self._page(state, viewer, slug, exc.errors, 422)
+            return await self._page(conn, state, viewer, slug, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}", status_code=303)
 
-    @post("/{slug:str}/members", name="staff-programme-members", status_code=200)
+    @post(
+        "/{slug:str}/members", name="staff-programme-members", status_code=200, guards=[requires("read_contributions")]
+    )
     async def add_member(
-        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        slug: FromPath[str],
+        data: Form,
     ) -> Template | Redirect:
-        viewer = await require(request, "read_contributions")
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 await programmes.add_member(
                     conn, slug, viewer, str(data.get("email", ""))[:254], str(data.get("role", "member"))
                 )
@@ -264,5 +291,5 @@ class ProgrammesController(Controller):
         except programmes.NotAllowed as exc:
             raise PermissionDeniedException("Only this programme's facilitators add people to it.") from exc
         except InvalidProgramme as exc:
-            return await self._page(state, viewer, slug, exc.errors, 422)
+            return await self._page(conn, state, viewer, slug, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}", status_code=303)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
-from litestar.datastructures import State
+import asyncpg
+from litestar import Controller, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -15,7 +16,6 @@ from litestar.response import Redirect, Template
 from engage.consensus import queries as consensus_queries
 from engage.consensus import service as consensus
 from engage.contributions.models import FieldError
-from engage.db import transaction
 from engage.ids import normalise_reference
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
@@ -23,7 +23,7 @@ from engage.propositions import queries
 from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, Decision, PropositionProblem, PropositionText
 from engage.tags import queries as tag_queries
-from engage.web.deps import pool_of, require
+from engage.web.deps import Conn, ReaderSight, Viewer, requires
 from engage.web.forms import Form, error_context
 
 FIELD_IDS = {
@@ -38,6 +38,8 @@ FIELD_IDS = {
     "reference": "reference",
     "status": "status-shortlisted",
 }
+
+Action = Callable[[asyncpg.Connection], Awaitable[None]]
 
 
 def _text(data: dict[str, Any]) -> PropositionText:
@@ -54,19 +56,27 @@ class PropositionsController(Controller):
     path = "/staff"
     include_in_schema = False
 
-    @get("/programmes/{slug:str}/propositions/new", name="staff-proposition-new")
-    async def new(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Template:
-        viewer = await require(request, "enter_contributions")
-        return await self._new_page(state, viewer, slug, {}, [])
+    @get(
+        "/programmes/{slug:str}/propositions/new",
+        name="staff-proposition-new",
+        guards=[requires("enter_contributions")],
+    )
+    async def new(self, conn: Conn, viewer: Viewer, slug: FromPath[str]) -> Template:
+        return await self._new_page(conn, viewer, slug, {}, [])
 
     async def _new_page(
-        self, state: State, viewer: Any, slug: str, form: dict[str, Any], errors: list[FieldError], status: int = 200
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        slug: str,
+        form: dict[str, Any],
+        errors: list[FieldError],
+        status: int = 200,
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            programme = await programme_queries.get_programme(conn, slug)
-            if programme is None:
-                raise HTTPException(status_code=404, detail="No programme with this address.")
-            framework = await tag_queries.get_framework(conn, programme.framework_id)
+        programme = await programme_queries.get_programme(conn, slug)
+        if programme is None:
+            raise HTTPException(status_code=404, detail="No programme with this address.")
+        framework = await tag_queries.get_framework(conn, programme.framework_id)
         return Template(
             "staff/proposition_new.html",
             context={
@@ -79,14 +89,16 @@ class PropositionsController(Controller):
             status_code=status,
         )
 
-    @post("/programmes/{slug:str}/propositions/new", name="staff-proposition-create", status_code=200)
-    async def create(
-        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
-    ) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
+    @post(
+        "/programmes/{slug:str}/propositions/new",
+        name="staff-proposition-create",
+        status_code=200,
+        guards=[requires("enter_contributions")],
+    )
+    async def create(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Template | Redirect:
         text = _text(data)
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 proposition_id = await propositions.draft_proposition(conn, slug, viewer, text)
         except PropositionProblem as exc:
             if exc.status != 422:
@@ -97,30 +109,34 @@ class PropositionsController(Controller):
                 "for_whom": text.for_whom,
                 "themes": text.themes,
             }
-            return await self._new_page(state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+            return await self._new_page(conn, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
         return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
 
-    @get("/propositions/{proposition_id:uuid}", name="staff-proposition")
-    async def show(self, request: Request[Any, Any, Any], state: State, proposition_id: FromPath[UUID]) -> Template:
-        viewer = await require(request, "read_contributions")
-        return await self._page(state, viewer, proposition_id, [])
+    @get("/propositions/{proposition_id:uuid}", name="staff-proposition", guards=[requires("read_contributions")])
+    async def show(self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID]) -> Template:
+        return await self._page(conn, viewer, sight, proposition_id, [])
 
     async def _page(
-        self, state: State, viewer: Any, proposition_id: UUID, errors: list[FieldError], status: int = 200
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        proposition_id: UUID,
+        errors: list[FieldError],
+        status: int = 200,
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            detail = await propositions.view_proposition(conn, proposition_id)
-            if detail is None:
-                raise HTTPException(status_code=404, detail="No proposition with this address.")
-            programme = await programme_queries.get_programme(conn, detail.proposition.programme)
-            framework = await tag_queries.get_framework(conn, programme.framework_id) if programme else None
-            can_edit = await runs_programme(conn, detail.proposition.programme, viewer)
-            round_results = []
-            for round_id in await consensus_queries.rounds_with(conn, proposition_id):
-                found = await consensus_queries.get_round(conn, round_id)
-                mine = [r for r in await consensus.results(conn, round_id) if r.proposition_id == proposition_id]
-                if found and mine:
-                    round_results.append((found, mine[0]))
+        detail = await propositions.view_proposition(conn, proposition_id, sight)
+        if detail is None:
+            raise HTTPException(status_code=404, detail="No proposition with this address.")
+        programme = await programme_queries.get_programme(conn, detail.proposition.programme)
+        framework = await tag_queries.get_framework(conn, programme.framework_id) if programme else None
+        can_edit = await runs_programme(conn, detail.proposition.programme, viewer)
+        round_results = []
+        for round_id in await consensus_queries.rounds_with(conn, proposition_id):
+            found = await consensus_queries.get_round(conn, round_id)
+            mine = [r for r in await consensus.results(conn, round_id, sight) if r.proposition_id == proposition_id]
+            if found and mine:
+                round_results.append((found, mine[0]))
         return Template(
             "staff/proposition.html",
             context={
@@ -137,24 +153,30 @@ class PropositionsController(Controller):
             status_code=status,
         )
 
-    async def _act(self, state: State, viewer: Any, proposition_id: UUID, action: Any) -> Template | Redirect:
+    async def _act(
+        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: UUID, action: Action
+    ) -> Template | Redirect:
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():  # a savepoint: a refused change leaves nothing behind
                 await action(conn)
         except PropositionProblem as exc:
             if exc.status != 422:
                 raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
-            return await self._page(state, viewer, proposition_id, [FieldError(exc.field, exc.reason)], 422)
+            return await self._page(conn, viewer, sight, proposition_id, [FieldError(exc.field, exc.reason)], 422)
         return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
 
-    @post("/propositions/{proposition_id:uuid}/versions", name="staff-proposition-revise", status_code=200)
+    @post(
+        "/propositions/{proposition_id:uuid}/versions",
+        name="staff-proposition-revise",
+        status_code=200,
+        guards=[requires("enter_contributions")],
+    )
     async def revise(
-        self, request: Request[Any, Any, Any], state: State, proposition_id: FromPath[UUID], data: Form
+        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
     ) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
         expected = str(data.get("version", ""))
 
-        async def action(conn: Any) -> None:
+        async def action(conn: Conn) -> None:
             await propositions.revise_proposition(
                 conn,
                 proposition_id,
@@ -165,41 +187,50 @@ class PropositionsController(Controller):
                 expected_version=int(expected) if expected.isdigit() else -1,
             )
 
-        return await self._act(state, viewer, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action)
 
-    @post("/propositions/{proposition_id:uuid}/status", name="staff-proposition-status", status_code=200)
+    @post(
+        "/propositions/{proposition_id:uuid}/status",
+        name="staff-proposition-status",
+        status_code=200,
+        guards=[requires("enter_contributions")],
+    )
     async def status(
-        self, request: Request[Any, Any, Any], state: State, proposition_id: FromPath[UUID], data: Form
+        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
     ) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
-
-        async def action(conn: Any) -> None:
+        async def action(conn: Conn) -> None:
             await propositions.set_status(conn, proposition_id, viewer, str(data.get("status", "")))
 
-        return await self._act(state, viewer, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action)
 
-    @post("/propositions/{proposition_id:uuid}/evidence", name="staff-proposition-pin", status_code=200)
+    @post(
+        "/propositions/{proposition_id:uuid}/evidence",
+        name="staff-proposition-pin",
+        status_code=200,
+        guards=[requires("enter_contributions")],
+    )
     async def pin(
-        self, request: Request[Any, Any, Any], state: State, proposition_id: FromPath[UUID], data: Form
+        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
     ) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
-
-        async def action(conn: Any) -> None:
+        async def action(conn: Conn) -> None:
             reference = normalise_reference(str(data.get("reference", ""))[:40])
             contribution_id = await queries.contribution_id_by_reference(conn, reference)
             if contribution_id is None:
                 raise PropositionProblem("reference", "No contribution has this reference.")
             await propositions.pin_evidence(conn, proposition_id, viewer, contribution_id)
 
-        return await self._act(state, viewer, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action)
 
-    @post("/propositions/{proposition_id:uuid}/decision", name="staff-proposition-decide", status_code=200)
+    @post(
+        "/propositions/{proposition_id:uuid}/decision",
+        name="staff-proposition-decide",
+        status_code=200,
+        guards=[requires("enter_contributions")],
+    )
     async def decide(
-        self, request: Request[Any, Any, Any], state: State, proposition_id: FromPath[UUID], data: Form
+        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
     ) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
-
-        async def action(conn: Any) -> None:
+        async def action(conn: Conn) -> None:
             try:
                 decided_on = date.fromisoformat(str(data.get("decided_on", "")))
             except ValueError as exc:
@@ -217,23 +248,23 @@ class PropositionsController(Controller):
                 raise PropositionProblem("approved", "Say whether the board approved it.")
             await propositions.record_decision(conn, proposition_id, viewer, decision)
 
-        return await self._act(state, viewer, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action)
 
     @post(
         "/propositions/{proposition_id:uuid}/evidence/{contribution_id:uuid}/remove",
         name="staff-proposition-unpin",
         status_code=200,
+        guards=[requires("enter_contributions")],
     )
     async def unpin(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
         proposition_id: FromPath[UUID],
         contribution_id: FromPath[UUID],
     ) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
-
-        async def action(conn: Any) -> None:
+        async def action(conn: Conn) -> None:
             await propositions.unpin_evidence(conn, proposition_id, viewer, contribution_id)
 
-        return await self._act(state, viewer, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action)

@@ -12,12 +12,11 @@ from litestar.response import Redirect, Template
 
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import FieldError
-from engage.db import transaction
 from engage.responses import queries
 from engage.responses import service as responses
 from engage.responses.models import STATUS_LABELS, ResponseDraft, ResponseProblem
 from engage.tags import queries as tag_queries
-from engage.web.deps import pool_of, relay_of, require, settings_of
+from engage.web.deps import Conn, Viewer, relay_of, requires, settings_of
 from engage.web.forms import Form, error_context
 
 FIELD_IDS = {
@@ -35,11 +34,12 @@ class ResponsesController(Controller):
     include_in_schema = False
 
     @get("/you-said-we-did", name="responses")
-    async def public(self, state: State, theme: FromQuery[str] = "", neighbourhood: FromQuery[str] = "") -> Template:
-        async with pool_of(state).acquire() as conn:
-            found = await queries.list_responses(conn, theme=theme or None, neighbourhood=neighbourhood or None)
-            framework = await tag_queries.get_framework(conn, settings_of(state).framework)
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+    async def public(
+        self, state: State, conn: Conn, theme: FromQuery[str] = "", neighbourhood: FromQuery[str] = ""
+    ) -> Template:
+        found = await queries.list_responses(conn, theme=theme or None, neighbourhood=neighbourhood or None)
+        framework = await tag_queries.get_framework(conn, settings_of(state).framework)
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         return Template(
             "public/responses.html",
             context={
@@ -51,17 +51,21 @@ class ResponsesController(Controller):
             },
         )
 
-    @get("/staff/responses/new", name="staff-response-new")
-    async def new(self, request: Request[Any, Any, Any], state: State) -> Template:
-        viewer = await require(request, "enter_contributions")
-        return await self._form(state, viewer, {"status": "planned"}, [])
+    @get("/staff/responses/new", name="staff-response-new", guards=[requires("enter_contributions")])
+    async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
+        return await self._form(conn, state, viewer, {"status": "planned"}, [])
 
     async def _form(
-        self, state: State, viewer: Any, form: dict[str, Any], errors: list[FieldError], status: int = 200
+        self,
+        conn: Conn,
+        state: State,
+        viewer: Any,
+        form: dict[str, Any],
+        errors: list[FieldError],
+        status: int = 200,
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            framework = await tag_queries.get_framework(conn, settings_of(state).framework)
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        framework = await tag_queries.get_framework(conn, settings_of(state).framework)
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         return Template(
             "staff/response_new.html",
             context={
@@ -75,15 +79,20 @@ class ResponsesController(Controller):
             status_code=status,
         )
 
-    @post("/staff/responses/new", name="staff-response-create", status_code=200)
-    async def create(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
+    @post(
+        "/staff/responses/new", name="staff-response-create", status_code=200, guards=[requires("enter_contributions")]
+    )
+    async def create(
+        self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn, data: Form
+    ) -> Template | Redirect:
         form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
         proposition = form.get("proposition_id", "").strip()
         try:
             proposition_id = UUID(proposition) if proposition else None
         except ValueError:
-            return await self._form(state, viewer, form, [FieldError("proposition_id", "Not a proposition id.")], 422)
+            return await self._form(
+                conn, state, viewer, form, [FieldError("proposition_id", "Not a proposition id.")], 422
+            )
         draft = ResponseDraft(
             title=form.get("title", ""),
             you_said=form.get("you_said", ""),
@@ -95,9 +104,9 @@ class ResponsesController(Controller):
             references=form.get("references", "").replace(",", " ").split(),
         )
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 await responses.publish_response(conn, viewer, draft)
         except ResponseProblem as exc:
-            return await self._form(state, viewer, form, [FieldError(exc.field, exc.reason)], 422)
+            return await self._form(conn, state, viewer, form, [FieldError(exc.field, exc.reason)], 422)
         relay_of(state).wake()
         return Redirect("/you-said-we-did", status_code=303)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -28,16 +28,29 @@ from engage.contributions.models import (
     InvalidContribution,
     Submission,
 )
+from engage.contributions.visibility import sight_for
 from engage.db import transaction
 from engage.ids import fingerprint
 from engage.mail import queries as mail_queries
+from engage.mail import service as mail_service
 from engage.programmes import queries as programme_queries
 from engage.propositions import queries as proposition_queries
 from engage.safeguarding import queries as safeguarding_queries
 from engage.tags import queries as tag_queries
 from engage.web.controllers.api import filters_from_query
 from engage.web.controllers.themes import highlight
-from engage.web.deps import SESSION_COOKIE, client_address, pool_of, relay_of, require, settings_of
+from engage.web.deps import (
+    SESSION_COOKIE,
+    AppSettings,
+    Conn,
+    ReaderSight,
+    Relay,
+    Viewer,
+    client_address,
+    pool_of,
+    requires,
+    settings_of,
+)
 from engage.web.forms import FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
 from engage.workshops import queries as workshop_queries
 
@@ -73,6 +86,8 @@ class StaffController(Controller):
             async with transaction(pool_of(state)) as conn:
                 _, raw = await accounts.sign_in(conn, email, password, session_hours=settings.session_hours)
         except accounts.SignInFailed:
+            async with transaction(pool_of(state)) as conn:
+                await accounts.record_failed_sign_in(conn, email)
             return Template(
                 "staff/sign_in.html",
                 context={"next": target, "email": email, "error": "The email address or password is wrong."},
@@ -101,11 +116,13 @@ class StaffController(Controller):
                 await accounts.sign_out(conn, raw)
         return Redirect("/staff/sign-in", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
 
-    @get("/contributions", name="staff-contributions")
+    @get("/contributions", name="staff-contributions", guards=[requires("read_contributions")])
     async def list_contributions(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        settings: AppSettings,
         kind: FromQuery[str] = "",
         neighbourhood: FromQuery[str] = "",
         source: FromQuery[str] = "",
@@ -118,31 +135,28 @@ class StaffController(Controller):
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
     ) -> Template:
         # A GET form sends every field, empty or not: read them leniently and say what was ignored.
-        viewer = await require(request, "read_contributions")
         notices: list[str] = []
         day_from, day_to = _day(received_from, "From", notices), _day(received_to, "To", notices)
         kind_value = kind if kind in KIND_LABELS else None
         if kind and kind_value is None:
             notices.append(f"“{kind}” is not a kind of contribution, so it was ignored.")
         filters = filters_from_query(kind_value, neighbourhood, source, day_from, day_to, q, page)  # type: ignore[arg-type]
-        settings = settings_of(state)
-        async with pool_of(state).acquire() as conn:
-            framework = await tag_queries.get_framework(conn, settings.framework)
-            theme_value = theme if framework and any(t.id == theme for t in framework.themes) else ""
-            if theme and not theme_value:
-                notices.append(f"“{theme}” is not a theme of this framework, so it was ignored.")
-            flagged_only = flagged == "yes" and can(viewer.role, "handle_safeguarding")
-            filters = msgspec.structs.replace(
-                filters,
-                theme=theme_value or None,
-                framework=settings.framework,
-                flagged=True if flagged_only else None,
-                programme=programme[:64] or None,
-            )
-            result = await contributions.list_contributions(conn, viewer, filters)
-            theme_counts = await contributions.count_by_theme(conn, viewer, filters)
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
-            source_names = await contribution_queries.list_source_names(conn)
+        framework = await tag_queries.get_framework(conn, settings.framework)
+        theme_value = theme if framework and any(t.id == theme for t in framework.themes) else ""
+        if theme and not theme_value:
+            notices.append(f"“{theme}” is not a theme of this framework, so it was ignored.")
+        flagged_only = flagged == "yes" and sight.flagged
+        filters = msgspec.structs.replace(
+            filters,
+            theme=theme_value or None,
+            framework=settings.framework,
+            flagged=True if flagged_only else None,
+            programme=programme[:64] or None,
+        )
+        result = await contributions.list_contributions(conn, sight, filters)
+        theme_counts = await contributions.count_by_theme(conn, sight, filters)
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
+        source_names = await contribution_queries.list_source_names(conn)
         query = {
             "kind": kind_value or "",
             "neighbourhood": neighbourhood,
@@ -172,22 +186,23 @@ class StaffController(Controller):
             },
         )
 
-    @get("/contributions/{contribution_id:uuid}", name="staff-contribution")
+    @get("/contributions/{contribution_id:uuid}", name="staff-contribution", guards=[requires("read_contributions")])
     async def show_contribution(
-        self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID]
+        self, conn: Conn, viewer: Viewer, settings: AppSettings, contribution_id: FromPath[UUID]
     ) -> Template:
-        viewer = await require(request, "read_contributions")
-        settings = settings_of(state)
-        async with transaction(pool_of(state)) as conn:
-            detail = await contributions.view_contribution(conn, viewer, contribution_id)
-            if detail is None:
-                raise NotFoundException("No contribution with this id, or not one you may see.")
-            framework = await tag_queries.get_framework(conn, settings.framework)
-            analysis = await tag_queries.analysis_for(conn, contribution_id)
-            theme_tags = await tag_queries.tags_for(conn, contribution_id, settings.framework)
-            flag = await safeguarding_queries.get_flag(conn, contribution_id) if detail.contribution.flagged else None
-            used_in = await proposition_queries.used_in(conn, contribution_id)
-            workshop = await workshop_queries.workshop_of_note(conn, contribution_id)
+        detail = await contributions.view_contribution(conn, viewer, contribution_id)
+        if detail is None:
+            raise NotFoundException("No contribution with this id, or not one you may see.")
+        framework = await tag_queries.get_framework(conn, settings.framework)
+        analysis = await tag_queries.analysis_for(conn, contribution_id)
+        theme_tags = await tag_queries.tags_for(conn, contribution_id, settings.framework)
+        flag = (
+            await safeguarding_queries.get_flag(conn, contribution_id, sight_for(viewer))
+            if detail.contribution.flagged
+            else None
+        )
+        used_in = await proposition_queries.used_in(conn, contribution_id)
+        workshop = await workshop_queries.workshop_of_note(conn, contribution_id)
         return Template(
             "staff/contribution.html",
             context={
@@ -198,51 +213,85 @@ class StaffController(Controller):
                 "analysis": analysis,
                 "theme_tags": theme_tags,
                 "flag": flag,
-                "segments": highlight(detail.contribution.text, theme_tags, framework) if framework else [],
+                # Evidence offsets point into the words as written; redacted words are shown without highlights.
+                "segments": highlight(detail.contribution.text, theme_tags, framework)
+                if framework and not detail.contribution.redacted
+                else [{"text": detail.contribution.text, "themes": [], "ids": []}],
                 "can_review": can(viewer.role, "review_tags"),
                 "can_approve_quotes": can(viewer.role, "approve_quotes"),
+                "can_withdraw": can(viewer.role, "withdraw_on_behalf"),
                 "used_in": used_in,
                 "workshop": workshop,
             },
             headers={"Cache-Control": "no-store"},
         )
 
-    @post("/contributions/{contribution_id:uuid}/quote", name="staff-quote-approval", status_code=303)
-    async def quote_approval(
-        self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID], data: Form
-    ) -> Redirect:
-        viewer = await require(request, "approve_quotes")
+    @post(
+        "/contributions/{contribution_id:uuid}/quote",
+        name="staff-quote-approval",
+        status_code=303,
+        guards=[requires("approve_quotes")],
+    )
+    async def quote_approval(self, conn: Conn, viewer: Viewer, contribution_id: FromPath[UUID], data: Form) -> Redirect:
         try:
-            async with transaction(pool_of(state)) as conn:
-                await contributions.approve_quote(
-                    conn, viewer, contribution_id, approve=fields(data).get("approve") == "yes"
-                )
+            await contributions.approve_quote(
+                conn, viewer, contribution_id, approve=fields(data).get("approve") == "yes"
+            )
         except InvalidContribution as exc:
             raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
         return Redirect(f"/staff/contributions/{contribution_id}#quoting", status_code=303)
 
-    @get("/contributions/new", name="staff-enter")
-    async def enter_form(self, request: Request[Any, Any, Any], state: State) -> Template:
-        viewer = await require(request, "enter_contributions")
+    @post(
+        "/contributions/{contribution_id:uuid}/withdraw",
+        name="staff-withdraw-on-behalf",
+        status_code=200,
+        guards=[requires("withdraw_on_behalf")],
+    )
+    async def withdraw_on_behalf(
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        relay: Relay,
+        contribution_id: FromPath[UUID],
+        data: Form,
+    ) -> Template:
+        """For someone who asks by phone or in person: the reason is required and kept in the audit trail."""
+        try:
+            reference = await contributions.withdraw_on_behalf(
+                conn, viewer, contribution_id, reason=fields(data).get("reason", "")
+            )
+        except InvalidContribution as exc:
+            raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
+        relay.wake()
+        return Template("staff/withdrawn.html", context={"viewer": viewer, "reference": reference})
+
+    @get("/contributions/new", name="staff-enter", guards=[requires("enter_contributions")])
+    async def enter_form(self, conn: Conn, viewer: Viewer) -> Template:
         form = {
             "kind": "story",
             "submission_id": uuid.uuid4().hex,
             "language": "en",
             "source_name": viewer.organisation or "",
         }
-        return Template("staff/enter.html", context=await self._enter_context(state, viewer, form, []))
+        return Template("staff/enter.html", context=await self._enter_context(conn, viewer, form, []))
 
-    @post("/contributions/new", name="staff-enter-submit", status_code=200)
-    async def enter_submit(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
+    @post("/contributions/new", name="staff-enter-submit", status_code=200, guards=[requires("enter_contributions")])
+    async def enter_submit(
+        self, conn: Conn, viewer: Viewer, settings: AppSettings, relay: Relay, data: Form
+    ) -> Template:
         form: dict[str, Any] = fields(data)
         kind = form.get("kind", "")
+        errors: list[FieldError] = []
         if kind not in ("i_statement", "story", "workshop_note"):
-            errors = [FieldError("kind", "Choose the kind of contribution.")]
+            errors.append(FieldError("kind", "Choose the kind of contribution."))
+        gathered_on = _day(form.get("gathered_on", ""), "", [])
+        if form.get("gathered_on", "").strip() and (gathered_on is None or gathered_on > date.today()):
+            errors.append(
+                FieldError("gathered_on", "Give the date it was gathered, like 2026-03-14, not in the future.")
+            )
+        if errors:
             return Template(
-                "staff/enter.html",
-                context=await self._enter_context(state, viewer, form, errors),
-                status_code=422,
+                "staff/enter.html", context=await self._enter_context(conn, viewer, form, errors), status_code=422
             )
         email, phone = optional(form, "email"), optional(form, "phone", limit=40)
         submission = Submission(
@@ -258,11 +307,12 @@ class StaffController(Controller):
             entered_by=viewer.id,
             idempotency_key=f"staff:{str(form.get('submission_id', ''))[:64] or uuid.uuid4().hex}",
             fingerprint=fingerprint(kind, form.get("text", "")),
+            received_at=datetime.combine(gathered_on, time(12), tzinfo=UTC) if gathered_on else None,
         )
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():  # a savepoint: a refused entry leaves the request's transaction usable
                 receipt = (
-                    await contributions.submit_contribution(conn, submission, secret=settings_of(state).secret_key)
+                    await contributions.submit_contribution(conn, submission, secret=settings.secret_key)
                 ).receipt
         except (InvalidContribution, IdempotencyConflict) as exc:
             errors = (
@@ -271,19 +321,21 @@ class StaffController(Controller):
                 else [FieldError("text", "This form was already sent with other words.")]
             )
             return Template(
-                "staff/enter.html",
-                context=await self._enter_context(state, viewer, form, errors),
-                status_code=422,
+                "staff/enter.html", context=await self._enter_context(conn, viewer, form, errors), status_code=422
             )
-        relay_of(state).wake()
-        return Redirect(f"/staff/contributions/{receipt.id}?entered=1")
+        relay.wake()
+        # The reference and code, to hand or post back to the person: with them they can withdraw their words.
+        return Template(
+            "staff/entered.html",
+            context={"viewer": viewer, "receipt": receipt, "kind": kind, "base_url": settings.base_url},
+            headers={"Cache-Control": "no-store"},
+        )
 
     async def _enter_context(
-        self, state: State, viewer: Any, form: dict[str, Any], errors: list[FieldError]
+        self, conn: Conn, viewer: Any, form: dict[str, Any], errors: list[FieldError]
     ) -> dict[str, Any]:
-        async with pool_of(state).acquire() as conn:
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
-            programmes = await programme_queries.list_programmes(conn)
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        programmes = await programme_queries.list_programmes(conn)
         return {
             "programmes": programmes,
             "viewer": viewer,
@@ -292,26 +344,20 @@ class StaffController(Controller):
             "neighbourhoods": neighbourhoods,
         }
 
-    @get("/mail", name="staff-mail")
-    async def mail_problems(self, request: Request[Any, Any, Any], state: State) -> Template:
-        viewer = await require(request, "see_mail_problems")
-        async with pool_of(state).acquire() as conn:
-            problems = await mail_queries.list_messages(conn, statuses=["failed", "unconfirmed"])
-            recent = await mail_queries.list_messages(conn, limit=50)
+    @get("/mail", name="staff-mail", guards=[requires("see_mail_problems")])
+    async def mail_problems(self, conn: Conn, viewer: Viewer) -> Template:
+        problems = await mail_queries.list_messages(conn, statuses=["failed", "unconfirmed"])
+        recent = await mail_queries.list_messages(conn, limit=50)
         return Template("staff/mail.html", context={"viewer": viewer, "problems": problems, "recent": recent})
 
-    @post("/mail/{message_id:uuid}/resend", name="staff-mail-resend", status_code=303)
-    async def resend(self, request: Request[Any, Any, Any], state: State, message_id: FromPath[UUID]) -> Redirect:
-        viewer = await require(request, "see_mail_problems")
-        async with transaction(pool_of(state)) as conn:
-            if await mail_queries.requeue(conn, message_id):
-                await audit.record(
-                    conn,
-                    actor=viewer.id,
-                    action="mail.resent",
-                    subject_type="mail",
-                    subject_id=str(message_id),
-                )
+    @post(
+        "/mail/{message_id:uuid}/resend",
+        name="staff-mail-resend",
+        status_code=303,
+        guards=[requires("see_mail_problems")],
+    )
+    async def resend(self, conn: Conn, viewer: Viewer, message_id: FromPath[UUID]) -> Redirect:
+        await mail_service.resend_message(conn, viewer, message_id)
         return Redirect("/staff/mail")
 
 
@@ -331,39 +377,37 @@ class AdminController(Controller):
     path = "/staff"
     include_in_schema = False
 
-    @get("/neighbourhoods", name="staff-neighbourhoods")
-    async def neighbourhoods(self, request: Request[Any, Any, Any], state: State) -> Template:
-        viewer = await require(request, "manage_places")
-        return await self._neighbourhoods_page(state, viewer, {}, [])
+    @get("/neighbourhoods", name="staff-neighbourhoods", guards=[requires("manage_places")])
+    async def neighbourhoods(self, conn: Conn, viewer: Viewer) -> Template:
+        return await self._neighbourhoods_page(conn, viewer, {}, [])
 
-    @post("/neighbourhoods", name="staff-neighbourhoods-add", status_code=200)
-    async def add_neighbourhood(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
-        viewer = await require(request, "manage_places")
+    @post("/neighbourhoods", name="staff-neighbourhoods-add", status_code=200, guards=[requires("manage_places")])
+    async def add_neighbourhood(self, conn: Conn, viewer: Viewer, data: Form) -> Template | Redirect:
         form = fields(data)
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 await contributions.add_neighbourhood(conn, viewer, form.get("name", ""), form.get("borough", ""))
         except InvalidContribution as exc:
-            page = await self._neighbourhoods_page(state, viewer, form, exc.errors)
+            page = await self._neighbourhoods_page(conn, viewer, form, exc.errors)
             page.status_code = 422
             return page
         return Redirect("/staff/neighbourhoods")
 
-    @post("/neighbourhoods/{slug:str}/active", name="staff-neighbourhoods-active", status_code=303)
-    async def set_active(
-        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
-    ) -> Redirect:
-        viewer = await require(request, "manage_places")
-        async with transaction(pool_of(state)) as conn:
-            if not await contributions.set_neighbourhood_active(conn, viewer, slug, data.get("active") == "yes"):
-                raise NotFoundException("No such neighbourhood.")
+    @post(
+        "/neighbourhoods/{slug:str}/active",
+        name="staff-neighbourhoods-active",
+        status_code=303,
+        guards=[requires("manage_places")],
+    )
+    async def set_active(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Redirect:
+        if not await contributions.set_neighbourhood_active(conn, viewer, slug, data.get("active") == "yes"):
+            raise NotFoundException("No such neighbourhood.")
         return Redirect("/staff/neighbourhoods")
 
     async def _neighbourhoods_page(
-        self, state: State, viewer: Any, form: dict[str, str], errors: list[FieldError]
+        self, conn: Conn, viewer: Any, form: dict[str, str], errors: list[FieldError]
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            hoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
+        hoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
         return Template(
             "staff/neighbourhoods.html",
             context={
@@ -376,9 +420,33 @@ class AdminController(Controller):
             },
         )
 
-    @get("/audit", name="staff-audit")
-    async def audit_trail(self, request: Request[Any, Any, Any], state: State) -> Template:
-        viewer = await require(request, "read_audit")
-        async with pool_of(state).acquire() as conn:
-            entries = await audit.list_entries(conn, limit=300)
-        return Template("staff/audit.html", context={"viewer": viewer, "entries": entries})
+    @get("/audit", name="staff-audit", guards=[requires("read_audit")])
+    async def audit_trail(
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        person: FromQuery[str] = "",
+        action: FromQuery[str] = "",
+        received_from: Annotated[str, QueryParameter(name="from")] = "",
+        received_to: Annotated[str, QueryParameter(name="to")] = "",
+    ) -> Template:
+        notices: list[str] = []
+        day_from, day_to = _day(received_from, "From", notices), _day(received_to, "To", notices)
+        entries = await audit.list_entries(
+            conn,
+            actor_email=person.strip()[:254] or None,
+            action=action.strip()[:80] or None,
+            since=datetime.combine(day_from, time.min, tzinfo=UTC) if day_from else None,
+            until=datetime.combine(day_to, time.min, tzinfo=UTC) + timedelta(days=1) if day_to else None,
+            limit=300,
+        )
+        return Template(
+            "staff/audit.html",
+            context={
+                "viewer": viewer,
+                "entries": entries,
+                "actions": await audit.list_actions(conn),
+                "notices": notices,
+                "query": {"person": person, "action": action, "from": received_from, "to": received_to},
+            },
+        )

@@ -7,22 +7,19 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from engage.audit import queries as audit
-from engage.db import transaction
-from engage.outbox import queries as outbox
-from engage.outbox.models import RETRAIN_REQUESTED
-from engage.safeguarding import queries as safeguarding
+from engage.contributions.visibility import sight_for
+from engage.safeguarding import service as safeguarding
 from engage.safeguarding.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 from engage.tags import service as tags
 from engage.tags.models import EvidenceSpan, FrameworkInfo, Tag
-from engage.web.deps import pool_of, relay_of, require, settings_of
+from engage.web.deps import AppSettings, Conn, Relay, Viewer, requires
 from engage.web.forms import Form
 
 MAX_FRAMEWORK_BYTES = 200_000
@@ -54,19 +51,18 @@ class ReviewController(Controller):
     path = "/staff/review"
     include_in_schema = False
 
-    @get("/", name="staff-review")
+    @get("/", name="staff-review", guards=[requires("review_tags")])
     async def next_item(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        settings: AppSettings,
         skip: Annotated[int, QueryParameter(ge=0, le=10_000)] = 0,
     ) -> Template:
-        viewer = await require(request, "review_tags")
-        settings = settings_of(state)
-        async with pool_of(state).acquire() as conn:
-            framework = await _framework(conn, settings.framework)
-            item = await tags.next_for_review(conn, settings.framework, skip=skip)
-            remaining = await tag_queries.review_queue_size(conn, settings.framework)
+        framework = await _framework(conn, settings.framework)
+        item = await tags.next_for_review(conn, settings.framework, sight_for(viewer), skip=skip)
+        remaining = await tag_queries.review_queue_size(conn, settings.framework)
         given = {tag.theme_id for tag in item.tags if tag.given} if item else set()
         return Template(
             "staff/review.html",
@@ -83,15 +79,18 @@ class ReviewController(Controller):
             headers={"Cache-Control": "no-store"},
         )
 
-    @post("/{contribution_id:uuid}", name="staff-review-save", status_code=303)
+    @post("/{contribution_id:uuid}", name="staff-review-save", status_code=303, guards=[requires("review_tags")])
     async def save(
-        self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID], data: Form
+        self,
+        viewer: Viewer,
+        conn: Conn,
+        settings: AppSettings,
+        contribution_id: FromPath[UUID],
+        data: Form,
     ) -> Redirect:
-        viewer = await require(request, "review_tags")
-        settings = settings_of(state)
         chosen = data.get("theme", [])
         themes = [str(theme) for theme in (chosen if isinstance(chosen, list) else [chosen])]
-        async with transaction(pool_of(state)) as conn:
+        async with conn.transaction():
             framework = await _framework(conn, settings.framework)
             try:
                 await tags.review_contribution(conn, contribution_id, framework, themes, reviewer=viewer.id)
@@ -107,60 +106,46 @@ class SafeguardingController(Controller):
     path = "/staff/safeguarding"
     include_in_schema = False
 
-    @get("/", name="staff-safeguarding")
+    @get("/", name="staff-safeguarding", guards=[requires("handle_safeguarding")])
     async def queue(
-        self, request: Request[Any, Any, Any], state: State, status: Annotated[str, QueryParameter()] = "open"
+        self,
+        viewer: Viewer,
+        conn: Conn,
+        status: Annotated[str, QueryParameter()] = "open",
     ) -> Template:
-        viewer = await require(request, "handle_safeguarding")
         chosen = status if status in STATUS_LABELS or status == "all" else "open"
-        async with pool_of(state).acquire() as conn:
-            flags = await safeguarding.list_flags(conn, status=None if chosen == "all" else chosen)
+        flags = await safeguarding.list_flags(conn, viewer, status=None if chosen == "all" else chosen)
         return Template(
             "staff/safeguarding.html",
             context={"viewer": viewer, "flags": flags, "status": chosen, "STATUS_LABELS": STATUS_LABELS},
             headers={"Cache-Control": "no-store"},
         )
 
-    @get("/{contribution_id:uuid}", name="staff-safeguarding-flag")
-    async def show(self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID]) -> Template:
-        viewer = await require(request, "handle_safeguarding")
-        async with transaction(pool_of(state)) as conn:
-            flag = await safeguarding.get_flag(conn, contribution_id)
-            if flag is None:
-                raise NotFoundException("No safeguarding flag for this contribution (it may have been withdrawn).")
-            await audit.record(
-                conn,
-                actor=viewer.id,
-                action="safeguarding.viewed",
-                subject_type="contribution",
-                subject_id=str(contribution_id),
-            )
+    @get("/{contribution_id:uuid}", name="staff-safeguarding-flag", guards=[requires("handle_safeguarding")])
+    async def show(self, viewer: Viewer, conn: Conn, contribution_id: FromPath[UUID]) -> Template:
+        try:
+            flag = await safeguarding.view_flag(conn, viewer, contribution_id)
+        except safeguarding.FlagProblem as exc:
+            raise NotFoundException(exc.reason) from exc
         return Template(
             "staff/safeguarding_flag.html",
             context={"viewer": viewer, "flag": flag, "STATUS_LABELS": STATUS_LABELS},
             headers={"Cache-Control": "no-store"},
         )
 
-    @post("/{contribution_id:uuid}", name="staff-safeguarding-save", status_code=303)
-    async def save(
-        self, request: Request[Any, Any, Any], state: State, contribution_id: FromPath[UUID], data: Form
-    ) -> Redirect:
-        viewer = await require(request, "handle_safeguarding")
-        status = str(data.get("status", ""))
-        note = str(data.get("note", "")).strip()[:4000]
-        if status not in STATUS_LABELS:
-            raise ClientException(status_code=422, detail="Choose what happened with this flag.")
-        async with transaction(pool_of(state)) as conn:
-            if not await safeguarding.set_status(conn, contribution_id, status, viewer.id, note):
-                raise NotFoundException("No safeguarding flag for this contribution.")
-            await audit.record(
-                conn,
-                actor=viewer.id,
-                action="safeguarding.status",
-                subject_type="contribution",
-                subject_id=str(contribution_id),
-                detail={"status": status},
+    @post(
+        "/{contribution_id:uuid}",
+        name="staff-safeguarding-save",
+        status_code=303,
+        guards=[requires("handle_safeguarding")],
+    )
+    async def save(self, viewer: Viewer, conn: Conn, contribution_id: FromPath[UUID], data: Form) -> Redirect:
+        try:
+            await safeguarding.record_outcome(
+                conn, viewer, contribution_id, str(data.get("status", "")), str(data.get("note", ""))
             )
+        except safeguarding.FlagProblem as exc:
+            raise ClientException(status_code=exc.status, detail=exc.reason) from exc
         return Redirect(f"/staff/safeguarding/{contribution_id}", status_code=303)
 
 
@@ -168,17 +153,25 @@ class ModelsController(Controller):
     path = "/staff/models"
     include_in_schema = False
 
-    @get("/", name="staff-models")
-    async def index(self, request: Request[Any, Any, Any], state: State) -> Template:
-        viewer = await require(request, "manage_models")
-        return await self._page(state, viewer, errors=[], notice=request.query_params.get("notice", ""))
+    @get("/", name="staff-models", guards=[requires("manage_models")])
+    async def index(
+        self, request: Request[Any, Any, Any], viewer: Viewer, conn: Conn, settings: AppSettings
+    ) -> Template:
+        return await self._page(conn, settings, viewer, errors=[], notice=request.query_params.get("notice", ""))
 
-    async def _page(self, state: State, viewer: Any, *, errors: list[str], notice: str, status: int = 200) -> Template:
-        settings = settings_of(state)
-        async with pool_of(state).acquire() as conn:
-            frameworks = await tag_queries.list_frameworks(conn)
-            models = await tag_queries.list_models(conn, settings.framework)
-            corrections = len(await tags.training_corrections(conn, settings.framework))
+    async def _page(
+        self,
+        conn: Conn,
+        settings: AppSettings,
+        viewer: Any,
+        *,
+        errors: list[str],
+        notice: str,
+        status: int = 200,
+    ) -> Template:
+        frameworks = await tag_queries.list_frameworks(conn)
+        models = await tag_queries.list_models(conn, settings.framework)
+        corrections = len(await tags.training_corrections(conn, settings.framework))
         return Template(
             "staff/models.html",
             context={
@@ -193,22 +186,20 @@ class ModelsController(Controller):
             status_code=status,
         )
 
-    @post("/retrain", name="staff-models-retrain", status_code=303)
-    async def retrain(self, request: Request[Any, Any, Any], state: State) -> Redirect:
-        viewer = await require(request, "manage_models")
-        async with transaction(pool_of(state)) as conn:
-            await outbox.insert_event(conn, RETRAIN_REQUESTED, {"requested_by": str(viewer.id)})
-        relay_of(state).wake()
+    @post("/retrain", name="staff-models-retrain", status_code=303, guards=[requires("manage_models")])
+    async def retrain(self, viewer: Viewer, conn: Conn, relay: Relay) -> Redirect:
+        await tags.request_retraining(conn, viewer)
+        relay.wake()
         return Redirect("/staff/models?notice=retrain", status_code=303)
 
-    @post("/frameworks", name="staff-frameworks-add", status_code=303)
+    @post("/frameworks", name="staff-frameworks-add", status_code=303, guards=[requires("manage_models")])
     async def add_framework(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        settings: AppSettings,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template | Redirect:
-        viewer = await require(request, "manage_models")
         upload = data.get("file")
         document = await upload.read() if isinstance(upload, UploadFile) else b""
         problem = ""
@@ -218,10 +209,10 @@ class ModelsController(Controller):
             problem = f"The file is larger than {MAX_FRAMEWORK_BYTES // 1000} KB."
         else:
             try:
-                async with transaction(pool_of(state)) as conn:
+                async with conn.transaction():
                     await tags.add_framework(conn, document, added_by=viewer.id)
             except tags.FrameworkInvalid as exc:
                 problem = f"This file is not a framework Engage can use: {exc}"
         if problem:
-            return await self._page(state, viewer, errors=[problem], notice="", status=422)
+            return await self._page(conn, settings, viewer, errors=[problem], notice="", status=422)
         return Redirect("/staff/models", status_code=303)

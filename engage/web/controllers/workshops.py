@@ -20,11 +20,11 @@ from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import FieldError
+from engage.contributions.models import FieldError, Receipt
 from engage.db import transaction
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
-from engage.web.deps import pool_of, require, settings_of
+from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, pool_of, release_request_connection, requires
 from engage.web.forms import Form, checked, error_context
 from engage.workshops import queries
 from engage.workshops import service as workshops
@@ -78,10 +78,16 @@ class LiveController(Controller):
                 workshop = await workshops.live_workshop(conn, code)
             except WorkshopProblem as exc:
                 return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-        return self._page(workshop, {}, [], posted=False)
+        return self._page(workshop, {}, [], posted=None)
 
     def _page(
-        self, workshop: Any, form: dict[str, Any], errors: list[FieldError], *, posted: bool, status: int = 200
+        self,
+        workshop: Any,
+        form: dict[str, Any],
+        errors: list[FieldError],
+        *,
+        posted: Receipt | None,
+        status: int = 200,
     ) -> Template:
         return Template(
             "live/session.html",
@@ -94,17 +100,23 @@ class LiveController(Controller):
                 "max_chars": MAX_NOTE_CHARS,
             },
             status_code=status,
+            headers={"Cache-Control": "no-store"},
         )
 
     @post("/{code:str}", name="live-post", status_code=200)
-    async def post_note(self, state: State, code: FromPath[str], data: Form) -> Template:
+    async def post_note(self, state: State, settings: AppSettings, code: FromPath[str], data: Form) -> Template:
         note = NoteIn(
             prompt_id=str(data.get("prompt_id", "")),
             text=str(data.get("text", ""))[: MAX_NOTE_CHARS * 4],
             client_key=str(data.get("client_key", "")),
             consent_quote=checked(data, "consent_quote"),
         )
-        form = {"prompt_id": note.prompt_id, "text": note.text, "consent_quote": note.consent_quote}
+        form = {
+            "prompt_id": note.prompt_id,
+            "text": note.text,
+            "consent_quote": note.consent_quote,
+            "consent_analysis": checked(data, "consent_analysis"),
+        }
         if not checked(data, "consent_analysis"):
             async with pool_of(state).acquire() as conn:
                 try:
@@ -112,35 +124,41 @@ class LiveController(Controller):
                 except WorkshopProblem as exc:
                     return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
             errors = [FieldError("consent_analysis", "Tick the box to agree, or your note cannot be used.")]
-            return self._page(workshop, form, errors, posted=False, status=422)
+            return self._page(workshop, form, errors, posted=None, status=422)
         try:
             async with transaction(pool_of(state)) as conn:
-                workshop = await workshops.post_note(conn, code, note)
+                workshop, receipt = await workshops.post_note(conn, code, note, secret=settings.secret_key)
         except WorkshopProblem as exc:
             if exc.status in (404, 410):
                 return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
             async with pool_of(state).acquire() as conn:
                 workshop = await workshops.live_workshop(conn, code)
-            return self._page(workshop, form, [FieldError(exc.field, exc.reason)], posted=False, status=422)
-        # Keep the chosen prompt for the next note; the text box starts empty.
-        return self._page(workshop, {"prompt_id": note.prompt_id}, [], posted=True)
+            return self._page(workshop, form, [FieldError(exc.field, exc.reason)], posted=None, status=422)
+        # Keep the chosen prompt and their consent for the next note; the text box starts empty. The reference and
+        # code are shown on this phone only, never on the projected board.
+        next_form = {"prompt_id": note.prompt_id, "consent_analysis": True, "consent_quote": note.consent_quote}
+        return self._page(workshop, next_form, [], posted=receipt)
 
 
 class WorkshopsController(Controller):
     path = "/staff"
     include_in_schema = False
 
-    @get("/programmes/{slug:str}/workshops/new", name="staff-workshop-new")
-    async def new(self, request: Request[Any, Any, Any], state: State, slug: FromPath[str]) -> Template:
-        viewer = await require(request, "enter_contributions")
-        return await self._form(state, viewer, slug, {}, [])
+    @get("/programmes/{slug:str}/workshops/new", name="staff-workshop-new", guards=[requires("enter_contributions")])
+    async def new(self, conn: Conn, viewer: Viewer, slug: FromPath[str]) -> Template:
+        return await self._form(conn, viewer, slug, {}, [])
 
     async def _form(
-        self, state: State, viewer: Any, slug: str, form: dict[str, Any], errors: list[FieldError], status: int = 200
+        self,
+        conn: Conn,
+        viewer: Any,
+        slug: str,
+        form: dict[str, Any],
+        errors: list[FieldError],
+        status: int = 200,
     ) -> Template:
-        async with pool_of(state).acquire() as conn:
-            programme = await programme_queries.get_programme(conn, slug)
-            neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
+        programme = await programme_queries.get_programme(conn, slug)
+        neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         if programme is None:
             raise HTTPException(status_code=404, detail="No programme with this address.")
         return Template(
@@ -155,16 +173,18 @@ class WorkshopsController(Controller):
             status_code=status,
         )
 
-    @post("/programmes/{slug:str}/workshops/new", name="staff-workshop-create", status_code=200)
-    async def create(
-        self, request: Request[Any, Any, Any], state: State, slug: FromPath[str], data: Form
-    ) -> Template | Redirect:
-        viewer = await require(request, "enter_contributions")
+    @post(
+        "/programmes/{slug:str}/workshops/new",
+        name="staff-workshop-create",
+        status_code=200,
+        guards=[requires("enter_contributions")],
+    )
+    async def create(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Template | Redirect:
         form = {key: str(value) for key, value in data.items() if key != "_csrf_token"}
         try:
             held_on = date.fromisoformat(form.get("held_on", ""))
         except ValueError:
-            return await self._form(state, viewer, slug, form, [FieldError("held_on", "Give the date.")], 422)
+            return await self._form(conn, viewer, slug, form, [FieldError("held_on", "Give the date.")], 422)
         attendance = form.get("attendance", "").strip()
         draft = WorkshopDraft(
             title=form.get("title", "")[:200],
@@ -177,23 +197,28 @@ class WorkshopsController(Controller):
             prompts=form.get("prompts", "").splitlines(),
         )
         try:
-            async with transaction(pool_of(state)) as conn:
+            async with conn.transaction():
                 workshop_id = await workshops.plan_workshop(conn, slug, viewer, draft)
         except WorkshopProblem as exc:
             if exc.status != 422:
                 raise _problem(exc) from exc
-            return await self._form(state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+            return await self._form(conn, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
         return Redirect(f"/staff/workshops/{workshop_id}", status_code=303)
 
-    @get("/workshops/{workshop_id:uuid}", name="staff-workshop")
-    async def show(self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID]) -> Template:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            workshop = await queries.get_workshop(conn, workshop_id)
-            if workshop is None:
-                raise HTTPException(status_code=404, detail="No workshop with this address.")
-            notes = await queries.notes(conn, workshop_id)
-            can_run = await runs_programme(conn, workshop.programme, viewer)
+    @get("/workshops/{workshop_id:uuid}", name="staff-workshop", guards=[requires("read_contributions")])
+    async def show(
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        settings: AppSettings,
+        workshop_id: FromPath[UUID],
+    ) -> Template:
+        workshop = await queries.get_workshop(conn, workshop_id)
+        if workshop is None:
+            raise HTTPException(status_code=404, detail="No workshop with this address.")
+        notes = await workshops.view_notes(conn, viewer, sight, workshop_id)
+        can_run = await runs_programme(conn, workshop.programme, viewer)
         return Template(
             "staff/workshop.html",
             context={
@@ -202,38 +227,42 @@ class WorkshopsController(Controller):
                 "notes": notes,
                 "numbers": {n.contribution_id: i for i, n in enumerate(notes, start=1)},
                 "can_run": can_run,
-                "join_url": f"{settings_of(state).base_url}/w/{workshop.code}" if workshop.code else "",
+                "join_url": f"{settings.base_url}/w/{workshop.code}" if workshop.code else "",
             },
         )
 
-    @post("/workshops/{workshop_id:uuid}/open", name="staff-workshop-open", status_code=303)
-    async def open(self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID]) -> Redirect:
-        viewer = await require(request, "enter_contributions")
+    @post(
+        "/workshops/{workshop_id:uuid}/open",
+        name="staff-workshop-open",
+        status_code=303,
+        guards=[requires("enter_contributions")],
+    )
+    async def open(self, conn: Conn, viewer: Viewer, workshop_id: FromPath[UUID]) -> Redirect:
         try:
-            async with transaction(pool_of(state)) as conn:
-                await workshops.open_live_session(conn, workshop_id, viewer)
+            await workshops.open_live_session(conn, workshop_id, viewer)
         except WorkshopProblem as exc:
             raise _problem(exc) from exc
         return Redirect(f"/staff/workshops/{workshop_id}/board", status_code=303)
 
-    @post("/workshops/{workshop_id:uuid}/close", name="staff-workshop-close", status_code=303)
-    async def close(self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID]) -> Redirect:
-        viewer = await require(request, "enter_contributions")
+    @post(
+        "/workshops/{workshop_id:uuid}/close",
+        name="staff-workshop-close",
+        status_code=303,
+        guards=[requires("enter_contributions")],
+    )
+    async def close(self, conn: Conn, viewer: Viewer, workshop_id: FromPath[UUID]) -> Redirect:
         try:
-            async with transaction(pool_of(state)) as conn:
-                await workshops.close_live_session(conn, workshop_id, viewer)
+            await workshops.close_live_session(conn, workshop_id, viewer)
         except WorkshopProblem as exc:
             raise _problem(exc) from exc
         return Redirect(f"/staff/workshops/{workshop_id}", status_code=303)
 
-    @get("/workshops/{workshop_id:uuid}/board", name="staff-workshop-board")
-    async def board(self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID]) -> Template:
-        viewer = await require(request, "read_contributions")
-        async with pool_of(state).acquire() as conn:
-            workshop = await queries.get_workshop(conn, workshop_id)
+    @get("/workshops/{workshop_id:uuid}/board", name="staff-workshop-board", guards=[requires("read_contributions")])
+    async def board(self, conn: Conn, viewer: Viewer, settings: AppSettings, workshop_id: FromPath[UUID]) -> Template:
+        workshop = await queries.get_workshop(conn, workshop_id)
         if workshop is None:
             raise HTTPException(status_code=404, detail="No workshop with this address.")
-        join_url = f"{settings_of(state).base_url}/w/{workshop.code}" if workshop.is_live else ""
+        join_url = f"{settings.base_url}/w/{workshop.code}" if workshop.is_live else ""
         return Template(
             "staff/board.html",
             context={
@@ -245,12 +274,21 @@ class WorkshopsController(Controller):
             headers={"Cache-Control": "no-store"},
         )
 
-    @get("/workshops/{workshop_id:uuid}/events", name="staff-workshop-events")
+    @get("/workshops/{workshop_id:uuid}/events", name="staff-workshop-events", guards=[requires("read_contributions")])
     async def events(
-        self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID], after: FromQuery[int] = 0
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        sight: ReaderSight,
+        workshop_id: FromPath[UUID],
+        after: FromQuery[int] = 0,
     ) -> ServerSentEvent:
-        await require(request, "read_contributions")
         pool = pool_of(state)
+        # The stream runs for minutes: it borrows a connection per poll, not the request's for its whole life.
+        await release_request_connection(request)
+        async with pool.acquire() as conn:
+            await workshops.record_board_watched(conn, viewer, workshop_id)
         header = request.headers.get("last-event-id", "")
         start = int(header) if header.isdigit() else max(0, after)
 
@@ -263,7 +301,7 @@ class WorkshopsController(Controller):
             yield ServerSentEventMessage(data=None, comment="connected", retry=1000)
             while loop.time() < deadline:
                 async with pool.acquire() as conn:
-                    found = await queries.events_after(conn, workshop_id, last)
+                    found = await queries.events_after(conn, workshop_id, last, sight)
                 for event in found:
                     last = event.id
                     yield ServerSentEventMessage(data=json.dumps(event.payload), event=event.kind, id=event.id)
@@ -276,11 +314,20 @@ class WorkshopsController(Controller):
 
         return ServerSentEvent(stream(), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
-    @post("/workshops/{workshop_id:uuid}/notes", name="staff-workshop-paper", status_code=303)
+    @post(
+        "/workshops/{workshop_id:uuid}/notes",
+        name="staff-workshop-paper",
+        status_code=200,
+        guards=[requires("enter_contributions")],
+    )
     async def paper_note(
-        self, request: Request[Any, Any, Any], state: State, workshop_id: FromPath[UUID], data: Form
-    ) -> Redirect:
-        viewer = await require(request, "enter_contributions")
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        settings: AppSettings,
+        workshop_id: FromPath[UUID],
+        data: Form,
+    ) -> Template:
         note = NoteIn(
             prompt_id=str(data.get("prompt_id", "")),
             text=str(data.get("text", ""))[: MAX_NOTE_CHARS * 4],
@@ -288,33 +335,39 @@ class WorkshopsController(Controller):
             consent_quote=checked(data, "consent_quote"),
         )
         try:
-            async with transaction(pool_of(state)) as conn:
-                await workshops.type_in_note(conn, workshop_id, viewer, note)
+            receipt = await workshops.type_in_note(conn, workshop_id, viewer, note, secret=settings.secret_key)
         except WorkshopProblem as exc:
             raise _problem(exc) from exc
-        return Redirect(_back(data, workshop_id), status_code=303)
+        return Template(
+            "staff/note_entered.html",
+            context={"viewer": viewer, "receipt": receipt, "back": _back(data, workshop_id)},
+            headers={"Cache-Control": "no-store"},
+        )
 
-    @post("/workshops/{workshop_id:uuid}/notes/{contribution_id:uuid}", name="staff-workshop-arrange", status_code=303)
+    @post(
+        "/workshops/{workshop_id:uuid}/notes/{contribution_id:uuid}",
+        name="staff-workshop-arrange",
+        status_code=303,
+        guards=[requires("enter_contributions")],
+    )
     async def arrange(
         self,
-        request: Request[Any, Any, Any],
-        state: State,
+        conn: Conn,
+        viewer: Viewer,
         workshop_id: FromPath[UUID],
         contribution_id: FromPath[UUID],
         data: Form,
     ) -> Redirect:
-        viewer = await require(request, "enter_contributions")
         try:
-            async with transaction(pool_of(state)) as conn:
-                await workshops.arrange_note(
-                    conn,
-                    workshop_id,
-                    viewer,
-                    contribution_id,
-                    prompt_id=str(data["prompt_id"]) if "prompt_id" in data else None,
-                    group_label=str(data["group_label"]) if "group_label" in data else None,
-                    duplicate_of=str(data["duplicate_of"]) if "duplicate_of" in data else None,
-                )
+            await workshops.arrange_note(
+                conn,
+                workshop_id,
+                viewer,
+                contribution_id,
+                prompt_id=str(data["prompt_id"]) if "prompt_id" in data else None,
+                group_label=str(data["group_label"]) if "group_label" in data else None,
+                duplicate_of=str(data["duplicate_of"]) if "duplicate_of" in data else None,
+            )
         except WorkshopProblem as exc:
             raise _problem(exc) from exc
         return Redirect(_back(data, workshop_id), status_code=303)
