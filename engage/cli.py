@@ -135,7 +135,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         print(f"\nEngage is running: open {settings.base_url}", flush=True)
         if settings.mailbox_enabled:
-            print(f"Sent mail is readable at {settings.base_url}/mailbox", flush=True)
+            print(f"Sent mail is readable at {settings.base_url}/mailbox (sign in as the admin)", flush=True)
         for email, role, password in demo_logins:
             print(f"  Demo sign-in ({role}): {email} / {password}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)

@@ -233,8 +233,8 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The app in this test's own event loop, its lifespan run as in production, spoken to over ASGI."""
+async def running_app(settings: Settings) -> AsyncIterator[Any]:
+    """The app in this test's own event loop, its lifespan run as in production."""
     from engage.web.app import create_app
 
     app = create_app(settings)
@@ -251,12 +251,7 @@ async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     if lifespan.done():
         lifespan.result()
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 50000)),
-            base_url="http://testserver.local",
-            follow_redirects=True,
-        ) as client:
-            yield client
+        yield app
     finally:
         stop.set()
         done, _ = await asyncio.wait([lifespan], timeout=20)
@@ -264,6 +259,22 @@ async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             for task in asyncio.all_tasks():
                 task.print_stack(limit=12)
             raise AssertionError("the app's lifespan did not shut down within 20 s (task stacks printed above)")
+
+
+def client_of(app: Any) -> httpx.AsyncClient:
+    """A client (with its own cookies) of an app already running, spoken to over ASGI."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 50000)),
+        base_url="http://testserver.local",
+        follow_redirects=True,
+    )
+
+
+@contextlib.asynccontextmanager
+async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in this test's own event loop, its lifespan run as in production, spoken to over ASGI."""
+    async with running_app(settings) as app, client_of(app) as client:
+        yield client
 
 
 @pytest.fixture

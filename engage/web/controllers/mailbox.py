@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from engage.mail.catcher import list_caught, read_caught
-from engage.web.deps import settings_of
+from engage.web.deps import requires, settings_of
 
 
 def _folder(state: State):  # type: ignore[no-untyped-def]
@@ -20,8 +20,11 @@ def _folder(state: State):  # type: ignore[no-untyped-def]
 
 
 class MailboxController(Controller):
+    """Caught mail holds receipts with withdrawal codes: administrators only, like any personal data."""
+
     path = "/mailbox"
     include_in_schema = False
+    guards = [requires("manage_users")]  # noqa: RUF012 - Litestar reads it as declared
 
     @get("/", name="mailbox")
     async def inbox(self, state: State) -> Template:
