@@ -294,6 +294,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         consent=tuple(args.consent.split(",")) if args.consent else ("analysis",),
         consent_columns=args.consent_column or [],
         rejects_path=Path(args.rejects) if args.rejects else None,
+        references_path=Path(args.references) if args.references else None,
         programme=args.programme,
     )
     summary = _run_async(run_import(settings.with_secret(), options, progress=not args.quiet))
@@ -431,6 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="read one purpose's consent per row from a yes/no column, e.g. quote=ok_to_quote",
     )
     imp.add_argument("--rejects", help="where to write rejected rows (default FILE.rejects.csv)")
+    imp.add_argument(
+        "--references",
+        help="where to write each row's reference and withdrawal code, to give back to its author "
+        "(default FILE.references.csv)",
+    )
     imp.add_argument("--programme", help="give every row to this co-design programme (its slug)")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser

@@ -108,6 +108,35 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """How stale the dashboard's monthly rollups may get before the worker recomputes them (it checks every
     minute; at a million contributions a refresh takes a few seconds and never blocks readers)."""
 
+    controller_name: str = "The Lambeth health and care partnership (a demonstration: set ENGAGE_CONTROLLER_NAME)"
+    """Who decides how citizens' information is used (the data controller), as the privacy notice names them."""
+
+    dpo_contact: str = "dpo@example.org"
+    """How to reach the data protection officer (an email address, phone number or postal address), shown on the
+    privacy notice and the accessibility statement."""
+
+    retain_contacts_days: int = 365
+    """Contact details given with a contribution are deleted this many days after it was received (they exist so
+    we can send a receipt and say what changed)."""
+
+    retain_equality_days: int = 730
+    """Equality-monitoring answers are deleted this many days after they were given (reports use them in
+    aggregate; older periods then show fewer answers)."""
+
+    retain_sessions_days: int = 0
+    """Staff sign-in sessions are deleted this many days after they expire (0: as soon as the worker finds them)."""
+
+    retain_mail_days: int = 90
+    """Sent, failed and unconfirmed email records (they hold the recipient's address) are deleted after this many
+    days."""
+
+    retain_audit_days: int = 2190
+    """Audit trail entries are deleted after this many days (six years: long enough to answer a complaint or an
+    investigation)."""
+
+    retain_withdrawals_days: int = 2190
+    """The word-free record that a contribution was withdrawn is deleted after this many days."""
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         source = os.environ if env is None else env

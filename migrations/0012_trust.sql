@@ -52,6 +52,19 @@ CREATE TABLE retention_runs (
 -- this trigger reaches the copies that live inside other rows. An asset keeps its own facts and loses the words
 -- copied from the note; stored clusters lose the member and are computed again (their labels came from its words
 -- too); a digest already built keeps its counts and its quote becomes "withdrawn by its author".
+-- A quote in a digest already built, replaced (its counts stay): on withdrawal, and when its author stops quoting.
+CREATE FUNCTION forget_quote(contribution uuid, replacement text) RETURNS void LANGUAGE sql AS $$
+    UPDATE digests SET content = jsonb_set(content, '{quotes}', coalesce((
+        SELECT jsonb_agg(jsonb_set(g, '{quotes}', coalesce((
+            SELECT jsonb_agg(CASE WHEN q->>'contribution_id' = contribution::text
+                                  THEN q || jsonb_build_object('text', replacement, 'withdrawn', true)
+                                  ELSE q END ORDER BY i)
+            FROM jsonb_array_elements(g->'quotes') WITH ORDINALITY x(q, i)), '[]'::jsonb)) ORDER BY gi)
+        FROM jsonb_array_elements(content->'quotes') WITH ORDINALITY y(g, gi)), '[]'::jsonb))
+    WHERE content @> jsonb_build_object('quotes', jsonb_build_array(jsonb_build_object(
+        'quotes', jsonb_build_array(jsonb_build_object('contribution_id', contribution::text)))));
+$$;
+
 CREATE FUNCTION forget_withdrawn_contribution() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE community_assets SET offers = '', offers_from_note = false WHERE from_note = OLD.id AND offers_from_note;
@@ -68,15 +81,7 @@ BEGIN
     INSERT INTO outbox (topic, payload)
     SELECT 'programme.clusters_requested', jsonb_build_object('programme', programme) FROM touched;
 
-    UPDATE digests SET content = jsonb_set(content, '{quotes}', coalesce((
-        SELECT jsonb_agg(jsonb_set(g, '{quotes}', coalesce((
-            SELECT jsonb_agg(CASE WHEN q->>'contribution_id' = OLD.id::text
-                                  THEN q || jsonb_build_object('text', 'Withdrawn by its author.', 'withdrawn', true)
-                                  ELSE q END ORDER BY i)
-            FROM jsonb_array_elements(g->'quotes') WITH ORDINALITY x(q, i)), '[]'::jsonb)) ORDER BY gi)
-        FROM jsonb_array_elements(content->'quotes') WITH ORDINALITY y(g, gi)), '[]'::jsonb))
-    WHERE content @> jsonb_build_object('quotes', jsonb_build_array(jsonb_build_object(
-        'quotes', jsonb_build_array(jsonb_build_object('contribution_id', OLD.id::text)))));
+    PERFORM forget_quote(OLD.id, 'Withdrawn by its author.');
 
     RETURN OLD;
 END

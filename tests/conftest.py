@@ -37,47 +37,8 @@ from nlp.frameworks import BUILTIN_DIR
 
 warnings.filterwarnings("ignore", module="platformdirs")
 
-TABLES = [
-    "digests",
-    "board_meetings",
-    "board_members",
-    "boards",
-    "rollup_refreshes",
-    "response_evidence",
-    "responses",
-    "evidence_clusters",
-    "community_assets",
-    "approvals",
-    "ballot_ratings",
-    "ballots",
-    "round_invitations",
-    "round_propositions",
-    "consensus_rounds",
-    "proposition_evidence",
-    "proposition_versions",
-    "propositions",
-    "board_events",
-    "workshop_notes",
-    "workshop_prompts",
-    "workshops",
-    "phase_changes",
-    "programme_members",
-    "programme_neighbourhoods",
-    "programmes",
-    "contribution_tags",
-    "contribution_analyses",
-    "safeguarding_flags",
-    "theme_models",
-    "audit_log",
-    "mail_messages",
-    "outbox",
-    "withdrawals",
-    "contribution_equality",
-    "contribution_contacts",
-    "contributions",
-    "staff_sessions",
-    "users",
-]
+KEPT = ("schema_migrations", "neighbourhoods")
+"""Tables every test starts from as migrated (neighbourhoods are put back to the seeded list)."""
 
 
 @dataclass
@@ -211,7 +172,12 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     servers: Servers = request.getfixturevalue("servers")
     conn = await asyncpg.connect(servers.database_url)
     try:
-        await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            if r["tablename"] not in KEPT
+        ]
+        await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         # Back to the seeded neighbourhood list.
         await conn.execute("DELETE FROM neighbourhoods WHERE created_at > (SELECT min(created_at) FROM neighbourhoods)")
         await conn.execute("UPDATE neighbourhoods SET active = true")

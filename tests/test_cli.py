@@ -60,21 +60,29 @@ def servers_under(data_dir: Path) -> list[str]:
     return found
 
 
+def signed_in_admin(base: str) -> httpx.Client:
+    http = httpx.Client(base_url=base, timeout=10)
+    page = http.get("/staff/sign-in").text
+    marker = 'name="_csrf_token" value="'
+    token = page[page.index(marker) + len(marker) :].split('"', 1)[0]
+    http.post(
+        "/staff/sign-in",
+        data={
+            "_csrf_token": token,
+            "email": "admin@demo.engage.test",
+            "password": "engage-demo-2026",
+            "next": "/staff",
+        },
+    )
+    return http
+
+
 def sign_in_and_count(base: str) -> int:
-    with httpx.Client(base_url=base, timeout=10) as http:
-        page = http.get("/staff/sign-in").text
-        marker = 'name="_csrf_token" value="'
-        token = page[page.index(marker) + len(marker) :].split('"', 1)[0]
-        http.post(
-            "/staff/sign-in",
-            data={
-                "_csrf_token": token,
-                "email": "admin@demo.engage.test",
-                "password": "engage-demo-2026",
-                "next": "/staff",
-            },
-        )
+    http = signed_in_admin(base)
+    try:
         return int(http.get("/api/v1/contributions").json()["total"])
+    finally:
+        http.close()
 
 
 def test_engage_run_starts_everything_keeps_data_and_stops_cleanly() -> None:
@@ -90,11 +98,17 @@ def test_engage_run_starts_everything_keeps_data_and_stops_cleanly() -> None:
         assert "Have your say" in httpx.get(base).text
         loaded = sign_in_and_count(base)
         assert loaded >= 200
-        # Three demo contributors asked for receipts: the worker sends them to the local mail catcher.
+        # Three demo contributors asked for receipts: the worker sends them to the local mail catcher, which only
+        # an administrator may read (receipts hold withdrawal codes).
+        assert "We have received your" not in httpx.get(f"{base}/mailbox").text
         deadline = time.monotonic() + 30
-        while httpx.get(f"{base}/mailbox").text.count("We have received your") < 3:
-            assert time.monotonic() < deadline, "receipts never reached the mailbox"
-            time.sleep(0.5)
+        admin = signed_in_admin(base)
+        try:
+            while admin.get("/mailbox").text.count("We have received your") < 3:
+                assert time.monotonic() < deadline, "receipts never reached the mailbox"
+                time.sleep(0.5)
+        finally:
+            admin.close()
     finally:
         stop(first)
     assert servers_under(data_dir) == []

@@ -17,7 +17,7 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 Permission = Literal[
-    "read_contributions",  # the words, neighbourhood, kind, source (as engage.contributions.visibility allows)
+    "read_contributions",  # the words, neighbourhood, kind, source (as engage.privacy.visibility allows)
     "read_unshared",  # contributions whose authors did not agree to sharing with partner organisations
     "read_unredacted",  # the words as written; without it, names and other details are replaced
     "read_own_entries_unredacted",  # the words as written of what this person typed in or imported

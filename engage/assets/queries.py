@@ -8,7 +8,7 @@ import asyncpg
 import msgspec
 
 from engage.assets.models import Asset, AssetDraft
-from engage.contributions.visibility import Sight, visible, words
+from engage.privacy.visibility import Sight, visible, words
 
 
 def _offers(sight: Sight) -> str:

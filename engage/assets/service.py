@@ -11,7 +11,7 @@ from engage.accounts.models import StaffUser
 from engage.assets import queries
 from engage.assets.models import KIND_LABELS, Asset, AssetDraft
 from engage.audit import queries as audit
-from engage.contributions.visibility import sight_for
+from engage.privacy.visibility import sight_for
 from engage.problems import Problem
 
 

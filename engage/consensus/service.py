@@ -34,7 +34,7 @@ from engage.consensus.models import (
     Round,
     VoteProblem,
 )
-from engage.contributions.visibility import Sight
+from engage.privacy.visibility import Sight
 from engage.programmes.service import runs_programme
 from engage.propositions import queries as proposition_queries
 

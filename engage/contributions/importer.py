@@ -49,6 +49,8 @@ class ImportOptions(msgspec.Struct, kw_only=True):
     consent: tuple[str, ...] = ("analysis",)
     consent_columns: list[str] = msgspec.field(default_factory=list)
     rejects_path: Path | None = None
+    references_path: Path | None = None
+    """Where to write each row's reference and withdrawal code (default FILE.references.csv)."""
     programme: str | None = None
     """Give every row to this co-design programme (its slug)."""
 
@@ -59,12 +61,22 @@ class ImportSummary(msgspec.Struct, kw_only=True):
     already_there: int = 0
     rejected: int = 0
     rejects_path: Path | None = None
+    references_path: Path | None = None
 
 
 class Reject(msgspec.Struct):
     line: int
     reason: str
     row: dict[str, Any]
+
+
+class Issued(msgspec.Struct):
+    """A row's reference and withdrawal code, for the partner who gathered it to pass back to its author."""
+
+    line: int
+    source_id: str
+    reference: str
+    withdrawal_code: str
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -166,9 +178,10 @@ async def _neighbourhood_lookup(conn: asyncpg.Connection) -> dict[str, str]:
 
 async def import_rows(
     pool: asyncpg.Pool, settings: Settings, options: ImportOptions, *, on_row: Any = None
-) -> tuple[ImportSummary, list[Reject]]:
+) -> tuple[ImportSummary, list[Reject], list[Issued]]:
     summary = ImportSummary()
     rejects: list[Reject] = []
+    issued: list[Issued] = []
     async with pool.acquire() as conn:
         neighbourhoods = await _neighbourhood_lookup(conn)
     batch: list[tuple[int, dict[str, Any], Submission]] = []
@@ -188,6 +201,8 @@ async def import_rows(
                     summary.inserted += 1
                 else:
                     summary.already_there += 1
+                source_id = str(row.get(options.id_column) or "")
+                issued.append(Issued(line, source_id, result.receipt.reference, result.receipt.withdrawal_code))
         batch.clear()
 
     for line, row in read_rows(options.path):
@@ -207,7 +222,7 @@ async def import_rows(
     if batch:
         await flush()
     summary.rejected = len(rejects)
-    return summary, rejects
+    return summary, rejects, issued
 
 
 def _reasons(errors: list[FieldError]) -> str:
@@ -223,6 +238,18 @@ def write_rejects(path: Path, rejects: list[Reject]) -> None:
         writer.writerow(["line", "reason", *columns])
         for reject in sorted(rejects, key=lambda r: r.line):
             writer.writerow([reject.line, reject.reason, *(reject.row.get(c, "") for c in columns)])
+
+
+def write_references(path: Path, issued: list[Issued]) -> None:
+    """Each row's reference and withdrawal code. Only the partner who gathered the rows should hold this file (it
+    is created readable by its owner alone): with a row's code, anyone can withdraw that row."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", "source id", "reference", "withdrawal code"])
+        for row in sorted(issued, key=lambda r: r.line):
+            writer.writerow([row.line, row.source_id, row.reference, row.withdrawal_code])
 
 
 def _count_lines(path: Path) -> int:
@@ -254,16 +281,24 @@ async def run_import(settings: Settings, options: ImportOptions, *, progress: bo
             transient=True,
         ) as bar:
             task = bar.add_task("rows", total=_count_lines(options.path))
-            summary, rejects = await import_rows(pool, settings, options, on_row=lambda: bar.advance(task))
+            summary, rejects, issued = await import_rows(pool, settings, options, on_row=lambda: bar.advance(task))
     finally:
         await pool.close()
     if rejects:
         summary.rejects_path = options.rejects_path or options.path.with_suffix(".rejects.csv")
         write_rejects(summary.rejects_path, rejects)
+    if issued:
+        summary.references_path = options.references_path or options.path.with_suffix(".references.csv")
+        write_references(summary.references_path, issued)
     console.print(
         f"Read {summary.read} rows: {summary.inserted} added, {summary.already_there} already there, "
         f"{summary.rejected} rejected."
     )
     if summary.rejects_path:
         console.print(f"Rejected rows, each with its reason: {summary.rejects_path}")
+    if summary.references_path:
+        console.print(
+            f"Each row's reference and withdrawal code, to give back to the people who wrote them (keep it private): "
+            f"{summary.references_path}"
+        )
     return summary

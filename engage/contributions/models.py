@@ -149,7 +149,7 @@ class ContributionRow(msgspec.Struct, kw_only=True):
     entered_by: UUID | None = None
     """The staff account that typed it in or imported it, if any."""
     redacted: bool = False
-    """The words are shown with personal details replaced (see engage.contributions.visibility)."""
+    """The words are shown with personal details replaced (see engage.privacy.visibility)."""
     themes: list[str] = []
     """Theme ids given to it (by the model or a person) in any framework."""
     flagged: bool = False

@@ -17,7 +17,7 @@ from engage.contributions.models import (
     Neighbourhood,
     Submission,
 )
-from engage.contributions.visibility import FLAGGED_SQL, Sight, search_vector, visible, words
+from engage.privacy.visibility import FLAGGED_SQL, Sight, search_vector, visible, words
 
 
 def _row_columns(sight: Sight) -> str:
@@ -353,3 +353,26 @@ async def save_redactions(conn: asyncpg.Connection, redactions: list[TextToRedac
         version,
     )
     return int(result.split()[-1])
+
+
+async def stop_quoting(conn: asyncpg.Connection, contribution_id: UUID) -> None:
+    """No more quoting: the consent and any approval go, and a quote in a digest already built is replaced."""
+    await conn.execute(
+        """UPDATE contributions SET consent_quote = false, quote_approved_at = NULL, quote_approved_by = NULL
+           WHERE id = $1""",
+        contribution_id,
+    )
+    await conn.execute("SELECT forget_quote($1, 'Removed at its author''s request.')", contribution_id)
+
+
+async def stop_sharing(conn: asyncpg.Connection, contribution_id: UUID) -> None:
+    await conn.execute("UPDATE contributions SET consent_share = false WHERE id = $1", contribution_id)
+
+
+async def stop_contact(conn: asyncpg.Connection, contribution_id: UUID) -> None:
+    """No more contact: the consent, the contact details and any email not yet sent go."""
+    await conn.execute("UPDATE contributions SET consent_contact = false WHERE id = $1", contribution_id)
+    await conn.execute("DELETE FROM contribution_contacts WHERE contribution_id = $1", contribution_id)
+    await conn.execute(
+        "DELETE FROM mail_messages WHERE contribution_id = $1 AND status IN ('queued', 'failed')", contribution_id
+    )

@@ -28,10 +28,10 @@ from engage.contributions.models import (
     Submission,
     WithdrawalRefused,
 )
-from engage.contributions.visibility import UNRESTRICTED, Sight, sight_for
 from engage.ids import check_withdrawal_code, new_reference, normalise_reference, uuid7, withdrawal_code
 from engage.outbox import queries as outbox
 from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN
+from engage.privacy.visibility import UNRESTRICTED, Sight, sight_for
 from engage.safeguarding import queries as safeguarding_queries
 
 EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")

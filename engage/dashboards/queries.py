@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from engage.contributions.visibility import Sight, visible, words
+from engage.privacy.visibility import Sight, visible, words
 
 ROLLUPS = ("theme_monthly", "contribution_monthly")
 

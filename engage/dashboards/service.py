@@ -13,10 +13,10 @@ from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import KIND_LABELS
-from engage.contributions.visibility import sight_for
 from engage.dashboards import queries
 from engage.dashboards.models import WINDOWS, Dashboard, DashboardQuery, DrillQuery, DrillRow, PlaceRow, Series
 from engage.digests.models import LOCAL, next_month
+from engage.privacy.visibility import sight_for
 from engage.problems import Problem
 from engage.programmes import queries as programme_queries
 from engage.tags import queries as tag_queries

@@ -249,3 +249,15 @@ async def untagged_between(conn: asyncpg.Connection, since: datetime, until: dat
             until,
         )
     )
+
+
+async def digests_quoting(conn: asyncpg.Connection, contribution_id: UUID) -> int:
+    """How many digests already built quote this contribution (withdrawn or stopped quotes included)."""
+    return int(
+        await conn.fetchval(
+            """SELECT count(*) FROM digests
+               WHERE content @> jsonb_build_object('quotes', jsonb_build_array(jsonb_build_object(
+                   'quotes', jsonb_build_array(jsonb_build_object('contribution_id', $1::text)))))""",
+            str(contribution_id),
+        )
+    )

@@ -16,12 +16,12 @@ from engage.audit import queries as audit
 from engage.boards import queries as board_queries
 from engage.contributions import queries as contributions
 from engage.contributions.models import KIND_LABELS
-from engage.contributions.visibility import UNRESTRICTED
 from engage.digests import queries as digest_queries
 from engage.digests.models import DigestContent
 from engage.ids import member_token, withdrawal_code
 from engage.mail import queries
 from engage.mail.models import MailMessage, OutgoingEmail
+from engage.privacy.visibility import UNRESTRICTED
 from engage.responses import queries as response_queries
 from engage.responses.models import STATUS_LABELS as RESPONSE_STATUS
 from engage.safeguarding import queries as safeguarding
@@ -42,11 +42,10 @@ async def queue_receipts(conn: asyncpg.Connection, contribution_ids: list[UUID])
 
 
 def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
-    """An email's HTML and plain-text bodies."""
-    return (
-        _templates.get_template(f"{template}.html").render(context),
-        _templates.get_template(f"{template}.txt").render(context),
-    )
+    """An email's HTML and plain-text bodies; every email ends with where to read the privacy notice."""
+    text = _templates.get_template(f"{template}.txt").render(context).rstrip()
+    privacy = f"How we use your information: {context['base_url']}/privacy"
+    return _templates.get_template(f"{template}.html").render(context), f"{text}\n\n{privacy}\n"
 
 
 def _email(
@@ -91,6 +90,7 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
             "received": row.received_at.strftime("%-d %B %Y"),
             "code": code,
             "withdraw_url": f"{settings.base_url}/withdraw?reference={row.reference}&code={code}",
+            "your_words_url": f"{settings.base_url}/your-words?reference={row.reference}&code={code}",
             "base_url": settings.base_url,
         }
         return _email(

@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.contributions.visibility import Sight, visible, words
+from engage.privacy.visibility import Sight, visible, words
 from engage.programmes.models import Member, PhaseChange, Programme, ProgrammeChoice, ProgrammeDraft
 
 _COLUMNS = """p.slug, p.name, p.purpose, p.framework_id, p.phase::text AS phase, p.discovery_from, p.define_from,
@@ -178,22 +178,6 @@ async def texts_for_clustering(conn: asyncpg.Connection, slug: str) -> list[tupl
         slug,
     )
     return [(r["id"], r["redacted_text"]) for r in records]
-
-
-async def forget_cluster_member(conn: asyncpg.Connection, contribution_id: UUID) -> list[str]:
-    """Take a withdrawn contribution out of every stored cluster and ask for the clusters to be computed again
-    (their labels were drawn from its words too). Returns the programmes affected."""
-    records = await conn.fetch(
-        """UPDATE evidence_clusters SET requested_at = now(), clusters = coalesce((
-               SELECT jsonb_agg(jsonb_set(g, '{contributions}', coalesce((
-                   SELECT jsonb_agg(m) FROM jsonb_array_elements(g->'contributions') m WHERE m <> to_jsonb($1::text)
-               ), '[]'::jsonb)))
-               FROM jsonb_array_elements(clusters) g), '[]'::jsonb)
-           WHERE clusters @> jsonb_build_array(jsonb_build_object('contributions', jsonb_build_array($1::text)))
-           RETURNING programme""",
-        str(contribution_id),
-    )
-    return [r["programme"] for r in records]
 
 
 async def heard_from(conn: asyncpg.Connection, slug: str) -> dict[str, list[tuple[str, int]]]:

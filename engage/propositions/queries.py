@@ -7,7 +7,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.contributions.visibility import Sight, visible, words
+from engage.privacy.visibility import Sight, visible, words
 from engage.propositions.models import (
     Decision,
     Evidence,

@@ -14,7 +14,7 @@ import asyncpg
 
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
-from engage.contributions.visibility import Sight
+from engage.privacy.visibility import Sight
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.propositions import queries

@@ -88,3 +88,14 @@ async def get_response(conn: asyncpg.Connection, response_id: UUID) -> Response 
         response_id,
     )
     return None if record is None else msgspec.convert(dict(record), Response)
+
+
+async def responses_answering(conn: asyncpg.Connection, contribution_id: UUID) -> list[Response]:
+    """The published "you said, we did" responses that name this contribution among what they answer."""
+    records = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM responses r LEFT JOIN neighbourhoods n ON n.slug = r.neighbourhood
+            WHERE r.id IN (SELECT response_id FROM response_evidence WHERE contribution_id = $1)
+            ORDER BY r.published_at DESC""",  # noqa: S608
+        contribution_id,
+    )
+    return [msgspec.convert(dict(r), Response) for r in records]

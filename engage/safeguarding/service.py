@@ -9,7 +9,7 @@ import asyncpg
 
 from engage.accounts.models import StaffUser, can
 from engage.audit import queries as audit
-from engage.contributions.visibility import sight_for
+from engage.privacy.visibility import sight_for
 from engage.problems import Problem
 from engage.safeguarding import queries
 from engage.safeguarding.models import STATUS_LABELS, Flag

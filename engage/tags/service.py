@@ -14,9 +14,9 @@ import msgspec
 
 from engage.accounts.models import StaffUser, can
 from engage.audit import queries as audit
-from engage.contributions.visibility import Sight
 from engage.outbox import queries as outbox
 from engage.outbox.models import RETRAIN_REQUESTED
+from engage.privacy.visibility import Sight
 from engage.safeguarding import queries as safeguarding
 from engage.safeguarding.models import NewFlag
 from engage.tags import queries

@@ -44,7 +44,7 @@ from engage.web.controllers.governance import (
 from engage.web.controllers.mailbox import MailboxController
 from engage.web.controllers.programmes import ProgrammesController
 from engage.web.controllers.propositions import PropositionsController
-from engage.web.controllers.public import PublicController
+from engage.web.controllers.public import PublicController, YourWordsController
 from engage.web.controllers.responses import ResponsesController
 from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
@@ -122,6 +122,7 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[
             PublicController,
+            YourWordsController,
             StaffController,
             AdminController,
             ReviewController,

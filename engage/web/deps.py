@@ -27,8 +27,8 @@ from litestar.types import ASGIApp, Guard, Receive, Scope, Send
 
 from engage.accounts import service as accounts
 from engage.accounts.models import Permission, StaffUser, can
-from engage.contributions.visibility import Sight, sight_for
 from engage.outbox.service import OutboxRelay
+from engage.privacy.visibility import Sight, sight_for
 from engage.settings import Settings
 
 SESSION_COOKIE = "engage_session"

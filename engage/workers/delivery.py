@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import re
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -109,18 +110,28 @@ async def _retry_or_fail(
     *,
     counts: bool,
 ) -> Outcome:
-    error = f"{type(exc).__name__}: {exc}"[:500]
+    error = f"{type(exc).__name__}: {exc}"[:500]  # kept for admins at /staff/mail; logs get `_loggable`
     if counts:
         # mark_sending counts attempts that reached DATA; count the ones that did not get that far here.
         await conn.execute("UPDATE mail_messages SET attempts = attempts + 1 WHERE id = $1", message_id)
     if attempts >= settings.mail_max_attempts:
         await queries.mark_failed(conn, message_id, error)
-        log.error("mail %s failed after %d attempts: %s", message_id, attempts, error)
+        log.error("mail %s failed after %d attempts: %s", message_id, attempts, _loggable(exc))
         return "failed"
     delay = service.retry_delay_s(settings, attempts)
     await queries.mark_retry(conn, message_id, delay_s=delay, error=error)
-    log.warning("mail %s attempt %d failed (%s); next try in %.0fs", message_id, attempts, error, delay)
+    log.warning("mail %s attempt %d failed (%s); next try in %.0fs", message_id, attempts, _loggable(exc), delay)
     return "retry"
+
+
+_REPLY_CODES = re.compile(r"^\s*(\d{3})(?:[ -](\d\.\d{1,3}\.\d{1,3}))?")
+
+
+def _loggable(exc: BaseException) -> str:
+    """What a log may say about a failure: its type and the server's reply codes, never the reply's text (a
+    server's refusal usually quotes the recipient's address)."""
+    codes = _REPLY_CODES.match(str(exc))
+    return f"{type(exc).__name__} {' '.join(c for c in codes.groups() if c)}" if codes else type(exc).__name__
 
 
 def _address(header: str) -> str:

@@ -70,6 +70,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
     cron_jobs += [
         cron(tasks.refresh_dashboard, second=10, run_at_startup=True, timeout=settings.job_timeout_s),
         cron(tasks.send_due_digests, second=40, run_at_startup=True, timeout=settings.job_timeout_s),
+        cron(tasks.apply_retention, hour=2, minute=30, second=0, run_at_startup=True, timeout=settings.job_timeout_s),
     ]
     if settings.retrain_weekly:
         cron_jobs.append(cron(tasks.weekly_retrain, weekday="mon", hour=3, minute=0, second=0))

@@ -1,6 +1,6 @@
 """The worker's side of redaction: the words governance and partner staff read, with names, phone numbers,
 addresses and the like replaced (nlp.redact), computed once per contribution and stored beside the words, and
-computed again when the redactor changes (see engage.contributions.visibility)."""
+computed again when the redactor changes (see engage.privacy.visibility)."""
 
 from __future__ import annotations
 

@@ -28,6 +28,8 @@ from engage.outbox.models import (
     RETRAIN_REQUESTED,
     Event,
 )
+from engage.privacy import service as privacy
+from engage.privacy.models import RetentionPeriods
 from engage.settings import Settings
 from engage.workers.clustering import cluster_programme
 from engage.workers.redaction import redact_contributions
@@ -156,3 +158,12 @@ async def refresh_dashboard(ctx: Ctx) -> dict[str, int]:
         finally:
             await conn.execute("SELECT pg_advisory_unlock(hashtext('engage.rollups'))")
     return {"refreshed_ms": took} if took is not None else {}
+
+
+async def apply_retention(ctx: Ctx) -> dict[str, int]:
+    """Delete personal data past its retention period (once a day, whichever worker gets there first)."""
+    pool: asyncpg.Pool = ctx["pool"]
+    settings: Settings = ctx["settings"]
+    async with transaction(pool) as conn:
+        run = await privacy.apply_retention(conn, RetentionPeriods.from_settings(settings), datetime.now(LOCAL).date())
+    return run.deleted if run else {}

@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.contributions.visibility import Sight, visible, words
+from engage.privacy.visibility import Sight, visible, words
 from engage.workshops.models import HIDDEN_NOTE, BoardEvent, Note, Workshop, WorkshopDraft
 
 _COLUMNS = """w.id, w.programme, p.name AS programme_name, w.title, w.held_on, w.venue, w.neighbourhood,

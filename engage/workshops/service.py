@@ -19,9 +19,9 @@ from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import Consent, Receipt, Submission
-from engage.contributions.visibility import Sight
 from engage.ids import fingerprint, new_reference, uuid7, withdrawal_code
 from engage.outbox.models import CONTRIBUTION_RECEIVED
+from engage.privacy.visibility import Sight
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.workshops import queries

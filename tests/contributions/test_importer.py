@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from engage.ids import withdrawal_code
 from engage.settings import Settings
 from tests.conftest import env_for
 
@@ -78,6 +79,15 @@ async def test_csv_import_with_column_mapping_rejects_and_an_idempotent_rerun(
     assert rows[1]["neighbourhood"] == "tulse-hill" and rows[1]["consent_quote"] is False
     assert rows[0]["source"] == "import" and rows[0]["source_name"] == SOURCE
     assert rows[0]["received_at"].year == 2018
+    # Each imported row's reference and withdrawal code, for the partner to give back, readable only by its owner.
+    references_file = tmp_path / "going_home.references.csv"
+    issued = {row["source id"]: row for row in csv.DictReader(references_file.open(encoding="utf-8"))}
+    assert set(issued) == {"GH-1", "GH-2"} and references_file.stat().st_mode & 0o077 == 0
+    by_reference = {r["reference"]: r["id"] for r in rows}
+    assert issued["GH-1"]["reference"] in by_reference
+    assert issued["GH-1"]["withdrawal code"] == withdrawal_code(
+        settings.secret_key, by_reference[issued["GH-1"]["reference"]]
+    )
 
 
 async def test_jsonl_import_names_broken_lines(settings: Settings, pool: asyncpg.Pool, tmp_path: Path) -> None:

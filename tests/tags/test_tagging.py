@@ -11,8 +11,8 @@ import httpx
 import msgspec
 import pytest
 
-from engage.contributions.visibility import UNRESTRICTED
 from engage.db import transaction
+from engage.privacy.visibility import UNRESTRICTED
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
 from engage.tags import service as tags

@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from engage.citizens import service as citizens
+from engage.citizens.models import OwnContribution
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import (
+    LANGUAGES,
     Contact,
     Equality,
     FieldError,
@@ -23,8 +27,10 @@ from engage.contributions.models import (
 from engage.contributions.service import submit_contribution, withdraw_contribution
 from engage.db import transaction
 from engage.ids import fingerprint
+from engage.privacy import service as privacy
+from engage.privacy.models import RetentionPeriods
 from engage.programmes import queries as programme_queries
-from engage.web.deps import RateLimiter, client_address, pool_of, relay_of, settings_of
+from engage.web.deps import AppSettings, Conn, RateLimiter, client_address, pool_of, relay_of, settings_of
 from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
 
 
@@ -51,6 +57,21 @@ class PublicController(Controller):
     @get("/", name="home")
     async def home(self) -> Template:
         return Template("public/home.html", context={})
+
+    @get("/privacy", name="privacy")
+    async def privacy_notice(self, conn: Conn, settings: AppSettings) -> Template:
+        return Template(
+            "public/privacy.html",
+            context={
+                "settings": settings,
+                "periods": RetentionPeriods.from_settings(settings),
+                "last_run": await privacy.last_retention_run(conn),
+            },
+        )
+
+    @get("/accessibility", name="accessibility")
+    async def accessibility_statement(self, settings: AppSettings) -> Template:
+        return Template("public/accessibility.html", context={"settings": settings})
 
     @get("/give", name="give")
     async def give_form(
@@ -156,3 +177,110 @@ class PublicController(Controller):
             context={"form": form, "errors": errors, "error_for": {e.field: e.reason for e in errors}},
             status_code=422,
         )
+
+
+class YourWordsController(Controller):
+    """A citizen's own contribution, opened with the reference and withdrawal code from their receipt."""
+
+    path = "/your-words"
+    include_in_schema = False
+
+    @get("/", name="your-words")
+    async def open_form(self, reference: FromQuery[str] = "", code: FromQuery[str] = "") -> Template:
+        form = {"reference": reference[:40], "code": code[:40]}
+        return Template(
+            "public/your_words_open.html",
+            context={"form": form, **error_context([], FORM_FIELD_IDS)},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def _checked(
+        self, request: Request[Any, Any, Any], state: State, data: Form
+    ) -> tuple[dict[str, str], list[FieldError]]:
+        form = {key: value[:40] for key, value in fields(data).items() if key in ("reference", "code", "what")}
+        errors = []
+        if not form.get("reference", "").strip():
+            errors.append(FieldError("reference", "Enter the reference from your receipt, like ENG-4K7QP-2M9XT."))
+        if not form.get("code", "").strip():
+            errors.append(FieldError("code", "Enter the withdrawal code from your receipt."))
+        if not errors and not _limiter(state).allow("your-words:" + client_address(request)):
+            errors.append(FieldError("code", "Too many tries from here. Wait a minute, then try again."))
+        return form, errors
+
+    def _refused(self, form: dict[str, str], errors: list[FieldError]) -> Template:
+        return Template(
+            "public/your_words_open.html",
+            context={"form": form, **error_context(errors, FORM_FIELD_IDS)},
+            status_code=422,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post("/", name="your-words-open", status_code=200)
+    async def show(self, request: Request[Any, Any, Any], state: State, settings: AppSettings, data: Form) -> Template:
+        form, errors = await self._checked(request, state, data)
+        if errors:
+            return self._refused(form, errors)
+        try:
+            async with transaction(pool_of(state)) as conn:
+                held = await citizens.view_own(
+                    conn, form["reference"], form["code"], secret=settings.secret_key, framework=settings.framework
+                )
+        except WithdrawalRefused:
+            return self._refused(form, [REFUSED])
+        return self._page(held, form, done="")
+
+    def _page(self, held: OwnContribution, form: dict[str, str], *, done: str) -> Template:
+        return Template(
+            "public/your_words.html",
+            context={"held": held, "form": form, "done": done, "LANGUAGES": LANGUAGES},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post("/stop", name="your-words-stop", status_code=200)
+    async def stop(self, request: Request[Any, Any, Any], state: State, settings: AppSettings, data: Form) -> Template:
+        form, errors = await self._checked(request, state, data)
+        what = form.get("what", "")
+        if errors:
+            return self._refused(form, errors)
+        if what not in STOPPABLE:
+            return self._refused(form, [FieldError("what", "Choose what to stop: quoting, sharing or contact.")])
+        try:
+            async with transaction(pool_of(state)) as conn:
+                await citizens.stop_consent(conn, form["reference"], form["code"], what, secret=settings.secret_key)  # type: ignore[arg-type]
+                held = await citizens.view_own(
+                    conn, form["reference"], form["code"], secret=settings.secret_key, framework=settings.framework
+                )
+        except WithdrawalRefused:
+            return self._refused(form, [REFUSED])
+        return self._page(held, form, done=STOPPABLE[what])
+
+    @post("/download", name="your-words-download", status_code=200)
+    async def download(
+        self, request: Request[Any, Any, Any], state: State, settings: AppSettings, data: Form
+    ) -> Template | Response[bytes]:
+        form, errors = await self._checked(request, state, data)
+        if errors:
+            return self._refused(form, errors)
+        try:
+            async with transaction(pool_of(state)) as conn:
+                held = await citizens.download_own(
+                    conn, form["reference"], form["code"], secret=settings.secret_key, framework=settings.framework
+                )
+        except WithdrawalRefused:
+            return self._refused(form, [REFUSED])
+        return Response(
+            msgspec.json.format(msgspec.json.encode(held), indent=2),
+            media_type="application/json",
+            headers={
+                "Content-Disposition": f'attachment; filename="engage-{held.reference}.json"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+REFUSED = FieldError("code", "The reference and code do not match. Check both against your receipt.")
+STOPPABLE = {
+    "quote": "We will not quote your words any more, and we have removed them from reports already made.",
+    "share": "We will not share your words with partner organisations any more.",
+    "contact": "We will not contact you any more, and we have deleted your contact details.",
+}

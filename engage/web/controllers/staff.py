@@ -28,11 +28,11 @@ from engage.contributions.models import (
     InvalidContribution,
     Submission,
 )
-from engage.contributions.visibility import sight_for
 from engage.db import transaction
 from engage.ids import fingerprint
 from engage.mail import queries as mail_queries
 from engage.mail import service as mail_service
+from engage.privacy.visibility import sight_for
 from engage.programmes import queries as programme_queries
 from engage.propositions import queries as proposition_queries
 from engage.safeguarding import queries as safeguarding_queries

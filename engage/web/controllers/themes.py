@@ -13,7 +13,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from engage.contributions.visibility import sight_for
+from engage.privacy.visibility import sight_for
 from engage.safeguarding import service as safeguarding
 from engage.safeguarding.models import STATUS_LABELS
 from engage.tags import queries as tag_queries

@@ -1,0 +1,1 @@
+"""Privacy: the one visibility rule for citizens' words, retention, and what the privacy notice says."""

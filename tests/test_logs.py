@@ -1,0 +1,124 @@
+"""Logs carry no personal data: the main flows are driven end to end (web and worker, real SMTP) with every logger
+at DEBUG, and nothing logged holds a citizen's words, name, email address or phone number."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import asyncpg
+import httpx
+
+from engage.settings import Settings
+from tests.conftest import Servers, create_staff, csrf_from, eventually, running_worker, sign_in
+
+NAME = "Adaeze Okonkwo"
+EMAIL = "adaeze.okonkwo@example.org"
+REFUSED = "refused.person@example.org"
+PHONE = "07700 900456"
+WORDS = f"Nobody rang back about my mum's care package. I am {NAME}, call {PHONE}"
+PERSONAL = (NAME, EMAIL, REFUSED, PHONE, "mum's care package")
+TEST_INFRASTRUCTURE = ("mail.log", "httpx", "httpcore")
+"""The SMTP sink standing in for the mail server, and the test's own HTTP client, are not Engage's logs."""
+
+
+class Everything(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(TEST_INFRASTRUCTURE):
+            return
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        self.lines.append(f"{record.name}: {text}")
+
+
+@contextlib.contextmanager
+def everything_logged() -> Iterator[Everything]:
+    """Attached once the app is running: its logging set-up replaces the root logger's handlers."""
+    handler = Everything()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+
+
+async def test_nothing_logged_names_or_quotes_anyone(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings, servers: Servers
+) -> None:
+    with everything_logged() as logged:
+        await drive_the_main_flows(client, pool, settings, servers)
+    assert len(logged.lines) > 20, "the flows were logged at all"
+    found = [line for line in logged.lines if any(secret in line for secret in PERSONAL)]
+    assert not found, "\n".join(found[:10])
+
+
+async def drive_the_main_flows(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, settings: Settings, servers: Servers
+) -> None:
+    # A citizen gives, through the form and the API, with contact details; one of them is refused by the server.
+    page = await client.get("/give")
+    form = await client.post(
+        "/give",
+        data={
+            "_csrf_token": csrf_from(page.text),
+            "submission_id": "s1",
+            "kind": "story",
+            "text": WORDS,
+            "name": NAME,
+            "email": EMAIL,
+            "consent_analysis": "yes",
+            "consent_contact": "yes",
+            "age_band": "50 to 64",
+        },
+    )
+    assert form.status_code == 200
+    bad = await client.post(
+        "/api/v1/contributions",
+        json={"kind": "story", "text": WORDS, "email": f"{NAME} <{EMAIL}", "consent": {"analysis": True}},
+    )
+    assert bad.status_code == 422
+    servers.sink.behaviour.refuse_with = f"550 5.1.1 <{REFUSED}>: Recipient address rejected"
+    refused = await client.post(
+        "/api/v1/contributions",
+        json={"kind": "story", "text": WORDS, "email": REFUSED, "consent": {"analysis": True, "contact": True}},
+    )
+    assert refused.status_code == 201
+    async with running_worker(settings), pool.acquire() as conn:
+        await eventually(lambda: conn.fetchval("SELECT count(*) = 2 FROM contribution_analyses"), timeout=30)
+        await eventually(
+            lambda: conn.fetchval("SELECT count(*) FROM mail_messages WHERE status = 'failed'"), timeout=30
+        )
+    # Staff sign in (once wrongly), search for the name and read the contribution.
+    await create_staff(pool, "admin")
+    sign_in_page = await client.get("/staff/sign-in")
+    await client.post(
+        "/staff/sign-in",
+        data={"_csrf_token": csrf_from(sign_in_page.text), "email": EMAIL, "password": "wrong password!"},
+    )
+    await sign_in(client, "admin@test.example")
+    listing = await client.get(f"/staff/contributions?q={NAME}")
+    assert listing.status_code == 200
+    async with pool.acquire() as conn:
+        contribution_id = await conn.fetchval("SELECT id FROM contributions ORDER BY received_at LIMIT 1")
+        receipt = await conn.fetchrow("SELECT reference FROM contributions WHERE id = $1", contribution_id)
+    assert (await client.get(f"/staff/contributions/{contribution_id}")).status_code == 200
+    assert (await client.get("/staff/mail")).status_code == 200
+    # The citizen withdraws.
+    from engage.ids import withdrawal_code
+
+    code = withdrawal_code(settings.secret_key, contribution_id)
+    page = await client.get("/withdraw")
+    done = await client.post(
+        "/withdraw", data={"_csrf_token": csrf_from(page.text), "reference": receipt["reference"], "code": code}
+    )
+    assert "has been withdrawn" in done.text
