@@ -138,7 +138,7 @@ def _miss(labelled: Labelled, start: int, end: int, kind: str) -> Miss:
     return Miss(id=labelled.id, kind=kind, value=text[start:end], context=context.replace("\n", " "))
 
 
-def score(texts: Iterable[Labelled], find: Finder) -> Scores:
+def evaluate(texts: Iterable[Labelled], find: Finder) -> Scores:
     """Score a redactor given as `find(text) -> [(start, end, kind), ...]`, the spans it would replace."""
     identifiers = {kind: [0, 0] for kind in IDENTIFIER_KINDS}
     keep = {kind: [0, 0] for kind in KEEP_KINDS}
