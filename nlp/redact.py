@@ -157,7 +157,8 @@ _NEVER_NAMES = frozenset(
         auntie aunty aunt uncle sis bro babe hun love mate sir madam doc nurse doctor sister brother son daughter
         everyone everybody someone somebody anyone anybody nobody all team staff guys folks friends hi hello hiya hey
         heya dear cheers thanks thank ta regards yes no ok okay please sorry bye morning evening afternoon i've i'd
-        i'll x xx xxx he she it we they you him her his hers them us our ours their theirs its one
+        i'll x xx xxx he she it we they you him her his hers them us our ours their theirs its one cannot tel tel.
+        mob mobile email fax ref
         """
     )
 )
@@ -254,8 +255,11 @@ _AFTER_PERSON = re.compile(
     r"supports|supported|attended|joined|waited|dropped|pops|popped|brought|brings|picked|remembers|remembered|"
     r"smiled|laughed|cried|died|passed away|needs|needed|wants|wanted|felt|feels|thinks|thought|believes|"
     r"suggested|mentioned|reported|complained|insisted|fought|fights|has been fighting|has been waiting|"
-    r"has had|had to|is my|is our|was my|was our|is his|is her|was his|was her|is a (?:carer|nurse|volunteer|"
-    r"mum|mother|dad|father|friend|neighbour)|was a (?:carer|nurse|volunteer|friend|neighbour)|"
+    r"has had|had to|(?:is|was|has been) (?:my|our|his|her|their|the|a|an) (?:[a-z-]+ ){0,2}(?:"
+    + _RELATIVES
+    + "|"
+    + _ROLES
+    + r")\b|"
     r"and I|and me|& I|(?:from|at) (?:the|my|our|his|her|church|school|work|reception|[A-Z])|here\b|"
     r"(?:\(|,\s*)(?:my|our|his|her|the|a) (?:[a-z-]+ )?(?:" + _RELATIVES + "|" + _ROLES + r")\b|"
     r"\(\s*(?:\d{1,3}|son|daughter|mum|dad|wife|husband|carer|volunteer|interpreter|resident|self-advocate)\b|"
@@ -270,7 +274,15 @@ _AFTER_POSSESSIVE_PERSON = re.compile(
     r"wheelchair|ramp|stairlift|benefits|pip|application|form|letter|discharge|treatment|journey|team)\b",
     re.IGNORECASE,
 )
-_ME_AND_BEFORE = re.compile(r"(?:^|[^\w'’])(?:me|myself|i)\s*(?:and|&)\s+$", re.IGNORECASE)
+_COMPANION_BEFORE = re.compile(
+    r"(?:^|[^\w'’])(?:(?:me|myself|i)\s*(?:and|&)|(?:went|go|goes|going|came|come|comes|coming|live|lives|living|"
+    r"lived|stay|stays|stayed|staying|along|together) with)\s+$",
+    re.IGNORECASE,
+)
+# After "in Ibadan", "from Enugu": a place, whatever follows ("... and I still go back").
+_PLACE_BEFORE = re.compile(
+    r"(?:^|[^\w'’])(?:in|at|from|to|near|around|into|outside|inside|across|towards|of|on|via)\s+$", re.IGNORECASE
+)
 _SPEAKER_AFTER = re.compile(r"\s*:")
 _PAREN_BEFORE = re.compile(r"\(\s*$")
 _PAREN_AFTER = re.compile(r"\s*\)")
@@ -292,6 +304,7 @@ _TIME_WORDS = frozenset(
         "september october november december christmas easter ramadan eid"
     )
 )
+_FUNCTION_WORDS = frozenset(_words("will may can said sue must might shall did does got"))
 _PARTICLES = frozenset(_words("da de do dos das van von der den del della di du le la bin binti ibn al el ben mac"))
 _SAINTS = frozenset(("st", "saint"))
 _CONTRACTIONS = ("'ve", "'d", "'ll", "'re", "'m", "'t")
@@ -299,7 +312,8 @@ _SENTENCE_GAP = re.compile(r"[.!?:;\n\"“”(•*]|^\s*-\s|\d\)")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*(?:['’](?![^\W\d_]))?")
 
 # Cue strengths: what a word must be to count as a name after each.
-_TITLED = 4  # "Dr", "Mrs", "my name is", "called": any capitalised word ("Mrs Green", "Dr May")
+_NAMED = 5  # "my name is", "called": any word, even an ambiguous one in lower case ("called precious")
+_TITLED = 4  # "Dr", "Mrs": any capitalised word ("Mrs Green", "Dr May")
 _ROLE = 3  # "my son", "the care coordinator,": a listed name or a word that is not English
 _CUED = 2  # a request, greeting, introduction, list label, or what follows ("... said", "...'s carer")
 _WEAK = 1  # "with", "by", or capitalised mid-sentence: a listed name only
@@ -309,9 +323,6 @@ _NONE = 0  # the list alone, or two unknown capitalised words
 def _key(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.replace("’", "'"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-_key_cached = lru_cache(maxsize=200_000)(_key)
 
 
 class _Lexicon(NamedTuple):
@@ -388,55 +399,78 @@ class _Token:
         "text",
     )
 
-    def __init__(self, match: re.Match[str]) -> None:
-        word = match.group(0)
-        base, self.possessive = _split_possessive(word)
+    def __init__(self, match: re.Match[str], word: _Word) -> None:
         self.start = match.start()
-        self.end = self.start + len(base)
+        self.end = self.start + word.length
         self.full_end = match.end()
-        self.text = base
-        self.key = _key_cached(base)
-        self.pkey = self.key + "'s" if self.possessive else self.key
-        if base[0].isupper():
-            # "NHS", "LCNs" and "DH-accredited" are acronyms; "McLachlan" is not.
-            self.shape = "upper" if len(base) > 1 and base[1].isupper() else "title"
-        elif base[0].islower():
-            self.shape = "lower"
-        else:
-            self.shape = "other"
+        self.text = match.group(0)[: word.length]
+        self.key, self.pkey, self.possessive, self.shape = word.key, word.pkey, word.possessive, word.shape
+        self.common, self.english, self.listed, self.keep = word.common, word.english, word.listed, word.keep
         self.starts_sentence = False
-        self.keep = 0  # 1: a one-word term to keep, 2: part of a longer one
-        self.common = self.english = self.listed = False
+
+
+class _Word(NamedTuple):
+    """What the lists say about one written word; cached, as the same words come back text after text."""
+
+    length: int  # without a possessive "'s"
+    key: str
+    pkey: str
+    possessive: bool
+    shape: str  # "title", "upper" (also "LCNs"), "lower" or "other"
+    common: bool
+    english: bool
+    listed: bool
+    keep: int  # 1: a one-word term to keep; tokens in a longer term get 2
+
+
+@lru_cache(maxsize=100_000)
+def _word(written: str) -> _Word:
+    lexicon = _lexicon()
+    base, possessive = _split_possessive(written)
+    key = _key(base)
+    pkey = key + "'s" if possessive else key
+    if base[0].isupper():
+        # "NHS", "LCNs" and "DH-accredited" are acronyms; "McLachlan" is not.
+        shape = "upper" if len(base) > 1 and base[1].isupper() else "title"
+    else:
+        shape = "lower" if base[0].islower() else "other"
+    listed = False
+    if key.endswith(_CONTRACTIONS):  # "We've", "don't", "She'd" are words, whatever comes before the apostrophe
+        common = english = True
+    elif "-" in key:  # "Co-production" is English, "Asante-Boateng" is not
+        parts = key.split("-")
+        common = all(p in lexicon.common for p in parts)
+        english = all(p in lexicon.english for p in parts)
+        listed = key in lexicon.names
+    else:
+        common = key in lexicon.common
+        english = common or key in lexicon.english
+        listed = key in lexicon.names
+    keep = 1 if pkey in lexicon.keep or key in lexicon.keep else 0
+    return _Word(len(base), key, pkey, possessive, shape, common, english, listed, keep)
 
 
 def _tokens(text: str, lexicon: _Lexicon) -> list[_Token]:
-    tokens = [_Token(m) for m in _TOKEN.finditer(text)]
+    tokens = [_Token(m, _word(m.group(0))) for m in _TOKEN.finditer(text)]
     previous: _Token | None = None
     for index, token in enumerate(tokens):
         if previous is None:
             token.starts_sentence = True
         else:
             gap = text[previous.full_end : token.start]
-            if _SENTENCE_GAP.search(gap):
+            if gap != " " and _SENTENCE_GAP.search(gap):
                 token.starts_sentence = not (gap.strip() == "." and previous.key in _ABBREVIATIONS)
         previous = token
-        key = token.key
-        if key.endswith(_CONTRACTIONS):  # "We've", "don't", "She'd" are words, whatever comes before the apostrophe
-            token.common = token.english = True
-        else:
-            token.common = key in lexicon.common
-            token.english = token.common or key in lexicon.english
-            token.listed = key in lexicon.names
-        if token.pkey in lexicon.keep or token.key in lexicon.keep:
-            token.keep = max(token.keep, 1)
-        for phrase in lexicon.keep_phrases.get(token.key, ()):
-            window = tokens[index : index + len(phrase)]
-            if len(window) == len(phrase) and all(
-                t.pkey == k or t.key == k for t, k in zip(window, phrase, strict=True)
-            ):
-                for t in window:
-                    t.keep = 2
-                break
+        phrases = lexicon.keep_phrases.get(token.key)
+        if phrases:
+            for phrase in phrases:
+                window = tokens[index : index + len(phrase)]
+                if len(window) == len(phrase) and all(
+                    t.pkey == k or t.key == k for t, k in zip(window, phrase, strict=True)
+                ):
+                    for t in window:
+                        t.keep = 2
+                    break
         if token.key in _SAINTS and index + 1 < len(tokens) and tokens[index + 1].shape == "title":
             token.keep = tokens[index + 1].keep = 2  # St Thomas', St Vincent's, Saint Mary's
     return tokens
@@ -444,6 +478,7 @@ def _tokens(text: str, lexicon: _Lexicon) -> list[_Token]:
 
 def _find_names(text: str, taken: list[Found]) -> list[Found]:
     lexicon = _lexicon()
+    original = text
     hidden = [(s.start, s.end) for s in taken] + [m.span() for m in _URL.finditer(text)]
     for start, end in hidden:  # words inside an email, an address or a web link are not names to look for
         text = text[:start] + " " * (end - start) + text[end:]
@@ -462,51 +497,29 @@ def _find_names(text: str, taken: list[Found]) -> list[Found]:
         if t.key in _NEVER_NAMES or t.key in _TITLE_WORDS or len(t.text) < 2:
             return False
         if t.keep and not (strength >= _ROLE and t.listed):
-            return False
+            return False  # "my daughter India", but not "with Lambeth"
         if t.shape == "title":
-            return t.listed or not t.english or strength == _TITLED
+            return t.listed or not t.english or strength >= _TITLED
         if t.shape == "upper":
             return t.listed or (strength >= _ROLE and not t.english)
         if t.shape == "lower" and lower_style:
-            return t.listed and (not t.common or naming)
+            if t.listed:  # "my daughter rose", "called precious"; not "my son will sort it"
+                return not t.common or naming or (strength >= _ROLE and t.key not in _FUNCTION_WORDS)
+            return strength >= _ROLE and not t.english and not t.keep and len(t.text) > 2
         return False
 
     seeds: dict[int, int] = {}  # token index -> strength of the cue that made it a name
     for i, t in enumerate(tokens):
-        if not capitalised(t) or t.keep or t.key in _NEVER_NAMES or t.key in _TITLE_WORDS or len(t.text) < 2:
+        if not capitalised(t) or t.key in _NEVER_NAMES or t.key in _TITLE_WORDS or len(t.text) < 2:
             continue
-        before = text[max(0, t.start - 60) : t.start]
-        after = text[t.full_end : t.full_end + 80]
-        prev = tokens[i - 1] if i else None
-        naming = bool(_NAMING_BEFORE.search(before))
-        # "MS" and "ME" in capitals are conditions, not titles, unless the whole text shouts.
-        titled = _TITLE_BEFORE.search(before) and (shouty or prev is None or prev.shape != "upper")
-        strength = _NONE
-        if naming or titled:
-            strength = _TITLED
-        elif _ROLE_BEFORE.search(before):
-            strength = _ROLE
-        elif (
-            _INTRO_BEFORE.search(before)
-            or _REQUEST_BEFORE.search(before)
-            or _GREETING_BEFORE.search(before)
-            or _LABEL_BEFORE.search(before)
-            or _ME_AND_BEFORE.search(before)
-            or (_PAREN_BEFORE.search(before) and _PAREN_AFTER.match(after))
-            or (t.possessive and _AFTER_POSSESSIVE_PERSON.match(after))
-            or (not t.possessive and _AFTER_PERSON.match(after))
-            or (t.starts_sentence and _SPEAKER_AFTER.match(after) and not t.possessive)
-        ):
-            strength = _CUED
-        elif t.listed and _WEAK_BEFORE.search(before):
-            strength = _WEAK
-        elif t.listed and t.shape == "title" and not t.starts_sentence:
-            # "Grace", "Will" capitalised mid-sentence, but not inside a title-cased name: "Social Care Grant".
-            inside = prev is not None and prev.shape in ("title", "upper") and text[prev.full_end : t.start] == " "
-            strength = _NONE if inside else _WEAK
-        if t.listed and not t.common and (t.shape == "title" or _plain_enough(t, strength, shouty)):
-            seeds[i] = strength  # a first name that is no English word
-        elif strength and acceptable(t, strength, naming) and (strength > _WEAK or t.listed):
+        strong = t.listed and not t.common and not t.keep and (t.shape == "title" or _plain_enough(t, shouty))
+        if strong and not _before_facility(text, tokens, i):
+            seeds[i] = _NONE  # a first name that is no English word; the cue only matters before "House"
+            continue
+        # Only a title or "called" can make an English word or a term to keep a name: look no further for those.
+        only_titled = bool(t.english or t.keep) and not t.listed
+        strength = _cue(text, original, tokens, i, shouty, only_titled)
+        if strong or (strength and acceptable(t, strength, strength == _NAMED) and (strength > _WEAK or t.listed)):
             seeds[i] = strength
     # Two capitalised words in a row that are neither English words nor terms to keep: "Teodora Ivanova".
     for i in range(len(tokens) - 1):
@@ -535,13 +548,81 @@ def _find_names(text: str, taken: list[Found]) -> list[Found]:
                 elif capitalised(tokens[j]) and acceptable(tokens[j], _CUED):
                     seeds[j] = _CUED
                     grew = True
+    # A name found once is a name wherever else it is written the same way: "Wanjiru ... Wanjiru was off sick".
+    named = {tokens[i].key for i in seeds if tokens[i].shape != "lower" or lower_style}
+    for i, t in enumerate(tokens):
+        ambiguous_here = t.common and (t.shape != "title" or t.starts_sentence)
+        if t.key in named and i not in seeds and capitalised(t) and not t.keep and not ambiguous_here:
+            seeds[i] = _WEAK
     return _spans(text, tokens, seeds, taken, lower_style, shouty)
 
 
-def _plain_enough(t: _Token, strength: int, shouty: bool) -> bool:
-    """A listed name in capitals needs a shouting text or a cue ("EMIS" is a system); in lower case, 3 letters."""
+def _cue(text: str, original: str, tokens: list[_Token], i: int, shouty: bool, only_titled: bool) -> int:
+    """The strength of the strongest cue around token i (see _NAMED and the others)."""
+    t = tokens[i]
+    prev = tokens[i - 1] if i else None
+    before = text[max(0, t.start - 40) : t.start]
+    if _NAMING_BEFORE.search(before):
+        return _NAMED
+    # "MS" and "ME" in capitals are conditions, not titles, unless the whole text shouts.
+    if _TITLE_BEFORE.search(before) and (shouty or prev is None or prev.shape != "upper"):
+        return _TITLED
+    if only_titled:
+        return _NONE
+    after = text[t.full_end : t.full_end + 60]
+    if _ROLE_BEFORE.search(before) or _COMPANION_BEFORE.search(before):
+        return _ROLE
+    # "in Ibadan and I ...", "from Enugu": after a preposition of place, what follows says nothing.
+    placed = not t.listed and _PLACE_BEFORE.search(before)
+    person_after = not t.possessive and not placed and _AFTER_PERSON.match(after)
+    if person_after and t.listed and t.keep == 1 and t.key in _TIME_WORDS:
+        return _ROLE  # "May helped me with the shopping"
+    if (
+        person_after
+        or _INTRO_BEFORE.search(before)
+        or _REQUEST_BEFORE.search(before)
+        or _GREETING_BEFORE.search(before)
+        or _LABEL_BEFORE.search(before)
+        or (_PAREN_BEFORE.search(before) and _PAREN_AFTER.match(after))
+        or (t.possessive and not placed and _AFTER_POSSESSIVE_PERSON.match(after))
+        or (t.starts_sentence and _SPEAKER_AFTER.match(after) and not t.possessive)
+        or _signs_off(original, tokens, i)
+    ):
+        return _CUED
+    if t.listed and _WEAK_BEFORE.search(before):
+        return _WEAK
+    if t.listed and t.shape == "title" and not t.starts_sentence:
+        # "Grace", "Will" capitalised mid-sentence, but not inside a title-cased name: "Social Care Grant".
+        inside = prev is not None and prev.shape in ("title", "upper") and text[prev.full_end : t.start] == " "
+        return _NONE if inside else _WEAK
+    return _NONE
+
+
+def _before_facility(text: str, tokens: list[_Token], i: int) -> bool:
+    """A facility word follows the capitalised words from token i: "Mary Seacole House"."""
+    while _adjacent_title(text, tokens, i):
+        i += 1
+        if tokens[i].key in _FACILITIES:
+            return True
+    return False
+
+
+def _signs_off(text: str, tokens: list[_Token], i: int) -> bool:
+    """Token i begins the last line or sentence, and that is one to three capitalised words: a signature."""
+    if i == 0 or not tokens[i].starts_sentence or len(tokens) - i > 3:
+        return False
+    if text[tokens[-1].full_end :].strip(" .!x\n") != "":
+        return False
+    return all(t.shape == "title" and not t.possessive for t in tokens[i:]) and all(
+        text[a.full_end : b.start] == " " for a, b in zip(tokens[i:], tokens[i + 1 :], strict=False)
+    )
+
+
+def _plain_enough(t: _Token, shouty: bool) -> bool:
+    """A listed name in capitals needs a shouting text ("EMIS" is a system; a cue can still make it a name); in
+    lower case, three letters."""
     if t.shape == "upper":
-        return shouty or strength >= _CUED
+        return shouty
     return len(t.text) > 2
 
 
