@@ -512,6 +512,8 @@ def _find_names(text: str, taken: list[Found]) -> list[Found]:
     for i, t in enumerate(tokens):
         if not capitalised(t) or t.key in _NEVER_NAMES or t.key in _TITLE_WORDS or len(t.text) < 2:
             continue
+        if t.possessive and i and tokens[i - 1].key == "the":
+            continue  # "the Maggie's centre", "the Sainsbury's": a place
         strong = t.listed and not t.common and not t.keep and (t.shape == "title" or _plain_enough(t, shouty))
         if strong and not _before_facility(text, tokens, i):
             seeds[i] = _NONE  # a first name that is no English word; the cue only matters before "House"
@@ -562,7 +564,8 @@ def _cue(text: str, original: str, tokens: list[_Token], i: int, shouty: bool, o
     t = tokens[i]
     prev = tokens[i - 1] if i else None
     before = text[max(0, t.start - 40) : t.start]
-    if _NAMING_BEFORE.search(before):
+    # "Called Mrs ..." and "Named Contact" at the start of a sentence are not introductions of an English word.
+    if _NAMING_BEFORE.search(before) and (t.listed or not t.english or (prev is not None and prev.shape == "lower")):
         return _NAMED
     # "MS" and "ME" in capitals are conditions, not titles, unless the whole text shouts.
     if _TITLE_BEFORE.search(before) and (shouty or prev is None or prev.shape != "upper"):
