@@ -215,7 +215,10 @@ _REQUEST_BEFORE = re.compile(
     r"(?:speak|spoke|talk|talked|talking|chat|chatted|meet|meeting|met|sat|work|worked|working|visit|visits|"
     r"appointment|appointments|session|sessions|call|calls|catch up|catch-up|check|checked|confirmed|agreed|"
     r"spoken|speaking|discussed|shared|booked|arranged|liaised|liaise) with|"
-    r"(?:ask|asked|asking|look|looked|looking|wait|waited|waiting|cheers|applause|prayers) for|"
+    r"(?:ask|asked|asking|look|looked|looking|wait|waited|waiting|cheers|applause|prayers|message|messages|"
+    r"note|letter|card|gift|referral|referrals|voicemail|callback|call back) for|"
+    r"(?:facilitated|organised|organized|run|led|hosted|seen|supported|referred|interviewed|visited|helped|"
+    r"translated|interpreted|written|recorded|taken|chaired|presented|introduced|covered|replaced|signed) by|"
     r"ask|asked|thank|thanked|thanks|thank you|cheers|contact|contacted|ring|rang|phone|phoned|call|email|emailed|"
     r"e-mailed|text|texted|message|messaged|whatsapp|whatsapped|tell|told|remind|reminded|invite|invited|"
     r"cc|cc'd|copy in|copied in|chase|chased|nominate|nominated|congratulate|congratulations|praise|praised|"
@@ -246,7 +249,10 @@ _LABEL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _AFTER_PERSON = re.compile(
-    r"\s+(?:said|says|saying|told|tells|explained|explains|helped|helps|came|comes|rang|rings|phoned|phones|"
+    r"\s+(?:(?:first|then|also|always|never|just|finally|still|often|later|even|really|kindly|personally) )?"
+    r"(?:to (?:email|e-mail|call|ring|phone|contact|book|send|share|invite|check|follow up|write|organise|"
+    r"organize|arrange|speak|chase|update|lead|bring|find|draft|circulate|confirm|ask|visit|host|chair|facilitate|"
+    r"attend|present|take|feed back|liaise)\b|said|says|saying|told|tells|explained|explains|helped|helps|came|comes|rang|rings|phoned|phones|"
     r"called|calls|asked|asks|visits|visited|runs|ran|organised|organized|organises|organizes|cares|cared|"
     r"looks after|looked after|drives|drove|took|takes|gave|gives|wrote|writes|sorted|translated|translates|"
     r"volunteered|volunteers|spoke|speaks|works|worked|lives|lived|knows|knew|started|set up|stayed|sat|held|"
@@ -505,7 +511,7 @@ def _find_names(text: str, taken: list[Found]) -> list[Found]:
         if t.shape == "lower" and lower_style:
             if t.listed:  # "my daughter rose", "called precious"; not "my son will sort it"
                 return not t.common or naming or (strength >= _ROLE and t.key not in _FUNCTION_WORDS)
-            return strength >= _ROLE and not t.english and not t.keep and len(t.text) > 2
+            return strength >= _CUED and not t.english and not t.keep and len(t.text) > 2
         return False
 
     seeds: dict[int, int] = {}  # token index -> strength of the cue that made it a name
@@ -523,14 +529,15 @@ def _find_names(text: str, taken: list[Found]) -> list[Found]:
         strength = _cue(text, original, tokens, i, shouty, only_titled)
         if strong or (strength and acceptable(t, strength, strength == _NAMED) and (strength > _WEAK or t.listed)):
             seeds[i] = strength
-    # Two capitalised words in a row that are neither English words nor terms to keep: "Teodora Ivanova".
+    # Two capitalised words in a row, neither a common word nor a term to keep and one no English word at all:
+    # "Teodora Ivanova", "Yaw Darko".
     for i in range(len(tokens) - 1):
         a, b = tokens[i], tokens[i + 1]
         if (
             a.shape == b.shape == "title"
             and not a.possessive
             and text[a.end : b.start] == " "
-            and not (a.keep or b.keep or a.english or b.english)
+            and not (a.keep or b.keep or a.common or b.common or (a.english and b.english))
             and a.key not in _TITLE_WORDS
             and len(a.text) > 1
             and len(b.text) > 1
@@ -542,8 +549,9 @@ def _find_names(text: str, taken: list[Found]) -> list[Found]:
     while grew:
         grew = False
         for i in sorted(seeds):
-            for j in (i - 1, i + 1, i - 2, i + 2):
-                if not 0 <= j < len(tokens) or not _listed_together(text, tokens, i, j):
+            end = _chain_end(text, tokens, i)
+            for j in (i - 1, end + 1, i - 2, end + 2):
+                if not 0 <= j < len(tokens) or not _listed_together(text, tokens, i if j < i else end, j):
                     continue
                 if j in seeds:
                     seeds[j] = max(seeds[j], _CUED)
@@ -570,6 +578,13 @@ def _cue(text: str, original: str, tokens: list[_Token], i: int, shouty: bool, o
     # "MS" and "ME" in capitals are conditions, not titles, unless the whole text shouts.
     if _TITLE_BEFORE.search(before) and (shouty or prev is None or prev.shape != "upper"):
         return _TITLED
+    if _GREETING_BEFORE.search(before):
+        # "Cheers, Gav", "Hi Jess,": a greeting or sign-off, and the words after it end there.
+        end = _chain_end(text, tokens, i)
+        if not t.common and re.match(r"\s*(?:$|[,.!:\n]|x\b)", text[tokens[end].full_end :]):
+            return _TITLED
+        if not only_titled:
+            return _CUED
     if only_titled:
         return _NONE
     after = text[t.full_end : t.full_end + 60]
@@ -584,7 +599,6 @@ def _cue(text: str, original: str, tokens: list[_Token], i: int, shouty: bool, o
         person_after
         or _INTRO_BEFORE.search(before)
         or _REQUEST_BEFORE.search(before)
-        or _GREETING_BEFORE.search(before)
         or _LABEL_BEFORE.search(before)
         or (_PAREN_BEFORE.search(before) and _PAREN_AFTER.match(after))
         or (t.possessive and not placed and _AFTER_POSSESSIVE_PERSON.match(after))
@@ -599,6 +613,13 @@ def _cue(text: str, original: str, tokens: list[_Token], i: int, shouty: bool, o
         inside = prev is not None and prev.shape in ("title", "upper") and text[prev.full_end : t.start] == " "
         return _NONE if inside else _WEAK
     return _NONE
+
+
+def _chain_end(text: str, tokens: list[_Token], i: int) -> int:
+    """The last of the capitalised words that follow on from token i ("Hyun-woo Park"), not crossing a term."""
+    while not tokens[i].possessive and _adjacent_title(text, tokens, i) and not tokens[i + 1].keep:
+        i += 1
+    return i
 
 
 def _before_facility(text: str, tokens: list[_Token], i: int) -> bool:
