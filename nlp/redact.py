@@ -119,10 +119,12 @@ _DOB = re.compile(
 
 def _find_patterns(text: str) -> list[Found]:
     spans: list[Found] = []
+    covered = bytearray(len(text))
 
     def add(start: int, end: int, kind: str) -> None:
-        if not any(s.start < end and start < s.end for s in spans):
+        if not any(covered[start:end]):
             spans.append(Found(start, end, kind))
+            covered[start:end] = b"\x01" * (end - start)
 
     for match in _EMAIL.finditer(text):
         add(match.start(), match.end(), "email")
@@ -486,9 +488,17 @@ def _tokens(text: str, lexicon: _Lexicon) -> list[_Token]:
 def _find_names(text: str, taken: list[Found]) -> list[Found]:
     lexicon = _lexicon()
     original = text
-    hidden = [(s.start, s.end) for s in taken] + [m.span() for m in _URL.finditer(text)]
-    for start, end in hidden:  # words inside an email, an address or a web link are not names to look for
-        text = text[:start] + " " * (end - start) + text[end:]
+    # Words inside an email, an address or a web link are not names to look for: blank them out.
+    hidden = bytearray(len(text))
+    parts: list[str] = []
+    position = 0
+    for start, end in sorted([(s.start, s.end) for s in taken] + [m.span() for m in _URL.finditer(text)]):
+        hidden[start:end] = b"\x01" * (end - start)
+        start = max(start, position)
+        if end > start:
+            parts += [text[position:start], " " * (end - start)]
+            position = end
+    text = "".join(parts) + text[position:]
     tokens = _tokens(text, lexicon)
     if not tokens:
         return []
@@ -546,26 +556,25 @@ def _find_names(text: str, taken: list[Found]) -> list[Found]:
             seeds.setdefault(i, _NONE)
             seeds.setdefault(i + 1, _NONE)
     # Lists: a capitalised word joined to a name by a comma, "and" or "&" is a name too.
-    grew = True
-    while grew:
-        grew = False
-        for i in sorted(seeds):
-            end = _chain_end(text, tokens, i)
-            for j in (i - 1, end + 1, i - 2, end + 2):
-                if not 0 <= j < len(tokens) or not _listed_together(text, tokens, i if j < i else end, j):
-                    continue
-                if j in seeds:
-                    seeds[j] = max(seeds[j], _CUED)
-                elif capitalised(tokens[j]) and acceptable(tokens[j], _CUED):
-                    seeds[j] = _CUED
-                    grew = True
+    pending = sorted(seeds)
+    while pending:
+        i = pending.pop()
+        end = _chain_end(text, tokens, i)
+        for j in (i - 1, end + 1, i - 2, end + 2):
+            if not 0 <= j < len(tokens) or not _listed_together(text, tokens, i if j < i else end, j):
+                continue
+            if j in seeds:
+                seeds[j] = max(seeds[j], _CUED)
+            elif capitalised(tokens[j]) and acceptable(tokens[j], _CUED):
+                seeds[j] = _CUED
+                pending.append(j)
     # A name found once is a name wherever else it is written the same way: "Wanjiru ... Wanjiru was off sick".
     named = {tokens[i].key for i in seeds if tokens[i].shape != "lower" or lower_style}
     for i, t in enumerate(tokens):
         ambiguous_here = t.common and (t.shape != "title" or t.starts_sentence)
         if t.key in named and i not in seeds and capitalised(t) and not t.keep and not ambiguous_here:
             seeds[i] = _WEAK
-    return _spans(text, tokens, seeds, taken, lower_style, shouty)
+    return _spans(text, tokens, seeds, hidden, lower_style, shouty)
 
 
 def _cue(text: str, original: str, tokens: list[_Token], i: int, shouty: bool, only_titled: bool) -> int:
@@ -673,7 +682,7 @@ def _adjacent_title(text: str, tokens: list[_Token], i: int) -> bool:
 
 
 def _spans(
-    text: str, tokens: list[_Token], seeds: dict[int, int], taken: list[Found], lower_style: bool, shouty: bool
+    text: str, tokens: list[_Token], seeds: dict[int, int], hidden: bytearray, lower_style: bool, shouty: bool
 ) -> list[Found]:
     """Grow each seed over the surname-like words beside it, drop places ("Mary Seacole House"), make spans."""
     found: list[Found] = []
@@ -734,6 +743,6 @@ def _spans(
         if first > 0 and tokens[first - 1].key in _SAINTS:
             continue
         start, end = tokens[first].start, tokens[last].end
-        if not any(s.start < end and start < s.end for s in taken):
+        if not any(hidden[start:end]):
             found.append(Found(start, end, "name"))
     return found
