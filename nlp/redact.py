@@ -517,8 +517,8 @@ def _find_names(text: str, taken: list[Found]) -> list[Found]:
             return False  # "my daughter India", but not "with Lambeth"
         if t.shape == "title":
             return t.listed or not t.english or strength >= _TITLED
-        if t.shape == "upper":
-            return t.listed or (strength >= _ROLE and not t.english)
+        if t.shape == "upper":  # "THE GP SAID WAIT": "Said" is a name, but not here
+            return (t.listed and t.key not in _FUNCTION_WORDS) or (strength >= _ROLE and not t.english)
         if t.shape == "lower" and lower_style:
             if t.listed:  # "my daughter rose", "called precious"; not "my son will sort it"
                 return not t.common or naming or (strength >= _ROLE and t.key not in _FUNCTION_WORDS)
@@ -709,7 +709,7 @@ def _spans(
                 if nxt.common and nxt.starts_sentence:
                     break
             elif nxt.shape == "upper" and seed.shape == "upper" and (shouty or len(nxt.text) > 1):
-                if nxt.common and not nxt.listed:
+                if nxt.key in _FUNCTION_WORDS or (nxt.common and not nxt.listed):
                     break
             elif nxt.shape == "lower" and nxt.key in _PARTICLES:
                 if not _adjacent_title(text, tokens, last + 1):
@@ -717,7 +717,8 @@ def _spans(
             elif not (lower_style and nxt.shape == "lower" == seed.shape and not nxt.english):
                 break
             last += 1
-        # A capitalised word that is no English word just before it: "Thi Lan Nguyen".
+        # A capitalised word just before it that is no English word, or is a first name: "Thi Lan Nguyen",
+        # "Guy Roberts".
         while first > 0:
             prev = tokens[first - 1]
             if (
@@ -725,8 +726,9 @@ def _spans(
                 and not prev.possessive
                 and text[prev.full_end : tokens[first].start] == " "
                 and not prev.keep
-                and not prev.english
+                and (not prev.english or prev.listed)
                 and prev.key not in _TITLE_WORDS
+                and prev.key not in _FUNCTION_WORDS
             ):
                 first -= 1
             else:

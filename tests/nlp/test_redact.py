@@ -96,6 +96,9 @@ def test_the_count_of_each_kind_replaced_is_reported() -> None:
         ("I saw Dr May in May.", "I saw Dr [name] in May."),
         ("Mark my words, this will end badly.", "Mark my words, this will end badly."),
         ("I want to thank Hope at the surgery.", "I want to thank [name] at the surgery."),
+        ("Guy Roberts was brilliant, but Guy's was not.", "[name] was brilliant, but Guy's was not."),
+        ("My daughter India starts school in September.", "My daughter [name] starts school in September."),
+        ("MY SON KWAME SAID WAIT", "MY SON [name] SAID WAIT"),
         # a name found once is found again
         (
             "My support worker is called Wanjiru. Wanjiru comes on Mondays.",
@@ -123,6 +126,9 @@ def test_names_are_found_without_a_cue_before_them(text: str, expected: str) -> 
         "The Sickle Cell Society and Marie Curie nurses were there for us at the end.",
         "I've got MS. The only respite on offer is in a care home.",
         "people don't know what services exist",
+        "We need Zumba classes and Tai Chi in May.",
+        "THE GP SAID WAIT AND SEE",
+        "May I ask why nobody rang? Will you call me back?",
     ],
 )
 def test_places_services_conditions_and_sentence_starts_are_kept(text: str) -> None:
