@@ -159,7 +159,7 @@ _NEVER_NAMES = frozenset(
         auntie aunty aunt uncle sis bro babe hun love mate sir madam doc nurse doctor sister brother son daughter
         everyone everybody someone somebody anyone anybody nobody all team staff guys folks friends hi hello hiya hey
         heya dear cheers thanks thank ta regards yes no ok okay please sorry bye morning evening afternoon i've i'd
-        i'll x xx xxx he she it we they you him her his hers them us our ours their theirs its one cannot tel tel.
+        i'll x xx xxx he she it we they you him her his hers them us our ours their theirs its one cannot tel
         mob mobile email fax ref
         """
     )
@@ -167,7 +167,7 @@ _NEVER_NAMES = frozenset(
 _TITLES = (
     "mr|mrs|ms|miss|mx|dr|doctor|nurse|sister|prof|professor|cllr|councillor|rev|reverend|fr|father|pastor|imam|"
     "rabbi|sheikh|sir|dame|lady|lord|auntie|aunty|aunt|uncle|matron|brother|bro|sis|mama|papa|baba|mamma|maame|"
-    "madam|madame|sr|st-nurse"
+    "madam|madame|sr"
 )
 _RELATIVES = (
     "son|daughter|husband|wife|partner|mum|mother|dad|father|brother|sister|neighbour|neighbor|friend|carer|"
@@ -300,11 +300,12 @@ _TITLE_WORDS = frozenset(_TITLES.split("|"))
 _ABBREVIATIONS = frozenset(_words("mr mrs ms dr st fr prof rev cllr sr no"))
 _FACILITIES = frozenset(
     _words(
-        "hospital road street lane avenue house centre center court estate park gardens square library school academy "
-        "college surgery practice clinic ward church mosque temple market station trust council foundation society "
-        "association hospice unit tower crescent terrace mews partnership network project cafe café club hub hall "
-        "building primary medical health group services service nursery home institute university campus arms pharmacy "
-        "chemist lodge manor villas way close drive grove"
+        # Not Hall, Park, Ward, Church, Lodge, Grove or Way: they are surnames as often ("Stuart Hall", "Jenny Park").
+        "hospital road street lane avenue house centre center court estate gardens square library school academy "
+        "college surgery practice clinic mosque temple market station trust council foundation society association "
+        "hospice unit tower crescent terrace mews partnership network project cafe café club hub building primary "
+        "medical health group services service nursery home institute university campus arms pharmacy chemist manor "
+        "villas close drive"
     )
 )
 _TIME_WORDS = frozenset(
@@ -706,8 +707,7 @@ def _spans(
             elif nxt.key in _FACILITIES and (seeds[i] < _CUED or _adjacent_title(text, tokens, last + 1)):
                 break
             elif nxt.shape == "title" and seed.shape != "lower":
-                if nxt.common and nxt.starts_sentence:
-                    break
+                pass  # a capitalised word straight after a name is its surname: "Marcia Brown", "Sarah Green"
             elif nxt.shape == "upper" and seed.shape == "upper" and (shouty or len(nxt.text) > 1):
                 if nxt.key in _FUNCTION_WORDS or (nxt.common and not nxt.listed):
                     break

@@ -97,6 +97,7 @@ def test_the_count_of_each_kind_replaced_is_reported() -> None:
         ("Mark my words, this will end badly.", "Mark my words, this will end badly."),
         ("I want to thank Hope at the surgery.", "I want to thank [name] at the surgery."),
         ("Guy Roberts was brilliant, but Guy's was not.", "[name] was brilliant, but Guy's was not."),
+        ("I met Jenny Park at the Mary Seacole House.", "I met [name] at the Mary Seacole House."),
         ("My daughter India starts school in September.", "My daughter [name] starts school in September."),
         ("MY SON KWAME SAID WAIT", "MY SON [name] SAID WAIT"),
         # a name found once is found again
@@ -127,6 +128,7 @@ def test_names_are_found_without_a_cue_before_them(text: str, expected: str) -> 
         "I've got MS. The only respite on offer is in a care home.",
         "people don't know what services exist",
         "We need Zumba classes and Tai Chi in May.",
+        "Harris Academy pupils came to Brockwell Park and St Vincent's.",
         "THE GP SAID WAIT AND SEE",
         "May I ask why nobody rang? Will you call me back?",
     ],
