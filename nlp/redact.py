@@ -17,7 +17,8 @@ Names are found without a model, in three ways, each measured on nlp/data/redact
 A name grows to take in the capitalised words next to it ("Tunde Bakare", "Efua Asante-Boateng", "João da Silva").
 Words in lists/keep.txt (places, services, organisations, conditions, days, months, peoples, languages) are never
 names unless a strong cue says so ("my daughter India"), and neither are "St Thomas'", "Mary Seacole House" or
-"Parkinson's". What a cue accepts is checked against common_words.txt, so "I'm tired" and "ask for Help" stay.
+"Parkinson's". What a cue accepts is checked against the English word lists (common_words.txt, rarer_words.txt),
+so "I'm tired" and "ask for Help" stay.
 
 REDACTOR_VERSION changes whenever what is replaced changes: stored redactions made by an older version are stale.
 """

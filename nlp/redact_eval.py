@@ -19,7 +19,7 @@ IDENTIFIER_KINDS = ("name", "email", "phone", "nhs", "postcode", "address", "dob
 KEEP_KINDS = ("term", "word")
 
 _SHORT_KINDS = {"n": "name", "e": "email", "p": "phone", "pc": "postcode", "a": "address"}
-_MARKUP = re.compile(r"\[\[(?P<id>[^\]|]+)(?:\|(?P<kind>\w+))?\]\]|\{\{(?P<keep>[^}|]+)(?:\|(?P<keepkind>\w+))?\}\}")
+_MARKUP = re.compile(r"\[\[(?P<id>[^\]|]+)(?:\|(?P<kind>\w+))?\]\]|\{\{(?P<keep>[^}]+)\}\}")
 _CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][\w'’.&-]*")
 _NOT_KEEP_WORDS = {"I", "I'm", "I've", "I'd", "I'll", "I’m", "I’ve", "I’d", "I’ll"}
 
