@@ -95,9 +95,12 @@ def find(text: str) -> list[Found]:
 # --- Contact details, numbers and dates: regular expressions ---------------------------------------------------
 
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
-# UK numbers are 0 and ten more digits; international ones start with + and have 9 to 15 digits. Spaces, dashes and
-# brackets may sit between digits: "(020) 7733 1122", "07723-456-789", "+44 (0)20 7946 0881".
-_PHONE = re.compile(r"(?<![\w+])(?:\+\d(?:[\s-]?\(?\d\)?){8,16}|\(?0\d(?:[\s-]?\)?[\s-]?\d){8,11})(?![\d])")
+# UK numbers are 0 and nine or ten more digits; international ones start with + and have 9 to 15 digits. Spaces and
+# dashes may sit between digits, brackets around an area code: "(020) 7733 1122", "07723-456-789", "+44 (0)20 7946
+# 0881" (a bracket is only taken with its partner, so "(07700 900412)" keeps both).
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+\d(?:[\s-]?(?:\(0\)\s?)?\d){8,16}|\(0\d{2,4}\)[\s-]?\d(?:[\s-]?\d){5,8}|0\d(?:[\s-]?\d){8,9})(?!\d)"
+)
 _NHS = re.compile(r"(?<!\d)(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?!\d)")
 _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
 _STREET_TYPES = (

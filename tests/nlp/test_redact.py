@@ -144,6 +144,7 @@ def test_places_services_conditions_and_sentence_starts_are_kept(text: str) -> N
     [
         ("Ring (020) 7733 1122 or +44 20 7946 0881.", "Ring [phone] or [phone]."),
         ("Mobile 07723-456-789, WhatsApp +351 912 345 678.", "Mobile [phone], WhatsApp [phone]."),
+        ("My dad (07700 900412) or +44 (0)20 7946 0881.", "My dad ([phone]) or [phone]."),
         ("Postcode se11 5tg is in our area.", "Postcode [postcode] is in our area."),
         ("Flat 9, 55 Kellett Road, SW2 1EF.", "[address], [postcode]."),
         ("Her date of birth is 3 March 1941.", "Her date of birth is [date of birth]."),
