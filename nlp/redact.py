@@ -101,6 +101,7 @@ _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+\d(?:[\s-]?(?:\(0\)\s?)?\d){8,16}|\(0\d{2,4}\)[\s-]?\d(?:[\s-]?\d){5,8}|0\d(?:[\s-]?\d){8,9})(?!\d)"
 )
+_DIGIT = re.compile(r"\d")
 _NHS = re.compile(r"(?<!\d)(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?!\d)")
 _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
 _STREET_TYPES = (
@@ -130,8 +131,11 @@ def _find_patterns(text: str) -> list[Found]:
             spans.append(Found(start, end, kind))
             covered[start:end] = b"\x01" * (end - start)
 
-    for match in _EMAIL.finditer(text):
-        add(match.start(), match.end(), "email")
+    if "@" in text:
+        for match in _EMAIL.finditer(text):
+            add(match.start(), match.end(), "email")
+    if not _DIGIT.search(text):
+        return spans  # every other pattern has a digit in it
     for match in _DOB.finditer(text):
         add(match.start("date"), match.end("date"), "dob")
     # NHS numbers before phone numbers: both are runs of ten digits, only one has a valid check digit.
@@ -301,6 +305,15 @@ _PAREN_BEFORE = re.compile(r"\(\s*$")
 _PAREN_AFTER = re.compile(r"\s*\)")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _TITLE_WORDS = frozenset(_TITLES.split("|"))
+# The last word of each naming, title and greeting cue, so that most words need no regular expression at all.
+_NAMING_LAST = frozenset(_words("is name name's names called named as me by"))
+_TITLE_LAST = _TITLE_WORDS | frozenset(_words("mr mrs ms dr prof rev fr cllr sr"))
+_GREETING_LAST = frozenset(
+    _words(
+        "hi hello hiya hey heya dear morning afternoon evening thanks thank you again much cheers ta bye love from "
+        "best wishes regards yours sincerely faithfully truly soon care signed thx bw kr"
+    )
+)
 _ABBREVIATIONS = frozenset(_words("mr mrs ms dr st fr prof rev cllr sr no"))
 _FACILITIES = frozenset(
     _words(
@@ -587,13 +600,18 @@ def _cue(text: str, original: str, tokens: list[_Token], i: int, shouty: bool, o
     t = tokens[i]
     prev = tokens[i - 1] if i else None
     before = text[max(0, t.start - 40) : t.start]
+    last = prev.pkey if prev is not None else ""  # the cues below all end with one of a few words: look only then
     # "Called Mrs ..." and "Named Contact" at the start of a sentence are not introductions of an English word.
-    if _NAMING_BEFORE.search(before) and (t.listed or not t.english or (prev is not None and prev.shape == "lower")):
+    if (
+        last in _NAMING_LAST
+        and _NAMING_BEFORE.search(before)
+        and (t.listed or not t.english or (prev is not None and prev.shape == "lower"))
+    ):
         return _NAMED
     # "MS" and "ME" in capitals are conditions, not titles, unless the whole text shouts.
-    if _TITLE_BEFORE.search(before) and (shouty or prev is None or prev.shape != "upper"):
+    if last in _TITLE_LAST and _TITLE_BEFORE.search(before) and (shouty or prev is None or prev.shape != "upper"):
         return _TITLED
-    if _GREETING_BEFORE.search(before):
+    if (last in _GREETING_LAST or prev is None) and _GREETING_BEFORE.search(before):
         # "Cheers, Gav", "Hi Jess,": a greeting or sign-off, and the words after it end there.
         end = _chain_end(text, tokens, i)
         if not t.common and re.match(r"\s*(?:$|[,.!:\n]|x\b)", text[tokens[end].full_end :]):
