@@ -40,6 +40,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/tagging.py
+	$(BIN)/python bench/redaction.py
 
 ## Retrain the shipped default model from nlp/data/ (commit the result: it is what a fresh install tags with).
 model: $(STAMP)
