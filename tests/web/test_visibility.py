@@ -46,7 +46,7 @@ from tests.workshops.test_workshops import PROMPTS, post
 
 FLAGGED = "FLAGGEDMARKER I don't want to live any more, nobody comes to see me."
 UNSHARED = "UNSHAREDMARKER the bus to King's never comes on time."
-PERSONAL = "PERSONALMARKER My name is Kwame Mensah, ring me on 07700 900123 or kwame.mensah@example.org."
+PERSONAL = "PERSONALMARKER My dad, Kwame Mensah, needs a lift to King's; ring me on 07700 900123 or kwame.mensah@example.org."
 COMMENT = "Kwame Mensah told the group this would help him."
 
 SECRETS: dict[str, tuple[str, ...]] = {
@@ -374,5 +374,5 @@ async def test_no_route_shows_any_role_words_or_personal_data_it_may_not_see(
         for role in roles:
             assert SECRETS[what][0] in seen[role], f"{role} never saw the {what} anywhere: the fixture is broken"
     for role in ("governance", "partner_staff"):
-        assert "PERSONALMARKER My name is [name]" in seen[role], f"{role} reads the personal note redacted"
+        assert "PERSONALMARKER My dad, [name], needs a lift to King" in seen[role], f"{role} reads it redacted"
     print(f"\nroutes x roles checked: {len(routes)} routes, {checked} requests")
