@@ -124,12 +124,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"  Demo data   {loaded} contributions loaded", flush=True)
 
         env = {**os.environ, **settings.as_env()}
-        for command in ("web", "worker"):
-            children.append(
-                subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                    [sys.executable, "-m", "engage", command], env=env, start_new_session=True
-                )
-            )
+        supervised = [Supervised(command, env) for command in ("web", "worker")]
+        children.extend(child.start() for child in supervised)
         if not _wait_for_web(settings, children):
             print("The web server did not start; stopping.", flush=True)
             return 1
@@ -140,15 +136,62 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  Demo sign-in ({role}): {email} / {password}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stopping:
-            for child in children:
-                if child.poll() is not None and not stopping:
-                    print(f"A child process exited with code {child.returncode}; stopping.", flush=True)
-                    stop_everything()
-                    return 1
+            for child in supervised:
+                restarted = child.tend(stopping=stopping)
+                if restarted is not None:
+                    children.append(restarted)
             time.sleep(0.5)
         return 0
     finally:
         stop_everything()
+
+
+class Supervised:
+    """A child process `engage run` keeps alive: when it dies it is started again after a back-off that doubles
+    (1 s, 2 s, ... up to 30 s) and resets once the child has run for a minute. Only Ctrl-C stops Engage."""
+
+    BACKOFF_MAX_S = 30.0
+    STEADY_AFTER_S = 60.0
+
+    def __init__(self, command: str, env: dict[str, str]) -> None:
+        self.command = command
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.backoff_s = 1.0
+        self.restart_at: float | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "engage", self.command], env=self.env, start_new_session=True
+        )
+        self.started_at = time.monotonic()
+        return self.process
+
+    def tend(self, *, stopping: bool) -> subprocess.Popen[bytes] | None:
+        """Look at the child once; returns the new process when it was restarted."""
+        if stopping or self.process is None:
+            return None
+        now = time.monotonic()
+        if self.restart_at is None:
+            if self.process.poll() is None:
+                if now - self.started_at > self.STEADY_AFTER_S:
+                    self.backoff_s = 1.0
+                return None
+            print(
+                f"The {self.command} process stopped (exit code {self.process.returncode}); "
+                f"starting it again in {self.backoff_s:.0f} s.",
+                flush=True,
+            )
+            self.restart_at = now + self.backoff_s
+            self.backoff_s = min(self.backoff_s * 2, self.BACKOFF_MAX_S)
+            return None
+        if now < self.restart_at:
+            return None
+        self.restart_at = None
+        process = self.start()
+        print(f"The {self.command} process is running again.", flush=True)
+        return process
 
 
 def _wait_for_web(settings: Settings, children: list[subprocess.Popen[bytes]], timeout_s: float = 60) -> bool:

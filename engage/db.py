@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -21,16 +23,41 @@ Pool = asyncpg.Pool
 Connection = asyncpg.Connection
 
 
-async def create_pool(dsn: str, *, size: int = 16) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(
+class BoundedPool(asyncpg.Pool):  # type: ignore[misc]
+    """A pool whose waits are bounded: taking a connection, connecting, each statement and giving a connection
+    back all time out, so a stalled PostgreSQL turns into a quick error (503 at the web edge, a retried job in the
+    worker) instead of a hang."""
+
+    def __init__(self, *args: Any, acquire_timeout: float | None, **kwargs: Any) -> None:
+        self._acquire_timeout = acquire_timeout
+        super().__init__(*args, **kwargs)
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return super().acquire(timeout=timeout if timeout is not None else self._acquire_timeout)
+
+    async def release(self, connection: asyncpg.Connection, *, timeout: float | None = None) -> None:  # noqa: ASYNC109 - asyncpg's own signature
+        await super().release(connection, timeout=timeout if timeout is not None else self._acquire_timeout)
+
+
+async def create_pool(dsn: str, *, size: int = 16, timeout_s: float | None = None) -> asyncpg.Pool:
+    """A pool of up to ``size`` connections. With ``timeout_s``, every wait on the database is bounded by it."""
+    pool = BoundedPool(
         dsn,
+        acquire_timeout=timeout_s,
         min_size=min(2, size),
         max_size=size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
         # Statement cache makes the hot intake path a single round trip per statement.
         statement_cache_size=256,
         server_settings={"application_name": "engage", "timezone": "UTC"},
+        timeout=timeout_s or 60,
+        command_timeout=timeout_s,
     )
-    assert pool is not None
+    await pool
     return pool
 
 
@@ -87,3 +114,26 @@ async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
     finally:
         await conn.close()
     return applied
+
+
+def latest_migration(directory: Path = MIGRATIONS_DIR) -> int:
+    return max(version for version, _ in migration_files(directory))
+
+
+async def readiness(pool: asyncpg.Pool, redis: Any, latest: int, *, timeout_s: float = 2.0) -> dict[str, str]:
+    """What a readiness probe reports: "ok" for each part, or why not."""
+    checks: dict[str, str] = {}
+    try:
+        async with pool.acquire(timeout=timeout_s) as conn:
+            applied = await conn.fetchval("SELECT max(version) FROM schema_migrations", timeout=timeout_s)
+        checks["database"] = "ok"
+        checks["migrations"] = "ok" if applied == latest else f"at {applied}, expected {latest}"
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        checks["database"] = f"unreachable ({type(exc).__name__})"
+        checks["migrations"] = "unknown"
+    try:
+        await asyncio.wait_for(redis.ping(), timeout_s)
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"unreachable ({type(exc).__name__})"
+    return checks

@@ -79,6 +79,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pool_size: int = 16
     """PostgreSQL connections per process."""
 
+    db_timeout_s: float = 5.0
+    """The longest the web server waits on PostgreSQL (a connection, or one statement) before answering 503 with
+    Retry-After. Workers wait up to ``job_timeout_s`` (their jobs are retried)."""
+
     demo_data: bool = True
     """`engage run` loads the demo data set once, into an empty database."""
 

@@ -20,7 +20,6 @@ import msgspec
 from engage.contributions import queries
 from engage.contributions.models import (
     Consent,
-    FieldError,
     IdempotencyConflict,
     InvalidContribution,
     Submission,
@@ -28,6 +27,7 @@ from engage.contributions.models import (
 from engage.contributions.service import submit_contribution
 from engage.db import create_pool, transaction
 from engage.ids import fingerprint
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.settings import Settings
 

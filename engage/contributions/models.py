@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.problems import FieldError, Problem
+
 Kind = Literal["i_statement", "story", "workshop_note"]
 Source = Literal["web_form", "api", "staff_entry", "import", "workshop"]
 
@@ -192,22 +194,32 @@ class Neighbourhood(msgspec.Struct, kw_only=True):
     active: bool
 
 
-class FieldError(msgspec.Struct):
-    field: str
-    reason: str
-
-
-class InvalidContribution(Exception):
+class InvalidContribution(Problem):
     """Input that cannot be accepted. Carries every problem found, each naming its field."""
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
-        self.errors = errors
+        super().__init__(
+            errors[0].field,
+            errors[0].reason,
+            more=errors[1:],
+            detail="The contribution was not accepted; nothing was stored.",
+        )
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(Problem):
     """The Idempotency-Key was used before with a different request."""
 
+    def __init__(self) -> None:
+        super().__init__(
+            "Idempotency-Key",
+            "was used before for another request",
+            status=409,
+            detail="This Idempotency-Key was already used with a different body; nothing was stored.",
+        )
 
-class WithdrawalRefused(Exception):
-    """Reference and code do not match a contribution."""
+
+class WithdrawalRefused(Problem):
+    """Reference and code do not match a contribution (without saying which was wrong)."""
+
+    def __init__(self) -> None:
+        super().__init__("code", "The reference and code do not match. Check both against your receipt.")

@@ -20,7 +20,6 @@ from engage.contributions.models import (
     ContributionPage,
     ContributionRow,
     Equality,
-    FieldError,
     IdempotencyConflict,
     InvalidContribution,
     Neighbourhood,
@@ -32,6 +31,7 @@ from engage.ids import check_withdrawal_code, new_reference, normalise_reference
 from engage.outbox import queries as outbox
 from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN
 from engage.privacy.visibility import UNRESTRICTED, Sight, sight_for
+from engage.problems import FieldError
 from engage.safeguarding import queries as safeguarding_queries
 
 EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")

@@ -10,12 +10,17 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from engage.problems import Problem
+
 LOCAL = ZoneInfo("Europe/London")
 """Periods are calendar days in the borough's time zone: a story given at 00:30 BST on the 1st is that month's."""
 
 
-class PeriodProblem(ValueError):
-    pass
+class PeriodProblem(Problem):
+    """A digest period that cannot be built: unreadable, in the future or not over yet."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("period", reason)
 
 
 class Period(msgspec.Struct, frozen=True):

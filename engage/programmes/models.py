@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.problems import FieldError, Problem
+
 Phase = Literal["discovery", "define", "develop"]
 PHASES: tuple[Phase, ...] = ("discovery", "define", "develop")
 PHASE_LABELS: dict[str, str] = {
@@ -30,10 +32,19 @@ class ProgrammeDraft(msgspec.Struct, kw_only=True):
     purpose: str
     framework_id: str
     neighbourhoods: list[str]
-    discovery_from: date
-    define_from: date
-    develop_from: date
-    ends_on: date
+    discovery_from: date | None
+    """None: not given, or not a date (the edge parses dates; the service names each missing one)."""
+    define_from: date | None
+    develop_from: date | None
+    ends_on: date | None
+
+
+PHASE_DATE_LABELS = {
+    "discovery_from": "the date Discovery starts",
+    "define_from": "the date Define starts",
+    "develop_from": "the date Develop and approval starts",
+    "ends_on": "the date the programme ends",
+}
 
 
 class PhaseChange(msgspec.Struct, frozen=True, kw_only=True):
@@ -91,7 +102,9 @@ class ProgrammeDetail(msgspec.Struct, frozen=True, kw_only=True):
     neighbourhood_names: dict[str, str]
 
 
-class InvalidProgramme(ValueError):
+class InvalidProgramme(Problem):
+    """A programme, a phase change or a member that cannot be accepted: every problem, each naming its field."""
+
     def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{field}: {reason}" for field, reason in errors))
-        self.errors = errors
+        found = [FieldError(field, reason) for field, reason in errors]
+        super().__init__(found[0].field, found[0].reason, more=found[1:])

@@ -14,8 +14,10 @@ import asyncpg
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
+from engage.problems import Problem
 from engage.programmes import queries
 from engage.programmes.models import (
+    PHASE_DATE_LABELS,
     PHASE_LABELS,
     InvalidProgramme,
     ProgrammeDetail,
@@ -24,8 +26,11 @@ from engage.programmes.models import (
 from engage.tags import queries as tag_queries
 
 
-class NotAllowed(Exception):
+class NotAllowed(Problem):
     """The viewer may read the programme but not change it."""
+
+    def __init__(self, reason: str = "Only this programme's facilitators (or an admin) change it.") -> None:
+        super().__init__("programme", reason, status=403)
 
 
 def slug_for(name: str) -> str:
@@ -51,11 +56,16 @@ async def start_programme(conn: asyncpg.Connection, viewer: StaffUser, draft: Pr
         errors.append(("neighbourhoods", "Choose at least one neighbourhood."))
     elif not set(draft.neighbourhoods) <= known:
         errors.append(("neighbourhoods", "Choose neighbourhoods from the list."))
-    dates = [draft.discovery_from, draft.define_from, draft.develop_from, draft.ends_on]
-    if dates != sorted(dates):
+    dates = {name: getattr(draft, name) for name in PHASE_DATE_LABELS}
+    errors += [
+        (name, f"Give {label}, like 2026-03-14.") for name, label in PHASE_DATE_LABELS.items() if not dates[name]
+    ]
+    given = [value for value in dates.values() if value]
+    if len(given) == len(dates) and given != sorted(given):
         errors.append(("define_from", "The phases must follow each other: Discovery, Define, Develop, then the end."))
     if errors:
         raise InvalidProgramme(errors)
+    assert draft.discovery_from and draft.define_from and draft.develop_from and draft.ends_on
     base = slug_for(draft.name)
     slug, number = base, 1
     while not await queries.insert_programme(conn, slug, draft, viewer.id):

@@ -17,6 +17,7 @@ from engage.audit import queries as audit
 from engage.outbox import queries as outbox
 from engage.outbox.models import RETRAIN_REQUESTED
 from engage.privacy.visibility import Sight
+from engage.problems import Problem
 from engage.safeguarding import queries as safeguarding
 from engage.safeguarding.models import NewFlag
 from engage.tags import queries
@@ -25,8 +26,11 @@ from engage.tags.models import Correction, FrameworkInfo, ReviewItem, Tagging, T
 log = logging.getLogger(__name__)
 
 
-class FrameworkInvalid(ValueError):
-    pass
+class FrameworkInvalid(Problem):
+    """A framework file Engage cannot use, and why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("file", reason)
 
 
 def parse_framework_document(document: bytes) -> FrameworkInfo:
@@ -118,8 +122,11 @@ async def request_retraining(conn: asyncpg.Connection, viewer: StaffUser) -> Non
     await audit.record(conn, actor=viewer.id, action="model.retrain_requested", subject_type="model", subject_id="")
 
 
-class ReviewInvalid(ValueError):
-    pass
+class ReviewInvalid(Problem):
+    """A review that cannot be saved, and why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("theme", reason)
 
 
 async def review_contribution(

@@ -6,33 +6,24 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import jinja2
-from litestar import Litestar, Request, Response
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import ResponseHeader, State
-from litestar.exceptions import (
-    HTTPException,
-    NotAuthorizedException,
-    NotFoundException,
-    PermissionDeniedException,
-)
-from litestar.exceptions import ValidationException as LitestarValidationException
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS, InvalidContribution
+from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS
 from engage.db import create_pool
 from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
 from engage.web import errors
-from engage.web.controllers.api import ContributionsApi, health
+from engage.web.controllers.api import ContributionsApi, health, ready
 from engage.web.controllers.assets import AssetsController, ProgrammeOutputsController
 from engage.web.controllers.consensus import RoundsController, VoteController
 from engage.web.controllers.governance import (
@@ -50,6 +41,7 @@ from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
 from engage.web.controllers.workshops import LiveController, WorkshopsController
 from engage.web.deps import DEPENDENCIES, RateLimiter, request_database
+from engage.web.input import check_input
 from engage.workers.main import redis_client
 
 log = logging.getLogger(__name__)
@@ -92,7 +84,7 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url or "", size=settings.pool_size)
+        pool = await create_pool(settings.database_url or "", size=settings.pool_size, timeout_s=settings.db_timeout_s)
         redis = redis_client(settings.redis_url or "")
         relay = OutboxRelay(pool, redis)
         relay.start()
@@ -103,21 +95,6 @@ def create_app(settings: Settings) -> Litestar:
             await relay.stop()
             await redis.aclose()
             await pool.close()
-
-    def html_errors(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-        accept = request.headers.get("accept", "")
-        if request.url.path.startswith("/api/") or ("json" in accept and "html" not in accept):
-            return errors.json_http_error(request, exc)
-        if isinstance(exc, NotAuthorizedException):
-            return Redirect(f"/staff/sign-in?next={request.url.path}")
-        template = "errors/403.html" if isinstance(exc, PermissionDeniedException) else "errors/error.html"
-        if isinstance(exc, NotFoundException):
-            template = "errors/404.html"
-        return Template(
-            template_name=template,
-            context={"status": exc.status_code, "detail": exc.detail, "viewer": None},
-            status_code=exc.status_code,
-        )
 
     return Litestar(
         route_handlers=[
@@ -144,6 +121,7 @@ def create_app(settings: Settings) -> Litestar:
             ContributionsApi,
             MailboxController,
             health,
+            ready,
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], name="static"),
         ],
         lifespan=[lifespan],
@@ -166,12 +144,9 @@ def create_app(settings: Settings) -> Litestar:
             # Unsubscribe links carry a token made for one member; RFC 8058 one-click POSTs arrive without cookies.
             exclude=["/api/", "/healthz", "/unsubscribe/"],
         ),
-        exception_handlers={
-            InvalidContribution: errors.invalid_contribution,
-            LitestarValidationException: errors.validation_failed,
-            UnicodeDecodeError: errors.bad_encoding,
-            HTTPException: html_errors,
-        },
+        exception_handlers=errors.HANDLERS,
+        before_request=check_input,
+        after_exception=[errors.log_exception],
         response_headers=SECURITY_HEADERS,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
@@ -181,7 +156,8 @@ def create_app(settings: Settings) -> Litestar:
             path="/api/schema",
             render_plugins=[ScalarRenderPlugin()],
         ),
-        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={404, 401, 403, 405, 413, 422, 400}),
+        # engage.web.errors.log_exception logs each error once, in the right shape.
+        logging_config=LoggingConfig(log_exceptions="never"),
         debug=False,
     )
 

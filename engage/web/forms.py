@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from engage.contributions.models import EQUALITY_CHOICES, Consent, FieldError
+from engage.contributions.models import EQUALITY_CHOICES, Consent
+from engage.problems import FieldError
 
 __all__ = [
     "EQUALITY_CHOICES",

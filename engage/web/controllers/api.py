@@ -20,17 +20,15 @@ from engage.contributions.models import (
     ContributionIn,
     ContributionPage,
     ContributionRow,
-    FieldError,
-    IdempotencyConflict,
     Kind,
     Neighbourhood,
     Receipt,
     Submission,
 )
 from engage.contributions.service import ContributionDetail
+from engage.db import latest_migration, readiness
 from engage.ids import fingerprint
 from engage.web.deps import Conn, ReaderSight, Viewer, pool_of, relay_of, requires, settings_of
-from engage.web.errors import problem
 
 
 class ContributionList(msgspec.Struct, kw_only=True):
@@ -96,18 +94,12 @@ class ContributionsApi(Controller):
             idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
             fingerprint=fingerprint(await request.body()) if idempotency_key else None,
         )
-        try:
-            # One statement, atomic on its own: see submit_contribution.
-            async with pool_of(state).acquire() as conn:
-                receipt = (
-                    await contributions.submit_contribution(conn, submission, secret=settings_of(state).secret_key)
-                ).receipt
-        except IdempotencyConflict:
-            return problem(
-                409,
-                "This Idempotency-Key was already used with a different body; nothing was stored.",
-                [FieldError("Idempotency-Key", "was used before for another request")],
-            )
+        # One statement, atomic on its own: see submit_contribution. A refusal (422, or 409 for an idempotency
+        # clash) is a Problem, answered by engage.web.errors.
+        async with pool_of(state).acquire() as conn:
+            receipt = (
+                await contributions.submit_contribution(conn, submission, secret=settings_of(state).secret_key)
+            ).receipt
         relay_of(state).wake()
         return Response(receipt, status_code=201)
 
@@ -146,5 +138,19 @@ class ContributionsApi(Controller):
 
 @get("/healthz", include_in_schema=False, sync_to_thread=False)
 def health() -> dict[str, str]:
-    """The cheapest endpoint: no database, no template. The benchmark's ceiling for the framework."""
+    """Alive: the process answers. No database, no template (it is also the benchmark's ceiling for the
+    framework). An orchestrator restarts a process that stops answering this."""
     return {"status": "ok"}
+
+
+@get("/readyz", include_in_schema=False)
+async def ready(state: State) -> Response[dict[str, str]]:
+    """Ready for traffic: PostgreSQL answers with every migration applied, and Valkey answers. 503 otherwise, so a
+    load balancer sends requests elsewhere (the process stays alive and keeps what it can do)."""
+    checks = await readiness(pool_of(state), state["redis"], latest_migration())
+    ok = all(value == "ok" for value in checks.values())
+    return Response(
+        {"status": "ready" if ok else "not ready", **checks},
+        status_code=200 if ok else 503,
+        headers={} if ok else {"Retry-After": "5"},
+    )

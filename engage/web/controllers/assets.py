@@ -17,7 +17,8 @@ from engage.consensus import queries as consensus_queries
 from engage.consensus import service as consensus
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
-from engage.contributions.models import ContributionFilters, FieldError
+from engage.contributions.models import ContributionFilters
+from engage.problems import FieldError
 from engage.programmes import service as programmes
 from engage.programmes.models import PHASE_LABELS
 from engage.propositions import queries as proposition_queries

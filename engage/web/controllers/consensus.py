@@ -16,7 +16,7 @@ from engage.consensus import queries
 from engage.consensus import service as consensus
 from engage.consensus.models import SUPPORT_LABELS, Rating, Round, VoteProblem
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import FieldError
+from engage.problems import FieldError
 from engage.propositions import queries as proposition_queries
 from engage.web.deps import Conn, ReaderSight, Viewer, requires, settings_of
 from engage.web.forms import EQUALITY_CHOICES, Form, error_context

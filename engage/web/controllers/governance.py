@@ -17,12 +17,12 @@ from engage.boards import queries as board_queries
 from engage.boards import service as boards
 from engage.boards.models import FREQUENCY_LABELS, Board, BoardDraft, BoardProblem
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import FieldError
 from engage.dashboards import service as dashboards
 from engage.dashboards.models import WINDOWS, DashboardQuery, DrillQuery
 from engage.dashboards.service import DashboardProblem
 from engage.digests import queries as digest_queries
 from engage.digests.service import today_local
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.responses.models import STATUS_LABELS
 from engage.tags import queries as tag_queries

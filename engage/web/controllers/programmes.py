@@ -15,9 +15,10 @@ from litestar.response import Redirect, Template
 from engage.consensus import queries as consensus_queries
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
-from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS, ContributionFilters, FieldError
+from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS, ContributionFilters
 from engage.outbox import queries as outbox
 from engage.outbox.models import CLUSTERS_REQUESTED
+from engage.problems import FieldError
 from engage.programmes import queries
 from engage.programmes import service as programmes
 from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, InvalidProgramme, ProgrammeDraft
@@ -25,7 +26,7 @@ from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
 from engage.web.deps import Conn, ReaderSight, Viewer, relay_of, requires, settings_of
-from engage.web.forms import Form
+from engage.web.forms import Form, error_context
 from engage.workshops import queries as workshop_queries
 
 FIELD_IDS = {
@@ -35,6 +36,8 @@ FIELD_IDS = {
     "neighbourhoods": "neighbourhood-0",
     "define_from": "define_from",
     "discovery_from": "discovery_from",
+    "develop_from": "develop_from",
+    "ends_on": "ends_on",
     "summary": "summary",
     "phase": "summary",
     "email": "email",
@@ -72,7 +75,7 @@ class ProgrammesController(Controller):
         state: State,
         viewer: Any,
         form: dict[str, Any],
-        errors: list[Any],
+        errors: list[FieldError],
         status: int = 200,
     ) -> Template:
         frameworks = await tag_queries.list_frameworks(conn)
@@ -82,9 +85,7 @@ class ProgrammesController(Controller):
             context={
                 "viewer": viewer,
                 "form": form,
-                "errors": [FieldError(field, reason) for field, reason in errors],
-                "error_for": dict(errors),
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
                 "frameworks": frameworks,
                 "neighbourhoods": neighbourhoods,
             },
@@ -106,17 +107,12 @@ class ProgrammesController(Controller):
             name: _date(data.get(name, "")) for name in ("discovery_from", "define_from", "develop_from", "ends_on")
         }
         form.update({name: str(data.get(name, "")) for name in dates})
-        missing = [name for name, value in dates.items() if value is None]
-        if missing:
-            return await self._form(
-                conn, state, viewer, form, [(missing[0], "Give each phase's start date, and the end date.")], 422
-            )
         draft = ProgrammeDraft(
             name=form["name"],
             purpose=form["purpose"],
             framework_id=form["framework_id"],
             neighbourhoods=form["neighbourhoods"],
-            **{name: value for name, value in dates.items() if value is not None},
+            **dates,
         )
         try:
             async with conn.transaction():
@@ -144,7 +140,7 @@ class ProgrammesController(Controller):
         state: State,
         viewer: Any,
         slug: str,
-        errors: list[tuple[str, str]],
+        errors: list[FieldError],
         status: int = 200,
     ) -> Template:
         detail = await programmes.view_programme(conn, slug)
@@ -170,9 +166,7 @@ class ProgrammesController(Controller):
                 "PHASES": PHASES,
                 "PHASE_LABELS": PHASE_LABELS,
                 "PHASE_PURPOSE": PHASE_PURPOSE,
-                "errors": [FieldError(field, reason) for field, reason in errors],
-                "error_for": dict(errors),
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
                 "base_url": settings_of(state).base_url,
             },
             status_code=status,

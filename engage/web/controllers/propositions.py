@@ -15,8 +15,8 @@ from litestar.response import Redirect, Template
 
 from engage.consensus import queries as consensus_queries
 from engage.consensus import service as consensus
-from engage.contributions.models import FieldError
 from engage.ids import normalise_reference
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.propositions import queries

@@ -18,7 +18,6 @@ from engage.contributions.models import (
     LANGUAGES,
     Contact,
     Equality,
-    FieldError,
     IdempotencyConflict,
     InvalidContribution,
     Submission,
@@ -29,6 +28,7 @@ from engage.db import transaction
 from engage.ids import fingerprint
 from engage.privacy import service as privacy
 from engage.privacy.models import RetentionPeriods
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.web.deps import AppSettings, Conn, RateLimiter, client_address, pool_of, relay_of, settings_of
 from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional

@@ -11,7 +11,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import FieldError
+from engage.problems import FieldError
 from engage.responses import queries
 from engage.responses import service as responses
 from engage.responses.models import STATUS_LABELS, ResponseDraft, ResponseProblem

@@ -23,7 +23,6 @@ from engage.contributions import service as contributions
 from engage.contributions.models import (
     KIND_LABELS,
     Contact,
-    FieldError,
     IdempotencyConflict,
     InvalidContribution,
     Submission,
@@ -33,6 +32,7 @@ from engage.ids import fingerprint
 from engage.mail import queries as mail_queries
 from engage.mail import service as mail_service
 from engage.privacy.visibility import sight_for
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.propositions import queries as proposition_queries
 from engage.safeguarding import queries as safeguarding_queries

@@ -20,8 +20,9 @@ from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import FieldError, Receipt
+from engage.contributions.models import Receipt
 from engage.db import transaction
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, pool_of, release_request_connection, requires
