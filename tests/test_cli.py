@@ -51,6 +51,23 @@ def stop(process: subprocess.Popen[str]) -> None:
     assert process.wait(timeout=60) == 0
 
 
+def child_running(run: subprocess.Popen[str], command: str, not_pid: int | None = None) -> psutil.Process | None:
+    for child in psutil.Process(run.pid).children():
+        try:
+            if child.pid != not_pid and child.cmdline()[-1:] == [command] and child.status() != psutil.STATUS_ZOMBIE:
+                return child
+        except psutil.NoSuchProcess:
+            continue
+    return None
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def servers_under(data_dir: Path) -> list[str]:
     found = []
     for proc in psutil.process_iter(["name", "cmdline"]):
@@ -109,6 +126,22 @@ def test_engage_run_starts_everything_keeps_data_and_stops_cleanly() -> None:
                 time.sleep(0.5)
         finally:
             admin.close()
+        # A crashed worker or web server is started again; Engage does not stop.
+        for command in ("worker", "web"):
+            crashed = child_running(first, command)
+            crashed.kill()
+            killed_at = time.monotonic()
+            while (replacement := child_running(first, command, not_pid=crashed.pid)) is None:
+                assert time.monotonic() - killed_at < 20, f"the {command} process was not started again"
+                time.sleep(0.2)
+            if command == "web":
+                while not answers(f"{base}/healthz"):
+                    assert time.monotonic() - killed_at < 40, "the web server did not come back"
+                    time.sleep(0.2)
+            print(
+                f"\n{command} killed: running again after {time.monotonic() - killed_at:.1f} s (pid {replacement.pid})"
+            )
+        assert first.poll() is None and sign_in_and_count(base) == loaded
     finally:
         stop(first)
     assert servers_under(data_dir) == []
