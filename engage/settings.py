@@ -64,8 +64,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     outbox_stale_after_s: int = 300
     """An event enqueued this long ago but never processed is enqueued again (Redis lost it)."""
 
-    form_rate_limit_per_minute: int = 10
-    """Citizen form submissions accepted per client address per minute (per web process); more get 429."""
+    form_rate_limit_per_minute: int = 60
+    """Citizen form submissions (give, withdraw, your words, subscribe) accepted per client address per minute,
+    counted across every web process; more get 429 with the form kept as typed. A community centre's shared Wi-Fi
+    is one address, so this is generous; 0 turns it off."""
+
+    api_rate_limit_per_minute: int = 600
+    """``POST /api/v1/contributions`` accepted per client address per minute (0: no limit, e.g. for a benchmark
+    or a partner's bulk feed behind its own limits)."""
+
+    workshop_notes_per_minute: int = 300
+    """Notes a live workshop session accepts per minute, counted per join code rather than per address (a room of
+    60 people on one Wi-Fi is one address)."""
+
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks (``10.0.0.0/8``) of the proxies in front of Engage whose
+    ``X-Forwarded-For`` is believed. Empty: nobody's; the connecting address is the client."""
+
+    hsts_seconds: int = 0
+    """``Strict-Transport-Security`` max-age on every response (0: not sent). Turn on behind HTTPS (compose.yaml
+    does)."""
 
     session_hours: int = 12
     """Staff sign-ins expire after this long."""

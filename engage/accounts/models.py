@@ -78,5 +78,22 @@ class StaffUser(msgspec.Struct, kw_only=True, frozen=True):
     organisation: str | None
 
 
+class Session(msgspec.Struct, kw_only=True, frozen=True):
+    user: StaffUser
+    csrf_hash: bytes | None
+    """SHA-256 of the CSRF token issued with this session: a form from another sign-in is refused."""
+
+
+class UserSummary(msgspec.Struct, kw_only=True, frozen=True):
+    id: UUID
+    email: str
+    name: str
+    role: Role
+    organisation: str | None
+    active: bool
+    sessions: int
+    """Sessions open now."""
+
+
 class UserExists(Exception):
     pass

@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.accounts.models import StaffUser
+from engage.accounts.models import Session, StaffUser, UserSummary
 
 _USER_COLUMNS = "u.id, u.email, u.name, u.role::text AS role, u.organisation"
 
@@ -47,21 +47,54 @@ async def get_credentials(conn: asyncpg.Connection, email: str) -> Credentials |
     return Credentials(user=msgspec.convert(data, StaffUser), password_hash=password_hash)
 
 
-async def insert_session(conn: asyncpg.Connection, token_hash: bytes, user_id: UUID, expires_at: datetime) -> None:
+async def insert_session(
+    conn: asyncpg.Connection, token_hash: bytes, user_id: UUID, expires_at: datetime, csrf_hash: bytes
+) -> None:
     await conn.execute(
-        "INSERT INTO staff_sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+        "INSERT INTO staff_sessions (token_hash, user_id, expires_at, csrf_hash) VALUES ($1, $2, $3, $4)",
         token_hash,
         user_id,
         expires_at,
+        csrf_hash,
     )
 
 
-async def get_session_user(conn: asyncpg.Connection, token_hash: bytes) -> StaffUser | None:
+async def get_session(conn: asyncpg.Connection, token_hash: bytes) -> Session | None:
     record = await conn.fetchrow(
-        f"""SELECT {_USER_COLUMNS} FROM staff_sessions s JOIN users u ON u.id = s.user_id
+        f"""SELECT {_USER_COLUMNS}, s.csrf_hash FROM staff_sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active""",  # noqa: S608
         token_hash,
     )
+    if record is None:
+        return None
+    data = dict(record)
+    csrf_hash = data.pop("csrf_hash")
+    return Session(user=msgspec.convert(data, StaffUser), csrf_hash=csrf_hash)
+
+
+async def delete_user_sessions(conn: asyncpg.Connection, user_id: UUID, *, keep: bytes | None = None) -> int:
+    """End a user's sessions (all of them, or all but ``keep``)."""
+    result = await conn.execute(
+        "DELETE FROM staff_sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2", user_id, keep
+    )
+    return int(result.split()[-1])
+
+
+async def get_password_hash(conn: asyncpg.Connection, user_id: UUID) -> str | None:
+    return await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", user_id)  # type: ignore[no-any-return]
+
+
+async def list_users(conn: asyncpg.Connection) -> list[UserSummary]:
+    records = await conn.fetch(
+        f"""SELECT {_USER_COLUMNS}, u.active,
+                   (SELECT count(*) FROM staff_sessions s WHERE s.user_id = u.id AND s.expires_at > now()) AS sessions
+            FROM users u ORDER BY u.role, u.name"""  # noqa: S608
+    )
+    return [msgspec.convert(dict(r), UserSummary) for r in records]
+
+
+async def get_user(conn: asyncpg.Connection, user_id: UUID) -> StaffUser | None:
+    record = await conn.fetchrow(f"SELECT {_USER_COLUMNS} FROM users u WHERE u.id = $1", user_id)  # noqa: S608
     return None if record is None else msgspec.convert(dict(record), StaffUser)
 
 

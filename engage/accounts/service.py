@@ -4,16 +4,20 @@ holds a random token and whose table holds only the token's hash."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import asyncpg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from engage.accounts import queries
-from engage.accounts.models import Role, StaffUser, UserExists
+from engage.accounts.models import Role, Session, StaffUser, UserExists, UserSummary, can
 from engage.audit import queries as audit
 from engage.ids import token, token_hash, uuid7
+from engage.problems import Problem
 
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown keeps sign-in time the same either way.
@@ -45,8 +49,11 @@ async def create_user(
     return user
 
 
-async def sign_in(conn: asyncpg.Connection, email: str, password: str, *, session_hours: int) -> tuple[StaffUser, str]:
-    """Check a password and open a session. Returns the user and the cookie token."""
+async def sign_in(
+    conn: asyncpg.Connection, email: str, password: str, *, session_hours: int, csrf_token: str
+) -> tuple[StaffUser, str]:
+    """Check a password and open a session bound to ``csrf_token`` (the edge issues it with the session cookie).
+    Returns the user and the cookie token."""
     credentials = await queries.get_credentials(conn, email.strip().lower())
     stored = credentials.password_hash if credentials else _DUMMY_HASH
     try:
@@ -59,7 +66,9 @@ async def sign_in(conn: asyncpg.Connection, email: str, password: str, *, sessio
     if _hasher.check_needs_rehash(stored):
         await queries.set_password_hash(conn, credentials.user.id, await asyncio.to_thread(_hasher.hash, password))
     raw, hashed = token()
-    await queries.insert_session(conn, hashed, credentials.user.id, datetime.now(UTC) + timedelta(hours=session_hours))
+    await queries.insert_session(
+        conn, hashed, credentials.user.id, datetime.now(UTC) + timedelta(hours=session_hours), token_hash(csrf_token)
+    )
     await audit.record(
         conn,
         actor=credentials.user.id,
@@ -77,8 +86,96 @@ async def record_failed_sign_in(conn: asyncpg.Connection, email: str) -> None:
     )
 
 
-async def user_for_session(conn: asyncpg.Connection, raw_token: str) -> StaffUser | None:
-    return await queries.get_session_user(conn, token_hash(raw_token))
+async def session_for(conn: asyncpg.Connection, raw_token: str) -> Session | None:
+    return await queries.get_session(conn, token_hash(raw_token))
+
+
+def csrf_matches(session: Session, submitted: str | None) -> bool:
+    """Whether a submitted CSRF token is the one issued with this session (sessions from before the binding
+    existed carry none and are let through until they expire)."""
+    if session.csrf_hash is None:
+        return True
+    return submitted is not None and hmac.compare_digest(token_hash(submitted), session.csrf_hash)
+
+
+class PasswordProblem(Problem):
+    """A password that cannot be used, and why."""
+
+
+def check_new_password(password: str, *, email: str, name: str) -> None:
+    """Long enough, and not guessable: zxcvbn (Dropbox's estimator, MIT) scores it against common passwords,
+    names, dictionary words, dates and keyboard patterns, and the person's own email and name."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordProblem("new_password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > 1000:
+        raise PasswordProblem("new_password", "Use at most 1,000 characters.")
+    verdict = zxcvbn(password[:100], user_inputs=[email, *email.split("@"), *name.split()])
+    if verdict["score"] < 3:
+        warning = verdict["feedback"]["warning"] or "This password would be easy to guess."
+        raise PasswordProblem("new_password", f"{warning} Try three or four unrelated words.")
+
+
+async def change_password(
+    conn: asyncpg.Connection, viewer: StaffUser, current: str, new: str, confirm: str, *, keep_session: str
+) -> int:
+    """Change the viewer's password and end every other session. Returns how many sessions were ended."""
+    stored = await queries.get_password_hash(conn, viewer.id) or _DUMMY_HASH
+    try:
+        await asyncio.to_thread(_hasher.verify, stored, current)
+    except (VerificationError, InvalidHashError) as exc:
+        raise PasswordProblem("current_password", "This is not your current password.") from exc
+    if new != confirm:
+        raise PasswordProblem("confirm_password", "The two new passwords are not the same.")
+    check_new_password(new, email=viewer.email, name=viewer.name)
+    await queries.set_password_hash(conn, viewer.id, await asyncio.to_thread(_hasher.hash, new))
+    ended = await queries.delete_user_sessions(conn, viewer.id, keep=token_hash(keep_session))
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="account.password_changed",
+        subject_type="account",
+        subject_id=viewer.email,
+        detail={"sessions_ended": ended},
+    )
+    return ended
+
+
+async def sign_out_everywhere(conn: asyncpg.Connection, viewer: StaffUser) -> int:
+    ended = await queries.delete_user_sessions(conn, viewer.id)
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="account.signed_out_everywhere",
+        subject_type="account",
+        subject_id=viewer.email,
+        detail={"sessions_ended": ended},
+    )
+    return ended
+
+
+async def end_sessions(conn: asyncpg.Connection, viewer: StaffUser, user_id: UUID) -> int:
+    """An administrator ends someone's sessions (a lost laptop, someone leaving)."""
+    if not can(viewer.role, "manage_users"):
+        raise PasswordProblem("user", "Only administrators end other people's sessions.", status=403)
+    user = await queries.get_user(conn, user_id)
+    if user is None:
+        raise PasswordProblem("user", "No such account.", status=404)
+    ended = await queries.delete_user_sessions(conn, user_id)
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="account.sessions_ended",
+        subject_type="account",
+        subject_id=user.email,
+        detail={"sessions_ended": ended},
+    )
+    return ended
+
+
+async def list_users(conn: asyncpg.Connection, viewer: StaffUser) -> list[UserSummary]:
+    if not can(viewer.role, "manage_users"):
+        raise PasswordProblem("user", "Only administrators see the list of accounts.", status=403)
+    return await queries.list_users(conn)
 
 
 async def sign_out(conn: asyncpg.Connection, raw_token: str) -> None:

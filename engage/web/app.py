@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import ResponseHeader, State
+from litestar.datastructures import State
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -18,6 +18,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from engage.accounts.models import ROLE_LABELS
 from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS
 from engage.db import create_pool
 from engage.outbox.service import OutboxRelay
@@ -40,8 +41,10 @@ from engage.web.controllers.responses import ResponsesController
 from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
 from engage.web.controllers.workshops import LiveController, WorkshopsController
-from engage.web.deps import DEPENDENCIES, RateLimiter, request_database
+from engage.web.deps import DEPENDENCIES, request_database
+from engage.web.headers import security_headers
 from engage.web.input import check_input
+from engage.web.limits import Limits
 from engage.workers.main import redis_client
 
 log = logging.getLogger(__name__)
@@ -49,20 +52,6 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent
 MAX_BODY_BYTES = 256 * 1024
 """The longest story allowed is 10,000 characters; with a form's other fields that is far below this."""
-
-SECURITY_HEADERS = [
-    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
-    ResponseHeader(name="Referrer-Policy", value="same-origin"),
-    ResponseHeader(name="X-Frame-Options", value="DENY"),
-    ResponseHeader(
-        name="Content-Security-Policy",
-        value=(
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-        ),
-    ),
-    ResponseHeader(name="Permissions-Policy", value="camera=(), microphone=(), geolocation=()"),
-]
 
 
 def _template_environment() -> jinja2.Environment:
@@ -73,7 +62,9 @@ def _template_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(KIND_LABELS=KIND_LABELS, SOURCE_LABELS=SOURCE_LABELS, LANGUAGES=LANGUAGES)
+    env.globals.update(
+        KIND_LABELS=KIND_LABELS, SOURCE_LABELS=SOURCE_LABELS, LANGUAGES=LANGUAGES, ROLE_LABELS=ROLE_LABELS
+    )
     env.filters["date"] = lambda value, fmt="%-d %b %Y": value.strftime(fmt) if value else ""
     return env
 
@@ -88,7 +79,14 @@ def create_app(settings: Settings) -> Litestar:
         redis = redis_client(settings.redis_url or "")
         relay = OutboxRelay(pool, redis)
         relay.start()
-        app.state.update(pool=pool, redis=redis, relay=relay)
+        limits = Limits(
+            redis,
+            trusted_proxies=settings.trusted_proxies,
+            forms_per_minute=settings.form_rate_limit_per_minute,
+            api_per_minute=settings.api_rate_limit_per_minute,
+            notes_per_minute=settings.workshop_notes_per_minute,
+        )
+        app.state.update(pool=pool, redis=redis, relay=relay, limits=limits)
         try:
             yield
         finally:
@@ -126,14 +124,9 @@ def create_app(settings: Settings) -> Litestar:
         ],
         lifespan=[lifespan],
         middleware=[request_database],
+        before_send=[security_headers(settings)],
         dependencies=DEPENDENCIES,
-        state=State(
-            {
-                "settings": settings,
-                "form_limiter": RateLimiter(settings.form_rate_limit_per_minute),
-                "sign_in_limiter": RateLimiter(10),
-            }
-        ),
+        state=State({"settings": settings}),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_template_environment())),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -147,7 +140,6 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=errors.HANDLERS,
         before_request=check_input,
         after_exception=[errors.log_exception],
-        response_headers=SECURITY_HEADERS,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="Engage API",

@@ -80,7 +80,8 @@ def _answer(
 
 
 def problem(request: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
-    return _answer(request, exc.status, exc.detail, exc.errors)
+    headers = {"Retry-After": "60"} if exc.status == 429 else None
+    return _answer(request, exc.status, exc.detail, exc.errors, headers)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

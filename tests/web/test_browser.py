@@ -339,10 +339,15 @@ async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
         await page.goto(f"{live_url}/w")
         await page.get_by_label("The code on the screen").fill(code.lower())
         await page.get_by_role("button", name="Join").click()
+        consent = page.get_by_label("I agree my note is used to improve health and care here (required)")
+        assert not await consent.is_checked(), "nobody's consent is ticked for them"
+        await consent.check()
         for text in texts:
             await page.get_by_label("Your note").fill(text)
             await page.get_by_role("button", name="Post my note").click()
             await page.get_by_text("your note is on the board").wait_for()
+            # Their reference and withdrawal code, on their phone only.
+            await page.get_by_text("Withdrawal code").wait_for()
         await context.close()
 
     notes = board.locator(".board-note")

@@ -270,6 +270,7 @@ async def build_world(app: Litestar, pool: asyncpg.Pool, settings: Settings) -> 
         "file_path": ["engage.css"],
         "name": ["nothing-here"],
         "path": ["openapi.yaml"],
+        "user_id": [str(await _user_id(pool, "partner_staff"))],
     }
     world.by_path = {
         "/r/{token:str}": {"token": [links[1].rsplit("/", 1)[-1]]},
@@ -277,6 +278,11 @@ async def build_world(app: Litestar, pool: asyncpg.Pool, settings: Settings) -> 
         "/unsubscribe/{token:str}": {"token": [member_token(secret, "unsubscribe", UUID(str(member_id)))]},
     }
     return world
+
+
+async def _user_id(pool: asyncpg.Pool, role: str) -> UUID:
+    async with pool.acquire() as conn:
+        return UUID(str(await conn.fetchval("SELECT id FROM users WHERE role = $1::user_role", role)))
 
 
 async def read_event_stream(app: Litestar, path: str, cookies: httpx.Cookies, seconds: float = 1.5) -> str:

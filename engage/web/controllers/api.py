@@ -28,7 +28,8 @@ from engage.contributions.models import (
 from engage.contributions.service import ContributionDetail
 from engage.db import latest_migration, readiness
 from engage.ids import fingerprint
-from engage.web.deps import Conn, ReaderSight, Viewer, pool_of, relay_of, requires, settings_of
+from engage.problems import Problem
+from engage.web.deps import Conn, ReaderSight, Viewer, limits_of, pool_of, relay_of, requires, settings_of
 
 
 class ContributionList(msgspec.Struct, kw_only=True):
@@ -82,6 +83,14 @@ class ContributionsApi(Controller):
             str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200)
         ] = None,
     ) -> Response[Receipt | dict[str, Any]]:
+        limits = limits_of(state)
+        if (wait := await limits.api.allow(limits.address(request))) is not None:
+            raise Problem(
+                "body",
+                f"too many contributions from this address in the last minute: wait {wait:.0f} s",
+                status=429,
+                detail="Slow down; nothing was stored.",
+            )
         submission = Submission(
             kind=data.kind,
             text=data.text,

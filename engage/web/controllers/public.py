@@ -30,12 +30,31 @@ from engage.privacy import service as privacy
 from engage.privacy.models import RetentionPeriods
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
-from engage.web.deps import AppSettings, Conn, RateLimiter, client_address, pool_of, relay_of, settings_of
+from engage.web.deps import AppSettings, Conn, limits_of, pool_of, relay_of, settings_of
 from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
 
 
-def _limiter(state: State) -> RateLimiter:
-    return state["form_limiter"]  # type: ignore[no-any-return]
+async def _too_soon(request: Request[Any, Any, Any], state: State) -> FieldError | None:
+    """The form limit for this address: None, or why to wait (shown at the top of the form, which keeps what was
+    typed)."""
+    limits = limits_of(state)
+    wait = await limits.forms.allow(limits.address(request))
+    if wait is None:
+        return None
+    return FieldError(
+        "text",
+        f"A lot has been sent from this connection in the last minute. Wait {wait:.0f} seconds, then send again: "
+        "what you wrote is still here.",
+    )
+
+
+def _slow_down(template: str, context: dict[str, Any], error: FieldError) -> Template:
+    return Template(
+        template,
+        context={**context, "errors": [error, *context.get("errors", [])]},
+        status_code=429,
+        headers={"Retry-After": "60", "Cache-Control": "no-store"},
+    )
 
 
 async def _give_context(state: State, form: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
@@ -92,8 +111,8 @@ class PublicController(Controller):
         if form.get("website"):
             # The honeypot: a field people never see. Whoever filled it gets a polite page and stores nothing.
             return Template("public/thanks.html", context={})
-        if not _limiter(state).allow(client_address(request)):
-            return Template("public/slow_down.html", context={}, status_code=429, headers={"Retry-After": "60"})
+        if (wait := await _too_soon(request, state)) is not None:
+            return _slow_down("public/give.html", await _give_context(state, form, []), wait)
         kind = form.get("kind", "")
         if kind not in ("i_statement", "story"):
             errors = [FieldError("kind", "Choose whether this is an I statement or a story.")]
@@ -157,8 +176,9 @@ class PublicController(Controller):
             errors.append(FieldError("reference", "Enter the reference from your receipt, like ENG-4K7QP-2M9XT."))
         if not code:
             errors.append(FieldError("code", "Enter the withdrawal code from your receipt."))
-        if not errors and not _limiter(state).allow("withdraw:" + client_address(request)):
-            return Template("public/slow_down.html", context={}, status_code=429, headers={"Retry-After": "60"})
+        if not errors and (wait := await _too_soon(request, state)) is not None:
+            context = {"form": form, "errors": [], "error_for": {}}
+            return _slow_down("public/withdraw.html", context, FieldError("code", wait.reason))
         if not errors:
             try:
                 async with transaction(pool_of(state)) as conn:
@@ -203,16 +223,17 @@ class YourWordsController(Controller):
             errors.append(FieldError("reference", "Enter the reference from your receipt, like ENG-4K7QP-2M9XT."))
         if not form.get("code", "").strip():
             errors.append(FieldError("code", "Enter the withdrawal code from your receipt."))
-        if not errors and not _limiter(state).allow("your-words:" + client_address(request)):
-            errors.append(FieldError("code", "Too many tries from here. Wait a minute, then try again."))
+        if not errors and (wait := await _too_soon(request, state)) is not None:
+            errors.append(FieldError("code", wait.reason))
         return form, errors
 
     def _refused(self, form: dict[str, str], errors: list[FieldError]) -> Template:
+        waiting = any(e.reason.startswith("A lot has been sent") for e in errors)
         return Template(
             "public/your_words_open.html",
             context={"form": form, **error_context(errors, FORM_FIELD_IDS)},
-            status_code=422,
-            headers={"Cache-Control": "no-store"},
+            status_code=429 if waiting else 422,
+            headers={"Cache-Control": "no-store", **({"Retry-After": "60"} if waiting else {})},
         )
 
     @post("/", name="your-words-open", status_code=200)

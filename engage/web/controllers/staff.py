@@ -12,6 +12,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -46,13 +47,20 @@ from engage.web.deps import (
     ReaderSight,
     Relay,
     Viewer,
-    client_address,
+    limits_of,
     pool_of,
     requires,
-    settings_of,
 )
 from engage.web.forms import FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
 from engage.workshops import queries as workshop_queries
+
+CSRF_COOKIE = "engage_csrf"
+ACCOUNT_FIELDS = {
+    "current_password": "current_password",
+    "new_password": "new_password",
+    "confirm_password": "confirm_password",
+}
+ACCOUNT_DONE = {"password": "Your password is changed. You are signed out everywhere else."}
 
 
 def _safe_next(target: str | None) -> str:
@@ -75,17 +83,35 @@ class StaffController(Controller):
         return Template("staff/sign_in.html", context={"next": _safe_next(next_path), "error": None, "email": ""})
 
     @post("/sign-in", name="sign-in-submit", status_code=200)
-    async def sign_in(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
+    async def sign_in(
+        self, request: Request[Any, Any, Any], state: State, settings: AppSettings, data: Form
+    ) -> Template | Redirect:
         email = str(data.get("email", ""))[:254]
         password = str(data.get("password", ""))[:1000]
         target = _safe_next(str(data.get("next", "")))
-        if not state["sign_in_limiter"].allow(client_address(request)):
-            return Template("public/slow_down.html", context={}, status_code=429, headers={"Retry-After": "60"})
-        settings = settings_of(state)
+        limits = limits_of(state)
+        address = limits.address(request)
+        if (wait := await limits.sign_in.wait_needed(email, address)) is not None:
+            minutes = max(1, round(wait / 60))
+            error = (
+                f"Too many wrong passwords for this account from this connection. Wait {wait:.0f} seconds and try "
+                "again."
+                if wait < 120
+                else f"Too many wrong passwords from this connection. Wait about {minutes} minutes and try again."
+            )
+            context = {"next": target, "email": email, "error": error}
+            return Template(
+                "staff/sign_in.html", context=context, status_code=429, headers={"Retry-After": str(int(wait) + 1)}
+            )
+        # A new CSRF token with the new session: forms from before this sign-in (or another one) are refused.
+        csrf = generate_csrf_token(secret=settings.secret_key)
         try:
             async with transaction(pool_of(state)) as conn:
-                _, raw = await accounts.sign_in(conn, email, password, session_hours=settings.session_hours)
+                _, raw = await accounts.sign_in(
+                    conn, email, password, session_hours=settings.session_hours, csrf_token=csrf
+                )
         except accounts.SignInFailed:
+            await limits.sign_in.failed(email, address)
             async with transaction(pool_of(state)) as conn:
                 await accounts.record_failed_sign_in(conn, email)
             return Template(
@@ -93,6 +119,7 @@ class StaffController(Controller):
                 context={"next": target, "email": email, "error": "The email address or password is wrong."},
                 status_code=401,
             )
+        await limits.sign_in.succeeded(email, address)
         return Redirect(
             target,
             cookies=[
@@ -104,7 +131,8 @@ class StaffController(Controller):
                     samesite="lax",
                     max_age=settings.session_hours * 3600,
                     path="/",
-                )
+                ),
+                Cookie(key=CSRF_COOKIE, value=csrf, secure=settings.secure_cookies, samesite="lax", path="/"),
             ],
         )
 
@@ -114,7 +142,60 @@ class StaffController(Controller):
         if raw:
             async with transaction(pool_of(state)) as conn:
                 await accounts.sign_out(conn, raw)
-        return Redirect("/staff/sign-in", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+        return Redirect(
+            "/staff/sign-in",
+            cookies=[
+                Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"),
+                Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
+            ],
+        )
+
+    @get("/account", name="staff-account", guards=[requires("read_contributions")])
+    async def account(self, viewer: Viewer, done: FromQuery[str] = "") -> Template:
+        return self._account_page(viewer, [], done=ACCOUNT_DONE.get(done, ""))
+
+    def _account_page(self, viewer: Viewer, errors: list[FieldError], *, done: str = "", status: int = 200) -> Template:
+        return Template(
+            "staff/account.html",
+            context={"viewer": viewer, "done": done, **error_context(errors, ACCOUNT_FIELDS)},
+            status_code=status,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post("/account/password", name="staff-account-password", status_code=200, guards=[requires("read_contributions")])
+    async def change_password(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, data: Form
+    ) -> Template | Redirect:
+        form = fields(data)
+        try:
+            async with conn.transaction():
+                await accounts.change_password(
+                    conn,
+                    viewer,
+                    form.get("current_password", ""),
+                    form.get("new_password", ""),
+                    form.get("confirm_password", ""),
+                    keep_session=request.cookies.get(SESSION_COOKIE, ""),
+                )
+        except accounts.PasswordProblem as exc:
+            return self._account_page(viewer, exc.errors, status=422)
+        return Redirect("/staff/account?done=password", status_code=303)
+
+    @post(
+        "/account/sign-out-everywhere",
+        name="staff-sign-out-everywhere",
+        status_code=303,
+        guards=[requires("read_contributions")],
+    )
+    async def sign_out_everywhere(self, conn: Conn, viewer: Viewer) -> Redirect:
+        await accounts.sign_out_everywhere(conn, viewer)
+        return Redirect(
+            "/staff/sign-in",
+            cookies=[
+                Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"),
+                Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
+            ],
+        )
 
     @get("/contributions", name="staff-contributions", guards=[requires("read_contributions")])
     async def list_contributions(
@@ -419,6 +500,24 @@ class AdminController(Controller):
                 "field_ids": {"name": "name", "borough": "borough"},
             },
         )
+
+    @get("/users", name="staff-users", guards=[requires("manage_users")])
+    async def users(self, conn: Conn, viewer: Viewer, done: FromQuery[str] = "") -> Template:
+        return Template(
+            "staff/users.html",
+            context={"viewer": viewer, "users": await accounts.list_users(conn, viewer), "done": done[:254]},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post(
+        "/users/{user_id:uuid}/end-sessions",
+        name="staff-users-end-sessions",
+        status_code=303,
+        guards=[requires("manage_users")],
+    )
+    async def end_sessions(self, conn: Conn, viewer: Viewer, user_id: FromPath[UUID]) -> Redirect:
+        ended = await accounts.end_sessions(conn, viewer, user_id)
+        return Redirect(f"/staff/users?done={ended}", status_code=303)
 
     @get("/audit", name="staff-audit", guards=[requires("read_audit")])
     async def audit_trail(

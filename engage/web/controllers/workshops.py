@@ -25,7 +25,16 @@ from engage.db import transaction
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
-from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, pool_of, release_request_connection, requires
+from engage.web.deps import (
+    AppSettings,
+    Conn,
+    ReaderSight,
+    Viewer,
+    limits_of,
+    pool_of,
+    release_request_connection,
+    requires,
+)
 from engage.web.forms import Form, checked, error_context
 from engage.workshops import queries
 from engage.workshops import service as workshops
@@ -118,6 +127,13 @@ class LiveController(Controller):
             "consent_quote": note.consent_quote,
             "consent_analysis": checked(data, "consent_analysis"),
         }
+        limits = limits_of(state)
+        # Counted per join code, not per address: a room of people on one Wi-Fi is one address.
+        if (wait := await limits.notes.allow(workshops.normalise_code(code))) is not None:
+            async with pool_of(state).acquire() as conn:
+                workshop = await workshops.live_workshop(conn, code)
+            error = FieldError("text", f"A lot of notes are arriving at once. Wait {wait:.0f} seconds and post again.")
+            return self._page(workshop, form, [error], posted=None, status=429)
         if not checked(data, "consent_analysis"):
             async with pool_of(state).acquire() as conn:
                 try:
