@@ -251,7 +251,8 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
         http="httptools",
         log_level="warning",
         access_log=False,
-        proxy_headers=True,
+        # Engage decides whose X-Forwarded-For to believe (ENGAGE_TRUSTED_PROXIES); uvicorn would trust loopback.
+        proxy_headers=False,
         timeout_graceful_shutdown=10,
     )
     return 0

@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from engage.accounts.models import ROLE_LABELS
-from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS
+from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS, Consent, ContributionIn
 from engage.db import create_pool
 from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
@@ -42,6 +42,7 @@ from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
 from engage.web.controllers.workshops import LiveController, WorkshopsController
 from engage.web.deps import DEPENDENCIES, request_database
+from engage.web.errors import FieldProblem, ProblemBody
 from engage.web.headers import security_headers
 from engage.web.input import check_input
 from engage.web.limits import Limits
@@ -94,7 +95,7 @@ def create_app(settings: Settings) -> Litestar:
             await redis.aclose()
             await pool.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             PublicController,
             YourWordsController,
@@ -152,6 +153,17 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=LoggingConfig(log_exceptions="never"),
         debug=False,
     )
+    _exact_openapi(app)
+    return app
+
+
+def _exact_openapi(app: Litestar) -> None:
+    """Say in the schema what the API refuses: unknown fields in a body (the Structs forbid them), so a client
+    generated from it, or a fuzzer, knows."""
+    schemas = app.openapi_schema.components.schemas or {}
+    for struct in (ContributionIn, Consent, ProblemBody, FieldProblem):
+        if struct.__name__ in schemas and struct.__struct_config__.forbid_unknown_fields:
+            schemas[struct.__name__].additional_properties = False
 
 
 def create_app_from_env() -> Litestar:

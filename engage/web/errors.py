@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import asyncpg
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -19,6 +20,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 from litestar.types import Scope
 
@@ -51,6 +53,43 @@ _BODY_PROBLEMS = {
     413: "is too large: the most we accept is 256 KB",
     415: "must be sent as application/json",
 }
+
+
+class FieldProblem(msgspec.Struct, forbid_unknown_fields=True):
+    field: str
+    """The field, by its name in the request (``consent.analysis``), or ``body`` for the request as a whole."""
+    reason: str
+
+
+class ProblemBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Every error answer of the API."""
+
+    status_code: int
+    detail: str
+    errors: list[FieldProblem] = []
+    """What is wrong, field by field (present when the request itself was at fault)."""
+
+
+_PROBLEM_DESCRIPTIONS = {
+    400: "The body is not JSON in UTF-8, or a parameter is malformed; nothing was stored.",
+    401: "Not signed in.",
+    403: "Signed in, but the role does not give access to this.",
+    404: "No such thing, or not one this reader may see.",
+    409: "The Idempotency-Key was used before with a different body; nothing was stored.",
+    413: "The body is larger than 256 KB; nothing was stored.",
+    415: "The body is not sent as application/json.",
+    422: "A field is not acceptable: each is named with the reason; nothing was stored.",
+    429: "Too many requests from this address; wait as Retry-After says.",
+    503: "PostgreSQL did not answer in time; send it again after Retry-After (with the same Idempotency-Key).",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI for the error answers an operation can give, one schema (ProblemBody) each."""
+    return {
+        status: ResponseSpec(data_container=ProblemBody, description=_PROBLEM_DESCRIPTIONS[status])
+        for status in statuses
+    }
 
 
 def _wants_json(request: Request[Any, Any, Any]) -> bool:

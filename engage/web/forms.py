@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
+from uuid import UUID
 
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -79,3 +81,29 @@ def consent_from(form: dict[str, Any]) -> Consent:
         share=checked(form, "consent_share"),
         contact=checked(form, "consent_contact"),
     )
+
+
+def whole_number(value: str, *, lo: int, hi: int) -> int | None:
+    """A whole number typed in ASCII digits within [lo, hi], or None. ("²".isdigit() is true, and a twenty-digit
+    number overflows a database integer: neither gets past here.)"""
+    text = value.strip()
+    if not text or len(text) > 18 or not (text.isascii() and text.isdecimal()):
+        return None
+    number = int(text)
+    return number if lo <= number <= hi else None
+
+
+def parse_day(value: str) -> date | None:
+    """A date typed as 2026-03-14, between 1900 and 2200 (so that adding a day to it cannot overflow), or None."""
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return day if 1900 <= day.year <= 2200 else None
+
+
+def parse_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        return None

@@ -15,11 +15,14 @@ MAX_NOTE_CHARS = 1000
 
 class WorkshopDraft(msgspec.Struct, kw_only=True):
     title: str
-    held_on: date
+    held_on: date | None
+    """None: not given, or not a date (the edge parses it; the service names the field)."""
     venue: str = ""
     neighbourhood: str | None = None
     accessibility: str = ""
     attendance: int | None = None
+    attendance_given: str = ""
+    """What was typed for attendance: a number from 0 to 100,000, or nothing."""
     equality_summary: str = ""
     prompts: list[str] = []
 

@@ -22,6 +22,7 @@ from engage.contributions.models import Consent, Receipt, Submission
 from engage.ids import fingerprint, new_reference, uuid7, withdrawal_code
 from engage.outbox.models import CONTRIBUTION_RECEIVED
 from engage.privacy.visibility import Sight
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.workshops import queries
@@ -55,14 +56,19 @@ async def plan_workshop(conn: asyncpg.Connection, programme: str, viewer: StaffU
         raise WorkshopProblem("programme", "Only this programme's facilitators plan its workshops.", status=403)
     draft.title = draft.title.strip()
     draft.prompts = [p.strip() for p in draft.prompts if p.strip()]
+    errors = []
     if not draft.title:
-        raise WorkshopProblem("title", "Give the workshop a title.")
+        errors.append(FieldError("title", "Give the workshop a title."))
+    if draft.held_on is None:
+        errors.append(FieldError("held_on", "Give the date of the workshop, like 2026-03-14."))
     if not draft.prompts:
-        raise WorkshopProblem("prompts", "Write at least one prompt, one per line.")
-    if len(draft.prompts) > 12 or any(len(p) > 300 for p in draft.prompts):
-        raise WorkshopProblem("prompts", "Up to 12 prompts, each under 300 characters.")
-    if draft.attendance is not None and draft.attendance < 0:
-        raise WorkshopProblem("attendance", "Attendance cannot be negative.")
+        errors.append(FieldError("prompts", "Write at least one prompt, one per line."))
+    elif len(draft.prompts) > 12 or any(len(p) > 300 for p in draft.prompts):
+        errors.append(FieldError("prompts", "Up to 12 prompts, each under 300 characters."))
+    if draft.attendance_given and draft.attendance is None:
+        errors.append(FieldError("attendance", "Give attendance as a whole number of people, up to 100,000."))
+    if errors:
+        raise WorkshopProblem.of(errors)
     workshop_id = uuid7()
     try:
         await queries.insert_workshop(
@@ -219,7 +225,10 @@ async def arrange_note(
             conn, workshop_id, "grouped", contribution_id, {"id": str(contribution_id), "group": label}
         )
     if duplicate_of is not None:
-        original = UUID(duplicate_of) if duplicate_of else None
+        try:
+            original = UUID(duplicate_of) if duplicate_of else None
+        except ValueError as exc:
+            raise WorkshopProblem("duplicate_of", "Choose another note on this board.") from exc
         if original is not None and (original not in on_board or original == contribution_id):
             raise WorkshopProblem("duplicate_of", "Choose another note on this board.")
         await queries.update_note(conn, workshop_id, contribution_id, duplicate_of=original)

@@ -30,6 +30,7 @@ from engage.db import latest_migration, readiness
 from engage.ids import fingerprint
 from engage.problems import Problem
 from engage.web.deps import Conn, ReaderSight, Viewer, limits_of, pool_of, relay_of, requires, settings_of
+from engage.web.errors import problem_responses
 
 
 class ContributionList(msgspec.Struct, kw_only=True):
@@ -73,6 +74,7 @@ class ContributionsApi(Controller):
             "`Idempotency-Key` header to make retries safe: the same key with the same body returns the first "
             "answer and stores nothing new; the same key with another body is refused with 409."
         ),
+        responses=problem_responses(400, 409, 413, 415, 422, 429, 503),
     )
     async def create_contribution(
         self,
@@ -82,7 +84,7 @@ class ContributionsApi(Controller):
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200)
         ] = None,
-    ) -> Response[Receipt | dict[str, Any]]:
+    ) -> Response[Receipt]:
         limits = limits_of(state)
         if (wait := await limits.api.allow(limits.address(request))) is not None:
             raise Problem(
@@ -112,7 +114,12 @@ class ContributionsApi(Controller):
         relay_of(state).wake()
         return Response(receipt, status_code=201)
 
-    @get("/contributions", summary="List contributions (staff)", guards=[requires("read_contributions")])
+    @get(
+        "/contributions",
+        summary="List contributions (staff)",
+        guards=[requires("read_contributions")],
+        responses=problem_responses(400, 401, 403, 422, 503),
+    )
     async def list_contributions(
         self,
         conn: Conn,
@@ -133,6 +140,7 @@ class ContributionsApi(Controller):
         "/contributions/{contribution_id:uuid}",
         summary="One contribution (staff)",
         guards=[requires("read_contributions")],
+        responses=problem_responses(400, 401, 403, 404, 422, 503),
     )
     async def get_contribution(self, conn: Conn, viewer: Viewer, contribution_id: FromPath[UUID]) -> ContributionDetail:
         detail = await contributions.view_contribution(conn, viewer, contribution_id)
@@ -140,7 +148,12 @@ class ContributionsApi(Controller):
             raise NotFoundException("No contribution with this id, or not one you may see.")
         return detail
 
-    @get("/neighbourhoods", summary="Neighbourhoods a contribution can name", tags=["places"])
+    @get(
+        "/neighbourhoods",
+        summary="Neighbourhoods a contribution can name",
+        tags=["places"],
+        responses=problem_responses(400, 503),
+    )
     async def list_neighbourhoods(self, conn: Conn) -> list[Neighbourhood]:
         return await contribution_queries.list_neighbourhoods(conn)
 

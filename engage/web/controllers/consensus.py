@@ -19,7 +19,7 @@ from engage.contributions import queries as contribution_queries
 from engage.problems import FieldError
 from engage.propositions import queries as proposition_queries
 from engage.web.deps import Conn, ReaderSight, Viewer, requires, settings_of
-from engage.web.forms import EQUALITY_CHOICES, Form, error_context
+from engage.web.forms import EQUALITY_CHOICES, Form, error_context, parse_uuid, whole_number
 
 FIELD_IDS = {"support": "ballot", "statement": "ballot", "title": "title", "closes_at": "closes_at", "count": "count"}
 
@@ -45,7 +45,7 @@ def ratings_from_form(data: dict[str, Any], round_: Round) -> list[Rating]:
         ratings.append(
             Rating(
                 proposition_id=proposition.proposition_id,
-                support=int(raw) if raw.isdigit() else 0,
+                support=whole_number(raw, lo=0, hi=5) or 0,
                 statement=statement,
                 comment=str(data.get(f"comment-{key}", ""))[:4000],
             )
@@ -147,7 +147,9 @@ class RoundsController(Controller):
                 conn, state, viewer, slug, form, [FieldError("closes_at", "Give the closing date and time.")], 422
             )
         statements = {
-            UUID(key.removeprefix("statement-")): value for key, value in form.items() if key.startswith("statement-")
+            proposition: value
+            for key, value in form.items()
+            if key.startswith("statement-") and (proposition := parse_uuid(key.removeprefix("statement-")))
         }
         try:
             async with conn.transaction():
@@ -223,7 +225,11 @@ class RoundsController(Controller):
         try:
             async with conn.transaction():
                 tokens = await consensus.invite_citizens(
-                    conn, round_id, viewer, int(raw) if raw.isdigit() else 0, str(data.get("neighbourhood", "")) or None
+                    conn,
+                    round_id,
+                    viewer,
+                    whole_number(raw, lo=0, hi=10_000) or 0,
+                    str(data.get("neighbourhood", "")) or None,
                 )
         except VoteProblem as exc:
             if exc.status != 422:

@@ -26,7 +26,7 @@ from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
 from engage.web.deps import Conn, ReaderSight, Viewer, relay_of, requires, settings_of
-from engage.web.forms import Form, error_context
+from engage.web.forms import Form, error_context, parse_day
 from engage.workshops import queries as workshop_queries
 
 FIELD_IDS = {
@@ -47,7 +47,7 @@ FIELD_IDS = {
 
 def _date(value: Any) -> date | None:
     try:
-        return date.fromisoformat(str(value))
+        return parse_day(str(value))
     except ValueError:
         return None
 

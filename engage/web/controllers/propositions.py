@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +23,7 @@ from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, Decision, PropositionProblem, PropositionText
 from engage.tags import queries as tag_queries
 from engage.web.deps import Conn, ReaderSight, Viewer, requires
-from engage.web.forms import Form, error_context
+from engage.web.forms import Form, error_context, parse_day, whole_number
 
 FIELD_IDS = {
     "approved": "approved-yes",
@@ -184,7 +183,7 @@ class PropositionsController(Controller):
                 _text(data),
                 what_changed=str(data.get("what_changed", "")),
                 why=str(data.get("why", "")),
-                expected_version=int(expected) if expected.isdigit() else -1,
+                expected_version=whole_number(expected, lo=0, hi=1_000_000) or -1,
             )
 
         return await self._act(conn, viewer, sight, proposition_id, action)
@@ -232,9 +231,11 @@ class PropositionsController(Controller):
     ) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             try:
-                decided_on = date.fromisoformat(str(data.get("decided_on", "")))
+                decided_on = parse_day(str(data.get("decided_on", "")))
+                if decided_on is None:
+                    raise ValueError
             except ValueError as exc:
-                raise PropositionProblem("decided_on", "Give the date of the decision.") from exc
+                raise PropositionProblem("decided_on", "Give the date of the decision, like 2026-03-14.") from exc
             decision = Decision(
                 approved=str(data.get("approved", "")) == "yes",
                 board=str(data.get("board", "")),

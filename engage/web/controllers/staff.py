@@ -51,7 +51,7 @@ from engage.web.deps import (
     pool_of,
     requires,
 )
-from engage.web.forms import FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
+from engage.web.forms import FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional, parse_day
 from engage.workshops import queries as workshop_queries
 
 CSRF_COOKIE = "engage_csrf"
@@ -446,7 +446,10 @@ def _day(value: str, label: str, notices: list[str]) -> date | None:
     if not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
+        found = parse_day(value)
+        if found is None:
+            raise ValueError(value)
+        return found
     except ValueError:
         notices.append(f"{label} date “{value[:20]}” is not a date like 2026-03-14, so it was ignored.")
         return None

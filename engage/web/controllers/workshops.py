@@ -8,7 +8,6 @@ import io
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -35,7 +34,7 @@ from engage.web.deps import (
     release_request_connection,
     requires,
 )
-from engage.web.forms import Form, checked, error_context
+from engage.web.forms import Form, checked, error_context, parse_day, whole_number
 from engage.workshops import queries
 from engage.workshops import service as workshops
 from engage.workshops.models import MAX_NOTE_CHARS, NoteIn, WorkshopDraft, WorkshopProblem
@@ -198,18 +197,15 @@ class WorkshopsController(Controller):
     )
     async def create(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Template | Redirect:
         form = {key: str(value) for key, value in data.items() if key != "_csrf_token"}
-        try:
-            held_on = date.fromisoformat(form.get("held_on", ""))
-        except ValueError:
-            return await self._form(conn, viewer, slug, form, [FieldError("held_on", "Give the date.")], 422)
         attendance = form.get("attendance", "").strip()
         draft = WorkshopDraft(
             title=form.get("title", "")[:200],
-            held_on=held_on,
+            held_on=parse_day(form.get("held_on", "")),
             venue=form.get("venue", "")[:200],
             neighbourhood=form.get("neighbourhood") or None,
             accessibility=form.get("accessibility", "")[:2000],
-            attendance=int(attendance) if attendance.isdigit() else None,
+            attendance=whole_number(attendance, lo=0, hi=100_000),
+            attendance_given=attendance[:40],
             equality_summary=form.get("equality_summary", "")[:4000],
             prompts=form.get("prompts", "").splitlines(),
         )
@@ -219,7 +215,7 @@ class WorkshopsController(Controller):
         except WorkshopProblem as exc:
             if exc.status != 422:
                 raise _problem(exc) from exc
-            return await self._form(conn, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+            return await self._form(conn, viewer, slug, form, exc.errors, 422)
         return Redirect(f"/staff/workshops/{workshop_id}", status_code=303)
 
     @get("/workshops/{workshop_id:uuid}", name="staff-workshop", guards=[requires("read_contributions")])
@@ -307,7 +303,7 @@ class WorkshopsController(Controller):
         async with pool.acquire() as conn:
             await workshops.record_board_watched(conn, viewer, workshop_id)
         header = request.headers.get("last-event-id", "")
-        start = int(header) if header.isdigit() else max(0, after)
+        start = whole_number(header, lo=0, hi=2**62) or max(0, after)
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
             # A board that reconnects sends the id of the last event it showed; we replay from just after it.
