@@ -286,3 +286,18 @@ async def test_query_strings_are_checked_at_the_door_too(client: httpx.AsyncClie
     for path in ("/you-said-we-did", "/give", "/staff/sign-in", "/w"):
         answer = await client.get(path, params={"theme": value, "programme": value, "code": value, "next": value})
         assert answer.status_code == 422 and "control character" in answer.text, path
+
+
+async def test_the_inputs_that_used_to_give_500_now_get_a_4xx(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+    for field in ("programme", "neighbourhood", "email"):
+        body = {"kind": "story", "text": "The bus", "consent": {"analysis": True}, field: "a\x00b"}
+        answer = await client.post("/api/v1/contributions", json=body)
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field
+    for url in ("/give?programme=%00", "/you-said-we-did?theme=%00", "/boards/%00/digests", "/w/%00"):
+        assert (await client.get(url)).status_code == 422, url
+    await create_staff(pool, "admin")
+    await sign_in(client, "admin@test.example")
+    for url in ("/staff/contributions?q=a%00b", "/staff/contributions?to=9999-12-31", "/staff/audit?from=0001-01-01"):
+        assert (await client.get(url)).status_code < 500, url
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM contributions") == 0
