@@ -26,7 +26,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,7 +102,7 @@ def _id_list(value: object, known: Sequence[str], what: str, problem: list[str])
 
 
 def check_line(
-    record: dict[str, object], *, main: Framework, frameworks: dict[str, Framework], partial: bool
+    record: Mapping[str, object], *, main: Framework, frameworks: dict[str, Framework], partial: bool
 ) -> list[str]:
     """The problems of one decoded line (empty when it is good)."""
     problems: list[str] = []
@@ -207,7 +207,8 @@ def check_file(
         report.problems.append(f"{path}: no framework {framework_id!r} (known: {', '.join(sorted(frameworks))})")
         return report
     with path.open(encoding="utf-8") as lines:
-        return check_lines(lines, main=frameworks[framework_id], frameworks=frameworks, source=str(path), partial=partial)
+        main = frameworks[framework_id]
+        return check_lines(lines, main=main, frameworks=frameworks, source=str(path), partial=partial)
 
 
 def shared_texts(reports: Sequence[Report]) -> list[str]:
