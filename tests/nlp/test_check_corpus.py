@@ -122,6 +122,10 @@ def test_heldout_and_safeguarding_files_are_valid_and_share_no_text() -> None:
     reports = [check_corpus.check_file(HELDOUT), check_corpus.check_file(EXTRA)]
     assert [problem for report in reports for problem in report.problems] == []
     assert check_corpus.shared_texts(reports) == []
+    others = set(check_corpus.load_frameworks()) - {"lambeth-what-matters"}
+    for path in (HELDOUT, EXTRA):
+        with path.open(encoding="utf-8") as lines:
+            assert all(set(json.loads(line)["frameworks"]) == others for line in lines), path
 
 
 def test_heldout_covers_every_theme_voice_and_kind() -> None:
