@@ -12,9 +12,10 @@ that `report.problems` is empty. A line is one JSON object:
 
 The corpus's framework is the name of the folder the file is in (`lambeth-what-matters/heldout.jsonl`), unless
 `--framework` says otherwise. Every field is required unless `--partial` is given (then only `text` is, and the
-fields present are checked). `safeguarding` must be true exactly when `safeguarding_kinds` is non-empty. A framework
-whose themes name a `parent` (a sub-theme framework) must agree with the top-level themes: a parent theme is given
-exactly when one of its sub-themes is. The same text twice, in one file or across the files given, is a problem:
+fields present are checked). `safeguarding` must be true exactly when `safeguarding_kinds` is non-empty, and a line
+at risk must carry the framework's `safe` theme when it has one. A framework whose themes name a `parent` (a
+sub-theme framework) must agree with the top-level themes: a parent theme is given exactly when one of its
+sub-themes is. The same text twice, in one file or across the files given, is a problem:
 a held-out text that is also a training text no longer tests anything.
 
 Exit status 0 when every line is good, 1 otherwise (each problem is printed with its file and line).
@@ -46,6 +47,8 @@ KINDS = (
     "self_neglect",
     "risk_to_life",
 )
+SAFE_THEME = "safe"
+"""A framework with a theme of this id (lambeth-what-matters) must give it to every line at risk."""
 FIELDS = ("text", "themes", "sentiment", "safeguarding", "safeguarding_kinds", "voice", "frameworks")
 
 
@@ -125,6 +128,8 @@ def check_line(
         kinds = _id_list(record["safeguarding_kinds"], KINDS, "safeguarding_kinds", problems)
         if isinstance(flagged, bool) and flagged != bool(kinds):
             problems.append("safeguarding must be true exactly when safeguarding_kinds is non-empty")
+    if flagged is True and SAFE_THEME in main.theme_ids and SAFE_THEME not in themes:
+        problems.append(f"a safeguarding concern without the {SAFE_THEME!r} theme")
     labelled = record.get("frameworks", {})
     if not isinstance(labelled, dict):
         return [*problems, "frameworks must be an object of framework id to theme ids"]

@@ -63,6 +63,7 @@ def test_a_good_line_has_no_problems() -> None:
         ({"safeguarding": False}, "exactly when"),
         ({"safeguarding_kinds": []}, "exactly when"),
         ({"safeguarding": "yes"}, "true or false"),
+        ({"themes": ["quality"]}, "without the 'safe' theme"),
         ({"text": "  "}, "non-empty"),
         ({"voice": ""}, "voice"),
         ({"frameworks": {"lambeth-outcomes": ["happy"]}}, "frameworks.lambeth-outcomes: unknown id 'happy'"),
