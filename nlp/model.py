@@ -7,9 +7,13 @@ faster than the ensemble (see the README). spaCy still does the language work: t
 Features, per text (spaCy doc):
 - words: lower-cased lookup lemmas of tokens longer than one character, and adjacent pairs of them;
 - characters: 2- to 5-grams inside each padded lemma (" waiting " -> " w", "wa", ..., "ng ");
-each block weighted by sublinear TF-IDF and normalised to unit length. One logistic regression per theme gives a
-score, and a theme is given when its score reaches that theme's threshold (tuned on held-out predictions during
-training). Two more heads share the features: sentiment (negative, positive, mixed, neutral) and safeguarding.
+each block weighted by sublinear TF-IDF and normalised to unit length. One linear head per theme gives a calibrated
+probability (see nlp/training.py for how it is fitted), and a theme is given when its score reaches that theme's
+threshold. More heads share the features: parent themes (for frameworks whose themes have parents), sentiment
+(negative, positive, mixed, neutral), safeguarding, and one head per kind of safeguarding concern.
+
+Models trained on the same texts share one feature space (`feature_key`): a tagger that tags against several
+frameworks computes the features of a batch once and applies each model's heads to them.
 
 A model directory holds `model.json` (framework, vocabularies, thresholds, scores) and `weights.npz`, loaded with
 `allow_pickle=False`: opening somebody's model directory never runs their code.
@@ -32,8 +36,11 @@ from spacy.strings import StringStore, hash_string  # type: ignore[attr-defined]
 from spacy.tokens import Doc
 
 from nlp.frameworks import Framework
+from nlp.safeguarding import KINDS
 
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
+"""Format 1 models (no parent or kind heads) still load: the heads they lack answer nothing."""
 SENTIMENTS = ("negative", "positive", "mixed", "neutral")
 CHAR_SIZES = (2, 3, 4, 5)
 
@@ -91,6 +98,10 @@ class Score(msgspec.Struct, frozen=True, kw_only=True):
     sentiment_accuracy: float | None = None
     safeguarding_recall: float | None = None
     safeguarding_precision: float | None = None
+    safeguarding_false_alarms: float | None = None
+    """Share of the texts labelled not at risk that were flagged."""
+    safeguarding_kinds: dict[str, dict[str, float]] | None = None
+    """kind -> recall (flagged, among texts of that kind), named (the kind itself was named), support."""
 
 
 class ModelCard(msgspec.Struct, kw_only=True):
@@ -98,7 +109,10 @@ class ModelCard(msgspec.Struct, kw_only=True):
     version: str
     framework: Framework
     thresholds: dict[str, float]
+    parent_thresholds: dict[str, float] = {}
+    """Parent theme id -> threshold of its head (frameworks whose themes name a parent)."""
     safeguarding_threshold: float
+    kind_thresholds: dict[str, float] = {}
     trained_at: str
     train_examples: int
     dev: Score | None = None
@@ -113,6 +127,14 @@ class Prediction(msgspec.Struct, frozen=True, kw_only=True):
     safeguarding: float
     reasons: dict[str, list[tuple[int, int, float]]]
     """theme id -> (start, end, weight) of the words that pushed its score up most."""
+    parents: list[str] = []
+    """Parent themes of the themes given (frameworks whose themes have parents)."""
+    kinds: list[str] = []
+    """Kinds of safeguarding concern whose heads reached their thresholds, most likely first."""
+    top_kind: str | None = None
+    """The most likely kind, whatever its score (for naming a flag raised by the general head)."""
+    kind_score: float = 0.0
+    """The most likely kind's score."""
 
 
 class ThemeModel:
@@ -121,32 +143,49 @@ class ThemeModel:
     def __init__(self, card: ModelCard, arrays: dict[str, FloatArray]) -> None:
         self.card = card
         self.theme_ids = list(card.framework.theme_ids)
-        # Inference works on spaCy's string hashes, not strings: a lemma's hash is its LEMMA attribute.
-        # Word features are looked up with one `searchsorted` per text over sorted keys: the lemma hash for a
-        # word, and a mixed pair of hashes for two adjacent words.
-        unigram_keys, unigram_columns, bigram_keys, bigram_columns = [], [], [], []
-        for column, feature in enumerate(card.word_vocab):
-            first, space, second = feature.partition(" ")
-            if space:
-                bigram_keys.append(_pair_key(np.uint64(hash_string(first)), np.uint64(hash_string(second))))
-                bigram_columns.append(column)
-            else:
-                unigram_keys.append(hash_string(feature))
-                unigram_columns.append(column)
-        self._unigrams = _SortedLookup(np.array(unigram_keys, dtype=np.uint64), np.array(unigram_columns))
-        self._bigrams = _SortedLookup(np.array(bigram_keys, dtype=np.uint64), np.array(bigram_columns))
-        self._char_index = {feature: i for i, feature in enumerate(card.char_vocab)}
+        self.parent_ids = list(card.parent_thresholds)
+        features = len(card.word_vocab) + len(card.char_vocab)
+        arrays = {
+            "parent_coef": np.zeros((features, 0), dtype=np.float32),
+            "parent_bias": np.zeros(0, dtype=np.float32),
+            "kind_coef": np.zeros((features, len(KINDS)), dtype=np.float32),
+            "kind_bias": np.full(len(KINDS), -30.0, dtype=np.float32),
+            **arrays,
+        }
         self._idf_word = arrays["idf_word"]
         self._idf_char = arrays["idf_char"]
         self._theme_coef = arrays["theme_coef"]
-        # All three heads side by side, so one gather and one product score a text.
-        self._coef = np.ascontiguousarray(
-            np.column_stack([arrays["theme_coef"], arrays["sentiment_coef"], arrays["safeguarding_coef"]])
-        )
-        self._bias = np.concatenate([arrays["theme_bias"], arrays["sentiment_bias"], arrays["safeguarding_bias"]])
+        # Every head side by side, so one product scores a text: themes, parents, sentiment, safeguarding, kinds.
+        blocks = [arrays[f"{name}_coef"] for name in ("theme", "parent", "sentiment", "safeguarding", "kind")]
+        self._coef = np.ascontiguousarray(np.column_stack(blocks).astype(np.float32))
+        self._bias = np.concatenate(
+            [arrays[f"{name}_bias"] for name in ("theme", "parent", "sentiment", "safeguarding", "kind")]
+        ).astype(np.float32)
         self._thresholds = np.array([card.thresholds[theme] for theme in self.theme_ids], dtype=np.float32)
+        self._parent_thresholds = np.array(list(card.parent_thresholds.values()), dtype=np.float32)
+        self._kind_thresholds = np.array([card.kind_thresholds.get(kind, 1.01) for kind in KINDS], dtype=np.float32)
+        parent_position = {parent: i for i, parent in enumerate(self.parent_ids)}
+        self._parent_of = np.array(
+            [parent_position.get(theme.parent or "", -1) for theme in card.framework.themes], dtype=np.intp
+        )
         self._arrays = arrays
-        self._lemma_cache: dict[int, Any] = {}
+        digest = hashlib.sha256(msgspec.json.encode([card.word_vocab, card.char_vocab]))
+        digest.update(self._idf_word.tobytes())
+        digest.update(self._idf_char.tobytes())
+        self.feature_key = digest.hexdigest()
+        """Equal for models whose features are computed the same way (trained on the same texts)."""
+        self._featurizer: Featurizer | None = None
+
+    @property
+    def featurizer(self) -> Featurizer:
+        if self._featurizer is None:
+            self._featurizer = Featurizer(self.card.word_vocab, self.card.char_vocab, self._idf_word, self._idf_char)
+        return self._featurizer
+
+    def share_features_with(self, other: ThemeModel) -> None:
+        """Use `other`'s featurizer (and its caches) when both compute the same features."""
+        if other.feature_key == self.feature_key:
+            self._featurizer = other.featurizer
 
     @property
     def version(self) -> str:
@@ -178,8 +217,8 @@ class ThemeModel:
             decoded = msgspec.json.decode(card, type=ModelCard)
         except msgspec.DecodeError as exc:
             raise ModelError(f"{source}: {exc}") from exc
-        if decoded.format != FORMAT:
-            raise ModelError(f"{source}: model format {decoded.format}; this Engage reads format {FORMAT}")
+        if decoded.format not in READABLE_FORMATS:
+            raise ModelError(f"{source}: model format {decoded.format}; this Engage reads formats 1 and {FORMAT}")
         with np.load(io.BytesIO(weights), allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
         return cls(decoded, arrays)
@@ -197,6 +236,146 @@ class ThemeModel:
             raise ModelError(f"{directory}: not a model directory (model.json and weights.npz are needed)")
         return cls.from_bytes(card_path.read_bytes(), weights_path.read_bytes(), source=str(card_path))
 
+    def predict(
+        self, docs: Sequence[Doc], *, features: Features | None = None, reasons_per_theme: int = 3
+    ) -> list[Prediction]:
+        """Score a batch at once. `features` (from `self.featurizer(docs)`) may be shared between models with the
+        same `feature_key`; they are computed here when not given."""
+        if not docs:
+            return []
+        batch = features if features is not None else self.featurizer(docs)
+        split = len(self._idf_word)
+        logits = batch.words @ self._coef[:split] + batch.chars @ self._coef[split:]
+        logits += self._bias
+        themes, parents = len(self.theme_ids), len(self.parent_ids)
+        theme_scores = _sigmoid(logits[:, :themes])
+        at = themes + parents
+        sentiments = np.argmax(logits[:, at : at + len(SENTIMENTS)], axis=1)
+        at += len(SENTIMENTS)
+        safeguarding = _sigmoid(logits[:, at])
+        kind_scores = _sigmoid(logits[:, at + 1 :])
+        chosen_mask = theme_scores >= self._thresholds
+        if parents:
+            chosen_mask = self._with_parents(chosen_mask, theme_scores, _sigmoid(logits[:, themes : themes + parents]))
+        kind_mask = kind_scores >= self._kind_thresholds
+        top_kinds = np.argmax(kind_scores, axis=1).tolist()
+
+        scores_rows = np.round(theme_scores.astype(np.float64), 4).tolist()
+        sentiment_rows = sentiments.tolist()
+        safeguarding_rows = np.round(safeguarding.astype(np.float64), 4).tolist()
+        hit_rows = [np.flatnonzero(row).tolist() for row in chosen_mask]
+        predictions = []
+        theme_ids = self.theme_ids
+        for number, hits in enumerate(hit_rows):
+            chosen = [theme_ids[i] for i in hits]
+            kinds: list[str] = []
+            if kind_mask[number].any():
+                order = np.argsort(-kind_scores[number])
+                kinds = [KINDS[i] for i in order.tolist() if kind_mask[number, i]]
+            predictions.append(
+                Prediction(
+                    scores=dict(zip(theme_ids, scores_rows[number], strict=True)),
+                    themes=chosen,
+                    sentiment=SENTIMENTS[sentiment_rows[number]],
+                    safeguarding=safeguarding_rows[number],
+                    reasons={
+                        theme_ids[column]: spans
+                        for column, spans in batch.reasons(number, hits, self._theme_coef, reasons_per_theme).items()
+                    }
+                    if hits
+                    else {},
+                    parents=self._parents_of(hits) if parents else [],
+                    kinds=kinds,
+                    top_kind=KINDS[top_kinds[number]] if self.card.kind_thresholds else None,
+                    kind_score=float(kind_scores[number, top_kinds[number]]) if self.card.kind_thresholds else 0.0,
+                )
+            )
+        return predictions
+
+    def _with_parents(self, chosen: Any, scores: Any, parent_scores: Any) -> Any:
+        """A parent head that fires over a text none of whose sub-themes reached its threshold gives that
+        parent's most likely sub-theme: rare sub-themes are otherwise silent where their parent is plain."""
+        fired = parent_scores >= self._parent_thresholds
+        for parent in range(len(self.parent_ids)):
+            children = np.flatnonzero(self._parent_of == parent)
+            if not len(children):
+                continue
+            silent = fired[:, parent] & ~chosen[:, children].any(axis=1)
+            rows = np.flatnonzero(silent)
+            if len(rows):
+                best = children[np.argmax(scores[np.ix_(rows, children)], axis=1)]
+                chosen[rows, best] = True
+        return chosen
+
+    def _parents_of(self, hits: list[int]) -> list[str]:
+        found = {int(self._parent_of[i]) for i in hits} - {-1}
+        return [self.parent_ids[i] for i in sorted(found)]
+
+    @property
+    def safeguarding_threshold(self) -> float:
+        return self.card.safeguarding_threshold
+
+
+class Features:
+    """One batch's features as two TF-IDF matrices (words, characters), plus where each word feature occurs, for
+    evidence. Computed by a `Featurizer`; any model with the same `feature_key` can score them."""
+
+    def __init__(self, words: Any, chars: Any, docs: Any, columns: Any, starts: Any, ends: Any) -> None:
+        self.words, self.chars = words, chars
+        self._columns, self._starts, self._ends = columns, starts, ends
+        self._by_doc = np.argsort(docs, kind="stable")
+        self._bounds = np.searchsorted(docs[self._by_doc], np.arange(words.shape[0] + 1))
+        self._indptr = words.indptr.tolist()
+
+    def reasons(
+        self, number: int, hits: list[int], coef: FloatArray, per_theme: int
+    ) -> dict[int, list[tuple[int, int, float]]]:
+        """For text `number` and each theme column in `hits`: (start, end, push) of the words that pushed its
+        score up most, keyed by theme column (the model maps them to ids)."""
+        low, high = self._indptr[number], self._indptr[number + 1]
+        if high <= low:
+            return {}
+        columns = self.words.indices[low:high]
+        pushes = self.words.data[low:high, None] * coef[columns[:, None], hits]
+        in_doc = self._by_doc[self._bounds[number] : self._bounds[number + 1]]
+        doc_columns = self._columns[in_doc]
+        tops = np.argsort(-pushes, axis=0)[:per_theme].T.tolist()
+        reasons: dict[int, list[tuple[int, int, float]]] = {}
+        for position, theme in enumerate(hits):
+            spans = []
+            for i in tops[position]:
+                push = float(pushes[i, position])
+                if push <= 0:
+                    break
+                first = in_doc[int(np.argmax(doc_columns == columns[i]))]
+                spans.append((int(self._starts[first]), int(self._ends[first]), round(push, 3)))
+            reasons[theme] = spans
+        return reasons
+
+
+class Featurizer:
+    """Turns spaCy docs into `Features`, on spaCy's string hashes rather than strings (a lemma's hash is its LEMMA
+    attribute), so that Python only walks each distinct lemma of a batch. Equal to `text_features` plus
+    scikit-learn's TF-IDF (a test holds them equal)."""
+
+    def __init__(self, word_vocab: list[str], char_vocab: list[str], idf_word: FloatArray, idf_char: FloatArray):
+        # Word features are looked up with one `searchsorted` over sorted keys: the lemma hash for a word, and a
+        # mixed pair of hashes for two adjacent words.
+        unigram_keys, unigram_columns, bigram_keys, bigram_columns = [], [], [], []
+        for column, feature in enumerate(word_vocab):
+            first, space, second = feature.partition(" ")
+            if space:
+                bigram_keys.append(_pair_key(np.uint64(hash_string(first)), np.uint64(hash_string(second))))
+                bigram_columns.append(column)
+            else:
+                unigram_keys.append(hash_string(feature))
+                unigram_columns.append(column)
+        self._unigrams = _SortedLookup(np.array(unigram_keys, dtype=np.uint64), np.array(unigram_columns))
+        self._bigrams = _SortedLookup(np.array(bigram_keys, dtype=np.uint64), np.array(bigram_columns))
+        self._char_index = {feature: i for i, feature in enumerate(char_vocab)}
+        self._idf_word, self._idf_char = idf_word, idf_char
+        self._lemma_cache: dict[int, Any] = {}
+
     def _char_columns(self, lemma: int, strings: StringStore) -> Any:
         """Character n-gram columns of one lemma (None for a one-letter lemma, which is not a feature), cached:
         most words in a batch have been seen before."""
@@ -211,22 +390,17 @@ class ThemeModel:
             self._lemma_cache[lemma] = columns
         return columns
 
-    def predict(self, docs: Sequence[Doc], *, reasons_per_theme: int = 3) -> list[Prediction]:
-        """Score a batch at once: the features of every text become two sparse matrices, so the arithmetic runs
-        in compiled code and Python only walks each distinct lemma of the batch. Equal to `text_features` plus
-        scikit-learn's TF-IDF (a test holds them equal)."""
-        if not docs:
-            return []
+    def __call__(self, docs: Sequence[Doc]) -> Features:
         tables = [doc.to_array(_TOKEN_ATTRS) if len(doc) else np.zeros((0, 5), dtype=np.uint64) for doc in docs]
         doc_of_token = np.repeat(np.arange(len(docs)), [len(table) for table in tables])
-        rows = np.concatenate(tables)
+        rows = np.concatenate(tables) if tables else np.zeros((0, 5), dtype=np.uint64)
         words = (rows[:, 3] == 0) & (rows[:, 4] == 0)
         rows, doc_of_token = rows[words], doc_of_token[words]
         lemmas, inverse = np.unique(rows[:, 0], return_inverse=True)
-        strings = docs[0].vocab.strings
-        char_of_lemma = [self._char_columns(lemma, strings) for lemma in lemmas.tolist()]
+        strings = docs[0].vocab.strings if docs else None
+        char_of_lemma = [self._char_columns(lemma, strings) for lemma in lemmas.tolist()]  # type: ignore[arg-type]
         long_lemma = np.array([columns is not None for columns in char_of_lemma], dtype=bool)
-        keep = long_lemma[inverse]
+        keep = long_lemma[inverse] if len(inverse) else np.zeros(0, dtype=bool)
         rows, doc_of_token, inverse = rows[keep], doc_of_token[keep], inverse[keep]
         tokens = rows[:, 0]
         starts = rows[:, 1].astype(np.int64)
@@ -250,59 +424,14 @@ class ThemeModel:
         within = np.arange(total) - np.repeat(np.cumsum(token_lengths) - token_lengths, token_lengths)
         char_columns = flat[np.repeat(offsets[inverse], token_lengths) + within]
         char_docs = np.repeat(doc_of_token, token_lengths)
-
-        word_matrix = _tfidf(word_docs, word_columns, len(docs), self._idf_word)
-        char_matrix = _tfidf(char_docs, char_columns, len(docs), self._idf_char)
-        logits = word_matrix @ self._coef[: len(self._idf_word)] + char_matrix @ self._coef[len(self._idf_word) :]
-        logits += self._bias
-        themes = len(self.theme_ids)
-        theme_scores = _sigmoid(logits[:, :themes])
-        sentiments = np.argmax(logits[:, themes : themes + len(SENTIMENTS)], axis=1)
-        safeguarding = _sigmoid(logits[:, -1])
-        chosen_mask = theme_scores >= self._thresholds
-
-        # Each text's word occurrences, in one slice of a doc-sorted order (for the evidence spans below).
-        by_doc = np.argsort(word_docs, kind="stable")
-        doc_bounds = np.searchsorted(word_docs[by_doc], np.arange(len(docs) + 1))
-        scores_rows = np.round(theme_scores.astype(np.float64), 4).tolist()
-        sentiment_rows = sentiments.tolist()
-        safeguarding_rows = np.round(safeguarding.astype(np.float64), 4).tolist()
-        hit_rows = [np.flatnonzero(row) for row in chosen_mask]
-        indptr, indices, data = word_matrix.indptr.tolist(), word_matrix.indices, word_matrix.data
-        predictions = []
-        for number, hits in enumerate(hit_rows):
-            chosen = [self.theme_ids[i] for i in hits.tolist()]
-            reasons: dict[str, list[tuple[int, int, float]]] = {}
-            low, high = indptr[number], indptr[number + 1]
-            if chosen and high > low:
-                columns = indices[low:high]
-                pushes = data[low:high, None] * self._theme_coef[columns[:, None], hits]
-                in_doc = by_doc[doc_bounds[number] : doc_bounds[number + 1]]
-                doc_columns = word_columns[in_doc]
-                tops = np.argsort(-pushes, axis=0)[:reasons_per_theme].T.tolist()
-                for position, theme in enumerate(chosen):
-                    spans = []
-                    for i in tops[position]:
-                        push = float(pushes[i, position])
-                        if push <= 0:
-                            break
-                        first = in_doc[int(np.argmax(doc_columns == columns[i]))]
-                        spans.append((int(word_starts[first]), int(word_ends[first]), round(push, 3)))
-                    reasons[theme] = spans
-            predictions.append(
-                Prediction(
-                    scores=dict(zip(self.theme_ids, scores_rows[number], strict=True)),
-                    themes=chosen,
-                    sentiment=SENTIMENTS[sentiment_rows[number]],
-                    safeguarding=safeguarding_rows[number],
-                    reasons=reasons,
-                )
-            )
-        return predictions
-
-    @property
-    def safeguarding_threshold(self) -> float:
-        return self.card.safeguarding_threshold
+        return Features(
+            _tfidf(word_docs, word_columns, len(docs), self._idf_word),
+            _tfidf(char_docs, char_columns, len(docs), self._idf_char),
+            word_docs,
+            word_columns,
+            word_starts,
+            word_ends,
+        )
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)

@@ -1,9 +1,13 @@
-"""Phrases that mean someone may be at risk of harm now: the rule half of the safeguarding flag.
+"""Phrases that mean someone may be at risk of harm: the rule half of the safeguarding flag.
 
-The trained head catches what people say in their own words; these patterns make sure the unmistakable cases are
+The trained heads catch what people say in their own words; these patterns make sure the unmistakable cases are
 never missed for want of training examples ("I want to end it tonight", "he hits her", "county lines"). A flag is
 raised when either fires, because a person reviews every flag and a missed one costs far more than a false one.
-Each pattern names its kind, and the matched words are kept as evidence for the reviewer.
+
+Each pattern names its kind: the ten kinds of abuse and neglect of the Care Act 2014 statutory guidance, plus a
+risk to life (suicide, self-harm, immediate danger). Patterns are written for present and past tense, first and
+third person ("he hits me", "she hit him", "they took her pension"), and not for talk about the subject in general
+("domestic abuse services should be in GP surgeries"). The matched words are kept as evidence for the reviewer.
 """
 
 from __future__ import annotations
@@ -12,92 +16,357 @@ import re
 
 import msgspec
 
+KINDS = (
+    "physical",
+    "domestic",
+    "sexual",
+    "psychological",
+    "financial",
+    "modern_slavery",
+    "discriminatory",
+    "organisational",
+    "neglect",
+    "self_neglect",
+    "risk_to_life",
+)
+"""Kind ids, in the order of the Care Act guidance, then risk to life."""
+
+KIND_NAMES = {
+    "physical": "Physical abuse",
+    "domestic": "Domestic abuse",
+    "sexual": "Sexual abuse",
+    "psychological": "Psychological or emotional abuse",
+    "financial": "Financial or material abuse",
+    "modern_slavery": "Modern slavery",
+    "discriminatory": "Discriminatory abuse",
+    "organisational": "Organisational abuse",
+    "neglect": "Neglect or acts of omission",
+    "self_neglect": "Self-neglect",
+    "risk_to_life": "Risk to life",
+}
+
+_WHO = r"(?:me|her|him|them|us|my \w+|his \w+|her \w+|the \w+|their \w+|our \w+)"
+_PARTNER = r"(?:husband|wife|partner|boyfriend|girlfriend|bf|gf|ex|fianc[eé]e?|stepdad|step dad|stepmum|son|daughter)"
+_FAMILY = r"(?:husband|wife|partner|boyfriend|girlfriend|bf|ex|stepdad|step dad|dad|father|mum|mother|son|daughter|brother|uncle|in-laws?|mother-in-law)"
+_SUBJECT = (
+    r"(?:he|she|they|i|someone|somebody|the carer|a carer|the staff|staff|a nurse|the nurse|my \w+|his \w+|her \w+)"
+)
+_MONEY = r"(?:pension|money|bank cards?|cards?|benefits|savings|wages|pin|cash|account)"
+
 # (kind, pattern, words of which the pattern needs at least one). Checking those words with `in` first skips almost
-# every pattern for almost every text; tests check each pattern's examples against its words.
+# every pattern for almost every text; a test checks each example against its pattern's words.
 PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("suicide or self-harm", r"\b(?:kill|killing|hurt|hurting|cutting) (?:myself|himself|herself)\b", ("self",)),
-    ("suicide or self-harm", r"\bend (?:it|it all|my life|his life|her life)\b(?! (?:up|well))", ("end ",)),
-    ("suicide or self-harm", r"\btake (?:my|his|her) own life\b", ("own life",)),
+    # Risk to life: suicide, self-harm, immediate danger.
+    ("risk_to_life", r"\b(?:kill|killing|killed|hurt|hurting|cutting|cut) (?:myself|himself|herself)\b", ("self",)),
+    ("risk_to_life", r"\bend(?:ing|ed)? (?:it|it all|my life|his life|her life)\b(?! (?:up|well))", ("end",)),
+    ("risk_to_life", r"\b(?:take|took|taking) (?:my|his|her) own life\b", ("own life",)),
+    ("risk_to_life", r"\b(?:finish|finishing) (?:my|his|her) life\b", ("life",)),
     (
-        "suicide or self-harm",
-        r"\b(?:want|wanted|going|plan|planning) to die\b(?! (?:at|in|with|peacefully|where|surrounded))",
+        "risk_to_life",
+        r"\b(?:want|wants|wanted|going|plan|planning|plans) to die\b(?! (?:at|in|with|peacefully|where|surrounded))",
         ("to die",),
     ),
-    ("suicide or self-harm", r"\bdon'?t want to (?:live|be here|go on)\b", ("want to",)),
-    ("suicide or self-harm", r"\bbetter off without me\b", ("without me",)),
-    ("suicide or self-harm", r"\bsuicidal\b", ("suicidal",)),
+    ("risk_to_life", r"\b(?:don'?t|doesn'?t|didn'?t) want to (?:live|be here|go on|be alive|wake up)\b", ("want to",)),
+    ("risk_to_life", r"\bbetter off (?:without me|dead|without him|without her)\b", ("better off",)),
+    ("risk_to_life", r"\bsuicid(?:al|e)\b(?! (?:prevention|awareness|training))", ("suicid",)),
+    ("risk_to_life", r"\boverdos(?:e|ed|ing)\b", ("overdos",)),
     (
-        "suicide or self-harm",
-        r"\b(?:i'?m|i am|i|been|started|keeps?|is|she'?s|he'?s|now|again) self[- ]?harm(?:ing|ed)?\b",
+        "risk_to_life",
+        r"\b(?:i'?m|i am|i|been|started|keeps?|is|was|she'?s|he'?s|now|again) self[- ]?harm(?:ing|ed|s)?\b",
         ("harm",),
     ),
-    ("suicide or self-harm", r"\btak(?:e|ing) all (?:my|his|her) (?:tablets|pills)\b", ("tablets", "pills")),
-    ("suicide or self-harm", r"\bnot (?:sure )?(?:i'?m |i am )?safe tonight\b", ("tonight",)),
     (
-        "abuse or violence",
-        r"\b(?:hits?|hitting|slapp?(?:ed|ing|s)?|punch(?:ed|es|ing)?|kick(?:ed|s|ing)?|beat(?:s|ing)?|chok(?:ed|es|ing))"
-        r" (?:me|her|him|them|us|my \w+|his \w+|her \w+|the \w+)\b",
-        ("hit", "slap", "punch", "kick", "beat", "chok"),
+        "risk_to_life",
+        r"\b(?:tak(?:e|ing)|took|sav(?:e|ed|ing)|stockpil\w+|hoard\w*) (?:up )?all (?:my|his|her) (?:tablets|pills)\b",
+        ("tablets", "pills"),
+    ),
+    ("risk_to_life", r"\bsaving up (?:my|his|her) (?:tablets|pills)\b", ("saving up",)),
+    ("risk_to_life", r"\bnot (?:sure )?(?:i'?m |i am )?safe tonight\b", ("tonight",)),
+    ("risk_to_life", r"\b(?:jump|jumping|jumped) (?:in front of|off) (?:a|the)\b", ("jump",)),
+    ("risk_to_life", r"\bno (?:point|reason) (?:in )?(?:living|going on|carrying on)\b", ("no point", "no reason")),
+    ("risk_to_life", r"\b(?:stopped|stopping|stop) (?:his|her|my) (?:dialysis|insulin)\b", ("dialysis", "insulin")),
+    ("risk_to_life", r"\bthreaten(?:s|ed|ing)? to (?:kill|stab|shoot)\b", ("threaten",)),
+    # Physical abuse.
+    (
+        "physical",
+        r"\b(?:hits?|hitting|slapp?(?:ed|ing|s)?|punch(?:ed|es|ing)?|kick(?:ed|s|ing)?|beat(?:s|en|ing)?|chok(?:ed|es|ing)"
+        r"|strangl(?:ed|es|ing)|pinch(?:ed|es|ing)?|shov(?:ed|es|ing)|shook|shak(?:es|ing)|grabb?(?:ed|s|ing)?|burn(?:ed|t|s)"
+        r"|bit|bites|spat at|throws? things at|threw things at) " + _WHO + r"\b",
+        (
+            "hit",
+            "slap",
+            "punch",
+            "kick",
+            "beat",
+            "chok",
+            "strangl",
+            "pinch",
+            "shov",
+            "shook",
+            "shak",
+            "grab",
+            "burn",
+            "bit",
+            "spat",
+            "threw",
+            "throw",
+        ),
+    ),
+    ("physical", r"\bpush(?:ed|es|ing)? " + _WHO + r" (?:into|against|down|over|out)\b", ("push",)),
+    ("physical", r"\bpull(?:ed|s|ing)? (?:my|his|her|their) hair\b", ("hair",)),
+    ("physical", r"\brough with\b", ("rough with",)),
+    ("physical", r"\bheld (?:me|her|him) (?:by the throat|down)\b", ("held",)),
+    ("physical", r"\b(?:unexplained|unexplainable) (?:bruis\w*|injur\w*|marks|burns?)\b", ("unexplain",)),
+    ("physical", r"\bbruises? (?:on|all over|across)\b", ("bruise",)),
+    # Domestic abuse: by a partner or family member, including coercive control and threats.
+    (
+        "domestic",
+        r"\b(?:my|his|her) " + _FAMILY + r" (?:\w+ )?(?:hits|hit|beats|beat|slaps|slapped|punches|punched|kicks|kicked"
+        r"|hurts|hurt|chokes|choked|threatens|threatened|controls|controlled|shouts at|screams at)\b",
+        ("hit", "beat", "slap", "punch", "kick", "hurt", "chok", "threat", "control", "shout", "scream"),
+    ),
+    ("domestic", r"\bscared to go home\b", ("go home",)),
+    ("domestic", r"\b(?:don'?t|doesn'?t) want to go home\b", ("go home",)),
+    (
+        "domestic",
+        r"\b(?:frightened|scared|terrified|afraid) of (?:him|her|them|my " + _FAMILY + r")\b",
+        ("frightened of", "scared of", "terrified of", "afraid of"),
     ),
     (
-        "abuse or violence",
-        r"\bpush(?:ed|es|ing)? (?:me|her|him|them|us|my \w+|his \w+|her \w+|the \w+) (?:into|against|down|over)\b",
-        ("push",),
+        "domestic",
+        r"\b(?:won'?t|doesn'?t|does not|didn'?t|wouldn'?t|will not) (?:let|allow) (?:me|her|him) (?:to )?"
+        r"(?:leave|go out|see|work|drive|talk to|speak to|out)\b",
+        ("let ", "allow"),
     ),
-    ("abuse or violence", r"\brough with\b", ("rough with",)),
-    ("abuse or violence", r"\bscared to go home\b", ("go home",)),
+    ("domestic", r"\bnot allowed (?:to )?(?:leave|go out|see|out|to leave|to go out|to see)\b", ("not allowed",)),
+    ("domestic", r"\block(?:s|ed)? (?:me|her|him|them) (?:in|up|out)\b", ("lock",)),
+    ("domestic", r"\bcontrols? (?:everything|my money|her money|his money|my phone|her phone|where)\b", ("control",)),
+    ("domestic", r"\bcoercive(?:ly)? control\w*\b", ("coercive",)),
+    ("domestic", r"\b(?:keeps?|kept|took|takes|has) (?:my|her|his) passport\b", ("passport",)),
+    ("domestic", r"\b(?:smash|smashed|smashes|broke|breaks) (?:my|her|his) phone\b", ("phone",)),
+    ("domestic", r"\b(?:tells|told) (?:me|her|him) where (?:i|she|he) (?:am|is|was) every\b", ("where",)),
+    # Sexual abuse.
     (
-        "abuse or violence",
-        r"\b(?:frightened|scared|terrified) of (?:him|her|them|my (?:husband|wife|partner|dad|mum|son|carer))\b",
-        ("frightened of", "scared of", "terrified of"),
-    ),
-    ("abuse or violence", r"\b(?:unexplained|unexplainable) (?:bruis\w*|injur\w*|marks)\b", ("unexplain",)),
-    ("abuse or violence", r"\bbruises? (?:on|all over)\b", ("bruise",)),
-    ("abuse or violence", r"\b(?:won'?t|doesn'?t|does not) let (?:me|her|him) (?:leave|go out|see)\b", ("let ",)),
-    ("abuse or violence", r"\block(?:s|ed)? (?:me|her|him|them) (?:in|up)\b", ("lock",)),
-    ("abuse or violence", r"\bcontrols? (?:everything|my money|her money|his money|my phone)\b", ("control",)),
-    ("exploitation", r"\bcounty lines\b", ("county lines",)),
-    ("exploitation", r"\bcuckoo(?:ing|ed)?\b", ("cuckoo",)),
-    ("exploitation", r"\btraffick(?:ed|ing)\b", ("traffick",)),
-    ("exploitation", r"\bgroom(?:ed|ing)\b", ("groom",)),
-    ("exploitation", r"\bexploit(?:ed|ing|ation)\b", ("exploit",)),
-    (
-        "exploitation",
-        r"\b(?:taking|takes|took|using|uses|stole|steals|stealing) (?:his|her|my)"
-        r" (?:pension|money|bank cards?|benefits|savings|wages)\b",
-        ("pension", "money", "bank card", "benefits", "savings", "wages"),
+        "sexual",
+        r"\b(?:rape|raped|raping|sexual(?:ly)? (?:assault\w*|abus\w*|touch\w*)|molest\w*|indecent\w*|groped?|groping)\b",
+        ("rape", "sexual", "molest", "indecent", "grope", "groping"),
     ),
     (
-        "left without care",
-        r"\b(?:carers?|nobody|no one|no-one) (?:haven'?t|hasn'?t|have not|has not) (?:come|been|started|turned up)\b",
-        ("carer", "nobody", "no one", "no-one"),
+        "sexual",
+        r"\btouch(?:es|ed|ing)? (?:me|her|him|my \w+|her \w+|his \w+) (?:inappropriately|up|down there|between|on (?:my|her|his) (?:breast|bum|leg|thigh|chest))\b",
+        ("touch",),
+    ),
+    ("sexual", r"\btouch(?:es|ed|ing)? (?:my|her|his) (?:breasts?|bum|bottom|private\w*|thighs?|leg)\b", ("touch",)),
+    (
+        "sexual",
+        r"\b(?:nudes|naked (?:photos|pictures|pics)|explicit (?:photos|pictures|messages))\b",
+        ("nude", "naked", "explicit"),
+    ),
+    ("sexual", r"\bexpos(?:ed|es|ing) (?:himself|herself)\b", ("expos",)),
+    (
+        "sexual",
+        r"\b(?:made|makes|forced|forces|force) (?:me|her|him) (?:to )?(?:have sex|do sexual|watch porn|touch him|touch her)\b",
+        ("sex", "porn", "touch"),
+    ),
+    ("sexual", r"\bwoke up (?:without|with no) (?:my|her|his) clothes\b", ("clothes",)),
+    # Psychological or emotional abuse.
+    (
+        "psychological",
+        r"\bthreaten(?:s|ed|ing)? (?:me|her|him|them|us|to) (?:with |to )?(?:put|send|leave|hurt|take|call|throw|report|tell)\w*\b",
+        ("threaten",),
     ),
     (
-        "left without care",
-        r"\bleft (?:in bed|alone|on (?:his|her) own) (?:all day|for (?:days|hours))\b",
-        ("all day", "for days", "for hours"),
+        "psychological",
+        r"\b(?:calls?|called|calling) (?:me|her|him|them|my \w+|his \w+|her \w+) (?:a |an |the )?(?:useless|stupid|fat|ugly|names|worthless|pathetic|thick|old (?:goat|cow|bat|git)|idiot|retard\w*|nutter|cow|bitch)\b",
+        ("call",),
     ),
     (
-        "left without care",
-        r"\b(?:left|lying|lie|leaves?) (?:\w+ )?in (?:a |the |his |her )?(?:wet|soiled|dirty) (?:bed|pad|sheets)\b",
+        "psychological",
+        r"\b(?:humiliat|belittl|degrad)(?:e|es|ed|ing) (?:me|her|him|them|my \w+|his \w+|her \w+)\b",
+        ("humiliat", "belittl", "degrad"),
+    ),
+    ("psychological", r"\b(?:bull(?:y|ies|ied|ying)) (?:me|her|him|them|my \w+|his \w+|her \w+)\b", ("bull",)),
+    ("psychological", r"\bsilent treatment\b", ("silent treatment",)),
+    ("psychological", r"\b(?:isolat(?:es|ed|ing)|cut(?:s|ting)?) (?:me|her|him) off from\b", ("isolat", "off from")),
+    ("psychological", r"\b(?:nobody|no one) else would (?:want|have|work with|love) (?:me|her|him)\b", ("else would",)),
+    # Financial or material abuse.
+    (
+        "financial",
+        r"\b(?:taking|takes|took|taken|using|uses|used|stole|steals|stealing|stolen|spends?|spent|spending|keeps?|kept|controls?|controlled|borrow(?:s|ed|ing)?)"
+        r" (?:all )?(?:of )?(?:my|his|her|their|our|mum'?s|dad'?s|nan'?s|grandad'?s|the residents'?) " + _MONEY + r"\b",
+        ("pension", "money", "card", "benefits", "savings", "wages", "pin", "cash", "account"),
+    ),
+    ("financial", r"\b(?:scam(?:med|s)?|conned|swindl\w+|defraud\w*|fraud)\b", ("scam", "conned", "swindl", "fraud")),
+    (
+        "financial",
+        r"\b(?:cash )?withdrawals? (?:every|each|from (?:his|her|my) account)\b|\bmoney (?:missing|going missing|has gone) from (?:his|her|my)\b",
+        ("withdrawal", "missing", "gone from"),
+    ),
+    (
+        "financial",
+        r"\b(?:change|changed|changing|sign|signed|signing) (?:his|her|my) (?:will|house|home|property|bank)\b",
+        ("will", "house", "home", "property", "bank"),
+    ),
+    (
+        "financial",
+        r"\b(?:persuaded|pressured|pressuring|pressures|made) (?:him|her|me) (?:to )?(?:sign|add|give|lend|transfer|hand)\b",
+        ("persuad", "pressur", "made"),
+    ),
+    ("financial", r"\bpower of attorney\b.{0,60}\b(?:took|taking|spent|spending|money|sold)\b", ("attorney",)),
+    ("financial", r"\bcharged (?:him|her|me) (?:£|\d|a fortune|thousands)", ("charged",)),
+    ("financial", r"\bthe pension (?:goes|go|went) (?:to|into) (?:his|her|their) account\b", ("pension",)),
+    # Modern slavery, trafficking and criminal exploitation.
+    ("modern_slavery", r"\bcounty lines\b", ("county lines",)),
+    ("modern_slavery", r"\bcuckoo(?:ing|ed)?\b", ("cuckoo",)),
+    ("modern_slavery", r"\btraffick(?:ed|ing)\b", ("traffick",)),
+    ("modern_slavery", r"\bmodern slavery\b.{0,40}\b(?:think|worried|suspect|is|was)\b", ("slavery",)),
+    (
+        "modern_slavery",
+        r"\b(?:take|took|takes|taken|keep|keeps|kept|has|have) (?:my|our|his|her|their) (?:documents|papers|passports?|id)\b",
+        ("document", "papers", "passport", " id"),
+    ),
+    (
+        "modern_slavery",
+        r"\b(?:work|works|working|worked) (?:for )?(?:nothing|no (?:money|pay|wages))\b",
+        ("nothing", "no money", "no pay", "no wages"),
+    ),
+    ("modern_slavery", r"\b(?:pays?|paid|paying) (?:me|her|him|them) (?:nothing|no money)\b", ("nothing", "no money")),
+    ("modern_slavery", r"\b(?:owe|owes|owed) (?:him|them|the boss|her) (?:£|\d|money|thousands)", ("owe",)),
+    ("modern_slavery", r"\b(?:groom(?:ed|ing)|exploit(?:ed|ing|ation))\b", ("groom", "exploit")),
+    (
+        "modern_slavery",
+        r"\b(?:make|makes|made) (?:him|her|them|my \w+) (?:hold|carry|deliver|sell) (?:stuff|drugs|packages|things)\b",
+        ("hold", "carry", "deliver", "sell"),
+    ),
+    # Discriminatory abuse.
+    (
+        "discriminatory",
+        r"\b(?:racist|racially|homophobic|transphobic|islamophobic|antisemitic|disablist|ableist) (?:abuse|abused|attack\w*|comments?|names|slurs?|remarks?|bullying|insults?)\b",
+        ("racis", "homophob", "transphob", "islamophob", "antisemit", "disablis", "ableis"),
+    ),
+    ("discriminatory", r"\bhate crime\b", ("hate crime",)),
+    (
+        "discriminatory",
+        r"\b(?:mock(?:s|ed|ing)?|laugh(?:s|ed|ing)? at|imitat(?:e|es|ed|ing)|impressions of) (?:me|her|him|them|my \w+|his \w+|her \w+|the residents|residents)\b",
+        ("mock", "laugh", "imitat", "impressions"),
+    ),
+    (
+        "discriminatory",
+        r"\b(?:because|cos|coz|'cause) (?:i'?m|i am|she'?s|she is|he'?s|he is|they'?re|we'?re) (?:black|gay|lesbian|trans|disabled|muslim|jewish|deaf|blind|autistic|a wheelchair user|foreign|polish|somali)\b",
+        ("because", "cos", "coz", "cause"),
+    ),
+    (
+        "discriminatory",
+        r"\b(?:calling|called|calls) (?:him|her|them|me) (?:a )?(?:benefit scrounger|cripple|spastic|retard)\b",
+        ("call",),
+    ),
+    # Organisational (institutional) abuse.
+    (
+        "organisational",
+        r"\b(?:tie|ties|tied|strap|straps|strapped|belt(?:ed)?|restrain(?:s|ed|ing)?) (?:him|her|them|residents|patients|people)\b",
+        ("tie", "strap", "belt", "restrain"),
+    ),
+    ("organisational", r"\blap belt\b", ("lap belt",)),
+    (
+        "organisational",
+        r"\bcall bells? (?:are |were |is |was |get |got )?(?:ignored|switched off|turned off|unanswered|not answered|out of reach)\b",
+        ("call bell",),
+    ),
+    (
+        "organisational",
+        r"\b(?:sedat(?:e|ed|es|ing)|drugg?(?:ed|ing)) (?:him|her|them|residents|patients)\b",
+        ("sedat", "drug"),
+    ),
+    (
+        "organisational",
+        r"\b(?:all|everyone|residents|they) (?:are |were )?(?:put|got|sent) to bed at\b",
+        ("to bed at",),
+    ),
+    (
+        "organisational",
+        r"\b(?:everyone|all the residents|all of them|all the old people) (?:to the toilet|toileted) at\b",
+        ("toilet",),
+    ),
+    ("organisational", r"\b(?:use|wear) the pad\b", ("pad",)),
+    ("organisational", r"\bcold showers?\b", ("cold shower",)),
+    (
+        "organisational",
+        r"\btaken away (?:his|her) (?:walking frame|frame|stick|wheelchair|glasses|hearing aids?)\b",
+        ("taken away",),
+    ),
+    # Neglect and acts of omission.
+    (
+        "neglect",
+        r"\b(?:carers?|nobody|no one|no-one|the nurse|district nurse) (?:haven'?t|hasn'?t|have not|has not|didn'?t|did not|never) (?:come|came|been|started|turned up|shown up|showed up)\b",
+        ("carer", "nobody", "no one", "no-one", "nurse"),
+    ),
+    (
+        "neglect",
+        r"\bleft (?:\w+ )?(?:in bed|alone|on (?:his|her) own|in (?:his|her) chair|on the floor|lying) (?:all day|all night|for (?:days|hours|\w+ hours)|the whole day)\b",
+        ("all day", "all night", "for days", "for hours", "hours", "whole day"),
+    ),
+    ("neglect", r"\bleaves? (?:him|her|them) in bed (?:all|for|the whole)\b", ("in bed",)),
+    (
+        "neglect",
+        r"\b(?:left|lying|lie|lay|leaves?|sitting|sat) (?:\w+ )?in (?:a |the |his |her )?(?:wet|soiled|dirty) (?:bed|pad|pads|sheets|clothes)\b",
         ("wet", "soiled", "dirty"),
     ),
-    ("left without care", r"\b(?:hasn'?t|has not|haven'?t|have not) eaten\b", ("eaten",)),
-    ("left without care", r"\bno food in the (?:house|flat|fridge)\b", ("no food",)),
     (
-        "left without care",
-        r"\b(?:sleeping|slept) (?:rough|on a night bus|in (?:a|the|my) (?:car|street|park))\b",
-        ("sleeping", "slept"),
+        "neglect",
+        r"\b(?:hasn'?t|has not|haven'?t|have not|hadn'?t|had not) (?:been )?(?:eaten|fed|washed|changed|given (?:his|her) (?:tablets|medication|insulin))\b",
+        ("eaten", "fed", "washed", "changed", "given"),
     ),
-    ("left without care", r"\bnowhere (?:to go|to sleep|to stay) tonight\b", ("nowhere",)),
+    ("neglect", r"\bno food in the (?:house|flat|fridge)\b", ("no food",)),
+    ("neglect", r"\b(?:pressure|bed) sores?\b", ("sore",)),
+    ("neglect", r"\b(?:dehydrated|malnourished|starving)\b", ("dehydrat", "malnourish", "starving")),
+    (
+        "neglect",
+        r"\b(?:missed|missing|didn'?t get|never got) (?:his|her) (?:insulin|medication|tablets|meds)\b",
+        ("insulin", "medication", "tablets", "meds"),
+    ),
+    (
+        "neglect",
+        r"\b(?:sleeping|slept|sleeps) (?:rough|on a night bus|in (?:a|the|my) (?:car|street|park))\b",
+        ("sleeping", "slept", "sleeps"),
+    ),
+    ("neglect", r"\bnowhere (?:to go|to sleep|to stay) tonight\b", ("nowhere",)),
+    # Self-neglect.
+    (
+        "self_neglect",
+        r"\b(?:he|she|i|dad|mum|my \w+) (?:doesn'?t|does not|don'?t|won'?t|will not|has stopped|stopped|refuses to|refused to) (?:wash|washing|eat|eating|shower|showering|open the door|let (?:anyone|anybody|the nurses?|the carers?|us) in|take (?:his|her|my) (?:tablets|medication|insulin)|taking (?:his|her|my) (?:tablets|medication|insulin))\b",
+        ("wash", "eat", "shower", "open the door", "let ", "take", "taking"),
+    ),
+    (
+        "self_neglect",
+        r"\b(?:stopped|stopping|stop) (?:looking after|caring for) (?:himself|herself|myself)\b",
+        ("looking after", "caring for"),
+    ),
+    (
+        "self_neglect",
+        r"\b(?:not|isn'?t|aren'?t|wasn'?t) (?:looking after|caring for) (?:himself|herself|myself)\b",
+        ("looking after", "caring for"),
+    ),
+    ("self_neglect", r"\bhoard(?:ing|er|s)\b", ("hoard",)),
+    (
+        "self_neglect",
+        r"\b(?:living|lives|lived) (?:in|among) (?:squalor|filth|piles of|rubbish)\b",
+        ("squalor", "filth", "piles of", "rubbish"),
+    ),
+    (
+        "self_neglect",
+        r"\b(?:stopped|stopping|stop) (?:collecting|taking) (?:his|her|my) (?:medication|tablets|insulin|meds)\b",
+        ("collecting", "taking"),
+    ),
 )
 
 _COMPILED = [(kind, re.compile(pattern, re.IGNORECASE), frozenset(words)) for kind, pattern, words in PATTERNS]
 _ALL_WORDS = tuple(sorted({word for _, _, words in PATTERNS for word in words}))
+_PREFILTER = re.compile("|".join(re.escape(word) for word in _ALL_WORDS))
 
 
 class RiskPhrase(msgspec.Struct, frozen=True, kw_only=True):
     kind: str
+    """One of KINDS."""
     start: int
     end: int
     text: str
@@ -107,9 +376,10 @@ def risk_phrases(text: str) -> list[RiskPhrase]:
     # Curly apostrophes from phones would otherwise hide "don’t want to live".
     plain = text.replace("\u2019", "'")
     lower = plain.lower()
-    present = {word for word in _ALL_WORDS if word in lower}
+    present = set(_PREFILTER.findall(lower))
     if not present:
         return []
+    present = {word for word in _ALL_WORDS if word in lower}
     found = [
         RiskPhrase(kind=kind, start=match.start(), end=match.end(), text=text[match.start() : match.end()])
         for kind, pattern, words in _COMPILED

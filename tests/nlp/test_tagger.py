@@ -45,7 +45,8 @@ def test_a_text_not_in_english_is_flagged_for_translation_not_tagged(tagger: Tag
 def test_someone_at_risk_is_flagged_with_the_words_why(tagger: Tagger) -> None:
     result = tagger.tag(["My stepdad hits my mum when he is drunk and I'm scared to go home from school"])[0]
     assert result.safeguarding
-    assert {r.kind for r in result.risk} == {"abuse or violence"}
+    assert {r.kind for r in result.risk} >= {"domestic"}
+    assert "domestic" in result.safeguarding_kinds
 
 
 def test_an_ordinary_request_is_not_a_safeguarding_flag(tagger: Tagger) -> None:
