@@ -207,9 +207,7 @@ def check_file(
         report.problems.append(f"{path}: no framework {framework_id!r} (known: {', '.join(sorted(frameworks))})")
         return report
     with path.open(encoding="utf-8") as lines:
-        return check_lines(
-            lines, main=frameworks[framework_id], frameworks=frameworks, source=str(path), partial=partial
-        )
+        return check_lines(lines, main=frameworks[framework_id], frameworks=frameworks, source=str(path), partial=partial)
 
 
 def shared_texts(reports: Sequence[Report]) -> list[str]:
