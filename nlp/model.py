@@ -175,6 +175,7 @@ class ThemeModel:
         self.feature_key = digest.hexdigest()
         """Equal for models whose features are computed the same way (trained on the same texts)."""
         self._featurizer: Featurizer | None = None
+        self._evidence = _strongest_words(self._theme_coef[: len(card.word_vocab)], EVIDENCE_WORDS)
 
     @property
     def featurizer(self) -> Featurizer:
@@ -258,36 +259,38 @@ class ThemeModel:
         if parents:
             chosen_mask = self._with_parents(chosen_mask, theme_scores, _sigmoid(logits[:, themes : themes + parents]))
         kind_mask = kind_scores >= self._kind_thresholds
-        top_kinds = np.argmax(kind_scores, axis=1).tolist()
+        has_kinds = kind_mask.any(axis=1).tolist()
+        top_kinds = np.argmax(kind_scores, axis=1)
+        top_scores = kind_scores[np.arange(len(docs)), top_kinds].astype(np.float64).tolist()
+        top_kind_rows = top_kinds.tolist()
+        with_kinds = bool(self.card.kind_thresholds)
 
         scores_rows = np.round(theme_scores.astype(np.float64), 4).tolist()
         sentiment_rows = sentiments.tolist()
         safeguarding_rows = np.round(safeguarding.astype(np.float64), 4).tolist()
-        hit_rows = [np.flatnonzero(row).tolist() for row in chosen_mask]
+        rows, columns = np.nonzero(chosen_mask)
+        hit_rows: list[list[int]] = [[] for _ in docs]
+        for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
+            hit_rows[row].append(column)
+        reasons = batch.reasons(chosen_mask, self._evidence, reasons_per_theme)
         predictions = []
         theme_ids = self.theme_ids
         for number, hits in enumerate(hit_rows):
-            chosen = [theme_ids[i] for i in hits]
             kinds: list[str] = []
-            if kind_mask[number].any():
-                order = np.argsort(-kind_scores[number])
-                kinds = [KINDS[i] for i in order.tolist() if kind_mask[number, i]]
+            if has_kinds[number]:
+                order = np.argsort(-kind_scores[number]).tolist()
+                kinds = [KINDS[i] for i in order if kind_mask[number, i]]
             predictions.append(
                 Prediction(
                     scores=dict(zip(theme_ids, scores_rows[number], strict=True)),
-                    themes=chosen,
+                    themes=[theme_ids[i] for i in hits],
                     sentiment=SENTIMENTS[sentiment_rows[number]],
                     safeguarding=safeguarding_rows[number],
-                    reasons={
-                        theme_ids[column]: spans
-                        for column, spans in batch.reasons(number, hits, self._theme_coef, reasons_per_theme).items()
-                    }
-                    if hits
-                    else {},
-                    parents=self._parents_of(hits) if parents else [],
+                    reasons={theme_ids[column]: spans for column, spans in reasons[number].items()},
+                    parents=self._parents_of(hits) if parents and hits else [],
                     kinds=kinds,
-                    top_kind=KINDS[top_kinds[number]] if self.card.kind_thresholds else None,
-                    kind_score=float(kind_scores[number, top_kinds[number]]) if self.card.kind_thresholds else 0.0,
+                    top_kind=KINDS[top_kind_rows[number]] if with_kinds else None,
+                    kind_score=top_scores[number] if with_kinds else 0.0,
                 )
             )
         return predictions
@@ -322,35 +325,53 @@ class Features:
 
     def __init__(self, words: Any, chars: Any, docs: Any, columns: Any, starts: Any, ends: Any) -> None:
         self.words, self.chars = words, chars
-        self._columns, self._starts, self._ends = columns, starts, ends
-        self._by_doc = np.argsort(docs, kind="stable")
-        self._bounds = np.searchsorted(docs[self._by_doc], np.arange(words.shape[0] + 1))
-        self._indptr = words.indptr.tolist()
+        self._docs, self._columns = docs, columns.astype(np.int64)
+        self._starts, self._ends = starts.tolist(), ends.tolist()
+        self._width = np.int64(words.shape[1] + 1)
+        self._first: Any = None
+        self._first_keys: Any = None
 
-    def reasons(
-        self, number: int, hits: list[int], coef: FloatArray, per_theme: int
-    ) -> dict[int, list[tuple[int, int, float]]]:
-        """For text `number` and each theme column in `hits`: (start, end, push) of the words that pushed its
-        score up most, keyed by theme column (the model maps them to ids)."""
-        low, high = self._indptr[number], self._indptr[number + 1]
-        if high <= low:
-            return {}
-        columns = self.words.indices[low:high]
-        pushes = self.words.data[low:high, None] * coef[columns[:, None], hits]
-        in_doc = self._by_doc[self._bounds[number] : self._bounds[number + 1]]
-        doc_columns = self._columns[in_doc]
-        tops = np.argsort(-pushes, axis=0)[:per_theme].T.tolist()
-        reasons: dict[int, list[tuple[int, int, float]]] = {}
-        for position, theme in enumerate(hits):
-            spans = []
-            for i in tops[position]:
-                push = float(pushes[i, position])
-                if push <= 0:
-                    break
-                first = in_doc[int(np.argmax(doc_columns == columns[i]))]
-                spans.append((int(self._starts[first]), int(self._ends[first]), round(push, 3)))
-            reasons[theme] = spans
-        return reasons
+    def reasons(self, chosen: Any, evidence: Any, per_theme: int) -> list[dict[int, list[tuple[int, int, float]]]]:
+        """For each text and each theme column chosen for it (a boolean matrix): (start, end, push) of the words
+        that pushed its score up most, at their first occurrence in the text. `evidence` holds, per word feature,
+        the themes among whose strongest words it is, with its weight; joining a batch's words to it is a few array
+        operations for the whole batch, not a sort per text and theme."""
+        texts, themes = chosen.shape
+        results: list[dict[int, list[tuple[int, int, float]]]] = [{} for _ in range(texts)]
+        words = self.words
+        doc_of_entry = np.repeat(np.arange(texts), np.diff(words.indptr))
+        fan = evidence.indptr[words.indices + 1] - evidence.indptr[words.indices]
+        entry = np.repeat(np.arange(len(words.indices)), fan)
+        at = np.repeat(evidence.indptr[words.indices] - np.cumsum(fan) + fan, fan) + np.arange(int(fan.sum()))
+        theme, weight = evidence.indices[at], evidence.data[at]
+        docs = doc_of_entry[entry]
+        keep = chosen[docs, theme]
+        entry, theme, docs = entry[keep], theme[keep], docs[keep]
+        pushes = words.data[entry] * weight[keep]
+        pair = docs.astype(np.int64) * themes + theme
+        order = np.lexsort((-pushes, pair))
+        pair, entry, pushes, docs, theme = pair[order], entry[order], pushes[order], docs[order], theme[order]
+        first_of_pair = np.flatnonzero(np.concatenate([[True], pair[1:] != pair[:-1]])) if len(pair) else pair
+        rank = np.arange(len(pair)) - np.repeat(first_of_pair, np.diff(np.append(first_of_pair, len(pair))))
+        top = rank < per_theme
+        entry, pushes, docs, theme = entry[top], pushes[top], docs[top], theme[top]
+        keys, first = self._first_occurrences()
+        where = first[np.searchsorted(keys, docs.astype(np.int64) * self._width + words.indices[entry])]
+        starts, ends = self._starts, self._ends
+        for doc, column, position, push in zip(
+            docs.tolist(), theme.tolist(), where.tolist(), np.round(pushes.astype(np.float64), 3).tolist(), strict=True
+        ):
+            results[doc].setdefault(column, []).append((starts[position], ends[position], push))
+        for doc, column in zip(*(axis.tolist() for axis in np.nonzero(chosen)), strict=True):
+            results[doc].setdefault(column, [])
+        return results
+
+    def _first_occurrences(self) -> tuple[Any, Any]:
+        """Sorted (text, feature) keys and the index of each one's first occurrence, computed once per batch."""
+        if self._first is None:
+            keys = self._docs.astype(np.int64) * self._width + self._columns
+            self._first_keys, self._first = np.unique(keys, return_index=True)
+        return self._first_keys, self._first
 
 
 class Featurizer:
@@ -415,23 +436,52 @@ class Featurizer:
         word_starts = np.concatenate([starts[found], starts[:-1][pair_found]])
         word_ends = np.concatenate([ends[found], ends[1:][pair_found]])
 
-        # Character n-grams: each kept token contributes its lemma's cached columns (a ragged gather).
+        # Character n-grams: counts per text are (lemma counts per text) @ (n-gram counts per lemma), a sparse
+        # product that sums repeated n-grams in compiled code instead of sorting every occurrence.
+        from scipy.sparse import csr_matrix
+
         lengths = np.array([0 if c is None else len(c) for c in char_of_lemma], dtype=np.int64)
         flat = np.concatenate([c for c in char_of_lemma if c is not None] or [np.zeros(0, dtype=np.int64)])
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        token_lengths = lengths[inverse]
-        total = int(token_lengths.sum())
-        within = np.arange(total) - np.repeat(np.cumsum(token_lengths) - token_lengths, token_lengths)
-        char_columns = flat[np.repeat(offsets[inverse], token_lengths) + within]
-        char_docs = np.repeat(doc_of_token, token_lengths)
+        lemma_chars = csr_matrix(
+            (np.ones(len(flat), dtype=np.float32), flat, np.concatenate([[0], np.cumsum(lengths)])),
+            shape=(len(char_of_lemma), len(self._idf_char)),
+        )
+        doc_lemmas = csr_matrix(
+            (np.ones(len(inverse), dtype=np.float32), (doc_of_token, inverse)), shape=(len(docs), len(char_of_lemma))
+        )
+        char_counts = (doc_lemmas @ lemma_chars).tocsr()
         return Features(
             _tfidf(word_docs, word_columns, len(docs), self._idf_word),
-            _tfidf(char_docs, char_columns, len(docs), self._idf_char),
+            _weigh(char_counts, self._idf_char),
             word_docs,
             word_columns,
             word_starts,
             word_ends,
         )
+
+
+EVIDENCE_WORDS = 400
+"""Evidence words come from each theme's 400 heaviest positive word weights (a theme's words beyond those add
+too little to its score to explain it)."""
+
+
+def _strongest_words(coef: FloatArray, count: int) -> Any:
+    """A (word feature x theme) sparse matrix holding each theme's `count` largest positive weights."""
+    from scipy.sparse import csr_matrix
+
+    rows, columns, values = [], [], []
+    for theme in range(coef.shape[1]):
+        weights = coef[:, theme]
+        strongest = np.argsort(-weights)[:count]
+        strongest = strongest[weights[strongest] > 0]
+        rows.append(strongest)
+        columns.append(np.full(len(strongest), theme))
+        values.append(weights[strongest])
+    if not rows:
+        return csr_matrix((coef.shape[0], 0), dtype=np.float32)
+    return csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))), shape=coef.shape, dtype=np.float32
+    )
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -467,11 +517,19 @@ def _tfidf(doc_ids: Any, columns: Any, documents: int, idf: FloatArray) -> Any:
         (np.ones(len(columns), dtype=np.float32), (doc_ids, columns)), shape=(documents, len(idf)), dtype=np.float32
     )
     matrix.sum_duplicates()
-    matrix.data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return _weigh(matrix, idf)
+
+
+def _weigh(counts: Any, idf: FloatArray) -> Any:
+    """Counts (no repeated entries in a row) to sublinear TF-IDF rows of unit length, in place."""
+    counts.data = ((1.0 + np.log(counts.data)) * idf[counts.indices]).astype(np.float32)
+    squares = counts.data * counts.data
+    norms = np.sqrt(np.add.reduceat(squares, counts.indptr[:-1]) if len(squares) else np.zeros(counts.shape[0]))
+    lengths = np.diff(counts.indptr)
+    norms = np.where(lengths > 0, norms, 1.0).astype(np.float32)
     norms[norms == 0] = 1.0
-    matrix.data /= np.repeat(norms, np.diff(matrix.indptr)).astype(np.float32)
-    return matrix
+    counts.data /= np.repeat(norms, lengths)
+    return counts
 
 
 def _sigmoid(values: Any) -> Any:

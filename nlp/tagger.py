@@ -99,7 +99,7 @@ class Tagger:
         self.model = models[0]
         self.models = {m.framework.id: m for m in models}
         self.nlp = nlp or english_pipeline()
-        self.cues = {m.framework.id: CueMatcher(self.nlp, m.framework) for m in models}
+        self.cues = CueMatcher(self.nlp, [m.framework for m in models])
 
     @classmethod
     def load(
@@ -159,8 +159,12 @@ class Tagger:
         primary = predictions[self.model.framework.id]
         for number, (position, doc) in enumerate(zip(english, docs, strict=True)):
             text = texts[position][:MAX_TEXT]
+            any_themes = any(predictions[framework_id][number].themes for framework_id in self.models)
+            cues = self.cues.evidence_by_framework(doc, text) if any_themes else {}
             tagged = {
-                framework_id: self._framework_tags(framework_id, doc, text, predictions[framework_id][number])
+                framework_id: self._framework_tags(
+                    framework_id, cues.get(framework_id, {}), text, predictions[framework_id][number]
+                )
                 for framework_id in self.models
             }
             prediction = primary[number]
@@ -194,17 +198,24 @@ class Tagger:
             )
         return [result for result in results if result is not None]
 
-    def _framework_tags(self, framework_id: str, doc: Doc, text: str, prediction: Prediction) -> FrameworkTags:
-        cue_evidence = self.cues[framework_id].evidence(doc) if prediction.themes else {}
+    def _framework_tags(
+        self, framework_id: str, cue_evidence: dict[str, list[Evidence]], text: str, prediction: Prediction
+    ) -> FrameworkTags:
         evidence: dict[str, list[Evidence]] = {}
         for theme in prediction.themes:
-            spans = list(cue_evidence.get(theme, ()))
-            covered = [(span.start, span.end) for span in spans]
-            for start, end, weight in prediction.reasons.get(theme, ()):
-                if not any(start < other_end and other_start < end for other_start, other_end in covered):
-                    spans.append(Evidence(start=start, end=end, text=text[start:end], weight=weight))
-                    covered.append((start, end))
-            evidence[theme] = sorted(spans, key=lambda span: span.start)
+            spans = cue_evidence.get(theme, [])
+            reasons = prediction.reasons.get(theme, ())
+            if reasons:
+                covered = [(span.start, span.end) for span in spans]
+                for start, end, weight in reasons:
+                    for other_start, other_end in covered:
+                        if start < other_end and other_start < end:
+                            break
+                    else:
+                        spans.append(Evidence(start=start, end=end, text=text[start:end], weight=weight))
+                        covered.append((start, end))
+                spans.sort(key=_start)
+            evidence[theme] = spans
         return FrameworkTags(
             themes=prediction.themes,
             scores=prediction.scores,
@@ -212,6 +223,10 @@ class Tagger:
             parents=prediction.parents,
             model=self.models[framework_id].version,
         )
+
+
+def _start(span: Evidence) -> int:
+    return span.start
 
 
 def _load_model(directory: Path | None, framework_id: str) -> ThemeModel:

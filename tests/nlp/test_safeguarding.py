@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from nlp.safeguarding import KIND_NAMES, KINDS, PATTERNS, risk_phrases
+from nlp.safeguarding import KIND_NAMES, KINDS, PATTERNS, risk_phrases, trigger_words
 
 AT_RISK = [
     ("I don't want to live anymore", "risk_to_life"),
@@ -94,9 +94,9 @@ def test_curly_apostrophes_from_phones_still_match() -> None:
 
 
 def test_each_pattern_needs_one_of_its_words() -> None:
-    """The quick word check must never hide a match: each example that a pattern matches contains a word."""
+    """The quick word check must never hide a match: each example that a pattern matches contains a trigger word."""
     for text, _ in AT_RISK:
-        lower = text.lower()
-        for _, pattern, words in PATTERNS:
+        words = trigger_words(text)
+        for _, pattern, triggers in PATTERNS:
             if re.search(pattern, text, re.IGNORECASE):
-                assert any(word in lower for word in words), (pattern, text)
+                assert words & set(triggers.split()), (pattern, text)
