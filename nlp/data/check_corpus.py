@@ -12,9 +12,10 @@ that `report.problems` is empty. A line is one JSON object:
 
 The corpus's framework is the name of the folder the file is in (`lambeth-what-matters/heldout.jsonl`), unless
 `--framework` says otherwise. Every field is required unless `--partial` is given (then only `text` is, and the
-fields present are checked). `safeguarding` must be true exactly when `safeguarding_kinds` is non-empty. A framework
-whose themes name a `parent` (a sub-theme framework) must agree with the top-level themes: a parent theme is given
-exactly when one of its sub-themes is. The same text twice, in one file or across the files given, is a problem:
+fields present are checked). `safeguarding` must be true exactly when `safeguarding_kinds` is non-empty, and a line
+at risk must carry the framework's `safe` theme when it has one. A framework whose themes name a `parent` (a
+sub-theme framework) must agree with the top-level themes: a parent theme is given exactly when one of its
+sub-themes is. The same text twice, in one file or across the files given, is a problem:
 a held-out text that is also a training text no longer tests anything.
 
 Exit status 0 when every line is good, 1 otherwise (each problem is printed with its file and line).
@@ -26,7 +27,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,8 @@ KINDS = (
     "self_neglect",
     "risk_to_life",
 )
+SAFE_THEME = "safe"
+"""A framework with a theme of this id (lambeth-what-matters) must give it to every line at risk."""
 FIELDS = ("text", "themes", "sentiment", "safeguarding", "safeguarding_kinds", "voice", "frameworks")
 
 
@@ -102,7 +105,7 @@ def _id_list(value: object, known: Sequence[str], what: str, problem: list[str])
 
 
 def check_line(
-    record: dict[str, object], *, main: Framework, frameworks: dict[str, Framework], partial: bool
+    record: Mapping[str, object], *, main: Framework, frameworks: dict[str, Framework], partial: bool
 ) -> list[str]:
     """The problems of one decoded line (empty when it is good)."""
     problems: list[str] = []
@@ -125,6 +128,8 @@ def check_line(
         kinds = _id_list(record["safeguarding_kinds"], KINDS, "safeguarding_kinds", problems)
         if isinstance(flagged, bool) and flagged != bool(kinds):
             problems.append("safeguarding must be true exactly when safeguarding_kinds is non-empty")
+    if flagged is True and SAFE_THEME in main.theme_ids and SAFE_THEME not in themes:
+        problems.append(f"a safeguarding concern without the {SAFE_THEME!r} theme")
     labelled = record.get("frameworks", {})
     if not isinstance(labelled, dict):
         return [*problems, "frameworks must be an object of framework id to theme ids"]
@@ -207,7 +212,8 @@ def check_file(
         report.problems.append(f"{path}: no framework {framework_id!r} (known: {', '.join(sorted(frameworks))})")
         return report
     with path.open(encoding="utf-8") as lines:
-        return check_lines(lines, main=frameworks[framework_id], frameworks=frameworks, source=str(path), partial=partial)
+        main = frameworks[framework_id]
+        return check_lines(lines, main=main, frameworks=frameworks, source=str(path), partial=partial)
 
 
 def shared_texts(reports: Sequence[Report]) -> list[str]:
