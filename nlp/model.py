@@ -273,7 +273,7 @@ class ThemeModel:
         top_kinds = np.argmax(kind_scores, axis=1)
         top_scores = kind_scores[np.arange(len(docs)), top_kinds].astype(np.float64).tolist()
         top_kind_rows = top_kinds.tolist()
-        with_kinds = bool(self.card.kind_thresholds)
+        with_kinds = any(threshold <= 1.0 for threshold in self.card.kind_thresholds.values())
 
         scores_rows = np.round(theme_scores.astype(np.float64), 4).tolist()
         sentiment_rows = sentiments.tolist()

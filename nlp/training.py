@@ -440,9 +440,10 @@ def evaluate(model: ThemeModel, examples: Sequence[Example], *, nlp: Language) -
     those labels (recall and false alarms per kind where lines name their kinds)."""
     from nlp.tagger import Tagger
 
-    tagger = Tagger(model, nlp)
+    tagged = [e for e in examples if e.themes is not None or e.safeguarding is not None]
+    results = dict(zip((id(e) for e in tagged), Tagger(model, nlp).tag([e.text for e in tagged]), strict=True))
     themed = [example for example in examples if example.themes is not None]
-    predictions = tagger.tag([example.text for example in themed])
+    predictions = [results[id(example)] for example in themed]
     per_theme: dict[str, dict[str, float]] = {}
     totals = [0, 0, 0]
     f1s = []
@@ -467,7 +468,7 @@ def evaluate(model: ThemeModel, examples: Sequence[Example], *, nlp: Language) -
     tp, fp, fn = totals
     sentiment_pairs = [(e.sentiment, p.sentiment) for e, p in zip(themed, predictions, strict=True) if e.sentiment]
     safety = [example for example in examples if example.safeguarding is not None]
-    flags = tagger.tag([example.text for example in safety]) if safety else []
+    flags = [results[id(example)] for example in safety]
     pairs = [(bool(e.safeguarding), result.safeguarding) for e, result in zip(safety, flags, strict=True)]
     at_risk = [hit for truth, hit in pairs if truth]
     raised = [truth for truth, hit in pairs if hit]
