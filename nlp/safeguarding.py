@@ -92,6 +92,18 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("risk_to_life", r"\bno (?:point|reason) (?:in )?(?:living|going on|carrying on)\b", "point reason"),
     ("risk_to_life", r"\b(?:stopped|stopping|stop) (?:his|her|my) (?:dialysis|insulin)\b", "dialysis insulin"),
     ("risk_to_life", r"\bthreaten(?:s|ed|ing)? to (?:kill|stab|shoot)\b", "kill stab shoot"),
+    (
+        "risk_to_life",
+        r"\b(?:not|nobody has|no one has|haven'?t|hasn'?t|have not|has not) (?:been )?seen (?:him|her|them|anyone)"
+        r" (?:for|in) (?:days|weeks|a week|a few days|\w+ days)\b",
+        "seen",
+    ),
+    ("risk_to_life", r"\bcurtains (?:have been |are |were )?(?:closed|drawn|shut) for (?:days|a week)\b", "curtains"),
+    (
+        "risk_to_life",
+        r"\bwander(?:s|ing|ed)? (?:off |out |the streets )?(?:at night|in the night|at \d+ ?am)\b",
+        "wander wanders wandering wandered",
+    ),
     # Physical abuse.
     (
         "physical",
@@ -363,6 +375,17 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
         "sleeping slept sleeps",
     ),
     ("neglect", r"\bnowhere (?:to go|to sleep|to stay) tonight\b", "nowhere"),
+    (
+        "neglect",
+        r"\b(?:kicked|threw|thrown|turned|chucked|put) (?:me|him|her|them) out (?:of the house|of home|on the street"
+        r"|onto the street|at night)\b",
+        "kicked threw thrown turned chucked put",
+    ),
+    (
+        "neglect",
+        r"\bleft (?:alone |on (?:his|her|their) own )(?:at home )?(?:all night|overnight|for days|all weekend)\b",
+        "left",
+    ),
     # Self-neglect.
     (
         "self_neglect",

@@ -17,6 +17,9 @@ AT_RISK = [
     ("he took an overdose last year and he's talking the same way now", "risk_to_life"),
     ("I'm not safe tonight", "risk_to_life"),
     ("she's been saving up her tablets", "risk_to_life"),
+    ("nobody has seen him for days and his curtains are shut", "risk_to_life"),
+    ("the curtains have been closed for a week", "risk_to_life"),
+    ("mum has dementia and keeps wandering the streets at night", "risk_to_life"),
     ("the carer slapped my mother across the face", "physical"),
     ("He pushed me into the wall", "physical"),
     ("a nurse grabbed him by the arm", "physical"),
@@ -52,6 +55,8 @@ AT_RISK = [
     ("Dad hasn't eaten since Tuesday", "neglect"),
     ("she came home from the ward with pressure sores", "neglect"),
     ("I slept on a night bus", "neglect"),
+    ("his dad kicked him out of the house last night", "neglect"),
+    ("the kids were left alone overnight again", "neglect"),
     ("my brother won't let anyone in and the flat is full of bottles", "self_neglect"),
     ("dad has stopped looking after himself since mum left", "self_neglect"),
     ("he stopped taking his insulin", "self_neglect"),
@@ -68,6 +73,8 @@ NOT_AT_RISK = [
     "Suicide prevention should be part of every GP's training",
     "We need to talk about racism in the NHS",
     "I called the surgery forty times",
+    "I haven't seen a doctor in weeks",
+    "We put the bins out at night",
 ]
 
 
