@@ -154,3 +154,22 @@ def test_every_shipped_framework_has_a_model_that_scores_on_both_splits() -> Non
         for split in ("dev", "heldout"):
             score = evaluate(model, read_examples(corpus_path(framework.id, split), framework), nlp=nlp)
             assert score.examples >= 300 and score.micro_f1 >= 0.5, (framework.id, split, score.micro_f1)
+
+
+def test_sub_theme_definitions_teach_the_sub_theme_and_its_parent_and_keep_one_vocabulary() -> None:
+    from nlp.training import definition_examples
+
+    detailed = builtin_frameworks()["lambeth-what-matters-detailed"]
+    own = definition_examples(detailed)
+    heard = next(theme for theme in detailed.themes if theme.id == "listen.heard")
+    texts = {example.text: example.themes for example in own}
+    assert texts[heard.cues[0]] == ["listen.heard"]
+    definition = next(text for text in texts if text.startswith(f"{heard.name}. "))
+    assert "Out:" not in definition and texts[definition] == ["listen.heard"]
+    for_parent = {example.text: example.themes for example in definition_examples(DEFAULT)}
+    assert for_parent[definition] == ["listen"]
+    outcomes = definition_examples(builtin_frameworks()["lambeth-outcomes"])
+    assert {example.text for example in outcomes} == set(texts), "the same texts, so one feature space"
+    assert all(example.themes is None for example in outcomes)
+    someone_else_s = parse_framework(b'{"id": "ward", "name": "Ward", "themes": [{"id": "food", "name": "Food"}]}')
+    assert definition_examples(someone_else_s) == []
