@@ -282,7 +282,7 @@ class ThemeModel:
         hit_rows: list[list[int]] = [[] for _ in docs]
         for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
             hit_rows[row].append(column)
-        reasons = batch.reasons(chosen_mask, self._evidence, reasons_per_theme)
+        reasons = batch.reasons(chosen_mask, self._evidence, reasons_per_theme, self.theme_ids)
         predictions = []
         theme_ids = self.theme_ids
         for number, hits in enumerate(hit_rows):
@@ -296,7 +296,7 @@ class ThemeModel:
                     themes=[theme_ids[i] for i in hits],
                     sentiment=SENTIMENTS[sentiment_rows[number]],
                     safeguarding=safeguarding_rows[number],
-                    reasons={theme_ids[column]: spans for column, spans in reasons[number].items()},
+                    reasons=reasons[number],
                     parents=self._parents_of(hits) if parents and hits else [],
                     kinds=kinds,
                     top_kind=KINDS[top_kind_rows[number]] if with_kinds else None,
@@ -341,13 +341,15 @@ class Features:
         self._first: Any = None
         self._first_keys: Any = None
 
-    def reasons(self, chosen: Any, evidence: Any, per_theme: int) -> list[dict[int, list[tuple[int, int, float]]]]:
-        """For each text and each theme column chosen for it (a boolean matrix): (start, end, push) of the words
-        that pushed its score up most, at their first occurrence in the text. `evidence` holds, per word feature,
+    def reasons(
+        self, chosen: Any, evidence: Any, per_theme: int, theme_ids: Sequence[str]
+    ) -> list[dict[str, list[tuple[int, int, float]]]]:
+        """For each text and each theme chosen for it (a boolean matrix over `theme_ids`): (start, end, push) of the
+        words that pushed its score up most, at their first occurrence in the text. `evidence` holds, per word feature,
         the themes among whose strongest words it is, with its weight; joining a batch's words to it is a few array
         operations for the whole batch, not a sort per text and theme."""
         texts, themes = chosen.shape
-        results: list[dict[int, list[tuple[int, int, float]]]] = [{} for _ in range(texts)]
+        results: list[dict[str, list[tuple[int, int, float]]]] = [{} for _ in range(texts)]
         words = self.words
         doc_of_entry = np.repeat(np.arange(texts), np.diff(words.indptr))
         fan = evidence.indptr[words.indices + 1] - evidence.indptr[words.indices]
@@ -371,9 +373,9 @@ class Features:
         for doc, column, position, push in zip(
             docs.tolist(), theme.tolist(), where.tolist(), np.round(pushes.astype(np.float64), 3).tolist(), strict=True
         ):
-            results[doc].setdefault(column, []).append((starts[position], ends[position], push))
+            results[doc].setdefault(theme_ids[column], []).append((starts[position], ends[position], push))
         for doc, column in zip(*(axis.tolist() for axis in np.nonzero(chosen)), strict=True):
-            results[doc].setdefault(column, [])
+            results[doc].setdefault(theme_ids[column], [])
         return results
 
     def _first_occurrences(self) -> tuple[Any, Any]:
