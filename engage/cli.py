@@ -357,14 +357,22 @@ def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:
         if args.nlp_command == "redact":
             return nlp_cli.redact_lines(sys.stdin.buffer, sys.stdout, sys.stderr)
         if args.nlp_command == "tag":
-            tagger = Tagger.load(Path(args.model) if args.model else None, framework_id=args.framework)
+            tagger = Tagger.load(
+                Path(args.model) if args.model else None, framework_id=args.framework, also=args.also or ()
+            )
             return nlp_cli.tag_lines(tagger, sys.stdin.buffer, sys.stdout, sys.stderr)
         if args.nlp_command == "train":
             return nlp_cli.train_command(
-                Path(args.framework), Path(args.train), Path(args.dev) if args.dev else None, Path(args.out), sys.stdout
+                Path(args.framework),
+                [Path(path) for path in args.train],
+                Path(args.dev) if args.dev else None,
+                Path(args.out),
+                sys.stdout,
             )
         if args.nlp_command == "evaluate":
-            return nlp_cli.evaluate_command(Path(args.model), Path(args.test), sys.stdout, as_json=args.json)
+            return nlp_cli.evaluate_command(
+                Path(args.model), [Path(path) for path in args.test], sys.stdout, as_json=args.json
+            )
         return int(_run_async(_retrain(settings.with_secret())))
     except (FrameworkError, TrainingDataError, ModelError) as exc:
         print(f"engage nlp {args.nlp_command}: {exc}", file=sys.stderr)
@@ -433,14 +441,25 @@ def build_parser() -> argparse.ArgumentParser:
     tag = nlp.add_parser("tag", help='read {"id", "text"} lines on stdin, write themes, scores, evidence and flags')
     tag.add_argument("--model", help="a model directory (default: the shipped model for --framework)")
     tag.add_argument("--framework", default="lambeth-what-matters", help="which shipped model, without --model")
+    tag.add_argument(
+        "--also",
+        action="append",
+        metavar="FRAMEWORK",
+        help="also tag against this shipped framework's model in the same pass (repeatable); adds 'frameworks'",
+    )
     train = nlp.add_parser("train", help="train a model for any framework from JSON Lines {text, themes}")
     train.add_argument("--framework", required=True, help='framework file {"id", "name", "themes": [...]}')
-    train.add_argument("--train", required=True, help='training lines {"text", "themes": [ids]}')
+    train.add_argument(
+        "--train",
+        required=True,
+        action="append",
+        help='training lines {"text", "themes": [ids]} or {"text", "frameworks": {id: [ids]}} (repeatable)',
+    )
     train.add_argument("--dev", help="development lines, scored after training and never trained on")
     train.add_argument("--out", required=True, help="model directory to write")
     evaluate = nlp.add_parser("evaluate", help="micro and macro F1 and per-theme scores of a model on a test file")
     evaluate.add_argument("--model", required=True)
-    evaluate.add_argument("--test", required=True)
+    evaluate.add_argument("--test", required=True, action="append", help="test lines (repeatable: dev, held-out)")
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     nlp.add_parser(
         "retrain",

@@ -32,6 +32,7 @@ from nlp.training import (
     evaluate,
     read_examples,
     shipped_labelled_examples,
+    shipped_training_examples,
     train_model,
 )
 
@@ -60,7 +61,8 @@ def _train_and_compare(
     train_file, dev_file = corpus_path(framework.id, "train"), corpus_path(framework.id, "dev")
     if not train_file.is_file() or not dev_file.is_file():
         raise TrainingDataError(f"there is no training corpus for {framework.id!r} under nlp/data/")
-    corpus = read_examples(train_file, framework)
+    # The same texts `make model` trains the shipped model on (the corpus and the safeguarding texts).
+    corpus = shipped_training_examples(framework)
     dev = read_examples(dev_file, framework)
     dev_texts = {example.text for example in dev}
     used = [c for c in corrections if c.text not in dev_texts]
