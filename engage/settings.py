@@ -108,7 +108,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Python logging level."""
 
     framework: str = "lambeth-what-matters"
-    """The theme framework every contribution is tagged against (a shipped one, or one an admin added)."""
+    """The theme framework every contribution is tagged against (a shipped one, or one an admin added): the one
+    staff review and retraining improves."""
+
+    also_frameworks: str = "lambeth-what-matters-detailed,lambeth-outcomes,lambeth-together-outcomes"
+    """More frameworks every contribution is tagged against in the same pass, with the models Engage ships for them
+    (comma-separated ids; empty for none): the sub-themes staff act on, the eight outcome statements and the four
+    partnership outcome areas. The dashboard and boards can follow any of them."""
 
     safeguarding_email: str = ""
     """Who is emailed at once when a contribution is flagged as a possible safeguarding concern (never with the

@@ -13,6 +13,7 @@ from engage.boards.models import Board, BoardDraft, Member
 
 _BOARD = """b.id, b.kind::text AS kind, b.name, b.owner_id, u.name AS owner_name, u.email AS owner_email,
             b.frequency::text AS frequency, b.days_before, b.themes, b.neighbourhoods, b.programmes, b.created_at,
+            b.framework_id,
             ARRAY(SELECT meets_on FROM board_meetings m WHERE m.board_id = b.id ORDER BY meets_on) AS meetings,
             (SELECT count(*) FROM board_members bm WHERE bm.board_id = b.id
              AND bm.confirmed_at IS NOT NULL AND bm.unsubscribed_at IS NULL) AS members"""
@@ -26,10 +27,11 @@ def _board(record: asyncpg.Record) -> Board:
 
 async def upsert_board(conn: asyncpg.Connection, draft: BoardDraft, owner_id: UUID) -> None:
     await conn.execute(
-        """INSERT INTO boards (id, name, owner_id, frequency, days_before, themes, neighbourhoods, programmes)
-           VALUES ($1, $2, $3, $4::digest_frequency, $5, $6, $7, $8)
+        """INSERT INTO boards (id, name, owner_id, frequency, days_before, themes, neighbourhoods, programmes,
+                               framework_id)
+           VALUES ($1, $2, $3, $4::digest_frequency, $5, $6, $7, $8, $9)
            ON CONFLICT (id) DO UPDATE SET name = $2, owner_id = $3, frequency = $4::digest_frequency,
-                  days_before = $5, themes = $6, neighbourhoods = $7, programmes = $8""",
+                  days_before = $5, themes = $6, neighbourhoods = $7, programmes = $8, framework_id = $9""",
         draft.id,
         draft.name,
         owner_id,
@@ -38,6 +40,7 @@ async def upsert_board(conn: asyncpg.Connection, draft: BoardDraft, owner_id: UU
         draft.themes,
         draft.neighbourhoods,
         draft.programmes,
+        draft.framework_id,
     )
 
 

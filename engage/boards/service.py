@@ -62,7 +62,9 @@ async def save_board(
         raise BoardProblem("id", "Only an administrator can create a board.")
     if existing is not None and (existing.kind != "board" or not may_edit(viewer, existing)):
         raise BoardProblem("id", "Only the board's owner or an administrator can change it.")
-    await _validate(conn, draft, framework_id)
+    if draft.framework_id and await tag_queries.get_framework(conn, draft.framework_id) is None:
+        raise BoardProblem("framework_id", "Choose one of the theme frameworks.")
+    await _validate(conn, draft, draft.framework_id or framework_id)
     owner = await programme_queries.user_id_by_email(conn, draft.owner_email)
     if owner is None:
         raise BoardProblem("owner_email", "No staff account has this email: the owner needs one.")

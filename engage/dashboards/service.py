@@ -52,7 +52,9 @@ async def build_dashboard(conn: asyncpg.Connection, framework_id: str, query: Da
     months = month_starts(today, query.months)
     index = {m: i for i, m in enumerate(months)}
     framework = await tag_queries.get_framework(conn, framework_id)
-    themes = [(t.id, t.name) for t in framework.themes] if framework else []
+    if framework is None:
+        raise DashboardProblem("framework", "No such theme framework.")
+    themes = [(t.id, t.name) for t in framework.themes]
     counts: dict[str, list[int]] = {theme_id: [0] * len(months) for theme_id, _ in themes}
     for r in await queries.theme_months(conn, framework_id, months[0], query.neighbourhood, query.programme):
         if r["theme_id"] in counts and r["month"] in index:

@@ -162,6 +162,8 @@ async def clusters_for(
     for cluster in clusters:
         cluster["members"] = [found[i] for i in cluster["contributions"] if i in found]
         cluster["hidden"] = len(cluster["contributions"]) - len(cluster["members"])
+        # The quote that stands for the group, as this reader may read it (none when they may not read it).
+        cluster["quote"] = found.get(cluster.get("representative") or "")
     return clusters, record["requested_at"], record["computed_at"]
 
 

@@ -17,9 +17,10 @@ async def raise_flags(conn: asyncpg.Connection, flags: list[NewFlag]) -> list[UU
     if not flags:
         return []
     records = await conn.fetch(
-        """INSERT INTO safeguarding_flags (contribution_id, raised_by, score, reasons)
-           SELECT u.id, u.raised_by, u.score, u.reasons::jsonb
-           FROM unnest($1::uuid[], $2::text[], $3::real[], $4::text[]) AS u(id, raised_by, score, reasons)
+        """INSERT INTO safeguarding_flags (contribution_id, raised_by, score, reasons, kinds)
+           SELECT u.id, u.raised_by, u.score, u.reasons::jsonb, ARRAY(SELECT jsonb_array_elements_text(u.kinds::jsonb))
+           FROM unnest($1::uuid[], $2::text[], $3::real[], $4::text[], $5::text[])
+                AS u(id, raised_by, score, reasons, kinds)
            JOIN contributions c ON c.id = u.id
            ON CONFLICT (contribution_id) DO NOTHING
            RETURNING contribution_id""",
@@ -27,6 +28,7 @@ async def raise_flags(conn: asyncpg.Connection, flags: list[NewFlag]) -> list[UU
         [f.raised_by for f in flags],
         [f.score for f in flags],
         [msgspec.json.encode(f.reasons).decode() for f in flags],
+        [msgspec.json.encode(f.kinds).decode() for f in flags],
     )
     return [r["contribution_id"] for r in records]
 
@@ -46,7 +48,7 @@ async def queue_alerts(conn: asyncpg.Connection, contribution_ids: list[UUID], t
 def _columns(sight: Sight) -> str:
     return f"""c.id AS contribution_id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.received_at,
                f.raised_at, f.raised_by, f.score, f.reasons::text AS reasons, f.status::text AS status,
-               u.name AS handled_by_name, f.handled_at, f.note"""
+               u.name AS handled_by_name, f.handled_at, f.note, f.kinds"""
 
 
 def _flag(record: asyncpg.Record) -> Flag:

@@ -46,6 +46,16 @@ class RiskReason(msgspec.Struct, frozen=True, kw_only=True):
     text: str
 
 
+class OtherFramework(msgspec.Struct, frozen=True, kw_only=True):
+    """A contribution's themes in a framework besides the primary one (tagged in the same pass)."""
+
+    framework_id: str
+    model_version: str
+    themes: list[str]
+    scores: dict[str, float]
+    evidence: dict[str, list[EvidenceSpan]]
+
+
 class Tagging(msgspec.Struct, frozen=True, kw_only=True):
     """What the tagger found in one contribution."""
 
@@ -61,6 +71,9 @@ class Tagging(msgspec.Struct, frozen=True, kw_only=True):
     risk: list[RiskReason]
     margin: float
     """Distance of the nearest theme score from its threshold: small means unsure."""
+    safeguarding_kinds: list[str] = []
+    """The kinds of abuse or neglect the words suggest (ids from nlp.safeguarding.KINDS)."""
+    others: list[OtherFramework] = []
 
 
 class TextToTag(msgspec.Struct, frozen=True, kw_only=True):

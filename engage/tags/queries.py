@@ -191,31 +191,41 @@ async def save_taggings(
         [t.needs_translation for t in taggings],
         [t.margin for t in taggings],
     )
+    frameworks = [framework_id, *{o.framework_id for t in taggings for o in t.others}]
     await conn.execute(
-        "DELETE FROM contribution_tags WHERE contribution_id = ANY($1) AND framework_id = $2 AND source = 'model'",
+        """DELETE FROM contribution_tags
+           WHERE contribution_id = ANY($1) AND framework_id = ANY($2) AND source = 'model'""",
         ids,
-        framework_id,
+        frameworks,
     )
     rows = [
-        (t.contribution_id, theme, t.scores.get(theme), t.evidence.get(theme, []))
+        (t.contribution_id, framework_id, model_version, theme, t.scores.get(theme), t.evidence.get(theme, []))
         for t in taggings
         for theme in t.themes
+    ] + [
+        (t.contribution_id, o.framework_id, o.model_version, theme, o.scores.get(theme), o.evidence.get(theme, []))
+        for t in taggings
+        for o in t.others
+        for theme in o.themes
     ]
     if not rows:
         return 0
+    # A person's tag (given or removed) in any framework stays: ON CONFLICT leaves it.
     result = await conn.execute(
         """INSERT INTO contribution_tags (contribution_id, framework_id, theme_id, given, source, confidence,
                                           evidence, model_version)
-           SELECT u.id, $2, u.theme, true, 'model', u.confidence, u.evidence::jsonb, $3
-           FROM unnest($1::uuid[], $4::text[], $5::real[], $6::text[]) AS u(id, theme, confidence, evidence)
+           SELECT u.id, u.framework, u.theme, true, 'model', u.confidence, u.evidence::jsonb, u.version
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::real[], $6::text[])
+                AS u(id, framework, version, theme, confidence, evidence)
            JOIN contributions c ON c.id = u.id
+           JOIN frameworks f ON f.id = u.framework
            ON CONFLICT (contribution_id, framework_id, theme_id) DO NOTHING""",
         [row[0] for row in rows],
-        framework_id,
-        model_version,
         [row[1] for row in rows],
         [row[2] for row in rows],
-        [msgspec.json.encode(row[3]).decode() for row in rows],
+        [row[3] for row in rows],
+        [row[4] for row in rows],
+        [msgspec.json.encode(row[5]).decode() for row in rows],
     )
     return int(result.split()[-1])
 

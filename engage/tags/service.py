@@ -89,6 +89,7 @@ async def record_taggings(
             raised_by="rules" if t.risk else "model",
             score=t.safeguarding_score,
             reasons=t.risk,
+            kinds=t.safeguarding_kinds,
         )
         for t in taggings
         if t.safeguarding

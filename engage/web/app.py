@@ -22,6 +22,7 @@ from engage.accounts.models import ROLE_LABELS
 from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS, Consent, ContributionIn
 from engage.db import create_pool
 from engage.outbox.service import OutboxRelay
+from engage.safeguarding.models import KIND_NAMES as SAFEGUARDING_KINDS
 from engage.settings import Settings
 from engage.web import errors
 from engage.web.controllers.api import ContributionsApi, health, ready
@@ -64,7 +65,11 @@ def _template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals.update(
-        KIND_LABELS=KIND_LABELS, SOURCE_LABELS=SOURCE_LABELS, LANGUAGES=LANGUAGES, ROLE_LABELS=ROLE_LABELS
+        KIND_LABELS=KIND_LABELS,
+        SOURCE_LABELS=SOURCE_LABELS,
+        LANGUAGES=LANGUAGES,
+        ROLE_LABELS=ROLE_LABELS,
+        KIND_NAMES=SAFEGUARDING_KINDS,
     )
     env.filters["date"] = lambda value, fmt="%-d %b %Y": value.strftime(fmt) if value else ""
     return env

@@ -17,7 +17,17 @@ async def cluster_programme(pool: asyncpg.Pool, holder: TaggerHolder, slug: str)
         rows = await programme_queries.texts_for_clustering(conn, slug)
         tagger = await holder.current(conn)
     clusters = await asyncio.to_thread(cluster_texts, [text for _, text in rows], tagger.nlp) if rows else []
-    stored = [{"label": c.label, "contributions": [str(rows[i][0]) for i in c.members]} for c in clusters]
+    # A label people can read (a phrase one member wrote, from redacted words), the member that says it best, and
+    # the words the group shares.
+    stored = [
+        {
+            "label": c.label,
+            "contributions": [str(rows[i][0]) for i in c.members],
+            "representative": str(rows[c.representative][0]),
+            "terms": list(c.terms),
+        }
+        for c in clusters
+    ]
     async with transaction(pool) as conn:
         await programme_queries.save_clusters(conn, slug, stored)
     return len(stored)

@@ -56,7 +56,9 @@ class WorkerResources:
             )
             await sync_builtin_frameworks(pool)
             # The spaCy pipeline and the model load once per process, here, not in the first job.
-            tagger = TaggerHolder(settings.framework)
+            tagger = TaggerHolder(
+                settings.framework, [f.strip() for f in settings.also_frameworks.split(",") if f.strip()]
+            )
             async with pool.acquire() as conn:
                 await tagger.current(conn)
             self.loaded = {

@@ -135,7 +135,8 @@ async def send_due_digests(ctx: Ctx) -> dict[str, int]:
                 log.info("digest for %s, %s, waits for tagging to catch up", board_id, period.label)
                 continue
             ctx["digests_waiting"].pop((board_id, period.start), None)
-            if await digests.send_digest(conn, board, period, framework_id=settings.framework, today=now.date()):
+            framework_id = board.framework_id or settings.framework
+            if await digests.send_digest(conn, board, period, framework_id=framework_id, today=now.date()):
                 built += 1
                 log.info("digest for %s, %s, queued", board_id, period.label)
     outcomes: dict[str, int] = {"built": built}

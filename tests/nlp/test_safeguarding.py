@@ -107,3 +107,10 @@ def test_each_pattern_needs_one_of_its_words() -> None:
         for _, pattern, triggers in PATTERNS:
             if re.search(pattern, text, re.IGNORECASE):
                 assert words & set(triggers.split()), (pattern, text)
+
+
+def test_the_engage_side_names_the_same_kinds_as_the_tagger() -> None:
+    from engage.safeguarding.models import KIND_NAMES as ENGAGE_KIND_NAMES
+    from nlp.safeguarding import KIND_NAMES, KINDS
+
+    assert ENGAGE_KIND_NAMES == KIND_NAMES and set(KINDS) == set(KIND_NAMES)

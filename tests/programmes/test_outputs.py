@@ -118,4 +118,7 @@ async def test_the_evidence_board_groups_by_theme_and_similarity_and_shows_who_i
 
         html = await eventually(grouped, timeout=30)
     assert "appointment" in html.split("3 contributions")[0].rsplit("<strong>", 1)[-1]
+    group = html.split("3 contributions")[1].split("</details>")[0]
+    assert '<blockquote class="contribution-text">' in group and "GP appointment" in group, "a quote stands for it"
+    assert "Words they share" in group
     assert "Make it easier for us (" in html

@@ -28,6 +28,9 @@ def submission(text: str, **extra: Any) -> dict[str, Any]:
     return {"kind": "i_statement", "text": text, "consent": {"analysis": True}, **extra}
 
 
+DETAILED = "lambeth-what-matters-detailed"
+
+
 async def analysed(pool: asyncpg.Pool, contribution_id: str) -> Any:
     async with pool.acquire() as conn:
         return await tag_queries.analysis_for(conn, UUID(contribution_id))
@@ -53,6 +56,18 @@ async def test_a_contribution_is_tagged_within_seconds_with_confidence_and_evide
     assert easier.source == "model" and easier.model_version == analysis.model_version
     assert easier.confidence is not None and easier.confidence > 0.5
     assert easier.evidence and all(text[e.start : e.end] == e.text for e in easier.evidence)
+    # Every active framework in the same pass: the sub-themes staff act on and the outcome frameworks.
+    async with pool.acquire() as conn:
+        detailed = {t.theme_id for t in await tag_queries.tags_for(conn, UUID(created["id"]), DETAILED) if t.given}
+        by_framework = {
+            r["framework_id"]: r["n"]
+            for r in await conn.fetch(
+                "SELECT framework_id, count(*) AS n FROM contribution_tags WHERE contribution_id = $1 GROUP BY 1",
+                UUID(created["id"]),
+            )
+        }
+    assert any(theme.startswith("easier.") for theme in detailed), detailed
+    assert set(by_framework) >= {FRAMEWORK, DETAILED, "lambeth-outcomes"}, by_framework
 
 
 async def test_not_english_goes_to_review_untagged(
@@ -95,7 +110,10 @@ async def test_a_safeguarding_flag_alerts_the_lead_without_the_words_and_hides_t
     queue = await client.get("/staff/safeguarding")
     assert created["reference"] in queue.text
     page = await client.get(f"/staff/safeguarding/{created['id']}")
-    assert "scared to go home" in page.text and "Domestic" in page.text
+    assert "scared to go home" in page.text and "Domestic abuse" in page.text
+    assert "Domestic abuse" in queue.text, "the queue names the kind of concern"
+    async with pool.acquire() as conn:
+        assert "domestic" in await conn.fetchval("SELECT kinds FROM safeguarding_flags")
     saved = await client.post(
         f"/staff/safeguarding/{created['id']}",
         data={"_csrf_token": csrf_from(page.text), "status": "actioned", "note": "Referred to MASH"},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -29,9 +28,10 @@ from engage.tags import queries as tag_queries
 from engage.web.charts import describe_trend, line_chart
 from engage.web.csvs import csv_response
 from engage.web.deps import Conn, Viewer, requires, settings_of, signed_in_user
-from engage.web.forms import Form, error_context, fields, many
+from engage.web.forms import Form, error_context, fields, many, parse_day
 
 BOARD_FIELD_IDS = {
+    "framework_id": "framework_id",
     "id": "id",
     "name": "name",
     "owner_email": "owner_email",
@@ -97,6 +97,7 @@ class BoardsController(Controller):
             "neighbourhoods": board.neighbourhoods,
             "programmes": board.programmes,
             "members": "\n".join(members),
+            "framework_id": board.framework_id or "",
         }
         return await self._form(conn, state, viewer, board, form, [])
 
@@ -146,6 +147,7 @@ class BoardsController(Controller):
                 programmes=form["programmes"],
                 meetings=boards.parse_meetings(form.get("meetings", "")),
                 members=boards.parse_emails(form.get("members", "")),
+                framework_id=form.get("framework_id") or None,
             )
             async with conn.transaction():
                 saved = await boards.save_board(
@@ -165,12 +167,16 @@ class BoardsController(Controller):
         errors: list[FieldError],
         status: int = 200,
     ) -> Template:
-        framework = await tag_queries.get_framework(conn, settings_of(state).framework)
+        frameworks = await tag_queries.list_frameworks(conn)
+        chosen = form.get("framework_id") or settings_of(state).framework
+        framework = next((f for f in frameworks if f.id == chosen), None)
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         programmes = await programme_queries.programme_choices(conn)
         return Template(
             "staff/board_form.html",
             context={
+                "frameworks": frameworks,
+                "default_framework": settings_of(state).framework,
                 "viewer": viewer,
                 "board": board,
                 "form": form,
@@ -352,10 +358,12 @@ class DashboardController(Controller):
         neighbourhood: FromQuery[str] = "",
         programme: FromQuery[str] = "",
         format: FromQuery[str] = "",
+        framework: FromQuery[str] = "",
     ) -> Template | Response[bytes]:
         query = DashboardQuery(months=months, neighbourhood=neighbourhood, programme=programme)
+        framework_id = framework or settings_of(state).framework
         try:
-            dash = await dashboards.build_dashboard(conn, settings_of(state).framework, query, today_local())
+            dash = await dashboards.build_dashboard(conn, framework_id, query, today_local())
         except DashboardProblem as exc:
             raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
@@ -377,6 +385,8 @@ class DashboardController(Controller):
                 "WINDOWS": WINDOWS,
                 "STATUS_LABELS": STATUS_LABELS,
                 "can_see_flags": can(viewer.role, "handle_safeguarding"),
+                "frameworks": await tag_queries.list_frameworks(conn),
+                "framework_id": framework_id,
             },
         )
 
@@ -393,22 +403,24 @@ class DashboardController(Controller):
         programme: FromQuery[str] = "",
         months: FromQuery[int] = 12,
         format: FromQuery[str] = "",
+        framework: FromQuery[str] = "",
     ) -> Template | Response[bytes]:
-        settings = settings_of(state)
-        try:
-            month_start = date.fromisoformat(month + "-01") if month else None
-        except ValueError as exc:
-            raise HTTPException(status_code=400, detail="month: give a month as YYYY-MM.") from exc
+        framework_id = framework or settings_of(state).framework
+        month_start = parse_day(month + "-01") if month else None
+        if month and month_start is None:
+            raise HTTPException(status_code=400, detail="month: give a month as YYYY-MM.")
         query = DrillQuery(
             month=month_start, theme=theme, neighbourhood=neighbourhood, programme=programme, months=months
         )
         async with conn.transaction():
-            framework = await tag_queries.get_framework(conn, settings.framework)
-            if theme and (framework is None or theme not in {t.id for t in framework.themes}):
-                raise HTTPException(status_code=400, detail=f"theme: {theme!r} is not a theme of {settings.framework}.")
+            found = await tag_queries.get_framework(conn, framework_id)
+            if found is None:
+                raise HTTPException(status_code=400, detail=f"framework: {framework_id!r} is not a framework.")
+            if theme and theme not in {t.id for t in found.themes}:
+                raise HTTPException(status_code=400, detail=f"theme: {theme!r} is not a theme of {framework_id}.")
             try:
                 total, flagged, rows = await dashboards.drill_down(
-                    conn, viewer, settings.framework, query, today_local(), limit=10_000 if format == "csv" else 100
+                    conn, viewer, framework_id, query, today_local(), limit=10_000 if format == "csv" else 100
                 )
             except DashboardProblem as exc:
                 raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
@@ -420,7 +432,7 @@ class DashboardController(Controller):
                 ),
                 "",
             )
-        name = framework.theme_name if framework else str
+        name = found.theme_name
         if format == "csv":
             return csv_response(
                 "engage-contributions-de-identified.csv",
