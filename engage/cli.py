@@ -123,6 +123,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             if loaded:
                 print(f"  Demo data   {loaded} contributions loaded", flush=True)
 
+        settings.record_running(os.getpid())
+        stoppers.append(lambda: settings.running_file.unlink(missing_ok=True))
         env = {**os.environ, **settings.as_env()}
         supervised = [Supervised(command, env) for command in ("web", "worker")]
         children.extend(child.start() for child in supervised)
@@ -564,6 +566,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
+    if args.command != "run":
+        settings = settings.with_running_servers()
     _setup_logging(settings)
     if args.command == "user":
         return cmd_user_create(settings, args)

@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
 import msgspec
 
@@ -132,6 +133,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Local hour (Europe/London) from which a digest whose period ended today is sent; earlier periods go at
     once. The worker checks every minute."""
 
+    consensus_quorum: int = 20
+    """A consensus round declares consensus on a proposition only once at least this many people have voted on it;
+    before that its result says "not enough people yet"."""
+
     dashboard_refresh_s: int = 300
     """How stale the dashboard's monthly rollups may get before the worker recomputes them (it checks every
     minute; at a million contributions a refresh takes a few seconds and never blocks readers)."""
@@ -197,6 +202,46 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return msgspec.structs.replace(self, secret_key=path.read_text().strip())
+
+    # What `engage run` started, so every other command run beside it (import, digest preview, settings, migrate,
+    # user create) finds the same servers and the same address without being told.
+    RUNNING_FIELDS: ClassVar[tuple[str, ...]] = (
+        "database_url",
+        "redis_url",
+        "smtp_url",
+        "host",
+        "port",
+        "public_url",
+        "mailbox_enabled",
+    )
+
+    @property
+    def running_file(self) -> Path:
+        return self.data_dir / "running.json"
+
+    def record_running(self, pid: int) -> None:
+        """Written by `engage run` once its servers are up (readable by its owner alone), removed when it stops."""
+        record = {name: getattr(self, name) for name in self.RUNNING_FIELDS} | {"pid": pid}
+        self.running_file.parent.mkdir(parents=True, exist_ok=True)
+        self.running_file.touch(mode=0o600, exist_ok=True)
+        self.running_file.chmod(0o600)
+        self.running_file.write_bytes(msgspec.json.encode(record))
+
+    def with_running_servers(self, env: Mapping[str, str] | None = None) -> Settings:
+        """These settings with the servers of an `engage run` that is up on this data directory filled in where
+        no ``ENGAGE_*`` variable names them: a variable always wins."""
+        source = os.environ if env is None else env
+        try:
+            record = msgspec.json.decode(self.running_file.read_bytes())
+            os.kill(int(record["pid"]), 0)
+        except (OSError, ValueError, KeyError, TypeError, msgspec.DecodeError):
+            return self
+        found = {
+            name: record[name]
+            for name in self.RUNNING_FIELDS
+            if name in record and not source.get(PREFIX + name.upper())
+        }
+        return msgspec.structs.replace(self, **found)
 
     def as_env(self) -> dict[str, str]:
         """The settings as ``ENGAGE_*`` variables, to hand to child processes."""

@@ -196,6 +196,21 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     servers.sink.rcpt_seen = 0
     servers.sink.in_data = servers.sink.most_in_data = 0
     yield
+    # A relay left running by a test keeps relaying the next tests' outbox rows (the event loop lives for the whole
+    # session): fail the test that left it, by name, rather than a later one at random.
+    await _no_relay_left(request.node.name)
+
+
+async def _no_relay_left(test: str) -> None:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        left = [t for t in asyncio.all_tasks() if t.get_name() == "outbox-relay" and not t.done()]
+        if not left:
+            return
+        await asyncio.sleep(0.1)
+    for task in left:
+        task.cancel()
+    raise AssertionError(f"{test} left {len(left)} outbox relay(s) running")
 
 
 @contextlib.asynccontextmanager

@@ -15,6 +15,9 @@ class CuttableProxy:
         self._writers: set[asyncio.StreamWriter] = set()
         self._flowing = asyncio.Event()
         self._flowing.set()
+        self.refusing = False
+        """Listening but resetting every connection: down, while holding the port so that no other process on a
+        busy machine can take it and answer in the server's place."""
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.listen_port, reuse_address=True)
@@ -37,6 +40,9 @@ class CuttableProxy:
         self._flowing.set()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.refusing:
+            writer.transport.abort()
+            return
         await self._flowing.wait()
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -29,6 +30,13 @@ def start(data_dir: Path, port: int) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+    )
+
+
+def engage(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENGAGE_")} | {"ENGAGE_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "engage", *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )
 
 
@@ -118,6 +126,22 @@ def test_engage_run_starts_everything_keeps_data_and_stops_cleanly() -> None:
         # Three demo contributors asked for receipts: the worker sends them to the local mail catcher, which only
         # an administrator may read (receipts hold withdrawal codes).
         assert "We have received your" not in httpx.get(f"{base}/mailbox").text
+        # Every other command run beside it finds its servers and its address, told only the data directory.
+        shown = engage(data_dir, "settings").stdout
+        assert "ENGAGE_DATABASE_URL=postgresql://" in shown and f"ENGAGE_PORT={port}" in shown
+        cards = data_dir / "cards.csv"
+        cards.write_text("text,date\nThe bus to King's is never on time.,07/10/2026\n")
+        imported = engage(data_dir, "import", str(cards), "--kind", "story", "--source", "Event cards", "--quiet")
+        assert imported.returncode == 0 and "1 added" in imported.stderr, imported.stderr
+        loaded += 1
+        out = data_dir / "digest.html"
+        preview = engage(data_dir, "digest", "preview", "--board", "health-wellbeing-board", "--out", str(out))
+        assert preview.returncode == 0, preview.stderr
+        assert f"{base}/boards/health-wellbeing-board/digests" in out.read_text()
+        unfinished = engage(
+            data_dir, "digest", "preview", "--board", "health-wellbeing-board", "--period", f"{date.today():%Y-%m}"
+        )
+        assert unfinished.returncode == 2 and "has not finished yet" in unfinished.stderr
         deadline = time.monotonic() + 30
         admin = signed_in_admin(base)
         try:
@@ -145,6 +169,7 @@ def test_engage_run_starts_everything_keeps_data_and_stops_cleanly() -> None:
     finally:
         stop(first)
     assert servers_under(data_dir) == []
+    assert not (data_dir / "running.json").exists()
     second = start(data_dir, port)
     try:
         banner = wait_until_up(second)

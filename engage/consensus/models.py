@@ -16,6 +16,8 @@ SUPPORT_LABELS = {
     4: "Support",
     5: "Strongly support",
 }
+DEFAULT_QUORUM = 20
+"""Fewer votes than this and a round declares nothing (ENGAGE_CONSENSUS_QUORUM)."""
 MIN_GROUP = 5
 """Groups with fewer people than this are not shown (and do not count towards consensus)."""
 SUPPORTED_OVERALL = 0.6

@@ -150,3 +150,9 @@ async def export_votes(conn: asyncpg.Connection, programme: str, *, with_comment
         programme,
     )
     return [dict(r) for r in records]
+
+
+async def has_voted(conn: asyncpg.Connection, round_id: UUID, voter: str) -> bool:
+    return bool(
+        await conn.fetchval("SELECT EXISTS (SELECT 1 FROM ballots WHERE round_id = $1 AND voter = $2)", round_id, voter)
+    )

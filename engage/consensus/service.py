@@ -25,6 +25,7 @@ from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.consensus import queries
 from engage.consensus.models import (
+    DEFAULT_QUORUM,
     MIN_GROUP,
     SUPPORTED_IN_GROUP,
     SUPPORTED_OVERALL,
@@ -37,6 +38,7 @@ from engage.consensus.models import (
 from engage.privacy.visibility import Sight
 from engage.programmes.service import runs_programme
 from engage.propositions import queries as proposition_queries
+from engage.propositions.models import ConsensusSummary
 
 
 def _hash(token: str) -> bytes:
@@ -98,11 +100,23 @@ async def invite_citizens(
 
 
 async def round_for_token(conn: asyncpg.Connection, token: str) -> tuple[Round, str | None]:
+    """The round a one-use link opens, refused before the ballot is shown when the link is unknown, already used,
+    or the round has closed."""
     found = await queries.invitation(conn, _hash(token))
     if found is None:
         raise VoteProblem("token", "This invitation link is not valid. Check it was copied whole.", status=404)
     round_ = await queries.get_round(conn, found[0])
     assert round_ is not None
+    if await queries.has_voted(conn, round_.id, "invite:" + _hash(token).hex()):
+        raise VoteProblem(
+            "token", "This link has been used: its vote is counted. Each link gives one vote.", status=409
+        )
+    if datetime.now(UTC) >= round_.closes_at:
+        raise VoteProblem(
+            "round",
+            f"This round closed on {round_.closes_at:%-d %B %Y at %H:%M} UTC; votes are no longer taken.",
+            status=410,
+        )
     return round_, found[1]
 
 
@@ -151,7 +165,9 @@ def _share(values: list[int]) -> float | None:
     return round(sum(1 for v in values if v >= 4) / len(values), 3) if values else None
 
 
-async def results(conn: asyncpg.Connection, round_id: UUID, sight: Sight) -> list[PropositionResult]:
+async def results(
+    conn: asyncpg.Connection, round_id: UUID, sight: Sight, *, quorum: int = DEFAULT_QUORUM
+) -> list[PropositionResult]:
     """Each proposition's support overall and by group (small groups not shown) and whether there is consensus.
     Voters' comments are free text that may name people and are not redacted, so only readers of words as written
     get them; others get how many there were."""
@@ -183,6 +199,9 @@ async def results(conn: asyncpg.Connection, round_id: UUID, sight: Sight) -> lis
         against = [g for g in groups if g.supporting is not None and g.supporting < SUPPORTED_IN_GROUP]
         if not supports:
             consensus, reason = False, "No votes yet."
+        elif len(supports) < quorum:
+            consensus = False
+            reason = f"Not enough people yet: {len(supports)} of the {quorum} needed have voted."
         elif overall is not None and overall < SUPPORTED_OVERALL:
             consensus, reason = False, f"{overall:.0%} support overall; consensus needs {SUPPORTED_OVERALL:.0%}."
         elif against:
@@ -206,3 +225,31 @@ async def results(conn: asyncpg.Connection, round_id: UUID, sight: Sight) -> lis
             )
         )
     return out
+
+
+async def summarise_consensus(
+    conn: asyncpg.Connection, proposition_id: UUID, sight: Sight, *, quorum: int = DEFAULT_QUORUM
+) -> ConsensusSummary | None:
+    """Where the latest round that carried the proposition left it, for the board's decision (None: never put to a
+    round). The propositions domain sits below this one, so the edge fetches this and hands it to
+    ``record_decision``, which applies the rule."""
+    round_ids = await queries.rounds_with(conn, proposition_id)
+    if not round_ids:
+        return None
+    round_ = await queries.get_round(conn, round_ids[-1])
+    mine = [r for r in await results(conn, round_ids[-1], sight, quorum=quorum) if r.proposition_id == proposition_id]
+    if round_ is None or not mine:
+        return None
+    result = mine[0]
+    return ConsensusSummary(
+        round_title=round_.title,
+        consensus=result.consensus,
+        reason=result.reason,
+        supporting=result.supporting,
+        people=result.people,
+        dissenting=[
+            f"{g.dimension} {g.group} ({g.supporting:.0%})"
+            for g in result.groups
+            if g.supporting is not None and g.supporting < SUPPORTED_IN_GROUP
+        ],
+    )

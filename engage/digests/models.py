@@ -105,7 +105,7 @@ def parse_period(text: str, today: date) -> Period:
         raise PeriodProblem(f"{text!r} is not a real date: {exc}.") from exc
     if period.start > today:
         raise PeriodProblem(f"{period.label} is in the future: a digest can only cover days that have passed.")
-    if period.end > today + timedelta(days=1):
+    if period.end > today:  # the end is exclusive: a period including today has not finished
         raise PeriodProblem(
             f"{period.label} has not finished yet (it ends on {period.end - timedelta(days=1):%-d %B %Y}): "
             "a digest covers a finished period."

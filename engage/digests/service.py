@@ -226,6 +226,21 @@ async def _quotes(
     return groups
 
 
+async def choose_programme_quotes(
+    conn: asyncpg.Connection, slug: str, framework_id: str, themes: list[str], theme_name: Callable[[str], str]
+) -> list[QuoteGroup]:
+    """Quotes for a programme's report, theme by theme, chosen as a digest chooses them (consented to, approved by a
+    facilitator, never flagged, redacted), from everything the programme has heard."""
+    everything = Period(date(2000, 1, 1), datetime.now(LOCAL).date() + timedelta(days=1))
+    return await _quotes(
+        conn,
+        everything,
+        Filters(framework_id=framework_id, themes=[], neighbourhoods=[], programmes=[slug]),
+        themes,
+        theme_name,
+    )
+
+
 async def _describe_filters(conn: asyncpg.Connection, board: Board, theme_name: Callable[[str], str]) -> list[str]:
     described = []
     if board.themes:

@@ -102,6 +102,32 @@ class ProgrammeDetail(msgspec.Struct, frozen=True, kw_only=True):
     neighbourhood_names: dict[str, str]
 
 
+class ClusterMember(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    reference: str
+    text: str
+    """As the reader may read it."""
+
+
+class Cluster(msgspec.Struct, frozen=True, kw_only=True):
+    """A group of contributions saying the same thing, as one reader may see it."""
+
+    label: str
+    members: list[ClusterMember]
+    hidden: int
+    """Members the reader may not read: counted, not shown."""
+    quote: ClusterMember | None
+    """The member that says it best, when the reader may read it."""
+    terms: list[str]
+    """Words the group shares (none for groups stored before they were kept)."""
+
+
+class StoredClusters(msgspec.Struct, frozen=True, kw_only=True):
+    clusters: list[Cluster]
+    requested_at: datetime | None
+    computed_at: datetime | None
+
+
 class InvalidProgramme(Problem):
     """A programme, a phase change or a member that cannot be accepted: every problem, each naming its field."""
 

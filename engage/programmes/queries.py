@@ -10,7 +10,16 @@ import asyncpg
 import msgspec
 
 from engage.privacy.visibility import Sight, visible, words
-from engage.programmes.models import Member, PhaseChange, Programme, ProgrammeChoice, ProgrammeDraft
+from engage.programmes.models import (
+    Cluster,
+    ClusterMember,
+    Member,
+    PhaseChange,
+    Programme,
+    ProgrammeChoice,
+    ProgrammeDraft,
+    StoredClusters,
+)
 
 _COLUMNS = """p.slug, p.name, p.purpose, p.framework_id, p.phase::text AS phase, p.discovery_from, p.define_from,
               p.develop_from, p.ends_on,
@@ -141,30 +150,35 @@ async def save_clusters(conn: asyncpg.Connection, slug: str, clusters: list[dict
     )
 
 
-async def clusters_for(
-    conn: asyncpg.Connection, slug: str, sight: Sight
-) -> tuple[list[dict[str, Any]], Any, Any] | None:
-    """(clusters with the members this reader may read, requested_at, computed_at). Withdrawn members are gone
-    from the stored clusters; members the reader may not read are counted, not shown."""
+async def clusters_for(conn: asyncpg.Connection, slug: str, sight: Sight) -> StoredClusters | None:
+    """The clusters with the members this reader may read. Withdrawn members are gone from the stored clusters;
+    members the reader may not read are counted, not shown."""
     record = await conn.fetchrow(
         "SELECT clusters::text AS clusters, requested_at, computed_at FROM evidence_clusters WHERE programme = $1", slug
     )
     if record is None:
         return None
-    clusters = json.loads(record["clusters"])
-    ids = [UUID(i) for c in clusters for i in c["contributions"]]
+    stored = json.loads(record["clusters"])
+    ids = [UUID(i) for c in stored for i in c["contributions"]]
     rows = await conn.fetch(
         f"""SELECT c.id, c.reference, {words(sight)} AS text FROM contributions c
             WHERE c.id = ANY($1) AND {visible(sight)}""",  # noqa: S608
         ids,
     )
-    found = {str(r["id"]): {"id": str(r["id"]), "reference": r["reference"], "text": r["text"]} for r in rows}
-    for cluster in clusters:
-        cluster["members"] = [found[i] for i in cluster["contributions"] if i in found]
-        cluster["hidden"] = len(cluster["contributions"]) - len(cluster["members"])
-        # The quote that stands for the group, as this reader may read it (none when they may not read it).
-        cluster["quote"] = found.get(cluster.get("representative") or "")
-    return clusters, record["requested_at"], record["computed_at"]
+    found = {str(r["id"]): ClusterMember(id=str(r["id"]), reference=r["reference"], text=r["text"]) for r in rows}
+    clusters = []
+    for cluster in stored:
+        members = [found[i] for i in cluster["contributions"] if i in found]
+        clusters.append(
+            Cluster(
+                label=cluster["label"],
+                members=members,
+                hidden=len(cluster["contributions"]) - len(members),
+                quote=found.get(cluster.get("representative") or ""),
+                terms=list(cluster.get("terms") or []),
+            )
+        )
+    return StoredClusters(clusters=clusters, requested_at=record["requested_at"], computed_at=record["computed_at"])
 
 
 async def texts_for_clustering(conn: asyncpg.Connection, slug: str) -> list[tuple[UUID, str]]:

@@ -60,6 +60,20 @@ class Proposition(msgspec.Struct, frozen=True, kw_only=True):
     themes: list[str]
     evidence: int
     withdrawn: int
+    drafted_in_phase: str | None = None
+    """The programme's phase when it was drafted: before Define, the evidence had not been analysed yet."""
+
+
+class ConsensusSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the latest consensus round left a proposition (from the consensus domain, for the decision rule)."""
+
+    round_title: str
+    consensus: bool
+    reason: str
+    supporting: float | None
+    people: int
+    dissenting: list[str]
+    """Groups large enough to show in which support fell short, e.g. "neighbourhood stockwell (0%)"."""
 
 
 class Decision(msgspec.Struct, kw_only=True):
@@ -74,6 +88,8 @@ class Decision(msgspec.Struct, kw_only=True):
     budget: str = ""
     resourcing: str = ""
     milestones: str = ""
+    without_consensus: str = ""
+    """Why the board approved it although the consensus round did not show consensus (required then)."""
 
 
 class RecordedDecision(msgspec.Struct, frozen=True, kw_only=True):

@@ -19,6 +19,7 @@ from engage.propositions.models import (
 )
 
 _COLUMNS = """p.id, p.programme, p.status::text AS status, p.version, v.title, v.description, v.for_whom, v.themes,
+              p.drafted_in_phase::text AS drafted_in_phase,
               (SELECT count(*) FROM proposition_evidence e WHERE e.proposition_id = p.id
                  AND e.contribution_id IS NOT NULL) AS evidence,
               (SELECT count(*) FROM proposition_evidence e WHERE e.proposition_id = p.id
@@ -34,7 +35,11 @@ async def insert_proposition(
     conn: asyncpg.Connection, proposition_id: UUID, programme: str, text: PropositionText, user: UUID
 ) -> None:
     await conn.execute(
-        "INSERT INTO propositions (id, programme, created_by) VALUES ($1, $2, $3)", proposition_id, programme, user
+        """INSERT INTO propositions (id, programme, created_by, drafted_in_phase)
+           SELECT $1, $2, $3, phase FROM programmes WHERE slug = $2""",
+        proposition_id,
+        programme,
+        user,
     )
     await insert_version(conn, proposition_id, 1, text, "", "", user)
 
@@ -171,8 +176,8 @@ async def record_decision(
 ) -> bool:
     inserted = await conn.fetchval(
         """INSERT INTO approvals (proposition_id, version, approved, board, decided_on, decision_note, actions, owner,
-                                  budget, resourcing, milestones, recorded_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                  budget, resourcing, milestones, recorded_by, without_consensus)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
            ON CONFLICT (proposition_id) DO NOTHING RETURNING proposition_id""",
         proposition_id,
         version,
@@ -186,6 +191,7 @@ async def record_decision(
         decision.resourcing,
         decision.milestones,
         user,
+        decision.without_consensus,
     )
     return inserted is not None
 

@@ -15,12 +15,14 @@ import asyncpg
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.privacy.visibility import Sight
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.propositions import queries
 from engage.propositions.models import (
     SHORTLIST_MAX,
     STATUS_LABELS,
+    ConsensusSummary,
     Decision,
     Proposition,
     PropositionDetail,
@@ -56,10 +58,22 @@ async def draft_proposition(conn: asyncpg.Connection, programme: str, viewer: St
     await _require_facilitator(conn, programme, viewer)
     proposition_id = uuid.uuid4()
     await queries.insert_proposition(conn, proposition_id, programme, text, viewer.id)
+    # Allowed in any phase, but drafting during Discovery (before the evidence is analysed) is recorded, and the
+    # proposition says so wherever it is shown.
     await audit.record(
-        conn, actor=viewer.id, action="proposition.drafted", subject_type="proposition", subject_id=str(proposition_id)
+        conn,
+        actor=viewer.id,
+        action="proposition.drafted",
+        subject_type="proposition",
+        subject_id=str(proposition_id),
+        detail={"phase": await _phase(conn, programme)},
     )
     return proposition_id
+
+
+async def _phase(conn: asyncpg.Connection, programme: str) -> str:
+    found = await programme_queries.get_programme(conn, programme)
+    return found.phase if found else ""
 
 
 async def _editable(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser) -> Proposition:
@@ -145,15 +159,21 @@ async def set_status(conn: asyncpg.Connection, proposition_id: UUID, viewer: Sta
         action="proposition.status",
         subject_type="proposition",
         subject_id=str(proposition_id),
-        detail={"status": status, "label": STATUS_LABELS[status]},
+        detail={"status": status, "label": STATUS_LABELS[status], "phase": await _phase(conn, proposition.programme)},
     )
 
 
 async def record_decision(
-    conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, decision: Decision
+    conn: asyncpg.Connection,
+    proposition_id: UUID,
+    viewer: StaffUser,
+    decision: Decision,
+    consensus: ConsensusSummary | None,
 ) -> None:
     """Record which board decided, when, and (for an approval) the implementation plan. Approval needs the
-    proposition on the shortlist; a decision, once recorded, is not changed (record a new proposition instead)."""
+    proposition on the shortlist, and approving one the latest consensus round (``consensus``) did not support, or
+    one never put to a round, needs a recorded reason. A decision, once recorded, is not changed (record a new
+    proposition instead)."""
     proposition = await _editable(conn, proposition_id, viewer)
     decision.board = decision.board.strip()[:200]
     for name in ("decision_note", "actions", "owner", "budget", "resourcing", "milestones"):
@@ -164,10 +184,17 @@ async def record_decision(
         raise PropositionProblem("board", "Say which board made the decision.")
     if proposition.status != "shortlisted":
         raise PropositionProblem("approved", "Only a shortlisted proposition goes to a board for decision.")
+    decision.without_consensus = decision.without_consensus.strip()[:4000]
+    errors = []
     if decision.approved and (not decision.actions or not decision.owner):
-        raise PropositionProblem(
-            "actions", "An approval needs its implementation plan: at least the actions and owner."
+        errors.append(
+            FieldError("actions", "An approval needs its implementation plan: at least the actions and owner.")
         )
+    if decision.approved and not (consensus and consensus.consensus) and len(decision.without_consensus) < 10:
+        why = consensus.reason if consensus else "It was never put to a consensus round."
+        errors.append(FieldError("without_consensus", f"{why} Say why the board approves it without consensus."))
+    if errors:
+        raise PropositionProblem.of(errors)
     if not await queries.record_decision(conn, proposition_id, proposition.version, decision, viewer.id):
         raise PropositionProblem("approved", "A decision is already recorded for this proposition.", status=409)
     await queries.set_status(conn, proposition_id, "approved" if decision.approved else "set_aside")
@@ -177,7 +204,12 @@ async def record_decision(
         action="proposition.decided",
         subject_type="proposition",
         subject_id=str(proposition_id),
-        detail={"approved": decision.approved, "board": decision.board, "version": proposition.version},
+        detail={
+            "approved": decision.approved,
+            "board": decision.board,
+            "version": proposition.version,
+            "without_consensus": bool(decision.without_consensus),
+        },
     )
 
 

@@ -364,6 +364,15 @@ async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
     texts = await notes.all_inner_texts()
     assert len(texts) == 5 and len({t.split(" ", 1)[1] for t in texts}) == 5
     await assert_accessible(board)
+    # A presentation view: on a projector's 1920 px the board uses the screen, with no site navigation or footer,
+    # a QR code people can scan from their seats, and no empty group chips.
+    await board.set_viewport_size({"width": 1920, "height": 1080})
+    assert await board.locator("header, footer, nav").count() == 0
+    board_box = await board.locator("#board").bounding_box()
+    qr_box = await board.locator("img.qr").bounding_box()
+    assert board_box and board_box["width"] > 1700, board_box
+    assert qr_box and qr_box["width"] >= 300, qr_box
+    assert await board.locator(".note-group:visible").count() == 0
 
     # Keyboard only: group a note from the workshop page; the board shows the group.
     workshop_page = await board_context.new_page()
@@ -424,13 +433,37 @@ async def test_a_consensus_round_from_invitation_to_result(browser: Browser, liv
     await citizen.get_by_role("button", name="Send my vote").click()
     await citizen.get_by_role("heading", name="Thank you: your vote is counted").wait_for()
     await citizen.goto(link)
-    await citizen.get_by_label("1: Strongly oppose").check()
-    await citizen.get_by_role("button", name="Send my vote").click()
-    assert "already voted" in await citizen.content()
+    await citizen.get_by_role("heading", name="This link has been used").wait_for()
+    assert await citizen.get_by_label("1: Strongly oppose").count() == 0, "a used link shows no ballot"
     await citizen_context.close()
 
     await staff.goto(round_url)
     assert "1 vote" in await staff.content() and "Yes, Mum needed this." in await staff.content()
+
+    # The approval form shows where the round left it; one vote is short of the quorum, so approving needs a reason.
+    await staff.get_by_role("link", name="Open the proposition A named discharge coordinator").click()
+    warning = staff.locator("#consensus-before-decision")
+    await warning.wait_for()
+    assert "No consensus" in await warning.inner_text() and "1 of the 20 needed" in await warning.inner_text()
+    assert "Drafted during Discovery" in await warning.inner_text()
+    await staff.get_by_label("Approved", exact=True).check()
+    await staff.get_by_label("Which board").fill("Health and Wellbeing Board")
+    await staff.get_by_label("Date of the decision").fill("2026-06-10")
+    await staff.get_by_label("Actions").fill("Recruit two coordinators")
+    await staff.get_by_label("Owner").fill("Director of Integrated Care")
+    await staff.get_by_role("button", name="Record the decision").click()
+    summary = staff.locator(".error-summary")
+    await summary.wait_for()
+    assert await summary.evaluate("node => node === document.activeElement"), "focus moves to the errors"
+    assert "approves it without consensus" in await summary.inner_text()
+    assert await staff.get_by_label("Owner").input_value() == "Director of Integrated Care", "typed values kept"
+    await assert_accessible(staff)
+    await staff.get_by_role("link", name="approves it without consensus", exact=False).click()
+    assert await staff.evaluate("document.activeElement.id") == "without_consensus"
+    await staff.keyboard.type("The pilot cannot wait; we review it in March.")
+    await staff.get_by_role("button", name="Record the decision").click()
+    await staff.locator("#without-consensus").wait_for()
+    assert "The pilot cannot wait" in await staff.locator("#without-consensus").inner_text()
     await staff_context.close()
 
 

@@ -84,6 +84,8 @@ async def test_redis_down_at_submit_time_loses_nothing(
     assert servers.valkey.port is not None
     proxy = CuttableProxy(free_port(), servers.valkey.port)
     through_proxy = msgspec.structs.replace(settings, redis_url=f"redis://127.0.0.1:{proxy.listen_port}/0")
+    proxy.refusing = True
+    await proxy.start()
     async with app_client(through_proxy) as client:
         response = await client.post("/api/v1/contributions", json=WITH_CONTACT)
         assert response.status_code == 201
@@ -91,7 +93,7 @@ async def test_redis_down_at_submit_time_loses_nothing(
             assert await conn.fetchval("SELECT count(*) FROM contributions") == 1
             await asyncio.sleep(1.0)  # the relay has tried, and failed, by now
             assert await conn.fetchval("SELECT count(*) FROM outbox WHERE enqueued_at IS NULL") == 1
-        await proxy.start()
+        proxy.refusing = False
         async with running_worker(through_proxy):
             await eventually(lambda: servers.sink.to("kofi@example.org"), timeout=30)
             await proxy.cut()  # and down again mid-flight: the worker and relay must shrug it off

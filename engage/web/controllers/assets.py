@@ -18,6 +18,7 @@ from engage.consensus import service as consensus
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
 from engage.contributions.models import ContributionFilters
+from engage.digests import service as digests
 from engage.problems import FieldError
 from engage.programmes import service as programmes
 from engage.programmes.models import PHASE_LABELS
@@ -25,7 +26,7 @@ from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 from engage.web.csvs import csv_response
-from engage.web.deps import Conn, ReaderSight, Viewer, requires
+from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, requires
 from engage.web.forms import Form
 from engage.workshops import queries as workshop_queries
 
@@ -204,6 +205,7 @@ class ProgrammeOutputsController(Controller):
     @get("/{slug:str}/report", name="staff-programme-report", guards=[requires("read_contributions")])
     async def report(
         self,
+        settings: AppSettings,
         viewer: Viewer,
         sight: ReaderSight,
         conn: Conn,
@@ -215,11 +217,16 @@ class ProgrammeOutputsController(Controller):
         framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
         filters = ContributionFilters(programme=slug, framework=detail.programme.framework_id)
         theme_counts = await contributions.count_by_theme(conn, sight, filters)
+        heard = sorted((t for t in theme_counts if theme_counts[t]), key=lambda t: -theme_counts[t])
+        names = {t.id: t.name for t in framework.themes} if framework else {}
+        quotes = await digests.choose_programme_quotes(
+            conn, slug, detail.programme.framework_id, heard, lambda t: names.get(t, t)
+        )
         planned = await workshop_queries.list_for_programme(conn, slug)
         drafted = await proposition_queries.list_for_programme(conn, slug)
         decisions = {p.id: await proposition_queries.decision_for(conn, p.id) for p in drafted}
         rounds = [
-            (r, await consensus.results(conn, r.id, sight))
+            (r, await consensus.results(conn, r.id, sight, quorum=settings.consensus_quorum))
             for r in await consensus_queries.list_for_programme(conn, slug)
         ]
         return Template(
@@ -230,6 +237,7 @@ class ProgrammeOutputsController(Controller):
                 "p": detail.programme,
                 "framework": framework,
                 "theme_counts": theme_counts,
+                "quotes": [group for group in quotes if group.quotes],
                 "workshops": planned,
                 "propositions": drafted,
                 "decisions": decisions,

@@ -64,7 +64,7 @@ class VoteController(Controller):
         try:
             round_, _ = await consensus.round_for_token(conn, token)
         except VoteProblem as exc:
-            return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+            return Template("rounds/gone.html", context={"reason": exc.reason}, status_code=exc.status)
         return Template("rounds/ballot.html", context=_ballot(round_, {}, [], action=f"/r/{token}"))
 
     @post("/{token:str}", name="round-vote", status_code=200)
@@ -72,7 +72,7 @@ class VoteController(Controller):
         try:
             round_, _ = await consensus.round_for_token(conn, token)
         except VoteProblem as exc:
-            return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+            return Template("rounds/gone.html", context={"reason": exc.reason}, status_code=exc.status)
         ratings = ratings_from_form(data, round_)
         age_band = str(data.get("age_band", "")) or None
         try:
@@ -80,7 +80,7 @@ class VoteController(Controller):
                 await consensus.cast_citizen_ballot(conn, token, ratings, age_band=age_band)
         except VoteProblem as exc:
             if exc.status in (409, 410):
-                return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+                return Template("rounds/gone.html", context={"reason": exc.reason}, status_code=exc.status)
             context = _ballot(round_, dict(data), [FieldError(exc.field, exc.reason)], action=f"/r/{token}")
             return Template("rounds/ballot.html", context=context, status_code=422)
         return Template("rounds/thanks.html", context={"round": round_})
@@ -188,7 +188,7 @@ class RoundsController(Controller):
         round_ = await queries.get_round(conn, round_id)
         if round_ is None:
             raise HTTPException(status_code=404, detail="No round with this address.")
-        outcome = await consensus.results(conn, round_id, sight)
+        outcome = await consensus.results(conn, round_id, sight, quorum=settings_of(state).consensus_quorum)
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         errors = errors or []
         return Template(

@@ -22,7 +22,7 @@ from engage.propositions import queries
 from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, Decision, PropositionProblem, PropositionText
 from engage.tags import queries as tag_queries
-from engage.web.deps import Conn, ReaderSight, Viewer, requires
+from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, requires
 from engage.web.forms import Form, error_context, parse_day, whole_number
 
 FIELD_IDS = {
@@ -30,6 +30,7 @@ FIELD_IDS = {
     "board": "board",
     "decided_on": "decided_on",
     "actions": "actions",
+    "without_consensus": "without_consensus",
     "title": "title",
     "description": "description",
     "themes": "theme-0",
@@ -112,8 +113,10 @@ class PropositionsController(Controller):
         return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
 
     @get("/propositions/{proposition_id:uuid}", name="staff-proposition", guards=[requires("read_contributions")])
-    async def show(self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID]) -> Template:
-        return await self._page(conn, viewer, sight, proposition_id, [])
+    async def show(
+        self, conn: Conn, viewer: Viewer, sight: ReaderSight, settings: AppSettings, proposition_id: FromPath[UUID]
+    ) -> Template:
+        return await self._page(conn, viewer, sight, proposition_id, [], quorum=settings.consensus_quorum)
 
     async def _page(
         self,
@@ -123,6 +126,9 @@ class PropositionsController(Controller):
         proposition_id: UUID,
         errors: list[FieldError],
         status: int = 200,
+        *,
+        quorum: int,
+        decision_form: dict[str, str] | None = None,
     ) -> Template:
         detail = await propositions.view_proposition(conn, proposition_id, sight)
         if detail is None:
@@ -133,14 +139,18 @@ class PropositionsController(Controller):
         round_results = []
         for round_id in await consensus_queries.rounds_with(conn, proposition_id):
             found = await consensus_queries.get_round(conn, round_id)
-            mine = [r for r in await consensus.results(conn, round_id, sight) if r.proposition_id == proposition_id]
+            results = await consensus.results(conn, round_id, sight, quorum=quorum)
+            mine = [r for r in results if r.proposition_id == proposition_id]
             if found and mine:
                 round_results.append((found, mine[0]))
+        summary = await consensus.summarise_consensus(conn, proposition_id, sight, quorum=quorum)
         return Template(
             "staff/proposition.html",
             context={
                 "viewer": viewer,
                 "detail": detail,
+                "consensus_summary": summary,
+                "decision_form": decision_form or {},
                 "p": detail.proposition,
                 "programme": programme,
                 "framework": framework,
@@ -153,7 +163,15 @@ class PropositionsController(Controller):
         )
 
     async def _act(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: UUID, action: Action
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        proposition_id: UUID,
+        action: Action,
+        *,
+        quorum: int,
+        decision_form: dict[str, str] | None = None,
     ) -> Template | Redirect:
         try:
             async with conn.transaction():  # a savepoint: a refused change leaves nothing behind
@@ -161,7 +179,9 @@ class PropositionsController(Controller):
         except PropositionProblem as exc:
             if exc.status != 422:
                 raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
-            return await self._page(conn, viewer, sight, proposition_id, [FieldError(exc.field, exc.reason)], 422)
+            return await self._page(
+                conn, viewer, sight, proposition_id, exc.errors, 422, quorum=quorum, decision_form=decision_form
+            )
         return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
 
     @post(
@@ -171,7 +191,13 @@ class PropositionsController(Controller):
         guards=[requires("enter_contributions")],
     )
     async def revise(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        settings: AppSettings,
+        proposition_id: FromPath[UUID],
+        data: Form,
     ) -> Template | Redirect:
         expected = str(data.get("version", ""))
 
@@ -186,7 +212,7 @@ class PropositionsController(Controller):
                 expected_version=whole_number(expected, lo=0, hi=1_000_000) or -1,
             )
 
-        return await self._act(conn, viewer, sight, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/status",
@@ -195,12 +221,18 @@ class PropositionsController(Controller):
         guards=[requires("enter_contributions")],
     )
     async def status(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        settings: AppSettings,
+        proposition_id: FromPath[UUID],
+        data: Form,
     ) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             await propositions.set_status(conn, proposition_id, viewer, str(data.get("status", "")))
 
-        return await self._act(conn, viewer, sight, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/evidence",
@@ -209,7 +241,13 @@ class PropositionsController(Controller):
         guards=[requires("enter_contributions")],
     )
     async def pin(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        settings: AppSettings,
+        proposition_id: FromPath[UUID],
+        data: Form,
     ) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             reference = normalise_reference(str(data.get("reference", ""))[:40])
@@ -218,7 +256,7 @@ class PropositionsController(Controller):
                 raise PropositionProblem("reference", "No contribution has this reference.")
             await propositions.pin_evidence(conn, proposition_id, viewer, contribution_id)
 
-        return await self._act(conn, viewer, sight, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/decision",
@@ -227,7 +265,13 @@ class PropositionsController(Controller):
         guards=[requires("enter_contributions")],
     )
     async def decide(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        settings: AppSettings,
+        proposition_id: FromPath[UUID],
+        data: Form,
     ) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             try:
@@ -242,14 +286,26 @@ class PropositionsController(Controller):
                 decided_on=decided_on,
                 **{
                     name: str(data.get(name, ""))
-                    for name in ("decision_note", "actions", "owner", "budget", "resourcing", "milestones")
+                    for name in (
+                        "decision_note",
+                        "actions",
+                        "owner",
+                        "budget",
+                        "resourcing",
+                        "milestones",
+                        "without_consensus",
+                    )
                 },
             )
             if str(data.get("approved", "")) not in ("yes", "no"):
                 raise PropositionProblem("approved", "Say whether the board approved it.")
-            await propositions.record_decision(conn, proposition_id, viewer, decision)
+            summary = await consensus.summarise_consensus(conn, proposition_id, sight, quorum=settings.consensus_quorum)
+            await propositions.record_decision(conn, proposition_id, viewer, decision, summary)
 
-        return await self._act(conn, viewer, sight, proposition_id, action)
+        typed = {name: str(value) for name, value in data.items() if name != "_csrf_token"}
+        return await self._act(
+            conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum, decision_form=typed
+        )
 
     @post(
         "/propositions/{proposition_id:uuid}/evidence/{contribution_id:uuid}/remove",
@@ -262,10 +318,11 @@ class PropositionsController(Controller):
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
+        settings: AppSettings,
         proposition_id: FromPath[UUID],
         contribution_id: FromPath[UUID],
     ) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             await propositions.unpin_evidence(conn, proposition_id, viewer, contribution_id)
 
-        return await self._act(conn, viewer, sight, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
