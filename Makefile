@@ -33,6 +33,7 @@ test: $(STAMP) browser lint typecheck
 lint: $(STAMP)
 	$(BIN)/ruff check engage nlp tests bench
 	$(BIN)/ruff format --check engage nlp tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -343,8 +343,22 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         references_path=Path(args.references) if args.references else None,
         programme=args.programme,
     )
+    if args.programme and not _run_async(_programme_exists(settings, args.programme)):
+        raise SystemExit(f"--programme {args.programme}: there is no programme with this slug")
     summary = _run_async(run_import(settings.with_secret(), options, progress=not args.quiet))
     return 0 if summary.rejected == 0 else 3
+
+
+async def _programme_exists(settings: Settings, slug: str) -> bool:
+    from engage.db import create_pool
+    from engage.programmes import queries as programme_queries
+
+    pool = await create_pool(settings.database_url or "", size=1)
+    try:
+        async with pool.acquire() as conn:
+            return await programme_queries.get_programme(conn, slug) is not None
+    finally:
+        await pool.close()
 
 
 def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:

@@ -29,7 +29,6 @@ from engage.contributions.service import check_submission, submit_contribution
 from engage.db import create_pool, transaction
 from engage.ids import fingerprint
 from engage.problems import FieldError
-from engage.programmes import queries as programme_queries
 from engage.settings import Settings
 
 BATCH_ROWS = 500
@@ -323,10 +322,6 @@ async def run_import(settings: Settings, options: ImportOptions, *, progress: bo
     console = Console(stderr=True)
     pool = await create_pool(settings.database_url or "", size=2)
     try:
-        if options.programme:
-            async with pool.acquire() as conn:
-                if await programme_queries.get_programme(conn, options.programme) is None:
-                    raise SystemExit(f"--programme {options.programme}: there is no programme with this slug")
         with Progress(
             TextColumn("Importing"),
             BarColumn(),

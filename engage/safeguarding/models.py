@@ -8,8 +8,6 @@ from uuid import UUID
 
 import msgspec
 
-from engage.tags.models import RiskReason
-
 KIND_NAMES: dict[str, str] = {
     "physical": "Physical abuse",
     "domestic": "Domestic abuse",
@@ -26,6 +24,16 @@ KIND_NAMES: dict[str, str] = {
 """The ten kinds of abuse and neglect in the Care Act 2014 statutory guidance, plus risk to life: the vocabulary a
 flag names its concern in. The tagger (nlp/safeguarding.py) uses the same ids; a test keeps the two lists equal
 (the web process does not import nlp)."""
+
+
+class RiskReason(msgspec.Struct, frozen=True, kw_only=True):
+    """Words that raised a possible concern, and the kind of concern they suggest."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
 
 FlagStatus = Literal["open", "actioned", "not_a_concern"]
 STATUS_LABELS: dict[str, str] = {

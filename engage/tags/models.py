@@ -11,6 +11,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.safeguarding.models import RiskReason
+
 Sentiment = Literal["negative", "positive", "mixed", "neutral"]
 TagSource = Literal["model", "person"]
 
@@ -37,13 +39,6 @@ class EvidenceSpan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     text: str
     cue: str | None = None
     weight: float | None = None
-
-
-class RiskReason(msgspec.Struct, frozen=True, kw_only=True):
-    kind: str
-    start: int
-    end: int
-    text: str
 
 
 class OtherFramework(msgspec.Struct, frozen=True, kw_only=True):

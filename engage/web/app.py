@@ -21,7 +21,7 @@ from litestar.template.config import TemplateConfig
 from engage.accounts.models import ROLE_LABELS
 from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS, Consent, ContributionIn
 from engage.db import create_pool
-from engage.outbox.service import OutboxRelay
+from engage.outbox.service import OutboxRelay, redis_client
 from engage.safeguarding.models import KIND_NAMES as SAFEGUARDING_KINDS
 from engage.settings import Settings
 from engage.web import errors
@@ -47,7 +47,6 @@ from engage.web.errors import FieldProblem, ProblemBody
 from engage.web.headers import security_headers
 from engage.web.input import check_input
 from engage.web.limits import Limits
-from engage.workers.main import redis_client
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,12 @@ import logging
 from typing import Any
 
 from arq import Worker, cron
-from arq.connections import ArqRedis, RedisSettings
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engage.db import create_pool
 from engage.mail.smtp import parse_smtp_url
-from engage.outbox.service import OutboxRelay
+from engage.outbox.service import OutboxRelay, redis_client
 from engage.settings import Settings
 from engage.workers import tasks
 from engage.workers.delivery import MailSender
@@ -23,21 +22,6 @@ from engage.workers.retraining import TrainingRunner
 from engage.workers.tagging import TaggerHolder, sync_builtin_frameworks
 
 log = logging.getLogger(__name__)
-
-
-def redis_client(url: str) -> ArqRedis:
-    """An arq client that does not need Redis to be up yet: it connects on first use and reconnects."""
-    settings = RedisSettings.from_dsn(url)
-    return ArqRedis(
-        host=settings.host,
-        port=settings.port,
-        db=settings.database,
-        password=settings.password,
-        username=settings.username,
-        socket_connect_timeout=2,
-        socket_timeout=5,
-        retry_on_timeout=False,
-    )
 
 
 class WorkerResources:

@@ -12,10 +12,11 @@ from uuid import UUID
 import asyncpg
 
 from engage.db import transaction
+from engage.safeguarding.models import RiskReason
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
 from engage.tags import service as tags
-from engage.tags.models import EvidenceSpan, OtherFramework, RiskReason, Tagging, TaggingOutcome, TextToTag
+from engage.tags.models import EvidenceSpan, OtherFramework, Tagging, TaggingOutcome, TextToTag
 from nlp.frameworks import BUILTIN_DIR
 from nlp.model import ThemeModel, default_model_dir
 from nlp.tagger import Tagger, TagResult

@@ -14,8 +14,8 @@ import asyncpg
 import httpx
 import msgspec
 
+from engage.outbox.service import redis_client
 from engage.settings import Settings
-from engage.workers.main import redis_client
 from tests.conftest import (
     Servers,
     app_client,

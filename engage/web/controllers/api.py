@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,7 +16,6 @@ from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
 from engage.contributions.models import (
     Contact,
-    ContributionFilters,
     ContributionIn,
     ContributionPage,
     ContributionRow,
@@ -31,6 +30,7 @@ from engage.ids import fingerprint
 from engage.problems import Problem
 from engage.web.deps import Conn, ReaderSight, Viewer, limits_of, pool_of, relay_of, requires, settings_of
 from engage.web.errors import problem_responses
+from engage.web.filters import filters_from_query
 
 
 class ContributionList(msgspec.Struct, kw_only=True):
@@ -38,27 +38,6 @@ class ContributionList(msgspec.Struct, kw_only=True):
     total: int
     page: int
     pages: int
-
-
-def filters_from_query(
-    kind: Kind | None,
-    neighbourhood: str | None,
-    source: str | None,
-    received_from: date | None,
-    received_to: date | None,
-    q: str | None,
-    page: int,
-) -> ContributionFilters:
-    """Dates are whole days in UTC; ``received_to`` includes its day."""
-    return ContributionFilters(
-        kind=kind,
-        neighbourhood=neighbourhood or None,
-        source=source or None,
-        received_from=datetime.combine(received_from, time.min, tzinfo=UTC) if received_from else None,
-        received_to=datetime.combine(received_to, time.min, tzinfo=UTC) + timedelta(days=1) if received_to else None,
-        q=(q or "").strip()[:200] or None,
-        page=page,
-    )
 
 
 class ContributionsApi(Controller):

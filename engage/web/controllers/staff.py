@@ -38,8 +38,6 @@ from engage.programmes import queries as programme_queries
 from engage.propositions import queries as proposition_queries
 from engage.safeguarding import queries as safeguarding_queries
 from engage.tags import queries as tag_queries
-from engage.web.controllers.api import filters_from_query
-from engage.web.controllers.themes import highlight
 from engage.web.deps import (
     SESSION_COOKIE,
     AppSettings,
@@ -51,6 +49,8 @@ from engage.web.deps import (
     pool_of,
     requires,
 )
+from engage.web.evidence import highlight
+from engage.web.filters import filters_from_query
 from engage.web.forms import FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional, parse_day
 from engage.workshops import queries as workshop_queries
 
