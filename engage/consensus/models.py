@@ -7,14 +7,15 @@ from uuid import UUID
 
 import msgspec
 
+from engage.i18n import N_
 from engage.problems import Problem
 
 SUPPORT_LABELS = {
-    1: "Strongly oppose",
-    2: "Oppose",
-    3: "Neither",
-    4: "Support",
-    5: "Strongly support",
+    1: N_("Strongly oppose"),
+    2: N_("Oppose"),
+    3: N_("Neither"),
+    4: N_("Support"),
+    5: N_("Strongly support"),
 }
 MIN_GROUP = 5
 """Groups with fewer people than this are not shown (and do not count towards consensus)."""

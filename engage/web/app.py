@@ -27,11 +27,11 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS, InvalidContribution
+from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS, LANGUAGES, SOURCE_LABELS, InvalidContribution
 from engage.db import create_pool
 from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
-from engage.web import errors
+from engage.web import errors, locale
 from engage.web.controllers.api import ContributionsApi, health
 from engage.web.controllers.assets import AssetsController, ProgrammeOutputsController
 from engage.web.controllers.consensus import RoundsController, VoteController
@@ -42,9 +42,10 @@ from engage.web.controllers.governance import (
     SubscriptionsController,
 )
 from engage.web.controllers.mailbox import MailboxController
+from engage.web.controllers.paper import PaperFormsController
 from engage.web.controllers.programmes import ProgrammesController
 from engage.web.controllers.propositions import PropositionsController
-from engage.web.controllers.public import PublicController, YourWordsController
+from engage.web.controllers.public import EasyReadController, PublicController, YourWordsController, expired_form
 from engage.web.controllers.responses import ResponsesController
 from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
@@ -57,6 +58,9 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent
 MAX_BODY_BYTES = 256 * 1024
 """The longest story allowed is 10,000 characters; with a form's other fields that is far below this."""
+
+CSRF_FAILED = "CSRF token verification failed"
+"""What Litestar's CSRF middleware says when a form's token does not match its cookie."""
 
 SECURITY_HEADERS = [
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
@@ -73,7 +77,7 @@ SECURITY_HEADERS = [
 ]
 
 
-def _template_environment() -> jinja2.Environment:
+def _template_environment(settings: Settings) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
         autoescape=True,
@@ -81,7 +85,16 @@ def _template_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(KIND_LABELS=KIND_LABELS, SOURCE_LABELS=SOURCE_LABELS, LANGUAGES=LANGUAGES)
+    env.policies["ext.i18n.trimmed"] = True
+    locale.install(env)
+    env.globals.update(
+        KIND_LABELS=KIND_LABELS,
+        SOURCE_LABELS=SOURCE_LABELS,
+        LANGUAGES=LANGUAGES,
+        EQUALITY_CHOICES=EQUALITY_CHOICES,
+        crisis_line=settings.crisis_line,
+        crisis_line_number=settings.crisis_line_number,
+    )
     env.filters["date"] = lambda value, fmt="%-d %b %Y": value.strftime(fmt) if value else ""
     return env
 
@@ -105,11 +118,19 @@ def create_app(settings: Settings) -> Litestar:
             await pool.close()
 
     def html_errors(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+        locale.ensure_locale(request)
         accept = request.headers.get("accept", "")
         if request.url.path.startswith("/api/") or ("json" in accept and "html" not in accept):
             return errors.json_http_error(request, exc)
         if isinstance(exc, NotAuthorizedException):
             return Redirect(f"/staff/sign-in?next={request.url.path}")
+        if (
+            isinstance(exc, PermissionDeniedException)
+            and exc.detail == CSRF_FAILED
+            and not locale.is_staff_path(request.url.path)
+        ):
+            # A citizen whose page sat open too long (or who lost the cookie): keep what they typed.
+            return expired_form(request, settings)
         template = "errors/403.html" if isinstance(exc, PermissionDeniedException) else "errors/error.html"
         if isinstance(exc, NotFoundException):
             template = "errors/404.html"
@@ -122,8 +143,10 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[
             PublicController,
+            EasyReadController,
             YourWordsController,
             StaffController,
+            PaperFormsController,
             AdminController,
             ReviewController,
             SafeguardingController,
@@ -147,7 +170,7 @@ def create_app(settings: Settings) -> Litestar:
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], name="static"),
         ],
         lifespan=[lifespan],
-        middleware=[request_database],
+        middleware=[locale.request_locale(settings.secure_cookies), request_database],
         dependencies=DEPENDENCIES,
         state=State(
             {
@@ -156,7 +179,7 @@ def create_app(settings: Settings) -> Litestar:
                 "sign_in_limiter": RateLimiter(10),
             }
         ),
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_template_environment())),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_template_environment(settings))),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="engage_csrf",

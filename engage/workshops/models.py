@@ -77,6 +77,8 @@ class NoteIn(msgspec.Struct, kw_only=True):
     text: str
     client_key: str
     consent_quote: bool = False
+    locale: str = "en"
+    """The language of the page the participant posted from."""
 
 
 class WorkshopProblem(Problem):

@@ -46,7 +46,9 @@ from tests.workshops.test_workshops import PROMPTS, post
 
 FLAGGED = "FLAGGEDMARKER I don't want to live any more, nobody comes to see me."
 UNSHARED = "UNSHAREDMARKER the bus to King's never comes on time."
-PERSONAL = "PERSONALMARKER My dad, Kwame Mensah, needs a lift to King's; ring me on 07700 900123 or kwame.mensah@example.org."
+PERSONAL = (
+    "PERSONALMARKER My dad, Kwame Mensah, needs a lift to King's; ring me on 07700 900123 or kwame.mensah@example.org."
+)
 COMMENT = "Kwame Mensah told the group this would help him."
 
 SECRETS: dict[str, tuple[str, ...]] = {
@@ -211,6 +213,13 @@ async def build_world(app: Litestar, pool: asyncpg.Pool, settings: Settings) -> 
                 },
             )
             assert voted.status_code == 200, voted.text[:300]
+        page = await facilitator.get("/staff/paper-forms")
+        printed = await facilitator.post(
+            "/staff/paper-forms",
+            data={"_csrf_token": csrf_from(page.text), "count": "2", "locale": "pl"},
+            follow_redirects=False,
+        )
+        batch_id = str(printed.headers["location"]).rsplit("/", 1)[-1]
         for note in (flagged, unshared):
             page = await facilitator.get(f"/staff/assets/new?note={note}")
             offers = re.search(r'<textarea id="offers" name="offers" rows="4">([^<]*)</textarea>', page.text)
@@ -263,6 +272,7 @@ async def build_world(app: Litestar, pool: asyncpg.Pool, settings: Settings) -> 
         "board_id": [board.id],
         "digest_id": [str(digest_id)],
         "message_id": [str(message_id)],
+        "batch_id": [batch_id],
         "code": [code],
         "what": ["contributions.csv", "propositions.csv", "votes.csv"],
         "file_path": ["engage.css"],

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
+from engage import i18n
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
 from engage.contributions.models import (
@@ -22,6 +23,7 @@ from engage.contributions.models import (
     ContributionRow,
     FieldError,
     IdempotencyConflict,
+    InvalidContribution,
     Kind,
     Neighbourhood,
     Receipt,
@@ -84,6 +86,10 @@ class ContributionsApi(Controller):
             str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200)
         ] = None,
     ) -> Response[Receipt | dict[str, Any]]:
+        locale = i18n.supported(data.locale) if data.locale else i18n.SOURCE
+        if locale is None:
+            known = ", ".join(i18n.languages())
+            raise InvalidContribution([FieldError("locale", f"is not a language Engage writes emails in ({known})")])
         submission = Submission(
             kind=data.kind,
             text=data.text,
@@ -92,6 +98,7 @@ class ContributionsApi(Controller):
             neighbourhood=data.neighbourhood,
             programme=data.programme,
             language=data.language,
+            locale=locale,
             contact=Contact(email=data.email) if data.email else None,
             idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
             fingerprint=fingerprint(await request.body()) if idempotency_key else None,

@@ -23,6 +23,7 @@ from engage.dashboards.models import WINDOWS, DashboardQuery, DrillQuery
 from engage.dashboards.service import DashboardProblem
 from engage.digests import queries as digest_queries
 from engage.digests.service import today_local
+from engage.i18n import N_
 from engage.programmes import queries as programme_queries
 from engage.responses.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
@@ -305,7 +306,7 @@ class SubscriptionsController(Controller):
         async with conn.transaction():
             member = await boards.confirm_subscription(conn, settings_of(state).secret_key, token)
         if member is None:
-            raise HTTPException(status_code=400, detail="This confirmation link is not valid. Subscribe again.")
+            raise HTTPException(status_code=400, detail=N_("This confirmation link is not valid. Subscribe again."))
         return Template("public/member_action.html", context={"action": "confirmed", "member": member, "token": token})
 
     @get("/unsubscribe/{token:str}", name="unsubscribe")
@@ -319,7 +320,7 @@ class SubscriptionsController(Controller):
         async with conn.transaction():
             result = await boards.unsubscribe(conn, settings_of(state).secret_key, token)
         if result is None:
-            raise HTTPException(status_code=400, detail="This unsubscribe link is not valid: nothing was changed.")
+            raise HTTPException(status_code=400, detail=N_("This unsubscribe link is not valid: nothing was changed."))
         member, changed = result
         return Template(
             "public/member_action.html",
@@ -330,7 +331,7 @@ class SubscriptionsController(Controller):
         member = await boards.member_from_token(conn, settings_of(state).secret_key, purpose, token)
         board = await board_queries.get_board(conn, member.board_id) if member else None
         if member is None or board is None:
-            raise HTTPException(status_code=400, detail="This link is not valid: nothing was changed.")
+            raise HTTPException(status_code=400, detail=N_("This link is not valid: nothing was changed."))
         return Template(
             "public/member_action.html",
             context={"action": f"ask_{purpose}", "member": member, "board": board, "token": token},
