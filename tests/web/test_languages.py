@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 
 from engage import i18n
 from engage.settings import Settings
-from tests.conftest import csrf_from
+from tests.conftest import Servers, csrf_from, eventually, running_worker
 from tests.web.test_public import open_form
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,3 +216,98 @@ async def test_no_citizen_page_is_left_in_english(
     left = {name: english_left(html, settings) for name, html in pages.items()}
     assert {name: found for name, found in left.items() if found} == {}
     assert "ENG-" in pages["easy read receipt"] and "ENG-" in pages["give: receipt"]
+
+
+async def test_the_browser_language_is_used_and_the_switch_sticks(client: httpx.AsyncClient) -> None:
+    home = await client.get("/", headers={"Accept-Language": "fr-FR, pt-BR;q=0.9, en;q=0.5"})
+    assert '<html lang="pt-PT">' in home.text and home.headers["content-language"] == "pt-PT"
+    assert "Accept-Language" in home.headers["vary"]
+    polish_second = await client.get("/", headers={"Accept-Language": "de, pl;q=0.8, es;q=0.3"})
+    assert '<html lang="pl">' in polish_second.text
+    assert '<html lang="en-GB">' in (await client.get("/", headers={"Accept-Language": "de, fr"})).text
+    # The switch is a link on every citizen page, to the same page, and its choice sticks.
+    assert 'href="/give?kind=story&amp;lang=es"' in (await client.get("/give?kind=story")).text
+    switched = await client.get("/give?lang=es")
+    assert f"{i18n.LANGUAGE_COOKIE}=es" in switched.headers["set-cookie"]
+    later = await client.get("/privacy", headers={"Accept-Language": "pl"})
+    assert '<html lang="es">' in later.text and "Cómo usamos su información" in later.text
+    # Staff pages stay in English, whatever the cookie says.
+    staff = await client.get("/staff/sign-in")
+    assert '<html lang="en-GB">' in staff.text and 'aria-label="Language"' not in staff.text
+
+
+async def test_dates_and_numbers_are_written_as_each_language_writes_them(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    from datetime import date
+
+    async with pool.acquire() as conn:
+        await conn.execute("INSERT INTO retention_runs (ran_on, deleted) VALUES ($1, '{}')", date(2026, 3, 14))
+    assert "14 March 2026" in (await client.get("/privacy?lang=en")).text
+    assert "14 de março de 2026" in (await client.get("/privacy?lang=pt")).text
+    assert "14 de marzo de 2026" in (await client.get("/privacy?lang=es")).text
+    assert "14 marca 2026" in (await client.get("/privacy?lang=pl")).text
+    assert "Up to 10,000 characters" in (await client.get("/give?lang=en")).text
+    assert "Do 10\u00a0000 znaków" in (await client.get("/give?lang=pl")).text
+    assert "Até 10\u00a0000 caracteres" in (await client.get("/give?lang=pt")).text
+
+
+async def test_a_story_given_in_portuguese_gets_its_receipt_and_email_in_portuguese(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, servers: Servers, settings: Settings
+) -> None:
+    client.cookies.set(i18n.LANGUAGE_COOKIE, "pt")
+    form = await open_form(client, "story")
+    page = await client.get("/give?kind=story")
+    assert '<option value="pt" selected>Português</option>' in page.text, "the words' language follows the page"
+    receipt = await client.post(
+        "/give",
+        data={
+            **form,
+            "text": "A minha mãe esperou seis horas nas urgências e ninguém nos explicou nada.",
+            "language": "pt",
+            "consent_analysis": "yes",
+            "consent_contact": "yes",
+            "email": "maria@example.org",
+        },
+    )
+    assert receipt.status_code == 200
+    assert "Obrigado, recebemos a sua história" in receipt.text and "Código de retirada" in receipt.text
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT locale, language, reference FROM contributions")
+    assert (row["locale"], row["language"]) == ("pt", "pt")
+    async with running_worker(settings):
+        mail = (await eventually(lambda: servers.sink.to("maria@example.org"), timeout=20))[0]
+    assert mail["Subject"] == f"Recebemos a sua história ({row['reference']})"
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    assert "Obrigado. Recebemos a sua história." in text and "Código de retirada:" in text
+    assert "116 123" in text and "Como usamos a sua informação:" in text
+    assert '<html lang="pt-PT">' in html and "Retirar o meu contributo" in html
+    assert english_left(html, settings) == [] and "lang=pt" in html
+
+
+@pytest.mark.parametrize("code", ["en", *SHIPPED])
+async def test_no_receipt_or_email_says_your_i_statement(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, servers: Servers, settings: Settings, code: str
+) -> None:
+    client.cookies.set(i18n.LANGUAGE_COOKIE, code)
+    form = await open_form(client, "i_statement")
+    receipt = await client.post(
+        "/give",
+        data={
+            **form,
+            "text": "I want one number to call when things go wrong",
+            "consent_analysis": "yes",
+            "consent_contact": "yes",
+            "email": f"{code}@example.org",
+        },
+    )
+    heading = i18n.gettext(code, "Thank you, we have received your I statement")
+    assert heading in receipt.text
+    async with running_worker(settings):
+        mail = (await eventually(lambda: servers.sink.to(f"{code}@example.org"), timeout=20))[0]
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert i18n.gettext(code, "Thank you. We have received your I statement.") in body
+    for said in (receipt.text, body, mail["Subject"]):
+        assert not re.search(r"\bi statement", said), "the label keeps its capital I"
+        assert not re.search(r"frase «eu quero»|frase «quiero…»|zdanie „chcę…”", said), "nor lower-cased in translation"

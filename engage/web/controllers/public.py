@@ -85,6 +85,8 @@ async def give(request: Request[Any, Any, Any], state: State, data: dict[str, An
     if not _limiter(state).allow(client_address(request)):
         return Template("public/slow_down.html", context={}, status_code=429, headers={"Retry-After": "60"})
     kind = form.get("kind", "")
+    if easy and not kind:
+        kind = "story"  # the easy read form's first question can be left: the words are what matter
     if kind not in ("i_statement", "story"):
         errors = [FieldError("kind", N_("Choose whether this is an I statement or a story."))]
         return Template(form_template, context=await _give_context(state, form, errors), status_code=422)
