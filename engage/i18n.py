@@ -66,7 +66,7 @@ def _catalogue_paths() -> dict[str, Path]:
 
 def _describe(code: str, cldr: str) -> Language:
     locale = Locale.parse(cldr)
-    own = locale.get_display_name(locale) or code
+    own = locale.get_language_name(locale) or code
     return Language(code=code, tag=cldr.replace("_", "-"), name=own[:1].upper() + own[1:], cldr=cldr)
 
 

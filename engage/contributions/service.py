@@ -52,8 +52,10 @@ MIN_LETTERS = 8
 """A contribution says something in words of its own: at least two words and eight letters ("I want" alone, "a",
 or one emoji is refused with a request for a few more words). In scripts written without spaces between words
 (Chinese, Japanese, Thai...) each character counts as a word. Applied to what citizens send themselves (the form,
-the API, notes from phones at a workshop); staff typing in paper or phone contributions write down what was
-given, however short."""
+the easy read form, the API); staff typing in paper or phone contributions write down what was given, however
+short."""
+NOTE_MINIMUM = (1, 3)
+"""A workshop note from a phone is a sticky note: one word will do ("Transport"), but not "a" or an emoji."""
 
 _UNSPACED = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x3400, 0x9FFF), (0xF900, 0xFAFF))
 
@@ -77,7 +79,9 @@ def words_and_letters(text: str) -> tuple[int, int]:
     return words, letters
 
 
-def text_problem(text: str, *, max_chars: int = MAX_TEXT_CHARS, minimum: bool = False) -> FieldError | None:
+def text_problem(
+    text: str, *, max_chars: int = MAX_TEXT_CHARS, minimum: tuple[int, int] | None = None
+) -> FieldError | None:
     """Why these words cannot be accepted, in plain English (and translatable), or None."""
     if not text.strip():
         return FieldError.of(
@@ -100,16 +104,16 @@ def text_problem(text: str, *, max_chars: int = MAX_TEXT_CHARS, minimum: bool = 
                 N_("Your words contain a character that cannot be stored (%(character)s). Remove it and send again."),
                 character=f"U+{ord(ch):04X}",
             )
-    if minimum:
+    if minimum is not None:
         words, letters = words_and_letters(text)
-        if words < MIN_WORDS or letters < MIN_LETTERS:
+        if words < minimum[0] or letters < minimum[1]:
             return FieldError.of(
                 "text",
                 N_(
                     "Please write a few more words (at least %(letters)s letters), "
                     "so that we can understand what you mean."
                 ),
-                letters=MIN_LETTERS,
+                letters=minimum[1],
             )
     return None
 
@@ -121,7 +125,7 @@ CITIZEN_SOURCES = ("web_form", "api")
 def check_submission(sub: Submission) -> list[FieldError]:
     """Every problem with a submission that can be found without the database."""
     errors: list[FieldError] = []
-    problem = text_problem(sub.text, minimum=sub.source in CITIZEN_SOURCES)
+    problem = text_problem(sub.text, minimum=(MIN_WORDS, MIN_LETTERS) if sub.source in CITIZEN_SOURCES else None)
     if problem:
         errors.append(problem)
     if sub.translation is not None and (problem := text_problem(sub.translation)) is not None:

@@ -19,7 +19,7 @@ from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import Consent, Receipt, Submission
-from engage.contributions.service import text_problem
+from engage.contributions.service import NOTE_MINIMUM, text_problem
 from engage.i18n import N_
 from engage.ids import fingerprint, new_reference, uuid7, withdrawal_code
 from engage.outbox.models import CONTRIBUTION_RECEIVED
@@ -143,7 +143,7 @@ async def _place_note(
         prompt_id = None
     if prompt_id is None or not any(p.id == prompt_id for p in workshop.prompts):
         raise WorkshopProblem("prompt_id", N_("Choose one of this session's prompts."))
-    if not from_paper and (problem := text_problem(text, minimum=True)) is not None:
+    if not from_paper and (problem := text_problem(text, minimum=NOTE_MINIMUM)) is not None:
         raise WorkshopProblem("text", problem.msgid or problem.reason, params=problem.params)
     key = note.client_key.strip()[:64] or uuid.uuid4().hex
     contribution_id = uuid7()

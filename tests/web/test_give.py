@@ -129,3 +129,16 @@ async def check_crisis_help(client: httpx.AsyncClient, code: str, code_on_screen
         for number in ('href="tel:999"', 'href="tel:111"', 'href="tel:116123"', 'href="tel:08007312864"'):
             assert number in page
         assert i18n.gettext(code, "Need help now?") in page
+
+
+async def test_a_workshop_note_may_be_one_word_but_not_a_letter_or_an_emoji(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    from tests.workshops.test_workshops import open_session, plan, post
+
+    code = await open_session(client, await plan(client, pool))
+    for text in ("a", "😀"):
+        refused = await post(client, code, text, f"k-{text}")
+        assert refused.status_code == 422 and "a few more words (at least 3 letters)" in refused.text
+    assert (await post(client, code, "Transport", "k-ok")).status_code == 200
+    assert await count(pool) == 1

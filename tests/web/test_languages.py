@@ -311,3 +311,19 @@ async def test_no_receipt_or_email_says_your_i_statement(
     for said in (receipt.text, body, mail["Subject"]):
         assert not re.search(r"\bi statement", said), "the label keeps its capital I"
         assert not re.search(r"frase «eu quero»|frase «quiero…»|zdanie „chcę…”", said), "nor lower-cased in translation"
+
+
+async def test_a_subscription_is_confirmed_in_the_language_it_was_asked_in(
+    client: httpx.AsyncClient, servers: Servers, settings: Settings
+) -> None:
+    page = await client.get("/subscribe?lang=pl")
+    sent = await client.post(
+        "/subscribe",
+        data={"_csrf_token": csrf_from(page.text), "email": "ola@example.org", "themes": ["listen", "safe"]},
+    )
+    assert sent.status_code == 200 and "Sprawdź pocztę" in sent.text
+    async with running_worker(settings):
+        mail = (await eventually(lambda: servers.sink.to("ola@example.org"), timeout=20))[0]
+    assert mail["Subject"] == "Potwierdź swoje cotygodniowe podsumowanie z Engage"
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "Słuchajcie nas" in body and "/subscribe/confirm/" in body

@@ -31,6 +31,7 @@ from engage.web.charts import describe_trend, line_chart
 from engage.web.csvs import csv_response
 from engage.web.deps import Conn, Viewer, requires, settings_of, signed_in_user
 from engage.web.forms import Form, error_context, fields, many
+from engage.web.locale import locale_of
 
 BOARD_FIELD_IDS = {
     "id": "id",
@@ -286,12 +287,16 @@ class SubscriptionsController(Controller):
         )
 
     @post("/subscribe", name="subscribe-submit", status_code=200)
-    async def subscribe(self, state: State, conn: Conn, data: Form) -> Template:
+    async def subscribe(self, request: Request[Any, Any, Any], state: State, conn: Conn, data: Form) -> Template:
         form: dict[str, Any] = {**fields(data), "themes": many(data, "themes")}
         try:
             async with conn.transaction():
                 await boards.subscribe_to_themes(
-                    conn, form.get("email", ""), form["themes"], framework_id=settings_of(state).framework
+                    conn,
+                    form.get("email", ""),
+                    form["themes"],
+                    framework_id=settings_of(state).framework,
+                    locale=locale_of(request),
                 )
         except BoardProblem as exc:
             return await self._form(conn, state, form, [FieldError(exc.field, exc.reason)], 422)

@@ -58,7 +58,6 @@ async def _give_context(state: State, form: dict[str, Any], errors: list[FieldEr
         "neighbourhoods": neighbourhoods,
         "equality_choices": EQUALITY_CHOICES,
         "max_chars": MAX_TEXT_CHARS,
-        "expired": False,
     }
 
 
@@ -381,7 +380,7 @@ def expired_form(request: Request[Any, Any, Any], settings: Settings) -> Respons
     posted = ScopeState.from_scope(request.scope).form
     values = posted if isinstance(posted, dict) else {}
     kept = [
-        (str(name), value if isinstance(value, str) else str(value))
+        (str(name), value)
         for name, many_values in values.items()
         if name != "_csrf_token"
         for value in (many_values if isinstance(many_values, list) else [many_values])
