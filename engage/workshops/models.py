@@ -64,6 +64,8 @@ class Note(msgspec.Struct, frozen=True, kw_only=True):
     from_paper: bool
     received_at: datetime
     hidden: bool = False
+    translated_from: str | None = None
+    """The language of the note as written, when `text` is a translation staff added."""
 
 
 class BoardEvent(msgspec.Struct, frozen=True, kw_only=True):

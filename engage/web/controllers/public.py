@@ -178,13 +178,18 @@ class PublicController(Controller):
     @get("/give/receipt", name="give-receipt")
     async def receipt_again(
         self,
+        request: Request[Any, Any, Any],
+        state: State,
         conn: Conn,
         settings: AppSettings,
         reference: FromQuery[str] = "",
         code: FromQuery[str] = "",
         easy: FromQuery[str] = "",
     ) -> Template:
-        """A receipt shown again from its reference and code (the language switch on a receipt comes here)."""
+        """A receipt shown again from its reference and code (the language switch on a receipt comes here). Limited
+        like withdrawal, so it is no faster a way to guess codes."""
+        if not _limiter(state).allow("withdraw:" + client_address(request)):
+            return Template("public/slow_down.html", context={}, status_code=429, headers={"Retry-After": "60"})
         try:
             receipt, kind = await citizens.receipt_for(conn, reference[:40], code[:40], secret=settings.secret_key)
         except WithdrawalRefused as exc:
