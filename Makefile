@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check bench model browser clean
+.PHONY: run test lint typecheck check bench model browser clean messages language
 
 $(STAMP): pyproject.toml
 	@# Debian and Ubuntu ship venv separately from python3: fetch it if this Python lacks it.
@@ -55,6 +55,18 @@ model: $(STAMP)
 			--train $(CORPUS)/train.jsonl --train $(CORPUS)/safeguarding-extra.jsonl --dev $(CORPUS)/dev.jsonl \
 			--out nlp/models/$$framework || exit 1; \
 	done
+
+## Find every message citizens read (templates, code, theme names) and bring each catalogue up to date; then
+## translate what is new in engage/locale/*/LC_MESSAGES/messages.po (the test suite fails until every one is).
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F engage/locale/mapping.cfg --no-location --sort-output -w 120 -c Translators: \
+		--project Engage --msgid-bugs-address "" -o engage/locale/messages.pot .
+	$(BIN)/pybabel -q update -i engage/locale/messages.pot -d engage/locale -w 120 --no-fuzzy-matching --ignore-obsolete
+
+## A new language: make language CODE=so (or CODE=pt LOCALE=pt_PT for a regional variant), then translate it.
+language: $(STAMP)
+	$(BIN)/pybabel init -i engage/locale/messages.pot -l $(or $(LOCALE),$(CODE)) \
+		-o engage/locale/$(CODE)/LC_MESSAGES/messages.po
 
 clean:
 	rm -rf $(VENV) .engage .pytest_cache .mypy_cache .ruff_cache

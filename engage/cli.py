@@ -335,6 +335,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         text_column=args.text_column,
         neighbourhood_column=args.neighbourhood_column,
         language_column=args.language_column,
+        translation_column=args.translation_column,
         date_column=args.date_column,
         id_column=args.id_column,
         consent=tuple(args.consent.split(",")) if args.consent else ("analysis",),
@@ -496,7 +497,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--source", required=True, help='where they came from, e.g. "Healthwatch Lambeth — Going Home"')
     imp.add_argument("--text-column", default="text")
     imp.add_argument("--neighbourhood-column", default="neighbourhood")
-    imp.add_argument("--language-column", default="language")
+    imp.add_argument("--language-column", default="language", help="the language the words are written in")
+    imp.add_argument(
+        "--translation-column",
+        default="translation",
+        help="an English translation of words in another language (kept beside them; tagged instead of them)",
+    )
     imp.add_argument("--date-column", default="date", help="ISO date or date-time the contribution was given")
     imp.add_argument("--id-column", default="id", help="the source's own row id, if any (makes re-runs exact)")
     imp.add_argument(

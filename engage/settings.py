@@ -148,6 +148,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """How to reach the data protection officer (an email address, phone number or postal address), shown on the
     privacy notice and the accessibility statement."""
 
+    crisis_line: str = "South London and Maudsley mental health crisis line"
+    """The local line for a mental health crisis, named on the citizen form, the workshop page and every receipt
+    beside 999, NHS 111 and Samaritans (whatever the tagger makes of what someone wrote)."""
+
+    crisis_line_number: str = "0800 731 2864"
+    """Its number (free, any time, for people of any age in Lambeth, Southwark, Lewisham and Croydon)."""
+
     retain_contacts_days: int = 365
     """Contact details given with a contribution are deleted this many days after it was received (they exist so
     we can send a receipt and say what changed)."""

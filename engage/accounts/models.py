@@ -35,6 +35,7 @@ Permission = Literal[
     "manage_models",  # frameworks, model versions, retraining
     "manage_boards",  # create governance boards and name their owners (an owner edits their own board)
     "approve_quotes",  # mark a consented contribution's words fit to quote in digests
+    "translate",  # add an English translation to words written in another language (the original is kept)
 ]
 
 # Least privilege: each role gets what its work needs and nothing more. Governance reads themes and redacted
@@ -52,6 +53,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             "review_tags",
             "handle_safeguarding",
             "approve_quotes",
+            "translate",
         }
     ),
     "governance": frozenset({"read_contributions", "read_unshared"}),

@@ -148,16 +148,17 @@ async def insert_subscription(
     return msgspec.convert(dict(record), Member)
 
 
-async def queue_confirmation(conn: asyncpg.Connection, member_id: UUID, email: str) -> None:
+async def queue_confirmation(conn: asyncpg.Connection, member_id: UUID, email: str, *, locale: str = "en") -> None:
     """At most one confirmation email a day for a subscription however often the form is sent, and a new one when
     someone who unsubscribed subscribes again (their added_at moved)."""
     await conn.execute(
-        """INSERT INTO mail_messages (id, dedupe_key, template, to_address)
+        """INSERT INTO mail_messages (id, dedupe_key, template, to_address, locale)
            SELECT gen_random_uuid(),
                   'confirm:' || id::text || ':' || floor(extract(epoch FROM added_at))::bigint || ':' || current_date,
-                  'subscription_confirm', $2
+                  'subscription_confirm', $2, $3
            FROM board_members WHERE id = $1
            ON CONFLICT (dedupe_key) DO NOTHING""",
         member_id,
         email,
+        locale,
     )

@@ -21,6 +21,7 @@ from engage.boards import queries
 from engage.boards.models import FREQUENCY_LABELS, MAX_MEMBERS, Board, BoardDraft, BoardProblem, Member
 from engage.contributions import queries as contribution_queries
 from engage.contributions.service import EMAIL
+from engage.i18n import N_
 from engage.ids import check_member_token
 from engage.programmes import queries as programme_queries
 from engage.tags import queries as tag_queries
@@ -126,26 +127,28 @@ def subscription_id(email: str, themes: list[str]) -> str:
     return f"sub-{digest[:20]}"
 
 
-async def subscribe_to_themes(conn: asyncpg.Connection, email: str, themes: list[str], *, framework_id: str) -> bool:
+async def subscribe_to_themes(
+    conn: asyncpg.Connection, email: str, themes: list[str], *, framework_id: str, locale: str = "en"
+) -> bool:
     """Start a weekly theme subscription awaiting confirmation, and email the confirmation link (at most one a
     day). False when the same subscription is already running: nothing is sent, and the page says the same either
     way, so it does not tell a stranger whether an address is subscribed. Someone who unsubscribed can subscribe
     again; they confirm again."""
     email = email.strip().lower()
     if not EMAIL.match(email):
-        raise BoardProblem("email", "This does not look like an email address.")
+        raise BoardProblem("email", N_("This does not look like an email address."))
     framework = await tag_queries.get_framework(conn, framework_id)
     names = {t.id: t.name for t in framework.themes} if framework else {}
     themes = sorted(set(themes))
     if not themes:
-        raise BoardProblem("themes", "Choose at least one theme.")
+        raise BoardProblem("themes", N_("Choose at least one theme."))
     if any(t not in names for t in themes):
-        raise BoardProblem("themes", "Choose themes from the list.")
+        raise BoardProblem("themes", N_("Choose themes from the list."))
     name = "Weekly digest: " + ", ".join(names[t] for t in themes)
     member = await queries.insert_subscription(conn, subscription_id(email, themes), name, email, themes)
     if member is None:
         return False
-    await queries.queue_confirmation(conn, member.id, email)
+    await queries.queue_confirmation(conn, member.id, email, locale=locale)
     return True
 
 

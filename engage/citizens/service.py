@@ -11,9 +11,9 @@ import asyncpg
 from engage.audit import queries as audit
 from engage.citizens.models import ConsentToStop, HeldProposition, HeldResponse, HeldTheme, OwnContribution
 from engage.contributions import queries as contributions
-from engage.contributions.models import KIND_LABELS, SOURCE_LABELS, WithdrawalRefused
+from engage.contributions.models import KIND_LABELS, SOURCE_LABELS, Receipt, WithdrawalRefused
 from engage.digests import queries as digest_queries
-from engage.ids import check_withdrawal_code, normalise_reference
+from engage.ids import check_withdrawal_code, normalise_reference, withdrawal_code
 from engage.privacy.visibility import UNRESTRICTED
 from engage.programmes import queries as programme_queries
 from engage.propositions import queries as proposition_queries
@@ -30,6 +30,15 @@ async def open_own(conn: asyncpg.Connection, reference: str, code: str, *, secre
     if target is None or not check_withdrawal_code(secret, target.id, code):
         raise WithdrawalRefused
     return target.id
+
+
+async def receipt_for(conn: asyncpg.Connection, reference: str, code: str, *, secret: str) -> tuple[Receipt, str]:
+    """A receipt shown again (its reference, code and kind: nothing the person did not give us back)."""
+    contribution_id = await open_own(conn, reference, code, secret=secret)
+    row = await contributions.get_contribution(conn, contribution_id, UNRESTRICTED)
+    if row is None:
+        raise WithdrawalRefused
+    return Receipt(id=row.id, reference=row.reference, withdrawal_code=withdrawal_code(secret, row.id)), row.kind
 
 
 async def view_own(
@@ -104,13 +113,17 @@ async def _held(conn: asyncpg.Connection, contribution_id: UUID, framework_id: s
                 status=PROPOSITION_STATUS.get(used.status, used.status),
                 programme=used.programme,
                 decision=decision,
+                approved=decided.decision.approved if decided else None,
+                board=decided.decision.board if decided else None,
+                decided_on=decided.decision.decided_on if decided else None,
             )
         )
     return OwnContribution(
         id=row.id,
         reference=row.reference,
         kind=KIND_LABELS[row.kind],
-        text=row.text,
+        text=row.original if row.translated and row.original is not None else row.text,
+        translation=row.text if row.translated else None,
         language=row.language,
         received_at=row.received_at,
         neighbourhood=row.neighbourhood_name,
@@ -131,6 +144,8 @@ async def _held(conn: asyncpg.Connection, contribution_id: UUID, framework_id: s
         sentiment=analysis.sentiment if analysis else None,
         programme=programme.name if programme else None,
         workshop=f"{workshop[1]}, answering “{workshop[2]}”" if workshop else None,
+        workshop_title=workshop[1] if workshop else None,
+        workshop_prompt=workshop[2] if workshop else None,
         propositions=propositions,
         responses=[
             HeldResponse(

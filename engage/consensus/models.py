@@ -7,14 +7,15 @@ from uuid import UUID
 
 import msgspec
 
+from engage.i18n import N_
 from engage.problems import Problem
 
 SUPPORT_LABELS = {
-    1: "Strongly oppose",
-    2: "Oppose",
-    3: "Neither",
-    4: "Support",
-    5: "Strongly support",
+    1: N_("Strongly oppose"),
+    2: N_("Oppose"),
+    3: N_("Neither"),
+    4: N_("Support"),
+    5: N_("Strongly support"),
 }
 DEFAULT_QUORUM = 20
 """Fewer votes than this and a round declares nothing (ENGAGE_CONSENSUS_QUORUM)."""

@@ -35,6 +35,7 @@ from engage.consensus.models import (
     Round,
     VoteProblem,
 )
+from engage.i18n import N_
 from engage.privacy.visibility import Sight
 from engage.programmes.service import runs_programme
 from engage.propositions import queries as proposition_queries
@@ -104,7 +105,7 @@ async def round_for_token(conn: asyncpg.Connection, token: str) -> tuple[Round, 
     or the round has closed."""
     found = await queries.invitation(conn, _hash(token))
     if found is None:
-        raise VoteProblem("token", "This invitation link is not valid. Check it was copied whole.", status=404)
+        raise VoteProblem("token", N_("This invitation link is not valid. Check it was copied whole."), status=404)
     round_ = await queries.get_round(conn, found[0])
     assert round_ is not None
     if await queries.has_voted(conn, round_.id, "invite:" + _hash(token).hex()):
@@ -124,18 +125,19 @@ def _check(round_: Round, ratings: list[Rating]) -> None:
     if datetime.now(UTC) >= round_.closes_at:
         raise VoteProblem(
             "round",
-            f"This round closed on {round_.closes_at:%-d %B %Y at %H:%M} UTC; votes are no longer taken.",
+            N_("This round closed on %(day)s at %(time)s UTC; votes are no longer taken."),
             status=410,
+            params={"day": f"{round_.closes_at:%Y-%m-%d}", "time": f"{round_.closes_at:%H:%M}"},
         )
     expected = {p.proposition_id for p in round_.propositions}
     given = {r.proposition_id for r in ratings}
     if given != expected:
-        raise VoteProblem("support", "Rate every proposition in the round, from 1 to 5.")
+        raise VoteProblem("support", N_("Rate every proposition in the round, from 1 to 5."))
     for rating in ratings:
         if not 1 <= rating.support <= 5:
-            raise VoteProblem("support", "Rate every proposition in the round, from 1 (strongly oppose) to 5.")
+            raise VoteProblem("support", N_("Rate every proposition in the round, from 1 (strongly oppose) to 5."))
         if rating.statement not in (None, "agree", "disagree", "unsure"):
-            raise VoteProblem("statement", "Choose agree, disagree or not sure.")
+            raise VoteProblem("statement", N_("Choose agree, disagree or not sure."))
         rating.comment = rating.comment.strip()[:2000]
 
 
@@ -148,7 +150,7 @@ async def cast_citizen_ballot(
     if not await queries.insert_ballot(
         conn, uuid.uuid4(), round_.id, voter, "citizen", neighbourhood, age_band, ratings
     ):
-        raise VoteProblem("round", "You have already voted in this round: one vote per person.", status=409)
+        raise VoteProblem("round", N_("You have already voted in this round: one vote per person."), status=409)
 
 
 async def cast_staff_ballot(conn: asyncpg.Connection, round_id: UUID, viewer: StaffUser, ratings: list[Rating]) -> None:
@@ -158,7 +160,7 @@ async def cast_staff_ballot(conn: asyncpg.Connection, round_id: UUID, viewer: St
     _check(round_, ratings)
     voter = f"user:{viewer.id}"
     if not await queries.insert_ballot(conn, uuid.uuid4(), round_id, voter, viewer.role, None, None, ratings):
-        raise VoteProblem("round", "You have already voted in this round: one vote per person.", status=409)
+        raise VoteProblem("round", N_("You have already voted in this round: one vote per person."), status=409)
 
 
 def _share(values: list[int]) -> float | None:

@@ -45,6 +45,8 @@ class ImportOptions(msgspec.Struct, kw_only=True):
     text_column: str = "text"
     neighbourhood_column: str = "neighbourhood"
     language_column: str = "language"
+    translation_column: str = "translation"
+    """An English translation of a row written in another language: kept beside the words, and tagged instead."""
     date_column: str = "date"
     id_column: str = "id"
     consent: tuple[str, ...] = ("analysis",)
@@ -175,6 +177,9 @@ def row_to_submission(
         problems.append(received_at)
         received_at = None
     language = str(row.get(options.language_column) or "en").strip().lower() or "en"
+    translation = str(row.get(options.translation_column) or "").strip() or None
+    if translation is not None and language == "en":
+        problems.append(f"a translation in column {options.translation_column!r}, but the language column says English")
     source_id = str(row.get(options.id_column) or "").strip()
     key_material = source_id or f"{options.kind}|{text}|{hood or ''}|{received_at or ''}"
     sub = Submission(
@@ -186,9 +191,10 @@ def row_to_submission(
         neighbourhood=hood,
         programme=options.programme,
         language=language,
+        translation=translation,
         received_at=received_at,
         idempotency_key="import:" + fingerprint(options.source_name, key_material),
-        fingerprint=fingerprint(options.kind, text, hood or "", language),
+        fingerprint=fingerprint(options.kind, text, hood or "", language, *([translation] if translation else [])),
     )
     if text_given:
         problems.extend(f"{e.field}: {e.reason}" for e in check_submission(sub))

@@ -9,6 +9,7 @@ import asyncpg
 import msgspec
 
 from engage.contributions.models import (
+    SOURCE_LABELS,
     Contact,
     ContributionFilters,
     ContributionPage,
@@ -17,7 +18,7 @@ from engage.contributions.models import (
     Neighbourhood,
     Submission,
 )
-from engage.privacy.visibility import FLAGGED_SQL, Sight, search_vector, visible, words
+from engage.privacy.visibility import FLAGGED_SQL, Sight, analysed_words, original_words, search_vector, visible, words
 
 
 def _row_columns(sight: Sight) -> str:
@@ -25,7 +26,9 @@ def _row_columns(sight: Sight) -> str:
     c.id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.source::text AS source, c.source_name,
     c.neighbourhood, n.name AS neighbourhood_name, c.programme, c.language, c.consent_analysis, c.consent_quote,
     c.consent_share, c.consent_contact, c.received_at, c.quote_approved_at, c.entered_by,
-    {words(sight)} IS DISTINCT FROM c.text AS redacted,
+    {words(sight)} IS DISTINCT FROM {analysed_words()} AS redacted,
+    c.translation IS NOT NULL AS translated,
+    CASE WHEN c.translation IS NOT NULL THEN {original_words(sight)} END AS original, c.locale,
     ARRAY(SELECT t.theme_id FROM contribution_tags t
           WHERE t.contribution_id = c.id AND t.given ORDER BY t.theme_id) AS themes,
     {FLAGGED_SQL.format(c="c")} AS flagged
@@ -53,8 +56,11 @@ async def insert_contribution(
             INSERT INTO contributions (
                 id, reference, kind, text, source, source_name, neighbourhood, language,
                 consent_analysis, consent_quote, consent_share, consent_contact,
-                entered_by, idempotency_key, request_fingerprint, received_at, programme)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16, now()), $28)
+                entered_by, idempotency_key, request_fingerprint, received_at, programme, locale,
+                translation, translated_by, translated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16, now()), $28, $29,
+                    $30, CASE WHEN $30::text IS NOT NULL THEN $13::uuid END,
+                    CASE WHEN $30::text IS NOT NULL THEN now() END)
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id
         ), contact AS (
@@ -97,6 +103,8 @@ async def insert_contribution(
         keep_equality,
         event_topic,
         sub.programme,
+        sub.locale,
+        sub.translation,
     )
 
 
@@ -204,7 +212,7 @@ def _where(filters: ContributionFilters, sight: Sight, *, with_theme: bool = Tru
                         WHERE e.contribution_id = c.id AND e.age_band = {arg(filters.age_band)})"""  # noqa: S608
         )
     if filters.source:
-        if filters.source in ("web_form", "api", "staff_entry", "import", "workshop"):
+        if filters.source in SOURCE_LABELS:
             clauses.append(f"c.source = {arg(filters.source)}::contribution_source")
         else:
             clauses.append(f"c.source_name = {arg(filters.source)}")
@@ -324,6 +332,9 @@ async def set_quote_approval(conn: asyncpg.Connection, contribution_id: UUID, ap
 class TextToRedact(msgspec.Struct, frozen=True):
     id: UUID
     text: str
+    """The words redacted readers read: the translation when there is one, else the words as written."""
+    original: str | None = None
+    """The words as written, when `text` is a translation (redacted too, for the original on request)."""
 
 
 async def texts_to_redact(
@@ -331,14 +342,15 @@ async def texts_to_redact(
 ) -> list[TextToRedact]:
     """Contributions (of ``ids``, or any) whose stored redaction is missing or was made by another redactor."""
     records = await conn.fetch(
-        """SELECT id, text FROM contributions
+        f"""SELECT id, {analysed_words("contributions")} AS text,
+                   CASE WHEN translation IS NOT NULL THEN text END AS original FROM contributions
            WHERE ($1::uuid[] IS NULL OR id = ANY($1)) AND redactor_version IS DISTINCT FROM $2
-           ORDER BY id LIMIT $3""",
+           ORDER BY id LIMIT $3""",  # noqa: S608
         ids,
         version,
         limit,
     )
-    return [TextToRedact(r["id"], r["text"]) for r in records]
+    return [TextToRedact(r["id"], r["text"], r["original"]) for r in records]
 
 
 async def save_redactions(conn: asyncpg.Connection, redactions: list[TextToRedact], version: str) -> int:
@@ -346,10 +358,11 @@ async def save_redactions(conn: asyncpg.Connection, redactions: list[TextToRedac
     if not redactions:
         return 0
     result = await conn.execute(
-        """UPDATE contributions c SET redacted_text = u.text, redactor_version = $3
-           FROM unnest($1::uuid[], $2::text[]) AS u(id, text) WHERE c.id = u.id""",
+        """UPDATE contributions c SET redacted_text = u.text, redacted_original = u.original, redactor_version = $4
+           FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, text, original) WHERE c.id = u.id""",
         [r.id for r in redactions],
         [r.text for r in redactions],
+        [r.original for r in redactions],
         version,
     )
     return int(result.split()[-1])
@@ -376,3 +389,22 @@ async def stop_contact(conn: asyncpg.Connection, contribution_id: UUID) -> None:
     await conn.execute(
         "DELETE FROM mail_messages WHERE contribution_id = $1 AND status IN ('queued', 'failed')", contribution_id
     )
+
+
+async def set_translation(conn: asyncpg.Connection, contribution_id: UUID, translation: str, by: UUID) -> bool:
+    """Keep a translation beside the words as written. Its analysis and model-made tags go (the tagger tags the
+    translation next, which puts it back in the review queue; a person's decisions stay) and it is redacted again.
+    False when there is no such contribution."""
+    updated = await conn.fetchval(
+        """UPDATE contributions SET translation = $2, translated_by = $3, translated_at = now(),
+                  redactor_version = NULL
+           WHERE id = $1 RETURNING id""",
+        contribution_id,
+        translation,
+        by,
+    )
+    if updated is None:
+        return False
+    await conn.execute("DELETE FROM contribution_analyses WHERE contribution_id = $1", contribution_id)
+    await conn.execute("DELETE FROM contribution_tags WHERE contribution_id = $1 AND source = 'model'", contribution_id)
+    return True

@@ -27,9 +27,12 @@ from engage.contributions.models import (
     Submission,
     WithdrawalRefused,
 )
+from engage.i18n import N_
 from engage.ids import check_withdrawal_code, new_reference, normalise_reference, uuid7, withdrawal_code
 from engage.outbox import queries as outbox
-from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN
+from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_TRANSLATED, CONTRIBUTION_WITHDRAWN
+from engage.paper import queries as paper_queries
+from engage.paper.models import PaperForm
 from engage.privacy.visibility import UNRESTRICTED, Sight, sight_for
 from engage.problems import FieldError
 from engage.safeguarding import queries as safeguarding_queries
@@ -44,40 +47,107 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
-def text_problem(text: str, *, max_chars: int = MAX_TEXT_CHARS) -> str | None:
-    """Why this text cannot be accepted, in plain English, or None."""
+MIN_WORDS = 2
+MIN_LETTERS = 8
+"""A contribution says something in words of its own: at least two words and eight letters ("I want" alone, "a",
+or one emoji is refused with a request for a few more words). In scripts written without spaces between words
+(Chinese, Japanese, Thai...) each character counts as a word. Applied to what citizens send themselves (the form,
+the easy read form, the API); staff typing in paper or phone contributions write down what was given, however
+short."""
+NOTE_MINIMUM = (1, 3)
+"""A workshop note from a phone is a sticky note: one word will do ("Transport"), but not "a" or an emoji."""
+
+_UNSPACED = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x3400, 0x9FFF), (0xF900, 0xFAFF))
+
+
+def _is_letter(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LM"
+
+
+def _unspaced(ch: str) -> bool:
+    return any(low <= ord(ch) <= high for low, high in _UNSPACED)
+
+
+def words_and_letters(text: str) -> tuple[int, int]:
+    """How many words and letters a text has (see `MIN_WORDS`)."""
+    words = letters = 0
+    for token in text.split():
+        token_letters = [ch for ch in token if _is_letter(ch)]
+        letters += len(token_letters)
+        unspaced = sum(1 for ch in token_letters if _unspaced(ch))
+        words += unspaced + (1 if len(token_letters) > unspaced else 0)
+    return words, letters
+
+
+def text_problem(
+    text: str, *, max_chars: int = MAX_TEXT_CHARS, minimum: tuple[int, int] | None = None
+) -> FieldError | None:
+    """Why these words cannot be accepted, in plain English (and translatable), or None."""
     if not text.strip():
-        return "is empty: write at least a few words"
+        return FieldError.of(
+            "text", N_("The box for your words is empty: write what you want to tell us, a few words at least.")
+        )
     if len(text) > max_chars:
-        return f"is too long: {len(text):,} characters, the most is {max_chars:,}"
+        return FieldError.of(
+            "text",
+            N_(
+                "Your words are %(count)s characters long; the most we can take is %(most)s. "
+                "Shorten them, or send them in two parts."
+            ),
+            count=len(text),
+            most=max_chars,
+        )
     for ch in text:
         if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in ("Cc", "Cs"):
-            return f"contains a control character (U+{ord(ch):04X}) that cannot be stored"
+            return FieldError.of(
+                "text",
+                N_("Your words contain a character that cannot be stored (%(character)s). Remove it and send again."),
+                character=f"U+{ord(ch):04X}",
+            )
+    if minimum is not None:
+        words, letters = words_and_letters(text)
+        if words < minimum[0] or letters < minimum[1]:
+            return FieldError.of(
+                "text",
+                N_(
+                    "Please write a few more words (at least %(letters)s letters), "
+                    "so that we can understand what you mean."
+                ),
+                letters=minimum[1],
+            )
     return None
+
+
+CITIZEN_SOURCES = ("web_form", "api")
+"""Where citizens send their own words (workshop notes from phones are checked by the workshop service)."""
 
 
 def check_submission(sub: Submission) -> list[FieldError]:
     """Every problem with a submission that can be found without the database."""
     errors: list[FieldError] = []
-    problem = text_problem(sub.text)
+    problem = text_problem(sub.text, minimum=(MIN_WORDS, MIN_LETTERS) if sub.source in CITIZEN_SOURCES else None)
     if problem:
-        errors.append(FieldError("text", f"The text {problem}."))
+        errors.append(problem)
+    if sub.translation is not None and (problem := text_problem(sub.translation)) is not None:
+        errors.append(FieldError("translation", f"The translation: {problem.reason}"))
     if not sub.consent.analysis:
         errors.append(
             FieldError(
                 "consent.analysis",
-                "Consent to analysis is needed: without it we cannot read or use what you wrote.",
+                N_("Consent to analysis is needed: without it we cannot read or use what you wrote."),
             )
         )
     if sub.language not in LANGUAGES and not _LANGUAGE_TAG.match(sub.language):
-        errors.append(FieldError("language", f"'{sub.language}' is not a language code such as 'en' or 'pt'."))
+        errors.append(
+            FieldError.of("language", N_("'%(code)s' is not a language code such as 'en' or 'pt'."), code=sub.language)
+        )
     email = sub.contact.email if sub.contact else None
     if email is not None and not EMAIL.match(email):
-        errors.append(FieldError("email", "This does not look like an email address."))
+        errors.append(FieldError("email", N_("This does not look like an email address.")))
     if sub.consent.contact and not (sub.contact and (sub.contact.email or sub.contact.phone)):
-        errors.append(FieldError("email", "To be contacted back, give an email address."))
+        errors.append(FieldError("email", N_("To be contacted back, give an email address.")))
     if sub.contact and (sub.contact.email or sub.contact.phone) and not sub.consent.contact:
-        errors.append(FieldError("consent.contact", "You gave contact details: tick 'contact me' or remove them."))
+        errors.append(FieldError("consent.contact", N_("You gave contact details: tick 'contact me' or remove them.")))
     return errors
 
 
@@ -94,32 +164,73 @@ async def submit_contribution(conn: asyncpg.Connection, sub: Submission, *, secr
     does: it saves two round trips per request) or inside one (the importer batches rows). With an idempotency
     key already used for the same request, returns the first receipt and writes nothing.
     """
-    sub = msgspec.structs.replace(sub, text=clean_text(sub.text))
+    sub = msgspec.structs.replace(
+        sub, text=clean_text(sub.text), translation=clean_text(sub.translation) if sub.translation else None
+    )
     errors = check_submission(sub)
     if errors:
         raise InvalidContribution(errors)
-    contribution_id = uuid7()
-    reference = new_reference()
+    contribution_id, reference = uuid7(), new_reference()
+    if sub.reference is not None:
+        printed = await _printed_form(conn, sub, secret)
+        if isinstance(printed, Submitted):
+            return printed
+        contribution_id, reference = printed.contribution_id, printed.reference
+        if sub.locale == "en":  # the form was printed in the language its author read
+            sub = msgspec.structs.replace(sub, locale=printed.locale)
     try:
         inserted = await queries.insert_contribution(conn, contribution_id, reference, sub, CONTRIBUTION_RECEIVED)
     except asyncpg.ForeignKeyViolationError as exc:
         if "programme" in (exc.constraint_name or ""):
-            raise InvalidContribution([FieldError("programme", f"'{sub.programme}' is not a programme.")]) from exc
+            raise InvalidContribution(
+                [FieldError.of("programme", N_("'%(programme)s' is not a programme."), programme=sub.programme)]
+            ) from exc
         raise InvalidContribution(
-            [FieldError("neighbourhood", f"'{sub.neighbourhood}' is not one of our neighbourhoods.")]
+            [
+                FieldError.of(
+                    "neighbourhood",
+                    N_("'%(neighbourhood)s' is not one of our neighbourhoods."),
+                    neighbourhood=sub.neighbourhood,
+                )
+            ]
         ) from exc
     if inserted is None:
-        assert sub.idempotency_key is not None
-        existing = await queries.get_by_idempotency_key(conn, sub.idempotency_key)
-        assert existing is not None
-        if existing.request_fingerprint != sub.fingerprint:
-            raise IdempotencyConflict
-        receipt = Receipt(
-            id=existing.id, reference=existing.reference, withdrawal_code=withdrawal_code(secret, existing.id)
-        )
-        return Submitted(receipt, created=False)
+        return await _replayed(conn, sub, secret)
+    if sub.reference is not None:
+        await paper_queries.mark_used(conn, reference)
     receipt = Receipt(id=contribution_id, reference=reference, withdrawal_code=withdrawal_code(secret, contribution_id))
     return Submitted(receipt, created=True)
+
+
+async def _replayed(conn: asyncpg.Connection, sub: Submission, secret: str) -> Submitted:
+    """The first receipt for an idempotency key used before with the same request (a conflict otherwise)."""
+    assert sub.idempotency_key is not None
+    existing = await queries.get_by_idempotency_key(conn, sub.idempotency_key)
+    assert existing is not None
+    if existing.request_fingerprint != sub.fingerprint:
+        raise IdempotencyConflict
+    receipt = Receipt(
+        id=existing.id, reference=existing.reference, withdrawal_code=withdrawal_code(secret, existing.id)
+    )
+    return Submitted(receipt, created=False)
+
+
+async def _printed_form(conn: asyncpg.Connection, sub: Submission, secret: str) -> PaperForm | Submitted:
+    """The paper form a typed-in contribution keeps the reference of; refused when it was never printed, or was
+    typed in before (unless this is the same entry sent twice, which gets its first receipt)."""
+    printed = await paper_queries.claim(conn, normalise_reference(sub.reference or ""))
+    if printed is None:
+        raise InvalidContribution(
+            [FieldError("paper_reference", "No form was printed with this reference: check it against the paper.")]
+        )
+    if printed.used_at is not None:
+        existing = await queries.get_by_idempotency_key(conn, sub.idempotency_key) if sub.idempotency_key else None
+        if existing is not None and existing.reference == printed.reference:
+            return await _replayed(conn, sub, secret)
+        raise InvalidContribution(
+            [FieldError("paper_reference", f"The form {printed.reference} was typed in already.")]
+        )
+    return printed
 
 
 async def withdraw_contribution(conn: asyncpg.Connection, reference: str, code: str, *, secret: str, via: str) -> str:
@@ -287,6 +398,30 @@ async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contributio
         conn,
         actor=viewer.id,
         action="quote.approved" if approve else "quote.unapproved",
+        subject_type="contribution",
+        subject_id=str(contribution_id),
+    )
+
+
+async def translate_contribution(
+    conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, translation: str
+) -> None:
+    """Add (or correct) the English translation of words written in another language. The words as written are
+    kept and shown on request; the translation is what the tagger tags and the redactor redacts, and the themes
+    found in it are the contribution's. Staff with ``translate`` only."""
+    if not can(viewer.role, "translate"):
+        raise InvalidContribution([FieldError("translation", "Your role does not add translations.")])
+    translation = clean_text(translation)
+    problem = text_problem(translation)
+    if problem is not None:
+        raise InvalidContribution([FieldError("translation", f"The translation: {problem.reason}")])
+    if not await queries.set_translation(conn, contribution_id, translation, viewer.id):
+        raise InvalidContribution([FieldError("translation", "This contribution has gone.")])
+    await outbox.insert_event(conn, CONTRIBUTION_TRANSLATED, {"contribution_id": str(contribution_id)})
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="contribution.translated",
         subject_type="contribution",
         subject_id=str(contribution_id),
     )

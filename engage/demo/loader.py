@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from engage import i18n
 from engage.accounts import queries as account_queries
 from engage.accounts.models import UserExists
 from engage.accounts.service import create_user
@@ -88,6 +89,8 @@ def demo_submissions(now: datetime) -> list[Submission]:
                 source_name=rng.choice(STORY_SOURCES),
                 neighbourhood=rng.choice(NEIGHBOURHOODS),
                 language=language,
+                # Someone who wrote in Portuguese most likely read the Portuguese pages.
+                locale=i18n.supported(language) or i18n.SOURCE,
                 received_at=when(),
                 equality=equality(),
             )

@@ -139,6 +139,10 @@ class Quote(msgspec.Struct, frozen=True, kw_only=True):
     month: str
     contribution_id: UUID | None = None
     withdrawn: bool = False
+    translated_from: str | None = None
+    """The language the words were written in, when the quote is a translation staff added."""
+    original: str | None = None
+    """The words as written (redacted), for a translated quote: shown on request in the archive."""
 
 
 class QuoteGroup(msgspec.Struct, frozen=True, kw_only=True):

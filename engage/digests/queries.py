@@ -76,7 +76,8 @@ async def quotable(
         await conn.fetch(
             """WITH ranked AS (
                  SELECT t.theme_id, c.id, c.redacted_text AS text, c.kind::text AS kind, n.name AS neighbourhood,
-                        c.received_at,
+                        c.received_at, c.language, c.translation IS NOT NULL AS translated,
+                        c.redacted_original AS original,
                         row_number() OVER (PARTITION BY t.theme_id
                                            ORDER BY t.source = 'person' DESC, t.confidence DESC NULLS LAST,
                                                     c.received_at DESC) AS rank

@@ -18,7 +18,7 @@ import asyncpg
 from engage.boards import queries as board_queries
 from engage.boards.models import Board
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import KIND_LABELS
+from engage.contributions.models import KIND_LABELS, LANGUAGES
 from engage.digests import queries
 from engage.digests.models import (
     LOCAL,
@@ -220,6 +220,8 @@ async def _quotes(
                     kind=KIND_LABELS[r["kind"]],
                     neighbourhood=r["neighbourhood"],
                     month=r["received_at"].astimezone(LOCAL).strftime("%B %Y"),
+                    translated_from=LANGUAGES.get(r["language"], r["language"]) if r["translated"] else None,
+                    original=_shorten(r["original"]) if r["translated"] and r["original"] else None,
                 )
             )
         groups.append(QuoteGroup(theme_id=theme_id, name=theme_name(theme_id), quotes=chosen))

@@ -10,7 +10,7 @@ import msgspec
 from engage.mail.models import MailMessage
 
 _COLUMNS = """id, dedupe_key, template, to_address, contribution_id, status::text AS status, attempts,
-              next_attempt_at, claimed_at, last_error, created_at, sent_at"""
+              next_attempt_at, claimed_at, last_error, created_at, sent_at, locale"""
 
 
 def _message(record: asyncpg.Record) -> MailMessage:
@@ -20,8 +20,8 @@ def _message(record: asyncpg.Record) -> MailMessage:
 async def insert_receipts(conn: asyncpg.Connection, contribution_ids: list[UUID]) -> int:
     """Queue a receipt for each of these contributions whose author gave an email and agreed to contact."""
     result = await conn.execute(
-        """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id)
-           SELECT gen_random_uuid(), 'receipt:' || c.id, 'receipt', k.email, c.id
+        """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id, locale)
+           SELECT gen_random_uuid(), 'receipt:' || c.id, 'receipt', k.email, c.id, c.locale
            FROM contributions c JOIN contribution_contacts k ON k.contribution_id = c.id
            WHERE c.id = ANY($1) AND c.consent_contact AND k.email IS NOT NULL
            ON CONFLICT (dedupe_key) DO NOTHING""",

@@ -13,7 +13,10 @@ Every query that returns a contribution's words takes a `Sight` and builds its S
 - Contact details: administrators; partner staff only for what they entered (they gathered them, and call back).
 - Equality answers one by one: administrators only (everyone else gets aggregates with small groups suppressed).
 - Nobody without an account reads anyone's words here; a citizen reads their own through the reference and code
-  (`engage.contributions.service.view_own_contribution`).
+  (`engage.citizens.service`).
+- Words not in English may have a translation added by staff: readers get the translation (redacted readers, the
+  translation redacted), marked as such, and the words as written on request through `original_words()`. The
+  tagger and the redactor work on `analysed_words()`.
 
 The SQL fragments embed only booleans and the reader's id (a UUID we hold, rendered by `uuid.UUID`), never text a
 person typed, so they are safe to splice into a statement.
@@ -122,6 +125,11 @@ def visible(sight: Sight, c: str = "c") -> str:
     return "(" + " AND ".join(clauses) + ")" if clauses else "true"
 
 
+def analysed_words(c: str = "c") -> str:
+    """The words the system tags and redacts: the English translation staff added, else the words as written."""
+    return f"coalesce({c}.translation, {c}.text)"
+
+
 def _redacted(c: str) -> str:
     pending = PENDING_REDACTION.replace("'", "''")
     return f"coalesce({c}.redacted_text, '{pending}')"
@@ -130,10 +138,21 @@ def _redacted(c: str) -> str:
 def words(sight: Sight, c: str = "c") -> str:
     """An expression for the words of row ``c`` as this reader may read them (use with `visible`)."""
     if sight.raw_words == "all":
+        return analysed_words(c)
+    if sight.raw_words == "own":
+        return f"CASE WHEN {c}.entered_by = {_reader(sight)} THEN {analysed_words(c)} ELSE {_redacted(c)} END"
+    return _redacted(c)
+
+
+def original_words(sight: Sight, c: str = "c") -> str:
+    """The words as written (for a translated contribution, the original beside its translation), as this reader
+    may read them: redacted readers get the original redacted."""
+    redacted = f"coalesce({c}.redacted_original, {_redacted(c)})"
+    if sight.raw_words == "all":
         return f"{c}.text"
     if sight.raw_words == "own":
-        return f"CASE WHEN {c}.entered_by = {_reader(sight)} THEN {c}.text ELSE {_redacted(c)} END"
-    return _redacted(c)
+        return f"CASE WHEN {c}.entered_by = {_reader(sight)} THEN {c}.text ELSE {redacted} END"
+    return redacted
 
 
 def search_vector(sight: Sight, c: str = "c") -> str:

@@ -8,14 +8,15 @@ from uuid import UUID
 
 import msgspec
 
+from engage.i18n import N_
 from engage.problems import Problem
 
 Status = Literal["draft", "shortlisted", "approved", "set_aside"]
 STATUS_LABELS: dict[str, str] = {
-    "draft": "Draft",
-    "shortlisted": "Shortlisted",
-    "approved": "Approved",
-    "set_aside": "Set aside",
+    "draft": N_("Draft"),
+    "shortlisted": N_("Shortlisted"),
+    "approved": N_("Approved"),
+    "set_aside": N_("Set aside"),
 }
 SHORTLIST_MAX = 3
 

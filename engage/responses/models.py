@@ -8,10 +8,11 @@ from uuid import UUID
 
 import msgspec
 
+from engage.i18n import N_
 from engage.problems import Problem
 
 Status = Literal["planned", "in_progress", "done"]
-STATUS_LABELS: dict[str, str] = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
+STATUS_LABELS: dict[str, str] = {"planned": N_("Planned"), "in_progress": N_("In progress"), "done": N_("Done")}
 
 
 class ResponseDraft(msgspec.Struct, kw_only=True):

@@ -54,9 +54,9 @@ async def link_evidence(
 async def queue_emails(conn: asyncpg.Connection, response_id: UUID) -> int:
     """One email per contributor who asked to hear back, whatever happens later (the dedupe key)."""
     result = await conn.execute(
-        """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id)
+        """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id, locale)
            SELECT gen_random_uuid(), 'response:' || $1::uuid::text || ':' || k.email, 'response', k.email,
-                  min(c.id::text)::uuid
+                  min(c.id::text)::uuid, (array_agg(c.locale ORDER BY c.received_at DESC))[1]
            FROM response_evidence e JOIN contributions c ON c.id = e.contribution_id
            JOIN contribution_contacts k ON k.contribution_id = c.id
            WHERE e.response_id = $1::uuid AND c.consent_contact AND k.email IS NOT NULL

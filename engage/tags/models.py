@@ -114,6 +114,9 @@ class ReviewItem(msgspec.Struct, frozen=True, kw_only=True):
     received_at: datetime
     analysis: Analysis
     tags: list[Tag]
+    translated_from: str | None = None
+    """The language of the words as written when `text` is a translation staff added."""
+    original: str | None = None
 
 
 class ModelVersion(msgspec.Struct, frozen=True, kw_only=True):

@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.privacy.visibility import Sight, visible, words
+from engage.privacy.visibility import Sight, analysed_words, original_words, visible, words
 from engage.tags.models import (
     Analysis,
     Correction,
@@ -134,10 +134,10 @@ async def texts_to_tag(
 ) -> list[TextToTag]:
     """The texts of these contributions that still exist, leaving out those already tagged by `skip_version`."""
     records = await conn.fetch(
-        """SELECT c.id, c.text FROM contributions c
+        f"""SELECT c.id, {analysed_words()} AS text FROM contributions c
            LEFT JOIN contribution_analyses a ON a.contribution_id = c.id
            WHERE c.id = ANY($1) AND (a.model_version IS DISTINCT FROM $2 OR $2 IS NULL)
-           ORDER BY c.id""",
+           ORDER BY c.id""",  # noqa: S608
         contribution_ids,
         skip_version,
     )
@@ -295,8 +295,10 @@ async def review_item(
     conn: asyncpg.Connection, contribution_id: UUID, framework_id: str, sight: Sight
 ) -> ReviewItem | None:
     record = await conn.fetchrow(
-        f"""SELECT c.id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.received_at FROM contributions c
-            WHERE c.id = $1 AND {visible(sight)}""",  # noqa: S608
+        f"""SELECT c.id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.received_at,
+                   CASE WHEN c.translation IS NOT NULL THEN c.language END AS translated_from,
+                   CASE WHEN c.translation IS NOT NULL THEN {original_words(sight)} END AS original
+            FROM contributions c WHERE c.id = $1 AND {visible(sight)}""",  # noqa: S608
         contribution_id,
     )
     analysis = await analysis_for(conn, contribution_id)
@@ -310,6 +312,8 @@ async def review_item(
         received_at=record["received_at"],
         analysis=analysis,
         tags=await tags_for(conn, contribution_id, framework_id),
+        translated_from=record["translated_from"],
+        original=record["original"],
     )
 
 
@@ -345,12 +349,12 @@ async def record_review(
 
 async def corrections(conn: asyncpg.Connection, framework_id: str) -> list[Correction]:
     records = await conn.fetch(
-        """SELECT c.text, ARRAY(SELECT t.theme_id FROM contribution_tags t
+        f"""SELECT {analysed_words()} AS text, ARRAY(SELECT t.theme_id FROM contribution_tags t
                                 WHERE t.contribution_id = c.id AND t.framework_id = $1 AND t.given
                                 ORDER BY t.theme_id) AS themes
            FROM contributions c JOIN contribution_analyses a ON a.contribution_id = c.id
            WHERE a.reviewed_at IS NOT NULL AND a.framework_id = $1 AND NOT a.needs_translation
-           ORDER BY a.reviewed_at""",
+           ORDER BY a.reviewed_at""",  # noqa: S608
         framework_id,
     )
     return [Correction(text=r["text"], themes=list(r["themes"])) for r in records]

@@ -6,11 +6,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import jinja2
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -19,12 +21,20 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from engage.accounts.models import ROLE_LABELS
-from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS, Consent, ContributionIn
+from engage.contributions.models import (
+    EQUALITY_CHOICES,
+    KIND_LABELS,
+    LANGUAGES,
+    SOURCE_LABELS,
+    Consent,
+    ContributionIn,
+)
 from engage.db import create_pool
 from engage.outbox.service import OutboxRelay, redis_client
+from engage.problems import Problem
 from engage.safeguarding.models import KIND_NAMES as SAFEGUARDING_KINDS
 from engage.settings import Settings
-from engage.web import errors
+from engage.web import errors, locale
 from engage.web.controllers.api import ContributionsApi, health, ready
 from engage.web.controllers.assets import AssetsController, ProgrammeOutputsController
 from engage.web.controllers.consensus import RoundsController, VoteController
@@ -35,9 +45,10 @@ from engage.web.controllers.governance import (
     SubscriptionsController,
 )
 from engage.web.controllers.mailbox import MailboxController
+from engage.web.controllers.paper import PaperFormsController
 from engage.web.controllers.programmes import ProgrammesController
 from engage.web.controllers.propositions import PropositionsController
-from engage.web.controllers.public import PublicController, YourWordsController
+from engage.web.controllers.public import EasyReadController, PublicController, YourWordsController, expired_form
 from engage.web.controllers.responses import ResponsesController
 from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
@@ -54,8 +65,11 @@ WEB_DIR = Path(__file__).parent
 MAX_BODY_BYTES = 256 * 1024
 """The longest story allowed is 10,000 characters; with a form's other fields that is far below this."""
 
+CSRF_FAILED = "CSRF token verification failed"
+"""What Litestar's CSRF middleware says when a form's token does not match its cookie."""
 
-def _template_environment() -> jinja2.Environment:
+
+def _template_environment(settings: Settings) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
         autoescape=True,
@@ -63,12 +77,17 @@ def _template_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.policies["ext.i18n.trimmed"] = True
+    locale.install(env)
     env.globals.update(
         KIND_LABELS=KIND_LABELS,
         SOURCE_LABELS=SOURCE_LABELS,
         LANGUAGES=LANGUAGES,
         ROLE_LABELS=ROLE_LABELS,
         KIND_NAMES=SAFEGUARDING_KINDS,
+        EQUALITY_CHOICES=EQUALITY_CHOICES,
+        crisis_line=settings.crisis_line,
+        crisis_line_number=settings.crisis_line_number,
     )
     env.filters["date"] = lambda value, fmt="%-d %b %Y": value.strftime(fmt) if value else ""
     return env
@@ -99,11 +118,29 @@ def create_app(settings: Settings) -> Litestar:
             await redis.aclose()
             await pool.close()
 
+    def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+        locale.ensure_locale(request)
+        if (
+            isinstance(exc, PermissionDeniedException)
+            and exc.detail == CSRF_FAILED
+            and not locale.is_staff_path(request.url.path)
+            and not request.url.path.startswith("/api/")
+        ):
+            # A citizen whose page sat open too long (or who lost the cookie): keep what they typed.
+            return expired_form(request, settings)
+        return errors.http_error(request, exc)
+
+    def problem(request: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
+        locale.ensure_locale(request)
+        return errors.problem(request, exc)
+
     app = Litestar(
         route_handlers=[
             PublicController,
+            EasyReadController,
             YourWordsController,
             StaffController,
+            PaperFormsController,
             AdminController,
             ReviewController,
             SafeguardingController,
@@ -128,11 +165,11 @@ def create_app(settings: Settings) -> Litestar:
             create_static_files_router(path="/static", directories=[WEB_DIR / "static"], name="static"),
         ],
         lifespan=[lifespan],
-        middleware=[request_database],
+        middleware=[locale.request_locale(settings.secure_cookies), request_database],
         before_send=[security_headers(settings)],
         dependencies=DEPENDENCIES,
         state=State({"settings": settings}),
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_template_environment())),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_template_environment(settings))),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="engage_csrf",
@@ -142,7 +179,7 @@ def create_app(settings: Settings) -> Litestar:
             # Unsubscribe links carry a token made for one member; RFC 8058 one-click POSTs arrive without cookies.
             exclude=["/api/", "/healthz", "/unsubscribe/"],
         ),
-        exception_handlers=errors.HANDLERS,
+        exception_handlers={**errors.HANDLERS, HTTPException: http_error, Problem: problem},
         before_request=check_input,
         after_exception=[errors.log_exception],
         request_max_body_size=MAX_BODY_BYTES,

@@ -30,7 +30,7 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 
 def error_context(errors: list[FieldError], field_ids: dict[str, str]) -> dict[str, Any]:
     """What a form template needs to show errors: the summary list, each field's message, and where they link."""
-    return {"errors": errors, "error_for": {e.field: e.reason for e in errors}, "field_ids": field_ids}
+    return {"errors": errors, "error_for": {e.field: e for e in errors}, "field_ids": field_ids}
 
 
 # Error summary links jump to the field itself (WCAG 3.3.1: errors identified, and reachable).
@@ -49,6 +49,9 @@ FORM_FIELD_IDS: dict[str, str] = {
     "consent_analysis": "consent_analysis",
     "gathered_on": "gathered_on",
     "reason": "reason",
+    "paper_reference": "paper_reference",
+    "translation": "translation",
+    "locale": "locale",
 }
 
 

@@ -19,7 +19,9 @@ RESCAN_AFTER_S = 600.0
 
 
 def _redacted(rows: list[TextToRedact]) -> list[TextToRedact]:
-    return [TextToRedact(row.id, redact(row.text).text) for row in rows]
+    return [
+        TextToRedact(row.id, redact(row.text).text, redact(row.original).text if row.original else None) for row in rows
+    ]
 
 
 async def redact_contributions(pool: asyncpg.Pool, contribution_ids: list[UUID]) -> int:

@@ -24,6 +24,7 @@ from engage.outbox import service as relay
 from engage.outbox.models import (
     CLUSTERS_REQUESTED,
     CONTRIBUTION_RECEIVED,
+    CONTRIBUTION_TRANSLATED,
     CONTRIBUTION_WITHDRAWN,
     RETRAIN_REQUESTED,
     Event,
@@ -47,7 +48,13 @@ async def _dispatch(conn: asyncpg.Connection, events: list[Event]) -> None:
     for event in events:
         # Withdrawal: everything derived from a contribution is deleted with it by foreign keys. A retraining
         # request is acted on after the commit (see handle_events).
-        if event.topic not in (CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN, RETRAIN_REQUESTED, CLUSTERS_REQUESTED):
+        if event.topic not in (
+            CONTRIBUTION_RECEIVED,
+            CONTRIBUTION_TRANSLATED,
+            CONTRIBUTION_WITHDRAWN,
+            RETRAIN_REQUESTED,
+            CLUSTERS_REQUESTED,
+        ):
             log.warning("no handler for event topic %s (event %d)", event.topic, event.id)
 
 
@@ -63,7 +70,12 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
         # still owes its tags and emails. Tagging skips what the current model has already tagged.
         async with pool.acquire() as conn:
             batch = await outbox.get_events(conn, event_ids)
-        contribution_ids = [UUID(e.payload["contribution_id"]) for e in batch if e.topic == CONTRIBUTION_RECEIVED]
+        # A translation is tagged and redacted like new words (its receipt went out when the words arrived).
+        contribution_ids = [
+            UUID(e.payload["contribution_id"])
+            for e in batch
+            if e.topic in (CONTRIBUTION_RECEIVED, CONTRIBUTION_TRANSLATED)
+        ]
         tagged = await tag_contributions(pool, settings, ctx["tagger"], contribution_ids) if contribution_ids else None
         if contribution_ids:
             await redact_contributions(pool, contribution_ids)

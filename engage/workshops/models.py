@@ -67,6 +67,8 @@ class Note(msgspec.Struct, frozen=True, kw_only=True):
     from_paper: bool
     received_at: datetime
     hidden: bool = False
+    translated_from: str | None = None
+    """The language of the note as written, when `text` is a translation staff added."""
 
 
 class BoardEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -80,6 +82,8 @@ class NoteIn(msgspec.Struct, kw_only=True):
     text: str
     client_key: str
     consent_quote: bool = False
+    locale: str = "en"
+    """The language of the page the participant posted from."""
 
 
 class WorkshopProblem(Problem):

@@ -160,7 +160,8 @@ async def notes(conn: asyncpg.Connection, workshop_id: UUID, sight: Sight) -> li
     """Every note on a workshop's board, with the words this reader may read (others say they are hidden)."""
     records = await conn.fetch(
         f"""SELECT n.contribution_id, n.prompt_id, n.group_label, n.duplicate_of, n.from_paper, c.received_at,
-                   v.text, v.text IS NULL AS hidden
+                   v.text, v.text IS NULL AS hidden,
+                   CASE WHEN c.translation IS NOT NULL AND v.text IS NOT NULL THEN c.language END AS translated_from
             FROM workshop_notes n JOIN contributions c ON c.id = n.contribution_id
             LEFT JOIN LATERAL (SELECT {words(sight)} AS text WHERE {visible(sight)}) v ON true
             WHERE n.workshop_id = $1 ORDER BY c.received_at, c.id""",  # noqa: S608

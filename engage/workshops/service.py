@@ -19,6 +19,8 @@ from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import Consent, Receipt, Submission
+from engage.contributions.service import NOTE_MINIMUM, text_problem
+from engage.i18n import N_
 from engage.ids import fingerprint, new_reference, uuid7, withdrawal_code
 from engage.outbox.models import CONTRIBUTION_RECEIVED
 from engage.privacy.visibility import Sight
@@ -120,9 +122,11 @@ async def live_workshop(conn: asyncpg.Connection, code: str, *, lock: bool = Fal
     """The workshop a join code belongs to, refusing unknown codes (404) and closed sessions (410)."""
     workshop = await queries.get_by_code(conn, normalise_code(code), lock=lock)
     if workshop is None:
-        raise WorkshopProblem("code", "There is no session with this code. Check the code on the screen.", status=404)
+        raise WorkshopProblem(
+            "code", N_("There is no session with this code. Check the code on the screen."), status=404
+        )
     if not workshop.is_live:
-        raise WorkshopProblem("code", "This session has closed. Thank you for taking part.", status=410)
+        raise WorkshopProblem("code", N_("This session has closed. Thank you for taking part."), status=410)
     return workshop
 
 
@@ -132,15 +136,21 @@ async def _place_note(
     """Put a note on the board (once: the same client key again finds the note already there)."""
     text = " ".join(note.text.split())
     if not text:
-        raise WorkshopProblem("text", "Write your note before posting it.")
+        raise WorkshopProblem("text", N_("Write your note before posting it."))
     if len(text) > MAX_NOTE_CHARS:
-        raise WorkshopProblem("text", f"Keep a note under {MAX_NOTE_CHARS:,} characters; post a second one for more.")
+        raise WorkshopProblem(
+            "text",
+            N_("Keep a note under %(most)s characters; post a second one for more."),
+            params={"most": MAX_NOTE_CHARS},
+        )
     try:
         prompt_id = UUID(note.prompt_id)
     except ValueError:
         prompt_id = None
     if prompt_id is None or not any(p.id == prompt_id for p in workshop.prompts):
-        raise WorkshopProblem("prompt_id", "Choose one of this session's prompts.")
+        raise WorkshopProblem("prompt_id", N_("Choose one of this session's prompts."))
+    if not from_paper and (problem := text_problem(text, minimum=NOTE_MINIMUM)) is not None:
+        raise WorkshopProblem("text", problem.msgid or problem.reason, params=problem.params)
     key = note.client_key.strip()[:64] or uuid.uuid4().hex
     contribution_id = uuid7()
     reference = new_reference()
@@ -153,6 +163,7 @@ async def _place_note(
         neighbourhood=workshop.neighbourhood,
         programme=workshop.programme,
         entered_by=entered_by,
+        locale=note.locale,
         idempotency_key=f"workshop:{workshop.id}:{key}",
         fingerprint=fingerprint(note.prompt_id, text),
     )

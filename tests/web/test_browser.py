@@ -3,6 +3,7 @@ without JavaScript, staff pages, and axe-core's accessibility rules on every pag
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -177,8 +178,133 @@ async def test_keyboard_users_can_skip_to_the_content(browser: Browser, live_url
     focused = await page.evaluate("document.activeElement.textContent")
     assert focused == "Skip to main content"
     await page.keyboard.press("Enter")
+    # The easy read form and the paper form come first, for those who need them; then the first question.
+    for expected in ("Use the easy read form", "Print a form"):
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.textContent") == expected
     await page.keyboard.press("Tab")
     assert await page.evaluate("document.activeElement.id") == "kind-i_statement"
+    await context.close()
+
+
+async def test_a_story_given_in_portuguese_on_the_portuguese_page_gets_a_portuguese_receipt(
+    browser: Browser, live_url: str, pool: Any
+) -> None:
+    """A phone set to Portuguese: every page on the way is in Portuguese, passes axe, and so is the receipt."""
+    context = await browser.new_context(**PHONE, locale="pt-PT")
+    page = await context.new_page()
+    await page.goto(live_url)
+    assert await page.get_attribute("html", "lang") == "pt-PT"
+    await page.get_by_role("heading", name="Dê a sua opinião sobre saúde e cuidados em Lambeth").wait_for()
+    await assert_accessible(page)
+    await page.get_by_role("link", name="Conte a sua história").click()
+    await page.get_by_role("heading", name="Partilhe a sua experiência").wait_for()
+    await assert_accessible(page)
+    assert await page.get_by_label("Em que língua escreveu?").input_value() == "pt"
+    await page.get_by_label("As suas palavras").fill(
+        "O meu pai saiu do hospital sem ninguém lhe explicar os medicamentos. Ficámos perdidos."
+    )
+    await page.get_by_role("button", name="Enviar").click()
+    summary = page.get_by_role("alert")
+    assert "Precisamos da sua autorização para ler e analisar" in await summary.inner_text()
+    await assert_accessible(page)
+    await page.get_by_label("Podem ler e analisar o que escrevi (obrigatório)").check()
+    await page.get_by_role("button", name="Enviar").click()
+    await page.get_by_role("heading", name="Obrigado, recebemos a sua história").wait_for()
+    await assert_accessible(page)
+    assert "Guarde o seu código de retirada" in await page.content()
+    assert "Precisa de ajuda agora?" in await page.content()
+    reference = (await page.locator(".big-code").all_inner_texts())[0]
+    # The language switch on the receipt opens the same receipt in another language.
+    await page.get_by_role("link", name="Español").click()
+    await page.get_by_role("heading", name="Gracias, hemos recibido su historia").wait_for()
+    assert reference in await page.content()
+    await context.close()
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT locale, language, kind::text AS kind FROM contributions")
+    assert dict(row) == {"locale": "pt", "language": "pt", "kind": "story"}
+
+
+CITIZEN_PAGES = [
+    "/",
+    "/give",
+    "/easy-read",
+    "/easy-read/give",
+    "/give/paper",
+    "/withdraw",
+    "/your-words",
+    "/subscribe",
+    "/you-said-we-did",
+    "/privacy",
+    "/accessibility",
+    "/w",
+    "/w/ZZZZZZ",
+]
+
+
+async def test_citizen_pages_pass_axe_in_every_language(browser: Browser, live_url: str) -> None:
+    """Each language chosen with the switch (which sticks), every citizen page, a form with its errors, and both
+    receipts: no serious or critical axe violation anywhere. Prints what axe found per language."""
+    from engage import i18n
+
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    report = []
+    for code, language in i18n.languages().items():
+        await page.goto(f"{live_url}/accessibility")
+        await page.get_by_role("navigation", name=re.compile(".")).first.wait_for()
+        await page.locator(f'.languages a[lang="{language.tag}"]').click()
+        assert await page.get_attribute("html", "lang") == language.tag
+        checked, minor = 0, 0
+        for path in CITIZEN_PAGES:
+            await page.goto(live_url + path)
+            assert await page.get_attribute("html", "lang") == language.tag, f"{path}: the choice sticks"
+            minor += await axe_findings(page)
+            checked += 1
+        # A form with errors, then the receipt; the easy read form and its receipt.
+        await page.goto(f"{live_url}/give?kind=story")
+        await page.locator("button.button[type=submit]").click()
+        await page.locator(".error-summary").wait_for()
+        minor += await axe_findings(page)
+        await page.locator("#text").fill("Os enfermeiros foram muito atenciosos com a minha filha.")
+        await page.locator("#consent_analysis").check()
+        await page.locator("button.button[type=submit]").click()
+        await page.locator(".panel-success").wait_for()
+        minor += await axe_findings(page)
+        await page.goto(f"{live_url}/easy-read/give")
+        await page.locator("#text").fill("Quero um médico que me ouça")
+        await page.locator("#consent_analysis").check()
+        await page.locator("button.button[type=submit]").click()
+        await page.locator(".panel-success").wait_for()
+        minor += await axe_findings(page)
+        checked += 3
+        report.append(f"{code}: {checked} pages, 0 serious or critical, {minor} minor or moderate")
+    await context.close()
+    print("\naxe, citizen pages per language: " + "; ".join(report))
+
+
+async def axe_findings(page: Page) -> int:
+    """Fails on any serious or critical violation; returns how many lesser ones there were."""
+    results = await Axe().run(page)
+    violations = results.response["violations"]
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{page.url}: {serious}"
+    return sum(len(v["nodes"]) for v in violations)
+
+
+async def test_the_character_counter_counts_as_people_type(browser: Browser, live_url: str) -> None:
+    context = await browser.new_context(**PHONE, locale="pl-PL")
+    page = await context.new_page()
+    await page.goto(f"{live_url}/give")
+    counter = page.locator("#text-count")
+    assert "Do 10 000 znaków" in await counter.inner_text(), "the limit is said before any script runs"
+    await page.locator("#text").fill("x" * 10_012)
+    await expect(counter).to_have_text("10 012 znaków: o 12 za dużo", timeout=5_000)
+    assert await counter.get_attribute("aria-live") == "polite"
     await context.close()
 
 

@@ -213,6 +213,13 @@ async def build_world(app: Litestar, pool: asyncpg.Pool, settings: Settings) -> 
                 },
             )
             assert voted.status_code == 200, voted.text[:300]
+        page = await facilitator.get("/staff/paper-forms")
+        printed = await facilitator.post(
+            "/staff/paper-forms",
+            data={"_csrf_token": csrf_from(page.text), "count": "2", "locale": "pl"},
+            follow_redirects=False,
+        )
+        batch_id = str(printed.headers["location"]).rsplit("/", 1)[-1]
         for note in (flagged, unshared):
             page = await facilitator.get(f"/staff/assets/new?note={note}")
             offers = re.search(r'<textarea id="offers" name="offers" rows="4">([^<]*)</textarea>', page.text)
@@ -265,6 +272,7 @@ async def build_world(app: Litestar, pool: asyncpg.Pool, settings: Settings) -> 
         "board_id": [board.id],
         "digest_id": [str(digest_id)],
         "message_id": [str(message_id)],
+        "batch_id": [batch_id],
         "code": [code],
         "what": ["contributions.csv", "propositions.csv", "votes.csv"],
         "file_path": ["engage.css"],

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
+from engage import i18n
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
 from engage.contributions.models import (
@@ -19,6 +20,7 @@ from engage.contributions.models import (
     ContributionIn,
     ContributionPage,
     ContributionRow,
+    InvalidContribution,
     Kind,
     Neighbourhood,
     Receipt,
@@ -27,7 +29,7 @@ from engage.contributions.models import (
 from engage.contributions.service import ContributionDetail
 from engage.db import latest_migration, readiness
 from engage.ids import fingerprint
-from engage.problems import Problem
+from engage.problems import FieldError, Problem
 from engage.web.deps import Conn, ReaderSight, Viewer, limits_of, pool_of, relay_of, requires, settings_of
 from engage.web.errors import problem_responses
 from engage.web.filters import filters_from_query
@@ -72,6 +74,10 @@ class ContributionsApi(Controller):
                 status=429,
                 detail="Slow down; nothing was stored.",
             )
+        locale = i18n.supported(data.locale) if data.locale else i18n.SOURCE
+        if locale is None:
+            known = ", ".join(i18n.languages())
+            raise InvalidContribution([FieldError("locale", f"is not a language Engage writes emails in ({known})")])
         submission = Submission(
             kind=data.kind,
             text=data.text,
@@ -80,6 +86,7 @@ class ContributionsApi(Controller):
             neighbourhood=data.neighbourhood,
             programme=data.programme,
             language=data.language,
+            locale=locale,
             contact=Contact(email=data.email) if data.email else None,
             idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
             fingerprint=fingerprint(await request.body()) if idempotency_key else None,

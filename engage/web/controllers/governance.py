@@ -21,6 +21,7 @@ from engage.dashboards.models import WINDOWS, DashboardQuery, DrillQuery
 from engage.dashboards.service import DashboardProblem
 from engage.digests import queries as digest_queries
 from engage.digests.service import today_local
+from engage.i18n import N_
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.responses.models import STATUS_LABELS
@@ -29,6 +30,7 @@ from engage.web.charts import describe_trend, line_chart
 from engage.web.csvs import csv_response
 from engage.web.deps import Conn, Viewer, requires, settings_of, signed_in_user
 from engage.web.forms import Form, error_context, fields, many, parse_day
+from engage.web.locale import locale_of
 
 BOARD_FIELD_IDS = {
     "framework_id": "framework_id",
@@ -291,12 +293,16 @@ class SubscriptionsController(Controller):
         )
 
     @post("/subscribe", name="subscribe-submit", status_code=200)
-    async def subscribe(self, state: State, conn: Conn, data: Form) -> Template:
+    async def subscribe(self, request: Request[Any, Any, Any], state: State, conn: Conn, data: Form) -> Template:
         form: dict[str, Any] = {**fields(data), "themes": many(data, "themes")}
         try:
             async with conn.transaction():
                 await boards.subscribe_to_themes(
-                    conn, form.get("email", ""), form["themes"], framework_id=settings_of(state).framework
+                    conn,
+                    form.get("email", ""),
+                    form["themes"],
+                    framework_id=settings_of(state).framework,
+                    locale=locale_of(request),
                 )
         except BoardProblem as exc:
             return await self._form(conn, state, form, [FieldError(exc.field, exc.reason)], 422)
@@ -311,7 +317,7 @@ class SubscriptionsController(Controller):
         async with conn.transaction():
             member = await boards.confirm_subscription(conn, settings_of(state).secret_key, token)
         if member is None:
-            raise HTTPException(status_code=400, detail="This confirmation link is not valid. Subscribe again.")
+            raise HTTPException(status_code=400, detail=N_("This confirmation link is not valid. Subscribe again."))
         return Template("public/member_action.html", context={"action": "confirmed", "member": member, "token": token})
 
     @get("/unsubscribe/{token:str}", name="unsubscribe")
@@ -325,7 +331,7 @@ class SubscriptionsController(Controller):
         async with conn.transaction():
             result = await boards.unsubscribe(conn, settings_of(state).secret_key, token)
         if result is None:
-            raise HTTPException(status_code=400, detail="This unsubscribe link is not valid: nothing was changed.")
+            raise HTTPException(status_code=400, detail=N_("This unsubscribe link is not valid: nothing was changed."))
         member, changed = result
         return Template(
             "public/member_action.html",
@@ -336,7 +342,7 @@ class SubscriptionsController(Controller):
         member = await boards.member_from_token(conn, settings_of(state).secret_key, purpose, token)
         board = await board_queries.get_board(conn, member.board_id) if member else None
         if member is None or board is None:
-            raise HTTPException(status_code=400, detail="This link is not valid: nothing was changed.")
+            raise HTTPException(status_code=400, detail=N_("This link is not valid: nothing was changed."))
         return Template(
             "public/member_action.html",
             context={"action": f"ask_{purpose}", "member": member, "board": board, "token": token},

@@ -16,6 +16,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
+from engage import i18n
 from engage.accounts import service as accounts
 from engage.accounts.models import can
 from engage.audit import queries as audit
@@ -301,6 +302,7 @@ class StaffController(Controller):
                 "can_review": can(viewer.role, "review_tags"),
                 "can_approve_quotes": can(viewer.role, "approve_quotes"),
                 "can_withdraw": can(viewer.role, "withdraw_on_behalf"),
+                "can_translate": can(viewer.role, "translate"),
                 "used_in": used_in,
                 "workshop": workshop,
             },
@@ -346,12 +348,36 @@ class StaffController(Controller):
         relay.wake()
         return Template("staff/withdrawn.html", context={"viewer": viewer, "reference": reference})
 
+    @post(
+        "/contributions/{contribution_id:uuid}/translation",
+        name="staff-translate",
+        status_code=303,
+        guards=[requires("translate")],
+    )
+    async def translate(
+        self, conn: Conn, viewer: Viewer, relay: Relay, contribution_id: FromPath[UUID], data: Form
+    ) -> Redirect:
+        """Keep an English translation beside the words as written; the worker tags and redacts it."""
+        form = fields(data)
+        try:
+            async with conn.transaction():
+                await contributions.translate_contribution(conn, viewer, contribution_id, form.get("translation", ""))
+        except InvalidContribution as exc:
+            raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
+        relay.wake()
+        back = form.get("back", "")
+        if back not in (f"/staff/contributions/{contribution_id}", "/staff/review?translated=1"):
+            back = f"/staff/contributions/{contribution_id}"
+        return Redirect(back, status_code=303)
+
     @get("/contributions/new", name="staff-enter", guards=[requires("enter_contributions")])
     async def enter_form(self, conn: Conn, viewer: Viewer) -> Template:
         form = {
             "kind": "story",
             "submission_id": uuid.uuid4().hex,
             "language": "en",
+            "locale": "en",
+            "channel": "paper",
             "source_name": viewer.organisation or "",
         }
         return Template("staff/enter.html", context=await self._enter_context(conn, viewer, form, []))
@@ -375,11 +401,15 @@ class StaffController(Controller):
                 "staff/enter.html", context=await self._enter_context(conn, viewer, form, errors), status_code=422
             )
         email, phone = optional(form, "email"), optional(form, "phone", limit=40)
+        channel = form.get("channel", "paper")
         submission = Submission(
             kind=kind,
             text=form.get("text", ""),
             consent=consent_from(form),
-            source="staff_entry",
+            # Taken down by phone, or typed in from paper or from what someone said in person.
+            source="phone" if channel == "phone" else "staff_entry",
+            locale=i18n.supported(form.get("locale")) or i18n.SOURCE,
+            reference=optional(form, "paper_reference", limit=40) if channel == "paper" else None,
             source_name=optional(form, "source_name"),
             neighbourhood=optional(form, "neighbourhood"),
             programme=optional(form, "programme", limit=64),
@@ -408,7 +438,15 @@ class StaffController(Controller):
         # The reference and code, to hand or post back to the person: with them they can withdraw their words.
         return Template(
             "staff/entered.html",
-            context={"viewer": viewer, "receipt": receipt, "kind": kind, "base_url": settings.base_url},
+            context={
+                "viewer": viewer,
+                "receipt": receipt,
+                "kind": kind,
+                "base_url": settings.base_url,
+                "by_phone": submission.source == "phone",
+                "read_out": {"reference": spoken(receipt.reference), "code": spoken(receipt.withdrawal_code)},
+                "email_language": i18n.languages()[submission.locale].name,
+            },
             headers={"Cache-Control": "no-store"},
         )
 
@@ -440,6 +478,22 @@ class StaffController(Controller):
     async def resend(self, conn: Conn, viewer: Viewer, message_id: FromPath[UUID]) -> Redirect:
         await mail_service.resend_message(conn, viewer, message_id)
         return Redirect("/staff/mail")
+
+
+PHONETIC = {
+    "A": "Alpha", "B": "Bravo", "C": "Charlie", "D": "Delta", "E": "Echo", "F": "Foxtrot", "G": "Golf",
+    "H": "Hotel", "J": "Juliet", "K": "Kilo", "M": "Mike", "N": "November", "P": "Papa", "Q": "Quebec",
+    "R": "Romeo", "S": "Sierra", "T": "Tango", "V": "Victor", "W": "Whiskey", "X": "X-ray", "Y": "Yankee",
+    "Z": "Zulu",
+}  # fmt: skip
+"""The spelling alphabet, for reading references over the phone (Crockford's letters: no I, L, O or U)."""
+
+
+def spoken(code: str) -> list[list[str]]:
+    """A reference or code as groups of characters to read out: ``ENG-4K7QP`` -> [["E for Echo", ...], [...]]."""
+    return [
+        [f"{ch} as in {PHONETIC[ch]}" if ch in PHONETIC else ch for ch in group] for group in code.split("-") if group
+    ]
 
 
 def _day(value: str, label: str, notices: list[str]) -> date | None:

@@ -21,6 +21,7 @@ from litestar.response.sse import ServerSentEventMessage
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import Receipt
 from engage.db import transaction
+from engage.i18n import N_
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
@@ -35,6 +36,7 @@ from engage.web.deps import (
     requires,
 )
 from engage.web.forms import Form, checked, error_context, parse_day, whole_number
+from engage.web.locale import locale_of
 from engage.workshops import queries
 from engage.workshops import service as workshops
 from engage.workshops.models import MAX_NOTE_CHARS, NoteIn, WorkshopDraft, WorkshopProblem
@@ -113,12 +115,15 @@ class LiveController(Controller):
         )
 
     @post("/{code:str}", name="live-post", status_code=200)
-    async def post_note(self, state: State, settings: AppSettings, code: FromPath[str], data: Form) -> Template:
+    async def post_note(
+        self, request: Request[Any, Any, Any], state: State, settings: AppSettings, code: FromPath[str], data: Form
+    ) -> Template:
         note = NoteIn(
             prompt_id=str(data.get("prompt_id", "")),
             text=str(data.get("text", ""))[: MAX_NOTE_CHARS * 4],
             client_key=str(data.get("client_key", "")),
             consent_quote=checked(data, "consent_quote"),
+            locale=locale_of(request),
         )
         form = {
             "prompt_id": note.prompt_id,
@@ -139,7 +144,7 @@ class LiveController(Controller):
                     workshop = await workshops.live_workshop(conn, code)
                 except WorkshopProblem as exc:
                     return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-            errors = [FieldError("consent_analysis", "Tick the box to agree, or your note cannot be used.")]
+            errors = [FieldError("consent_analysis", N_("Tick the box to agree, or your note cannot be used."))]
             return self._page(workshop, form, errors, posted=None, status=422)
         try:
             async with transaction(pool_of(state)) as conn:
@@ -149,7 +154,8 @@ class LiveController(Controller):
                 return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
             async with pool_of(state).acquire() as conn:
                 workshop = await workshops.live_workshop(conn, code)
-            return self._page(workshop, form, [FieldError(exc.field, exc.reason)], posted=None, status=422)
+            error = FieldError(exc.field, exc.reason, exc.msgid, exc.params)
+            return self._page(workshop, form, [error], posted=None, status=422)
         # Keep the chosen prompt and their consent for the next note; the text box starts empty. The reference and
         # code are shown on this phone only, never on the projected board.
         next_form = {"prompt_id": note.prompt_id, "consent_analysis": True, "consent_quote": note.consent_quote}
