@@ -27,8 +27,11 @@ browser:
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
 ## The whole test suite, with lint and type checks first.
-test: $(STAMP) browser lint typecheck
+test: $(STAMP) browser check
 	$(BIN)/pytest -q
+
+## The fast checks, also run by pre-commit (pre-commit install): style, layering, types.
+check: lint typecheck
 
 lint: $(STAMP)
 	$(BIN)/ruff check engage nlp tests bench

@@ -12,10 +12,10 @@ from litestar.response import Redirect, Template
 
 from engage import i18n
 from engage.contributions import queries as contribution_queries
-from engage.problems import FieldError
 from engage.paper import queries
 from engage.paper import service as paper
 from engage.paper.models import MAX_FORMS
+from engage.problems import FieldError
 from engage.web.deps import AppSettings, Conn, Viewer, requires
 from engage.web.forms import Form, error_context, fields
 
