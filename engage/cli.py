@@ -23,15 +23,9 @@ log = logging.getLogger("engage")
 
 
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-    )
-    if settings.log_level.lower() != "debug":
-        # Their INFO lines describe every SMTP command and every cron tick: noise when running Engage.
-        for noisy in ("pgserver", "mail.log", "arq.worker", "arq.jobs"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    from engage.logs import configure_logging
+
+    configure_logging(settings)
 
 
 def _require_servers(settings: Settings, command: str) -> None:

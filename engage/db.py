@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,43 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-# Any constant works; it only has to be the same in every process that migrates.
-_MIGRATION_LOCK_ID = 0x656E67616765
+
+
+class Lock(IntEnum):
+    """Every advisory lock Engage takes, by name: one key each, the same in every process. A key for one of many
+    things (a mail message) is made by ``Lock.for_item``."""
+
+    MIGRATIONS = 0x656E67616765
+    RETRAINING = 0x656E7472
+    DASHBOARD_ROLLUPS = 0x656E726F
+    DEMO_DATA = 7041
+
+    @staticmethod
+    def for_item(item: uuid.UUID) -> int:
+        """A lock for one row, keyed by its UUID (63 random bits: no clash with the named keys in practice)."""
+        return item.int & 0x7FFFFFFFFFFFFFFF
+
+
+@asynccontextmanager
+async def advisory_lock(conn: asyncpg.Connection, key: int, *, wait: bool = False) -> AsyncIterator[bool]:
+    """Hold a session-level advisory lock for the block. Without ``wait``, yields False at once when another
+    session holds it (the block then does nothing); with it, waits its turn and yields True."""
+    if wait:
+        await conn.execute("SELECT pg_advisory_lock($1)", key)
+        held = True
+    else:
+        held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", key))
+    try:
+        yield held
+    finally:
+        if held:
+            await conn.execute("SELECT pg_advisory_unlock($1)", key)
+
+
+async def advisory_xact_lock(conn: asyncpg.Connection, key: int) -> None:
+    """Wait for an advisory lock held until the current transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
+
 
 Pool = asyncpg.Pool
 Connection = asyncpg.Connection
@@ -90,8 +127,7 @@ async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
     conn = await asyncpg.connect(dsn)
     applied: list[str] = []
     try:
-        await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK_ID)
-        try:
+        async with advisory_lock(conn, Lock.MIGRATIONS, wait=True):
             await conn.execute(
                 """CREATE TABLE IF NOT EXISTS schema_migrations (
                        version integer PRIMARY KEY,
@@ -109,8 +145,6 @@ async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
                     )
                 log.info("applied migration %s", path.name)
                 applied.append(path.name)
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK_ID)
     finally:
         await conn.close()
     return applied

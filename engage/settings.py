@@ -10,7 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import msgspec
 
@@ -107,6 +107,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     log_level: str = "info"
     """Python logging level."""
+
+    log_format: Literal["text", "json"] = "text"
+    """``text``: dated lines for a terminal. ``json``: one JSON object a line (``at``, ``level``, ``logger``,
+    ``message``, ``exception``) for a log collector; compose.yaml uses it."""
 
     framework: str = "lambeth-what-matters"
     """The theme framework every contribution is tagged against (a shipped one, or one an admin added): the one

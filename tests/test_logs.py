@@ -137,3 +137,20 @@ async def test_expected_refusals_are_one_line_at_info_without_a_traceback(
     refusals = [line for line in logged.lines if line.startswith("engage.web: ")]
     assert len(refusals) == 4 and all(line.startswith("engage.web: INFO: 4") for line in refusals), logged.lines
     assert not [line for line in logged.lines if "Traceback" in line or "Uncaught" in line]
+
+
+def test_json_lines_carry_the_date_level_logger_and_traceback() -> None:
+    import json
+
+    from engage.logs import JsonLines
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        record = logging.getLogger("engage.web").makeRecord(
+            "engage.web", logging.ERROR, __file__, 1, "500 %s", ("GET /x",), exc_info=__import__("sys").exc_info()
+        )
+    line = json.loads(JsonLines().format(record))
+    assert line["level"] == "error" and line["logger"] == "engage.web" and line["message"] == "500 GET /x"
+    assert line["at"].startswith("20") and line["at"].endswith("+00:00") and "T" in line["at"]
+    assert "RuntimeError: boom" in line["exception"]

@@ -44,12 +44,16 @@ async def due_message_ids(
     return [r["id"] for r in records]
 
 
-async def lock_message(conn: asyncpg.Connection, message_id: UUID) -> MailMessage | None:
-    record = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM mail_messages WHERE id = $1 FOR UPDATE SKIP LOCKED",  # noqa: S608
-        message_id,
-    )
+async def get_message(conn: asyncpg.Connection, message_id: UUID) -> MailMessage | None:
+    """One message. Its sender holds the message's advisory lock (see engage.workers.delivery), which is what keeps
+    two workers from sending it: a row lock would end with this statement, outside any transaction."""
+    record = await conn.fetchrow(f"SELECT {_COLUMNS} FROM mail_messages WHERE id = $1", message_id)  # noqa: S608
     return None if record is None else _message(record)
+
+
+async def count_attempt(conn: asyncpg.Connection, message_id: UUID) -> None:
+    """An attempt that failed before reaching SMTP DATA (``mark_sending`` counts those that got there)."""
+    await conn.execute("UPDATE mail_messages SET attempts = attempts + 1 WHERE id = $1", message_id)
 
 
 async def mark_sending(conn: asyncpg.Connection, message_id: UUID) -> None:

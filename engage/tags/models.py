@@ -145,10 +145,5 @@ class Correction(msgspec.Struct, frozen=True, kw_only=True):
     themes: list[str]
 
 
-class ReviewDecision(msgspec.Struct, frozen=True, kw_only=True):
-    themes: list[str]
-    """Every theme the reviewer says applies; the framework's other themes are recorded as removed."""
-
-
 def evidence_list(raw: Any) -> list[EvidenceSpan]:
     return msgspec.convert(raw or [], list[EvidenceSpan])

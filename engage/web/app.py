@@ -30,6 +30,7 @@ from engage.contributions.models import (
     ContributionIn,
 )
 from engage.db import create_pool
+from engage.logs import configure_logging
 from engage.outbox.service import OutboxRelay, redis_client
 from engage.problems import Problem
 from engage.safeguarding.models import KIND_NAMES as SAFEGUARDING_KINDS
@@ -208,5 +209,8 @@ def _exact_openapi(app: Litestar) -> None:
 
 
 def create_app_from_env() -> Litestar:
-    """Factory for ASGI servers: ``uvicorn --factory engage.web.app:create_app_from_env``."""
-    return create_app(Settings.from_env())
+    """Factory for ASGI servers: ``uvicorn --factory engage.web.app:create_app_from_env``. Each web process
+    uvicorn starts sets up its own logging."""
+    settings = Settings.from_env()
+    configure_logging(settings)
+    return create_app(settings)

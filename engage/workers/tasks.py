@@ -13,7 +13,7 @@ from arq import Retry
 from engage.accounts import queries as accounts
 from engage.boards import queries as board_queries
 from engage.dashboards import service as dashboards
-from engage.db import transaction
+from engage.db import Lock, advisory_lock, transaction
 from engage.digests import queries as digest_queries
 from engage.digests import service as digests
 from engage.digests.models import LOCAL
@@ -163,13 +163,10 @@ async def refresh_dashboard(ctx: Ctx) -> dict[str, int]:
     """Keep the dashboard's rollups fresh; one worker at a time (the advisory lock), the others skip."""
     pool: asyncpg.Pool = ctx["pool"]
     settings: Settings = ctx["settings"]
-    async with pool.acquire() as conn:
-        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext('engage.rollups'))"):
+    async with pool.acquire() as conn, advisory_lock(conn, Lock.DASHBOARD_ROLLUPS) as held:
+        if not held:
             return {"skipped": 1}
-        try:
-            took = await dashboards.refresh_if_stale(conn, settings.dashboard_refresh_s)
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock(hashtext('engage.rollups'))")
+        took = await dashboards.refresh_if_stale(conn, settings.dashboard_refresh_s)
     return {"refreshed_ms": took} if took is not None else {}
 
 
