@@ -30,4 +30,5 @@ async def test_every_foreign_key_has_an_index(pool: asyncpg.Pool) -> None:
             "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
         )
     assert foreign_keys > 30, "the query sees the schema's foreign keys"
-    assert not missing, "\n".join(f"{r['table_name']}.{r['constraint_name']} ({', '.join(r['columns'])})" for r in missing)
+    named = [f"{r['table_name']}.{r['constraint_name']} ({', '.join(r['columns'])})" for r in missing]
+    assert not named, "\n".join(named)
