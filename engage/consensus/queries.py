@@ -150,3 +150,11 @@ async def export_votes(conn: asyncpg.Connection, programme: str, *, with_comment
         programme,
     )
     return [dict(r) for r in records]
+
+
+async def voted_in(conn: asyncpg.Connection, voter: str, round_ids: list[UUID]) -> set[UUID]:
+    """Which of these rounds this voter has voted in."""
+    records = await conn.fetch(
+        "SELECT round_id FROM ballots WHERE voter = $1 AND round_id = ANY($2::uuid[])", voter, round_ids
+    )
+    return {r["round_id"] for r in records}

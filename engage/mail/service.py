@@ -11,13 +11,15 @@ from uuid import UUID
 import asyncpg
 import jinja2
 
+from engage.accounts import queries as account_queries
 from engage.accounts.models import StaffUser, can
+from engage.accounts.service import link_token
 from engage.audit import queries as audit
 from engage.boards import queries as board_queries
 from engage.contributions import queries as contributions
 from engage.contributions.models import KIND_LABELS
 from engage.digests import queries as digest_queries
-from engage.digests.models import DigestContent
+from engage.digests.models import LOCAL, DigestContent
 from engage.ids import member_token, withdrawal_code
 from engage.mail import queries
 from engage.mail.models import MailMessage, OutgoingEmail
@@ -122,6 +124,8 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
             "base_url": settings.base_url,
         }
         return _email(message, f"What happened after you shared your views: {response.title}", "response", context)
+    if message.template == "member_link":
+        return await _member_link_email(conn, message, settings)
     if message.template == "digest":
         return await _digest_email(conn, message, settings)
     if message.template == "subscription_confirm":
@@ -137,6 +141,28 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
         }
         return _email(message, "Confirm your weekly Engage digest", "subscription_confirm", context)
     raise ValueError(f"unknown mail template {message.template!r}")
+
+
+async def _member_link_email(
+    conn: asyncpg.Connection, message: MailMessage, settings: Settings
+) -> OutgoingEmail | None:
+    link = await account_queries.get_link(conn, link_id=UUID(message.dedupe_key.split(":")[1]))  # member_link:ID
+    if link is None or link.used_at is not None or link.expired or not link.active:
+        return None
+    context = {
+        "name": link.user.name,
+        "programme_name": link.programme_name,
+        "invited_by": link.invited_by_name,
+        "url": f"{settings.base_url}/members/sign-in/{link_token(settings.secret_key, link.id)}",
+        "expires": link.expires_at.astimezone(LOCAL).strftime("%-d %B %Y at %H:%M"),
+        "base_url": settings.base_url,
+    }
+    subject = (
+        f"You are invited to the {link.programme_name} community of practice"
+        if link.programme_name
+        else "Your link to sign in to Engage"
+    )
+    return _email(message, subject, "member_link", context)
 
 
 async def _digest_email(conn: asyncpg.Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:

@@ -27,6 +27,7 @@ from engage.settings import Settings
 from engage.web import errors
 from engage.web.controllers.api import ContributionsApi, health, ready
 from engage.web.controllers.assets import AssetsController, ProgrammeOutputsController
+from engage.web.controllers.community import CommunityController, MemberSignInController
 from engage.web.controllers.consensus import RoundsController, VoteController
 from engage.web.controllers.governance import (
     ArchiveController,
@@ -122,6 +123,8 @@ def create_app(settings: Settings) -> Litestar:
             DashboardController,
             VoteController,
             LiveController,
+            MemberSignInController,
+            CommunityController,
             ContributionsApi,
             MailboxController,
             health,

@@ -24,7 +24,11 @@ from engage.web.forms import EQUALITY_CHOICES, Form, error_context, parse_uuid, 
 FIELD_IDS = {"support": "ballot", "statement": "ballot", "title": "title", "closes_at": "closes_at", "count": "count"}
 
 
-def _ballot(template_round: Any, form: dict[str, Any], errors: list[FieldError], **context: Any) -> dict[str, Any]:
+def ballot_context(
+    template_round: Any, form: dict[str, Any], errors: list[FieldError], **context: Any
+) -> dict[str, Any]:
+    """What rounds/ballot.html needs: for a citizen's link (the default), staff (``staff=True``) or a community of
+    practice member (``member=True``)."""
     return {
         "round": template_round,
         "form": form,
@@ -32,6 +36,7 @@ def _ballot(template_round: Any, form: dict[str, Any], errors: list[FieldError],
         "SUPPORT_LABELS": SUPPORT_LABELS,
         "age_bands": EQUALITY_CHOICES.get("age_band", []),
         "staff": False,
+        "member": False,
         **context,
     }
 
@@ -65,7 +70,7 @@ class VoteController(Controller):
             round_, _ = await consensus.round_for_token(conn, token)
         except VoteProblem as exc:
             return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-        return Template("rounds/ballot.html", context=_ballot(round_, {}, [], action=f"/r/{token}"))
+        return Template("rounds/ballot.html", context=ballot_context(round_, {}, [], action=f"/r/{token}"))
 
     @post("/{token:str}", name="round-vote", status_code=200)
     async def vote(self, state: State, conn: Conn, token: FromPath[str], data: Form) -> Template:
@@ -81,9 +86,9 @@ class VoteController(Controller):
         except VoteProblem as exc:
             if exc.status in (409, 410):
                 return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-            context = _ballot(round_, dict(data), [FieldError(exc.field, exc.reason)], action=f"/r/{token}")
+            context = ballot_context(round_, dict(data), [FieldError(exc.field, exc.reason)], action=f"/r/{token}")
             return Template("rounds/ballot.html", context=context, status_code=422)
-        return Template("rounds/thanks.html", context={"round": round_})
+        return Template("rounds/thanks.html", context={"round": round_, "member": False})
 
 
 class RoundsController(Controller):
@@ -251,7 +256,7 @@ class RoundsController(Controller):
         round_ = await queries.get_round(conn, round_id)
         if round_ is None:
             raise HTTPException(status_code=404, detail="No round with this address.")
-        context = _ballot(round_, {}, [], action=f"/staff/rounds/{round_id}/vote", viewer=viewer, staff=True)
+        context = ballot_context(round_, {}, [], action=f"/staff/rounds/{round_id}/vote", viewer=viewer, staff=True)
         return Template("rounds/ballot.html", context=context)
 
     @post(
@@ -278,7 +283,7 @@ class RoundsController(Controller):
         except VoteProblem as exc:
             if exc.status in (409, 410):
                 raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
-            context = _ballot(
+            context = ballot_context(
                 round_,
                 dict(data),
                 [FieldError(exc.field, exc.reason)],
@@ -287,4 +292,4 @@ class RoundsController(Controller):
                 staff=True,
             )
             return Template("rounds/ballot.html", context=context, status_code=422)
-        return Template("rounds/thanks.html", context={"round": round_, "viewer": viewer})
+        return Template("rounds/thanks.html", context={"round": round_, "viewer": viewer, "member": False})
