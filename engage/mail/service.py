@@ -124,6 +124,8 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
             "base_url": settings.base_url,
         }
         return _email(message, f"What happened after you shared your views: {response.title}", "response", context)
+    if message.template == "response_update":
+        return await _response_update_email(conn, message, settings)
     if message.template == "member_link":
         return await _member_link_email(conn, message, settings)
     if message.template == "digest":
@@ -163,6 +165,29 @@ async def _member_link_email(
         else "Your link to sign in to Engage"
     )
     return _email(message, subject, "member_link", context)
+
+
+async def _response_update_email(
+    conn: asyncpg.Connection, message: MailMessage, settings: Settings
+) -> OutgoingEmail | None:
+    _, response_id, update_id, _ = message.dedupe_key.split(":", 3)  # response_update:RESPONSE:UPDATE:ADDRESS
+    response = await response_queries.get_response(conn, UUID(response_id))
+    update = await response_queries.get_update(conn, UUID(update_id))
+    if response is None or update is None:
+        return None
+    context = {
+        "title": response.title,
+        "you_said": response.you_said,
+        "we_did": response.we_did,
+        "status": RESPONSE_STATUS[update.status],
+        "note": update.note,
+        "changed_on": update.changed_on.strftime("%-d %B %Y"),
+        "url": f"{settings.base_url}/you-said-we-did#response-{response.id}",
+        "base_url": settings.base_url,
+    }
+    return _email(
+        message, f"Update: {response.title} is now {RESPONSE_STATUS[update.status].lower()}", "response_update", context
+    )
 
 
 async def _digest_email(conn: asyncpg.Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
