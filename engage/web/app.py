@@ -39,6 +39,7 @@ from engage.web.controllers.mailbox import MailboxController
 from engage.web.controllers.programmes import ProgrammesController
 from engage.web.controllers.propositions import PropositionsController
 from engage.web.controllers.public import PublicController, YourWordsController
+from engage.web.controllers.recommendations import PublicRecommendationsController, RecommendationsController
 from engage.web.controllers.responses import ResponsesController
 from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
@@ -125,6 +126,8 @@ def create_app(settings: Settings) -> Litestar:
             LiveController,
             MemberSignInController,
             CommunityController,
+            RecommendationsController,
+            PublicRecommendationsController,
             ContributionsApi,
             MailboxController,
             health,
