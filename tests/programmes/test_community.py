@@ -165,6 +165,8 @@ async def test_a_member_is_invited_by_email_and_signs_in_once_by_its_link(
         assert (await resident.get("/staff/contributions")).status_code == 403
         assert (await resident.get(f"/staff/programmes/{PROGRAMME}")).status_code == 403
         assert (await resident.get("/staff/dashboard")).status_code == 403
+        signed_out = await resident.post("/staff/sign-out", data={"_csrf_token": csrf_from(home.text)})
+        assert signed_out.url.path == "/members/sign-in" and "Email me a sign-in link" in signed_out.text
 
 
 async def test_a_member_sees_only_their_programmes_and_only_shared_words_redacted(
