@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from engage.accounts.models import STAFF_ROLES
 from engage.settings import Settings
 
 log = logging.getLogger("engage")
@@ -440,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     user = sub.add_parser("user", help="manage staff accounts").add_subparsers(dest="user_command", required=True)
     create = user.add_parser("create", help="create a staff account; asks for the password")
     create.add_argument("--email", required=True)
-    create.add_argument("--role", required=True, choices=["admin", "facilitator", "governance", "partner_staff"])
+    create.add_argument("--role", required=True, choices=list(STAFF_ROLES))
     create.add_argument("--name")
     create.add_argument("--organisation")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")

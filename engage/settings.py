@@ -87,7 +87,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     does)."""
 
     session_hours: int = 12
-    """Staff sign-ins expire after this long."""
+    """Staff sign-ins (and community of practice members' sign-ins by link) expire after this long."""
+
+    member_link_minutes: int = 60
+    """A community of practice member's emailed sign-in link works once, for this long. Anyone whose link has
+    expired asks for a new one on the page it opens."""
 
     secure_cookies: bool = False
     """Mark cookies Secure. Turn on behind HTTPS (compose.yaml does)."""

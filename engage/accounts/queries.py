@@ -8,12 +8,13 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.accounts.models import Session, StaffUser, UserSummary
+from engage.accounts.models import MemberLink, Session, StaffUser, UserSummary
 
 _USER_COLUMNS = "u.id, u.email, u.name, u.role::text AS role, u.organisation"
 
 
-async def insert_user(conn: asyncpg.Connection, user: StaffUser, password_hash: str) -> None:
+async def insert_user(conn: asyncpg.Connection, user: StaffUser, password_hash: str | None) -> None:
+    """A user; ``password_hash`` None for someone who signs in by emailed links only."""
     await conn.execute(
         """INSERT INTO users (id, email, name, role, organisation, password_hash)
            VALUES ($1, $2, $3, $4, $5, $6)""",
@@ -37,7 +38,8 @@ class Credentials(msgspec.Struct):
 
 async def get_credentials(conn: asyncpg.Connection, email: str) -> Credentials | None:
     record = await conn.fetchrow(
-        f"SELECT {_USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1 AND u.active",  # noqa: S608
+        f"""SELECT {_USER_COLUMNS}, u.password_hash FROM users u
+            WHERE u.email = $1 AND u.active AND u.password_hash IS NOT NULL""",  # noqa: S608
         email,
     )
     if record is None:
@@ -104,4 +106,101 @@ async def delete_session(conn: asyncpg.Connection, token_hash: bytes) -> None:
 
 async def delete_expired_sessions(conn: asyncpg.Connection) -> int:
     result = await conn.execute("DELETE FROM staff_sessions WHERE expires_at < now()")
+    # Sign-in links are kept a day after they expire, so a late click is told "expired" rather than "unknown".
+    await conn.execute("DELETE FROM member_links WHERE expires_at < now() - interval '1 day'")
     return int(result.split()[-1])
+
+
+async def user_by_email(conn: asyncpg.Connection, email: str) -> tuple[StaffUser, bool] | None:
+    """Anyone with this address, active or not: (the user, whether active)."""
+    record = await conn.fetchrow(f"SELECT {_USER_COLUMNS}, u.active FROM users u WHERE u.email = $1", email)  # noqa: S608
+    if record is None:
+        return None
+    data = dict(record)
+    active = data.pop("active")
+    return msgspec.convert(data, StaffUser), bool(active)
+
+
+async def set_active(conn: asyncpg.Connection, user_id: UUID, active: bool) -> None:
+    await conn.execute("UPDATE users SET active = $2 WHERE id = $1", user_id, active)
+
+
+async def insert_link(
+    conn: asyncpg.Connection,
+    link_id: UUID,
+    user_id: UUID,
+    hashed: bytes,
+    *,
+    expires_at: datetime,
+    programme: str | None,
+    invited_by: UUID | None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO member_links (id, user_id, token_hash, programme, invited_by, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        link_id,
+        user_id,
+        hashed,
+        programme,
+        invited_by,
+        expires_at,
+    )
+
+
+async def queue_link_email(conn: asyncpg.Connection, link_id: UUID, email: str) -> None:
+    """The email carrying a sign-in link: one per link (the dedupe key)."""
+    await conn.execute(
+        """INSERT INTO mail_messages (id, dedupe_key, template, to_address)
+           VALUES (gen_random_uuid(), 'member_link:' || $1::uuid::text, 'member_link', $2)
+           ON CONFLICT (dedupe_key) DO NOTHING""",
+        link_id,
+        email,
+    )
+
+
+async def get_link(
+    conn: asyncpg.Connection, *, link_id: UUID | None = None, hashed: bytes | None = None
+) -> MemberLink | None:
+    """A sign-in link by its id or by its token's hash."""
+    record = await conn.fetchrow(
+        """SELECT l.id, l.programme, p.name AS programme_name, i.name AS invited_by_name, l.expires_at, l.used_at,
+                  u.active, u.id AS user_id, u.email, u.name, u.role::text AS role, u.organisation
+           FROM member_links l JOIN users u ON u.id = l.user_id
+           LEFT JOIN programmes p ON p.slug = l.programme LEFT JOIN users i ON i.id = l.invited_by
+           WHERE l.id = $1 OR l.token_hash = $2""",
+        link_id,
+        hashed,
+    )
+    if record is None:
+        return None
+    data = dict(record)
+    user = {
+        "id": data.pop("user_id"),
+        **{name: data.pop(name) for name in ("email", "name", "role", "organisation")},
+    }
+    return msgspec.convert({**data, "user": user}, MemberLink)
+
+
+async def use_link(conn: asyncpg.Connection, link_id: UUID) -> bool:
+    """Spend a link: true for the one request that spends it while it is still valid."""
+    spent = await conn.fetchval(
+        """UPDATE member_links SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now()
+           RETURNING id""",
+        link_id,
+    )
+    return spent is not None
+
+
+async def link_sent_since(conn: asyncpg.Connection, user_id: UUID, seconds: float) -> bool:
+    return bool(
+        await conn.fetchval(
+            """SELECT EXISTS (SELECT 1 FROM member_links
+                              WHERE user_id = $1 AND created_at > now() - make_interval(secs => $2))""",
+            user_id,
+            seconds,
+        )
+    )
+
+
+async def delete_links(conn: asyncpg.Connection, user_id: UUID) -> None:
+    await conn.execute("DELETE FROM member_links WHERE user_id = $1 AND used_at IS NULL", user_id)

@@ -14,9 +14,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 from engage.accounts import queries
-from engage.accounts.models import Role, Session, StaffUser, UserExists, UserSummary, can
+from engage.accounts.models import MemberLink, Role, Session, StaffUser, UserExists, UserSummary, can
 from engage.audit import queries as audit
-from engage.ids import token, token_hash, uuid7
+from engage.ids import member_token, token, token_hash, uuid7
 from engage.problems import Problem
 
 _hasher = PasswordHasher()
@@ -44,6 +44,20 @@ async def create_user(
     password_hash = await asyncio.to_thread(_hasher.hash, password)
     try:
         await queries.insert_user(conn, user, password_hash)
+    except asyncpg.UniqueViolationError as exc:
+        raise UserExists(user.email) from exc
+    return user
+
+
+async def create_member_account(
+    conn: asyncpg.Connection, *, email: str, name: str, organisation: str | None = None
+) -> StaffUser:
+    """An account for a community of practice member: no password (they sign in by emailed links)."""
+    user = StaffUser(
+        id=uuid7(), email=email.strip().lower(), name=name, role="community_member", organisation=organisation
+    )
+    try:
+        await queries.insert_user(conn, user, None)
     except asyncpg.UniqueViolationError as exc:
         raise UserExists(user.email) from exc
     return user
@@ -180,3 +194,97 @@ async def list_users(conn: asyncpg.Connection, viewer: StaffUser) -> list[UserSu
 
 async def sign_out(conn: asyncpg.Connection, raw_token: str) -> None:
     await queries.delete_session(conn, token_hash(raw_token))
+
+
+# Community of practice members sign in by emailed links: no password to forget, and nothing a guessed password
+# could open. A link is one-use and short-lived; its token is the link's id with an HMAC of it made with the secret
+# key (so the worker can put it in the email when it sends it), and only the token's SHA-256 is stored.
+
+LINK_PURPOSE = "member-sign-in"
+LINK_EVERY_S = 60
+"""At most one link a minute for one person, however often the form is sent."""
+
+
+class LinkProblem(Problem):
+    """A sign-in link that cannot be used, and why."""
+
+
+def link_token(secret: str, link_id: UUID) -> str:
+    return member_token(secret, LINK_PURPOSE, link_id)
+
+
+async def issue_sign_in_link(
+    conn: asyncpg.Connection,
+    user: StaffUser,
+    *,
+    secret: str,
+    minutes: int,
+    programme: str | None = None,
+    invited_by: UUID | None = None,
+) -> UUID:
+    """Make a sign-in link for a community of practice member and queue the email that carries it."""
+    link_id = uuid7()
+    await queries.insert_link(
+        conn,
+        link_id,
+        user.id,
+        token_hash(link_token(secret, link_id)),
+        expires_at=datetime.now(UTC) + timedelta(minutes=minutes),
+        programme=programme,
+        invited_by=invited_by,
+    )
+    await queries.queue_link_email(conn, link_id, user.email)
+    return link_id
+
+
+async def request_sign_in_link(conn: asyncpg.Connection, email: str, *, secret: str, minutes: int) -> bool:
+    """Someone asks for a new link. Sent only to an active member (at most one a minute); the page says the same
+    either way, so it does not tell a stranger who is a member. Returns whether a link was queued."""
+    found = await queries.user_by_email(conn, email.strip().lower()[:254])
+    if found is None:
+        return False
+    user, active = found
+    if not active or user.role != "community_member" or await queries.link_sent_since(conn, user.id, LINK_EVERY_S):
+        return False
+    await issue_sign_in_link(conn, user, secret=secret, minutes=minutes)
+    return True
+
+
+async def link_for(conn: asyncpg.Connection, raw_token: str) -> MemberLink:
+    """The link a token opens, if it can still be used; otherwise why not."""
+    link = await queries.get_link(conn, hashed=token_hash(raw_token))
+    if link is None or not link.active:
+        raise LinkProblem(
+            "token", "This sign-in link is not valid. Check it was copied whole, or ask for a new one.", status=404
+        )
+    if link.used_at is not None:
+        raise LinkProblem(
+            "token", "This sign-in link has already been used: each link works once. Ask for a new one.", status=410
+        )
+    if link.expired:
+        raise LinkProblem("token", "This sign-in link has expired. Ask for a new one below.", status=410)
+    return link
+
+
+async def sign_in_by_link(
+    conn: asyncpg.Connection, raw_token: str, *, session_hours: int, csrf_token: str
+) -> tuple[MemberLink, str]:
+    """Spend a link and open a session bound to ``csrf_token``. Returns the link and the cookie token."""
+    link = await link_for(conn, raw_token)
+    if not await queries.use_link(conn, link.id):  # spent or expired a moment ago, by another request
+        raise LinkProblem(
+            "token", "This sign-in link has already been used: each link works once. Ask for a new one.", status=410
+        )
+    raw, hashed = token()
+    await queries.insert_session(
+        conn, hashed, link.user.id, datetime.now(UTC) + timedelta(hours=session_hours), token_hash(csrf_token)
+    )
+    await audit.record(
+        conn,
+        actor=link.user.id,
+        action="sign_in.succeeded",
+        subject_type="account",
+        subject_id=link.user.email,
+        detail={"by": "link"},
+    )
+    return link, raw

@@ -37,6 +37,15 @@ class HeldResponse(msgspec.Struct, frozen=True, kw_only=True):
     published_at: datetime
 
 
+class HeldRecommendation(msgspec.Struct, frozen=True, kw_only=True):
+    """A board's recommendation that rests on the contribution, and where it has got to."""
+
+    board: str
+    text: str
+    status: str
+    due_on: date | None
+
+
 class OwnContribution(msgspec.Struct, frozen=True, kw_only=True):
     """Everything Engage holds about one contribution, for its author. Safeguarding review notes are not part of
     it: they are withheld under the serious-harm exemption, and a full subject access request goes to the data
@@ -69,3 +78,4 @@ class OwnContribution(msgspec.Struct, frozen=True, kw_only=True):
     propositions: list[HeldProposition]
     responses: list[HeldResponse]
     quoted_in_digests: int
+    recommendations: list[HeldRecommendation] = []

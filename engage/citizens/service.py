@@ -9,7 +9,14 @@ from uuid import UUID
 import asyncpg
 
 from engage.audit import queries as audit
-from engage.citizens.models import ConsentToStop, HeldProposition, HeldResponse, HeldTheme, OwnContribution
+from engage.citizens.models import (
+    ConsentToStop,
+    HeldProposition,
+    HeldRecommendation,
+    HeldResponse,
+    HeldTheme,
+    OwnContribution,
+)
 from engage.contributions import queries as contributions
 from engage.contributions.models import KIND_LABELS, SOURCE_LABELS, Receipt, WithdrawalRefused
 from engage.digests import queries as digest_queries
@@ -18,6 +25,8 @@ from engage.privacy.visibility import UNRESTRICTED
 from engage.programmes import queries as programme_queries
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
+from engage.recommendations import queries as recommendation_queries
+from engage.recommendations.models import STATUS_LABELS as RECOMMENDATION_STATUS
 from engage.responses import queries as response_queries
 from engage.responses.models import STATUS_LABELS as RESPONSE_STATUS
 from engage.tags import queries as tag_queries
@@ -157,4 +166,8 @@ async def _held(conn: asyncpg.Connection, contribution_id: UUID, framework_id: s
             for r in await response_queries.responses_answering(conn, contribution_id)
         ],
         quoted_in_digests=await digest_queries.digests_quoting(conn, contribution_id),
+        recommendations=[
+            HeldRecommendation(board=r.board_name, text=r.text, status=RECOMMENDATION_STATUS[r.status], due_on=r.due_on)
+            for r in await recommendation_queries.list_recommendations(conn, contribution_id=contribution_id)
+        ],
     )

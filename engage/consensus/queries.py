@@ -156,3 +156,11 @@ async def has_voted(conn: asyncpg.Connection, round_id: UUID, voter: str) -> boo
     return bool(
         await conn.fetchval("SELECT EXISTS (SELECT 1 FROM ballots WHERE round_id = $1 AND voter = $2)", round_id, voter)
     )
+
+
+async def voted_in(conn: asyncpg.Connection, voter: str, round_ids: list[UUID]) -> set[UUID]:
+    """Which of these rounds this voter has voted in."""
+    records = await conn.fetch(
+        "SELECT round_id FROM ballots WHERE voter = $1 AND round_id = ANY($2::uuid[])", voter, round_ids
+    )
+    return {r["round_id"] for r in records}

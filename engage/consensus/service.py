@@ -2,7 +2,9 @@
 
 A round asks stakeholders to rate each shortlisted proposition (five-point support, an optional comment) and to
 react to a statement about it. Citizens vote by a one-use link without an account; staff (partner staff and
-others) vote with their accounts. One ballot per person per round; after the closing time, votes are refused.
+others) vote with their accounts, and so do the programme's community of practice members (residents, carers,
+voluntary-sector members), whose ballots form a group of their own in the results. One ballot per person per
+round; after the closing time, votes are refused.
 
 The consensus rule: a proposition has consensus when at least 60% of everyone rates it 4 or 5, *and* at least 50%
 do so in every group large enough to show (five people or more) by neighbourhood, by role and by age band. A
@@ -21,7 +23,7 @@ from uuid import UUID
 
 import asyncpg
 
-from engage.accounts.models import StaffUser
+from engage.accounts.models import ROLE_LABELS, StaffUser
 from engage.audit import queries as audit
 from engage.consensus import queries
 from engage.consensus.models import (
@@ -37,7 +39,7 @@ from engage.consensus.models import (
 )
 from engage.i18n import N_
 from engage.privacy.visibility import Sight
-from engage.programmes.service import runs_programme
+from engage.programmes.service import may_read, runs_programme
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import ConsensusSummary
 
@@ -153,14 +155,27 @@ async def cast_citizen_ballot(
         raise VoteProblem("round", N_("You have already voted in this round: one vote per person."), status=409)
 
 
-async def cast_staff_ballot(conn: asyncpg.Connection, round_id: UUID, viewer: StaffUser, ratings: list[Rating]) -> None:
+async def readable_round(conn: asyncpg.Connection, round_id: UUID, viewer: StaffUser) -> Round:
+    """The round, if this viewer may take part in its programme (a community of practice member: only their own
+    programmes' rounds; someone else's looks the same as an unknown one, 404)."""
     round_ = await queries.get_round(conn, round_id)
-    if round_ is None:
+    if round_ is None or not await may_read(conn, round_.programme, viewer):
         raise VoteProblem("round", "No round with this address.", status=404)
+    return round_
+
+
+async def cast_staff_ballot(conn: asyncpg.Connection, round_id: UUID, viewer: StaffUser, ratings: list[Rating]) -> None:
+    """A ballot with an account; its group in the results is the account's role (community of practice members
+    are a group of their own)."""
+    round_ = await readable_round(conn, round_id, viewer)
     _check(round_, ratings)
     voter = f"user:{viewer.id}"
     if not await queries.insert_ballot(conn, uuid.uuid4(), round_id, voter, viewer.role, None, None, ratings):
         raise VoteProblem("round", N_("You have already voted in this round: one vote per person."), status=409)
+
+
+GROUP_NAMES = {"citizen": "citizen", **{role: label.lower() for role, label in ROLE_LABELS.items()}}
+"""How a ballot's role reads in the results: "Role: community of practice member", "Role: partner staff"."""
 
 
 def _share(values: list[int]) -> float | None:
@@ -186,7 +201,8 @@ async def results(
             by_group: dict[str, list[int]] = defaultdict(list)
             for r in mine:
                 if r[key]:
-                    by_group[str(r[key])].append(int(r["support"]))
+                    name = GROUP_NAMES.get(str(r[key]), str(r[key])) if key == "role" else str(r[key])
+                    by_group[name].append(int(r["support"]))
             for group, values in sorted(by_group.items()):
                 shown = len(values) >= MIN_GROUP
                 groups.append(
@@ -255,3 +271,16 @@ async def summarise_consensus(
             if g.supporting is not None and g.supporting < SUPPORTED_IN_GROUP
         ],
     )
+
+
+async def results_for_proposition(
+    conn: asyncpg.Connection, proposition_id: UUID, sight: Sight, *, quorum: int = DEFAULT_QUORUM
+) -> list[tuple[Round, PropositionResult]]:
+    """What people said about one proposition in each round it was in."""
+    found = []
+    for round_id in await queries.rounds_with(conn, proposition_id):
+        round_ = await queries.get_round(conn, round_id)
+        mine = [r for r in await results(conn, round_id, sight, quorum=quorum) if r.proposition_id == proposition_id]
+        if round_ and mine:
+            found.append((round_, mine[0]))
+    return found

@@ -7,14 +7,15 @@ Dates spread over the last six months, and the spread is seeded, so every laptop
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
 from engage import i18n
 from engage.accounts import queries as account_queries
-from engage.accounts.models import UserExists
+from engage.accounts.models import StaffUser, UserExists
 from engage.accounts.service import create_user
+from engage.boards import queries as board_queries
 from engage.boards import service as board_service
 from engage.boards.models import BoardDraft
 from engage.contributions import queries
@@ -23,6 +24,11 @@ from engage.contributions.service import submit_contribution
 from engage.db import create_pool, transaction
 from engage.demo.data import I_STATEMENTS, STORIES, WORKSHOP_NOTES
 from engage.demo.data import SOURCES as STORY_SOURCES
+from engage.digests.models import LOCAL
+from engage.recommendations import service as recommendation_service
+from engage.recommendations.models import RecommendationDraft
+from engage.responses import service as response_service
+from engage.responses.models import ResponseDraft
 from engage.settings import Settings
 
 DEMO_PASSWORD = "engage-demo-2026"
@@ -146,6 +152,163 @@ async def _demo_governance(conn: asyncpg.Connection, settings: Settings) -> None
     ):
         await board_service.save_board(conn, admin, draft, framework_id=settings.framework)
     await conn.execute("UPDATE boards SET created_at = now() - interval '60 days'")
+    await _demo_follow_through(conn, settings, admin)
+
+
+async def _demo_follow_through(conn: asyncpg.Connection, settings: Settings, admin: StaffUser) -> None:
+    """A "you said, we did" response whose status moved, and a scrutiny committee's recommendations tracker: a few
+    of the recommendations of Lewisham's in-depth review of health and social care integration (Healthier
+    Communities Select Committee, 2017), in our own words, with the kind of answers and delays such reports
+    record. One is overdue, one was rejected."""
+    today = datetime.now(LOCAL).date()
+
+    def ago(days: int) -> date:
+        return today - timedelta(days=days)
+
+    credentials = await account_queries.get_credentials(conn, "facilitator@demo.engage.test")
+    assert credentials is not None
+    facilitator = credentials.user
+    response_id, _ = await response_service.publish_response(
+        conn,
+        facilitator,
+        ResponseDraft(
+            title="One number to ring about going home from hospital",
+            you_said="Nobody told you who to call in the first days at home, and every service gave another number.",
+            we_did="The discharge teams agreed one phone line, answered seven days a week, for the first fortnight.",
+            status="planned",
+            theme_id="easier",
+        ),
+        today=ago(120),
+    )
+    await conn.execute("UPDATE responses SET published_at = now() - interval '120 days' WHERE id = $1", response_id)
+    for expected, status, days, note in (
+        ("planned", "in_progress", 75, "The line opened for patients leaving St Thomas' on weekdays."),
+        ("in_progress", "done", 20, "It now covers King's College Hospital and weekends too."),
+    ):
+        await response_service.change_status(
+            conn,
+            facilitator,
+            response_id,
+            status=status,
+            note=note,
+            changed_on=ago(days),
+            expected=expected,
+            today=today,
+        )
+    await board_service.save_board(
+        conn,
+        admin,
+        BoardDraft(
+            id="scrutiny",
+            name="Health and Care Scrutiny Sub-Committee",
+            frequency="monthly",
+            owner_email="governance@demo.engage.test",
+            members=["governance@demo.engage.test", "scrutiny.chair@example.org"],
+        ),
+        framework_id=settings.framework,
+    )
+    board = await board_queries.get_board(conn, "scrutiny")
+    assert board is not None
+    workshop_notes = [
+        r["reference"]
+        for r in await conn.fetch("SELECT reference FROM contributions WHERE kind = 'workshop_note' LIMIT 6")
+    ]
+    recommendations = [
+        (
+            "R1",
+            "The partners should come back within six months with how the hospital-at-home pilot is going.",
+            "Lambeth Together Delivery Alliance",
+            150,
+            30,
+            [("accepted", 140, "Agreed; the first report is planned for the spring meeting.")],
+            [],
+            [],
+        ),
+        (
+            "R2",
+            "Count the discharges held up because the patient lives in another borough, and agree with the "
+            "neighbouring boroughs how to bring those delays down.",
+            "Director of Integrated Care",
+            150,
+            -60,
+            [
+                ("accepted", 140, "Delays are now reported weekly, borough by borough."),
+                ("in_progress", 40, "Weekly calls with the Southwark and Wandsworth discharge teams have started."),
+            ],
+            [],
+            [response_id],
+        ),
+        (
+            "R4",
+            "As community services join up, offer one complaints route across health and social care that anyone "
+            "can use, whichever service the complaint is about.",
+            "Head of Customer Experience",
+            150,
+            10,
+            [
+                ("accepted", 120, "Complaints officers will agree which organisation leads each joint complaint."),
+                ("done", 20, "One form now reaches whichever organisation leads; people get a single reply."),
+            ],
+            [],
+            [],
+        ),
+        (
+            "R6",
+            "Set clear targets for fewer unplanned hospital admissions and publish how the partners are doing.",
+            "Director of Performance",
+            150,
+            60,
+            [
+                (
+                    "rejected",
+                    100,
+                    "Targets are set nationally; Lambeth's figures will be published every quarter instead.",
+                )
+            ],
+            [],
+            [],
+        ),
+        (
+            "R10",
+            "Involve residents and carers in designing the new neighbourhood services from the start, not only in "
+            "commenting on finished plans.",
+            "Lambeth Together Assembly",
+            60,
+            -90,
+            [],
+            workshop_notes,
+            [],
+        ),
+    ]
+    for label, text, owner, made, due, updates, references, responses in recommendations:
+        recommendation_id = await recommendation_service.record_recommendation(
+            conn,
+            admin,
+            board,
+            RecommendationDraft(
+                label=label,
+                text=text,
+                owner=owner,
+                made_on=ago(made),
+                due_on=ago(due),
+                references=references,
+                responses=responses,
+            ),
+        )
+        expected = "awaiting"
+        for status, days, note in updates:
+            await recommendation_service.record_update(
+                conn,
+                admin,
+                board,
+                recommendation_id,
+                status=status,
+                note=note,
+                changed_on=ago(days),
+                expected=expected,
+                today=today,
+            )
+            expected = status
 
 
 async def load_demo(settings: Settings) -> tuple[int, list[tuple[str, str, str]]]:

@@ -181,6 +181,20 @@ class ResponseLine(msgspec.Struct, frozen=True, kw_only=True):
     we_did: str
 
 
+class RecommendationLine(msgspec.Struct, frozen=True, kw_only=True):
+    """One of the board's recommendations: still open, or closed in the period."""
+
+    id: UUID
+    label: str
+    text: str
+    owner: str
+    due_on: date | None
+    status: str
+    overdue: bool
+    changes: list[str]
+    """Its updates dated in the period ("3 March 2026: In progress. The pilot started.")."""
+
+
 class DigestContent(msgspec.Struct, frozen=True, kw_only=True):
     board_id: str
     board_name: str
@@ -199,10 +213,16 @@ class DigestContent(msgspec.Struct, frozen=True, kw_only=True):
     programmes: list[ProgrammeLine]
     responses: list[ResponseLine]
     built_at: datetime
+    recommendations: list[RecommendationLine] = []
+    """The board's recommendations tracker (digests built before it existed have none)."""
 
     @property
     def empty(self) -> bool:
         return self.total == 0
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for r in self.recommendations if r.overdue)
 
 
 class Digest(msgspec.Struct, frozen=True, kw_only=True):

@@ -30,6 +30,7 @@ from engage.digests.models import (
     ProgrammeLine,
     Quote,
     QuoteGroup,
+    RecommendationLine,
     ResponseLine,
     ThemeLine,
     last_full_month,
@@ -38,6 +39,8 @@ from engage.digests.models import (
 from engage.digests.population import BOROUGH_SHARES, QUESTIONS, SUPPRESS_BELOW
 from engage.digests.queries import Filters
 from engage.programmes.models import PHASE_LABELS
+from engage.recommendations import queries as recommendation_queries
+from engage.recommendations.models import STATUS_LABELS as RECOMMENDATION_STATUS
 from engage.responses.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 
@@ -180,6 +183,7 @@ async def build_digest(
     ]
     total, previous_total = counted["total"]
     return DigestContent(
+        recommendations=await _recommendations(conn, board, period, today),
         board_id=board.id,
         board_name=board.name,
         period=period,
@@ -241,6 +245,35 @@ async def choose_programme_quotes(
         themes,
         theme_name,
     )
+
+
+async def _recommendations(
+    conn: asyncpg.Connection, board: Board, period: Period, today: date
+) -> list[RecommendationLine]:
+    """The board's recommendations still open (overdue first, then by due date) and those closed in the period,
+    each with its updates dated in the period."""
+    found = await recommendation_queries.for_digest(conn, board.id, period.start, period.end)
+    updates = await recommendation_queries.updates_for(
+        conn, [r.id for r in found], since=period.start, until=period.end
+    )
+    lines = [
+        RecommendationLine(
+            id=r.id,
+            label=r.label,
+            text=_shorten(r.text),
+            owner=r.owner,
+            due_on=r.due_on,
+            status=RECOMMENDATION_STATUS[r.status],
+            overdue=r.overdue(today),
+            changes=[
+                f"{u.changed_on:%-d %B %Y}: {RECOMMENDATION_STATUS[u.status]}. {u.note}"
+                for u in updates
+                if u.recommendation_id == r.id
+            ],
+        )
+        for r in found
+    ]
+    return sorted(lines, key=lambda line: (not line.overdue, line.due_on or date.max))
 
 
 async def _describe_filters(conn: asyncpg.Connection, board: Board, theme_name: Callable[[str], str]) -> list[str]:

@@ -12,12 +12,14 @@ import asyncpg
 import jinja2
 
 from engage import i18n
+from engage.accounts import queries as account_queries
 from engage.accounts.models import StaffUser, can
+from engage.accounts.service import link_token
 from engage.audit import queries as audit
 from engage.boards import queries as board_queries
 from engage.contributions import queries as contributions
 from engage.digests import queries as digest_queries
-from engage.digests.models import DigestContent
+from engage.digests.models import LOCAL, DigestContent
 from engage.i18n import N_
 from engage.ids import member_token, withdrawal_code
 from engage.mail import queries
@@ -44,6 +46,7 @@ SUBJECTS = {
     "story": N_("We have received your story (%(reference)s)"),
     "workshop_note": N_("We have received your workshop note (%(reference)s)"),
     "response": N_("What happened after you shared your views: %(title)s"),
+    "response_update": N_("Update: %(title)s is now %(status)s"),
     "subscription_confirm": N_("Confirm your weekly Engage digest"),
 }
 """Subjects of the emails citizens get, in their language (staff alerts and digests are in English)."""
@@ -145,6 +148,10 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
         }
         subject = i18n.gettext(locale, SUBJECTS["response"], title=response.title)
         return _email(message, subject, "response", context)
+    if message.template == "response_update":
+        return await _response_update_email(conn, message, settings)
+    if message.template == "member_link":
+        return await _member_link_email(conn, message, settings)
     if message.template == "digest":
         return await _digest_email(conn, message, settings)
     if message.template == "subscription_confirm":
@@ -169,6 +176,53 @@ async def render(conn: asyncpg.Connection, message: MailMessage, settings: Setti
 
 def _locale(message: MailMessage) -> str:
     return i18n.supported(message.locale) or i18n.SOURCE
+
+
+async def _member_link_email(
+    conn: asyncpg.Connection, message: MailMessage, settings: Settings
+) -> OutgoingEmail | None:
+    link = await account_queries.get_link(conn, link_id=UUID(message.dedupe_key.split(":")[1]))  # member_link:ID
+    if link is None or link.used_at is not None or link.expired or not link.active:
+        return None
+    context = {
+        "name": link.user.name,
+        "programme_name": link.programme_name,
+        "invited_by": link.invited_by_name,
+        "url": f"{settings.base_url}/members/sign-in/{link_token(settings.secret_key, link.id)}",
+        "expires": link.expires_at.astimezone(LOCAL).strftime("%-d %B %Y at %H:%M"),
+        "base_url": settings.base_url,
+    }
+    subject = (
+        f"You are invited to the {link.programme_name} community of practice"
+        if link.programme_name
+        else "Your link to sign in to Engage"
+    )
+    return _email(message, subject, "member_link", context)
+
+
+async def _response_update_email(
+    conn: asyncpg.Connection, message: MailMessage, settings: Settings
+) -> OutgoingEmail | None:
+    _, response_id, update_id, _ = message.dedupe_key.split(":", 3)  # response_update:RESPONSE:UPDATE:ADDRESS
+    response = await response_queries.get_response(conn, UUID(response_id))
+    update = await response_queries.get_update(conn, UUID(update_id))
+    if response is None or update is None:
+        return None
+    locale = _locale(message)
+    context = {
+        "locale": locale,
+        "title": response.title,
+        "you_said": response.you_said,
+        "we_did": response.we_did,
+        "status": RESPONSE_STATUS[update.status],
+        "note": update.note,
+        "changed_on": i18n.format_date(update.changed_on, locale),
+        "url": f"{settings.base_url}/you-said-we-did?lang={locale}#response-{response.id}",
+        "base_url": settings.base_url,
+    }
+    status = i18n.gettext(locale, RESPONSE_STATUS[update.status]).lower()
+    subject = i18n.gettext(locale, SUBJECTS["response_update"], title=response.title, status=status)
+    return _email(message, subject, "response_update", context)
 
 
 async def _digest_email(conn: asyncpg.Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:

@@ -60,6 +60,11 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     organisation: str | None
     role: MemberRole
+    community: bool = False
+    """A resident, carer or voluntary-sector member who signs in by emailed links (no staff account)."""
+    added_at: datetime | None = None
+    active: bool = True
+    last_signed_in: datetime | None = None
 
 
 class ProgrammeChoice(msgspec.Struct, frozen=True, kw_only=True):

@@ -104,7 +104,10 @@ async def phase_changes(conn: asyncpg.Connection, slug: str) -> list[PhaseChange
 
 async def members(conn: asyncpg.Connection, slug: str) -> list[Member]:
     records = await conn.fetch(
-        """SELECT m.user_id, u.name, u.organisation, m.role FROM programme_members m JOIN users u ON u.id = m.user_id
+        """SELECT m.user_id, u.name, u.organisation, m.role, u.role = 'community_member' AS community,
+                  m.added_at, u.active,
+                  (SELECT max(l.used_at) FROM member_links l WHERE l.user_id = u.id) AS last_signed_in
+           FROM programme_members m JOIN users u ON u.id = m.user_id
            WHERE m.programme = $1 ORDER BY m.role, u.name""",
         slug,
     )
@@ -128,8 +131,31 @@ async def add_member(conn: asyncpg.Connection, slug: str, user_id: UUID, role: s
     )
 
 
+async def remove_member(conn: asyncpg.Connection, slug: str, user_id: UUID) -> bool:
+    """Take someone out of the community of practice (never a facilitator: they run it)."""
+    removed = await conn.fetchval(
+        "DELETE FROM programme_members WHERE programme = $1 AND user_id = $2 AND role = 'member' RETURNING user_id",
+        slug,
+        user_id,
+    )
+    return removed is not None
+
+
+async def memberships(conn: asyncpg.Connection, user_id: UUID) -> list[Programme]:
+    """The programmes someone belongs to, newest first."""
+    records = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM programmes p JOIN programme_members m ON m.programme = p.slug
+            WHERE m.user_id = $1 ORDER BY p.created_at DESC""",  # noqa: S608
+        user_id,
+    )
+    return [_programme(r) for r in records]
+
+
 async def user_id_by_email(conn: asyncpg.Connection, email: str) -> UUID | None:
-    value = await conn.fetchval("SELECT id FROM users WHERE email = lower($1) AND active", email)
+    """A staff account's id (community of practice members have no staff account)."""
+    value = await conn.fetchval(
+        "SELECT id FROM users WHERE email = lower($1) AND active AND role <> 'community_member'", email
+    )
     return None if value is None else UUID(str(value))
 
 

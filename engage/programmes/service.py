@@ -1,25 +1,33 @@
 """Use cases for co-design programmes. Callers own the transaction.
 
 Who may do what: admins and facilitators start programmes; a programme's own facilitators (and admins) move it to
-its next phase and add people to its community of practice. Anyone who may read contributions may read a programme.
+its next phase and add people to its community of practice: staff by their account's email, and anyone else
+(residents, carers, voluntary-sector members: the people co-production is for) by an emailed invitation, which
+gives them an account without a password that signs in by one-use links. Anyone who may read contributions may read
+a programme; a community of practice member reads only the programmes they were invited to.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from uuid import UUID
 
 import asyncpg
 
-from engage.accounts.models import StaffUser
+from engage.accounts import queries as account_queries
+from engage.accounts import service as accounts
+from engage.accounts.models import StaffUser, UserExists, can
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
+from engage.contributions.service import EMAIL
 from engage.problems import Problem
 from engage.programmes import queries
 from engage.programmes.models import (
     PHASE_DATE_LABELS,
     PHASE_LABELS,
     InvalidProgramme,
+    Programme,
     ProgrammeDetail,
     ProgrammeDraft,
 )
@@ -145,6 +153,101 @@ async def add_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, ema
         subject_id=slug,
         detail={"user": str(user_id), "role": role},
     )
+
+
+async def invite_member(
+    conn: asyncpg.Connection,
+    slug: str,
+    viewer: StaffUser,
+    *,
+    name: str,
+    email: str,
+    organisation: str,
+    secret: str,
+    link_minutes: int,
+) -> None:
+    """Invite someone without a staff account into the community of practice: an account of their own (made on
+    their first invitation, reopened if they were removed from every programme before), membership, and an email
+    with a one-use sign-in link. Inviting them again sends a fresh link."""
+    if await queries.get_programme(conn, slug) is None:
+        raise LookupError(slug)
+    await _require_facilitator(conn, slug, viewer)
+    name, email, organisation = name.strip(), email.strip().lower(), organisation.strip()
+    errors: list[tuple[str, str]] = []
+    if not name or len(name) > 120:
+        errors.append(("invite_name", "Give the name they like to be called (up to 120 characters)."))
+    if len(email) > 254 or not EMAIL.match(email):
+        errors.append(("invite_email", "Give an email address like name@example.org: the invitation goes there."))
+    if len(organisation) > 120:
+        errors.append(("organisation", "Keep the group or organisation under 120 characters."))
+    if errors:
+        raise InvalidProgramme(errors)
+    found = await account_queries.user_by_email(conn, email)
+    if found is not None and found[0].role != "community_member":
+        raise InvalidProgramme([("invite_email", "This person has a staff account: add them by email above.")])
+    if found is None:
+        try:
+            async with conn.transaction():
+                user = await accounts.create_member_account(
+                    conn, email=email, name=name, organisation=organisation or None
+                )
+        except UserExists as exc:  # someone invited them at the same moment
+            raise InvalidProgramme([("invite_email", "They were invited a moment ago: refresh the page.")]) from exc
+    else:
+        user = found[0]
+        if not found[1]:
+            await account_queries.set_active(conn, user.id, True)
+    await queries.add_member(conn, slug, user.id, "member")
+    await accounts.issue_sign_in_link(
+        conn, user, secret=secret, minutes=link_minutes, programme=slug, invited_by=viewer.id
+    )
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="programme.member_invited",
+        subject_type="programme",
+        subject_id=slug,
+        detail={"user": str(user.id)},
+    )
+
+
+async def remove_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, user_id: UUID) -> None:
+    """Take a member out of the community of practice. Someone without a staff account is signed out everywhere
+    and their unused links stop working; removed from their last programme, their account is closed."""
+    if await queries.get_programme(conn, slug) is None:
+        raise LookupError(slug)
+    await _require_facilitator(conn, slug, viewer)
+    if not await queries.remove_member(conn, slug, user_id):
+        raise InvalidProgramme([("member", "This person is not a member of the programme (facilitators stay).")])
+    user = await account_queries.get_user(conn, user_id)
+    ended = 0
+    if user is not None and user.role == "community_member":
+        await account_queries.delete_links(conn, user_id)
+        ended = await account_queries.delete_user_sessions(conn, user_id)
+        if not await queries.memberships(conn, user_id):
+            await account_queries.set_active(conn, user_id, False)
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="programme.member_removed",
+        subject_type="programme",
+        subject_id=slug,
+        detail={"user": str(user_id), "sessions_ended": ended},
+    )
+
+
+async def takes_part(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> bool:
+    """Admins, and the programme's own community of practice (facilitators and members)."""
+    return viewer.role == "admin" or await queries.member_role(conn, slug, viewer.id) is not None
+
+
+async def may_read(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> bool:
+    """Staff who read contributions read every programme; a community of practice member only their own."""
+    return can(viewer.role, "read_contributions") or await takes_part(conn, slug, viewer)
+
+
+async def my_programmes(conn: asyncpg.Connection, viewer: StaffUser) -> list[Programme]:
+    return await queries.memberships(conn, viewer.id)
 
 
 async def record_export(conn: asyncpg.Connection, viewer: StaffUser, slug: str, what: str) -> None:

@@ -100,11 +100,29 @@ class RecordedDecision(msgspec.Struct, frozen=True, kw_only=True):
     recorded_at: datetime
 
 
+class Comment(msgspec.Struct, frozen=True, kw_only=True):
+    """A comment on a proposition, as this reader may read it (engage.privacy.visibility.authored_words)."""
+
+    id: UUID
+    author_name: str
+    author_organisation: str | None
+    community: bool
+    """Written by a community of practice member (no staff account)."""
+    mine: bool
+    """Written by the reader: they may withdraw it."""
+    text: str
+    created_at: datetime
+
+
+COMMENT_MAX = 2000
+
+
 class PropositionDetail(msgspec.Struct, frozen=True, kw_only=True):
     proposition: Proposition
     versions: list[Version]
     evidence: list[Evidence]
     decision: RecordedDecision | None = None
+    comments: list[Comment] = []
 
 
 class UsedIn(msgspec.Struct, frozen=True, kw_only=True):

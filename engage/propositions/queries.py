@@ -7,8 +7,9 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.privacy.visibility import Sight, visible, words
+from engage.privacy.visibility import Sight, authored_words, visible, words
 from engage.propositions.models import (
+    Comment,
     Decision,
     Evidence,
     Proposition,
@@ -211,3 +212,64 @@ async def decision_for(conn: asyncpg.Connection, proposition_id: UUID) -> Record
         recorded_by_name=record["recorded_by_name"],
         recorded_at=record["recorded_at"],
     )
+
+
+async def insert_comment(
+    conn: asyncpg.Connection, comment_id: UUID, proposition_id: UUID, author: UUID, body: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO proposition_comments (id, proposition_id, author_id, body) VALUES ($1, $2, $3, $4)",
+        comment_id,
+        proposition_id,
+        author,
+        body,
+    )
+
+
+async def comments(conn: asyncpg.Connection, proposition_id: UUID, sight: Sight) -> list[Comment]:
+    """A proposition's comments, oldest first, in the words this reader may read (none for nobody)."""
+    if sight.reader is None:
+        return []
+    text = authored_words(sight, "k.body", "k.redacted_body", "k.author_id")
+    records = await conn.fetch(
+        f"""SELECT k.id, u.name AS author_name, u.organisation AS author_organisation,
+                   u.role = 'community_member' AS community, k.author_id = $2 AS mine, {text} AS text, k.created_at
+            FROM proposition_comments k JOIN users u ON u.id = k.author_id
+            WHERE k.proposition_id = $1 ORDER BY k.created_at, k.id""",  # noqa: S608
+        proposition_id,
+        sight.reader,
+    )
+    return [msgspec.convert(dict(r), Comment) for r in records]
+
+
+async def comment_author(conn: asyncpg.Connection, comment_id: UUID) -> tuple[UUID, UUID] | None:
+    """(the author, the proposition) of a comment."""
+    record = await conn.fetchrow("SELECT author_id, proposition_id FROM proposition_comments WHERE id = $1", comment_id)
+    return None if record is None else (record["author_id"], record["proposition_id"])
+
+
+async def delete_comment(conn: asyncpg.Connection, comment_id: UUID) -> None:
+    await conn.execute("DELETE FROM proposition_comments WHERE id = $1", comment_id)
+
+
+async def comments_to_redact(
+    conn: asyncpg.Connection, version: str, *, ids: list[UUID] | None = None, limit: int = 500
+) -> list[tuple[UUID, str]]:
+    """Comments never redacted, or redacted by another version of the redactor."""
+    records = await conn.fetch(
+        """SELECT id, body FROM proposition_comments
+           WHERE ($2::uuid[] IS NULL OR id = ANY($2)) AND redactor_version IS DISTINCT FROM $1
+           ORDER BY created_at LIMIT $3""",
+        version,
+        ids,
+        limit,
+    )
+    return [(r["id"], r["body"]) for r in records]
+
+
+async def save_comment_redactions(conn: asyncpg.Connection, redacted: list[tuple[UUID, str]], version: str) -> int:
+    await conn.executemany(
+        "UPDATE proposition_comments SET redacted_body = $2, redactor_version = $3 WHERE id = $1",
+        [(comment_id, text, version) for comment_id, text in redacted],
+    )
+    return len(redacted)

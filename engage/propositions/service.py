@@ -2,7 +2,11 @@
 
 A programme's facilitators (and admins) draft propositions, pin the contributions behind them, revise them in
 versions (each saying what changed and why) and keep a shortlist of at most three. Anyone who may read
-contributions may read them.
+contributions may read them, and so may the programme's community of practice members.
+
+Staff and the programme's community of practice comment on propositions. A comment is free text that may name
+people, so the worker redacts it (the `proposition.comment_posted` event) and only readers of words as written,
+and its author, read it as written; its author may withdraw it, which deletes it.
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ import asyncpg
 
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
+from engage.ids import uuid7
+from engage.outbox import queries as outbox
+from engage.outbox.models import COMMENT_POSTED
 from engage.privacy.visibility import Sight
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
-from engage.programmes.service import runs_programme
+from engage.programmes.service import may_read, runs_programme
 from engage.propositions import queries
 from engage.propositions.models import (
+    COMMENT_MAX,
     SHORTLIST_MAX,
     STATUS_LABELS,
     ConsensusSummary,
@@ -222,4 +230,50 @@ async def view_proposition(conn: asyncpg.Connection, proposition_id: UUID, sight
         versions=await queries.versions(conn, proposition_id),
         evidence=await queries.evidence(conn, proposition_id, sight),
         decision=await queries.decision_for(conn, proposition_id),
+        comments=await queries.comments(conn, proposition_id, sight),
     )
+
+
+async def readable_proposition(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser) -> Proposition:
+    """The proposition, if this viewer may read its programme (a community of practice member: only their own
+    programmes'; an unknown proposition and someone else's look the same, 404)."""
+    proposition = await queries.get_proposition(conn, proposition_id)
+    if proposition is None or not await may_read(conn, proposition.programme, viewer):
+        raise PropositionProblem("proposition", "No proposition with this address.", status=404)
+    return proposition
+
+
+async def post_comment(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, body: str) -> UUID:
+    proposition = await readable_proposition(conn, proposition_id, viewer)
+    body = body.strip()
+    if not body:
+        raise PropositionProblem("comment", "Write your comment first.")
+    if len(body) > COMMENT_MAX:
+        raise PropositionProblem("comment", f"Keep a comment under {COMMENT_MAX:,} characters.")
+    comment_id = uuid7()
+    await queries.insert_comment(conn, comment_id, proposition.id, viewer.id, body)
+    await outbox.insert_event(conn, COMMENT_POSTED, {"comment_id": str(comment_id)})
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="proposition.commented",
+        subject_type="proposition",
+        subject_id=str(proposition_id),
+    )
+    return comment_id
+
+
+async def withdraw_comment(conn: asyncpg.Connection, comment_id: UUID, viewer: StaffUser) -> UUID:
+    """Delete the viewer's own comment. Returns the proposition it was on."""
+    found = await queries.comment_author(conn, comment_id)
+    if found is None or found[0] != viewer.id:
+        raise PropositionProblem("comment", "No comment of yours has this address.", status=404)
+    await queries.delete_comment(conn, comment_id)
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="proposition.comment_withdrawn",
+        subject_type="proposition",
+        subject_id=str(found[1]),
+    )
+    return found[1]

@@ -38,6 +38,7 @@ from engage.settings import Settings
 from engage.web import errors, locale
 from engage.web.controllers.api import ContributionsApi, health, ready
 from engage.web.controllers.assets import AssetsController, ProgrammeOutputsController
+from engage.web.controllers.community import CommunityController, MemberSignInController
 from engage.web.controllers.consensus import RoundsController, VoteController
 from engage.web.controllers.governance import (
     ArchiveController,
@@ -50,6 +51,7 @@ from engage.web.controllers.paper import PaperFormsController
 from engage.web.controllers.programmes import ProgrammesController
 from engage.web.controllers.propositions import PropositionsController
 from engage.web.controllers.public import EasyReadController, PublicController, YourWordsController, expired_form
+from engage.web.controllers.recommendations import PublicRecommendationsController, RecommendationsController
 from engage.web.controllers.responses import ResponsesController
 from engage.web.controllers.staff import AdminController, StaffController
 from engage.web.controllers.themes import ModelsController, ReviewController, SafeguardingController
@@ -159,6 +161,10 @@ def create_app(settings: Settings) -> Litestar:
             DashboardController,
             VoteController,
             LiveController,
+            MemberSignInController,
+            CommunityController,
+            RecommendationsController,
+            PublicRecommendationsController,
             ContributionsApi,
             MailboxController,
             health,

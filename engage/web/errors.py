@@ -125,6 +125,8 @@ def problem(request: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
+        if request.url.path.startswith("/community"):  # community of practice members sign in by emailed link
+            return Redirect("/members/sign-in")
         return Redirect(f"/staff/sign-in?next={request.url.path}")
     reason = _BODY_PROBLEMS.get(exc.status_code)
     errors = [FieldError("body", reason)] if reason and _wants_json(request) else None

@@ -23,6 +23,7 @@ from engage.outbox import queries as outbox
 from engage.outbox import service as relay
 from engage.outbox.models import (
     CLUSTERS_REQUESTED,
+    COMMENT_POSTED,
     CONTRIBUTION_RECEIVED,
     CONTRIBUTION_TRANSLATED,
     CONTRIBUTION_WITHDRAWN,
@@ -33,7 +34,7 @@ from engage.privacy import service as privacy
 from engage.privacy.models import RetentionPeriods
 from engage.settings import Settings
 from engage.workers.clustering import cluster_programme
-from engage.workers.redaction import redact_contributions
+from engage.workers.redaction import redact_comments, redact_contributions
 from engage.workers.tagging import retag_stale, tag_contributions
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,15 @@ async def _dispatch(conn: asyncpg.Connection, events: list[Event]) -> None:
     for event in events:
         # Withdrawal: everything derived from a contribution is deleted with it by foreign keys. A retraining
         # request is acted on after the commit (see handle_events).
-        if event.topic not in (
+        handled = (
             CONTRIBUTION_RECEIVED,
             CONTRIBUTION_TRANSLATED,
             CONTRIBUTION_WITHDRAWN,
             RETRAIN_REQUESTED,
             CLUSTERS_REQUESTED,
-        ):
+            COMMENT_POSTED,
+        )
+        if event.topic not in handled:
             log.warning("no handler for event topic %s (event %d)", event.topic, event.id)
 
 
@@ -79,6 +82,9 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
         tagged = await tag_contributions(pool, settings, ctx["tagger"], contribution_ids) if contribution_ids else None
         if contribution_ids:
             await redact_contributions(pool, contribution_ids)
+        comment_ids = [UUID(e.payload["comment_id"]) for e in batch if e.topic == COMMENT_POSTED]
+        if comment_ids:
+            await redact_comments(pool, comment_ids, limit=len(comment_ids))
         async with pool.acquire() as conn:
             due = await mail_queries.due_message_ids(conn, contribution_ids=contribution_ids, limit=10_000)
     except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
@@ -117,6 +123,8 @@ async def sweep(ctx: Ctx) -> dict[str, int]:
     # each sweep. Any alerts it raises are delivered below.
     outcomes["retagged"] = await retag_stale(pool, settings, ctx["tagger"], budget_s=settings.job_timeout_s / 3)
     outcomes["redacted"] = await ctx["redactions"].run(pool, budget_s=settings.job_timeout_s / 6)
+    # Comments an event did not reach, or that an older redactor redacted (few: one small query when none are).
+    outcomes["comments_redacted"] = await redact_comments(pool)
     if outcomes["retagged"]:
         async with pool.acquire() as conn:
             due = [*due, *await mail_queries.due_message_ids(conn, limit=500)]

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 
-from tests.conftest import create_staff, csrf_from, sign_in
-from tests.programmes.test_programmes import start
+from engage.settings import Settings
+from tests.conftest import client_of, create_staff, csrf_from, running_app, sign_in
+from tests.programmes.test_community import joined, latest_link, sign_in_by_link
+from tests.programmes.test_programmes import GOOD, start
 from tests.propositions.test_propositions import PROGRAMME, draft
 
 
@@ -198,3 +200,67 @@ async def test_an_approved_proposition_traces_back_to_votes_versions_and_evidenc
             "SELECT status::text FROM propositions WHERE id = $1", page.url.path.rsplit("/", 1)[-1]
         )
     assert status == "approved"
+
+
+async def test_community_of_practice_members_vote_as_a_group_of_their_own(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    await create_staff(pool, "facilitator")
+    async with running_app(settings) as app, client_of(app) as facilitator:
+        await sign_in(facilitator, "facilitator@test.example")
+        round_url, ids = await open_round(facilitator)
+        round_id = round_url.rsplit("/", 1)[-1]
+        for link in await invite(facilitator, round_url, 10, "brixton"):
+            await vote(facilitator, link, ids, 5, 5)
+        for number in range(5):
+            async with joined(
+                app, facilitator, pool, settings, f"resident{number}@example.org", f"Resident {number}"
+            ) as member:
+                home = await member.get(f"/community/programmes/{PROGRAMME}")
+                assert f'href="/community/rounds/{round_id}/vote"' in home.text
+                page = await member.get(f"/community/rounds/{round_id}/vote")
+                assert page.status_code == 200 and "Your age" not in page.text, "no equality question for members"
+                data = {
+                    "_csrf_token": csrf_from(page.text),
+                    f"support-{ids['A named discharge coordinator']}": "2",
+                    f"support-{ids['Carers at ward rounds']}": "4",
+                }
+                voted = await member.post(f"/community/rounds/{round_id}/vote", data=data)
+                assert voted.status_code == 200 and "your vote is counted" in voted.text
+                again = await member.post(f"/community/rounds/{round_id}/vote", data=data)
+                assert again.status_code == 409
+                assert "you have voted" in (await member.get(f"/community/programmes/{PROGRAMME}")).text
+        async with pool.acquire() as conn:
+            roles = await conn.fetch("SELECT role, count(*) AS n FROM ballots GROUP BY role ORDER BY role")
+        assert [(r["role"], r["n"]) for r in roles] == [("citizen", 10), ("community_member", 5)]
+        text = (await facilitator.get(round_url)).text
+        coordinator = text[text.index("A named discharge coordinator:") :].split("</section>")[0]
+        assert "Role: community of practice member</td><td>5</td><td>0%" in coordinator
+        assert "Role: citizen</td><td>10</td><td>100%" in coordinator
+        assert "67% support" in coordinator, "popular on average"
+        assert "only 0% in role community of practice member" in coordinator, "their group stood against it"
+
+
+async def test_a_member_cannot_vote_in_another_programmes_round(pool: asyncpg.Pool, settings: Settings) -> None:
+    await create_staff(pool, "facilitator")
+    async with running_app(settings) as app, client_of(app) as facilitator, client_of(app) as mei:
+        await sign_in(facilitator, "facilitator@test.example")
+        round_url, ids = await open_round(facilitator)
+        round_id = round_url.rsplit("/", 1)[-1]
+        await start(facilitator, {**GOOD, "name": "Somewhere else"})
+        page = await facilitator.get("/staff/programmes/somewhere-else")
+        await facilitator.post(
+            "/staff/programmes/somewhere-else/invitations",
+            data={"_csrf_token": csrf_from(page.text), "invite_name": "Mei", "invite_email": "mei@example.org"},
+        )
+        assert (await sign_in_by_link(mei, await latest_link(pool, settings, "mei@example.org"))).status_code == 303
+        assert (await mei.get(f"/community/rounds/{round_id}/vote")).status_code == 404
+        home = await mei.get("/community/programmes/somewhere-else")
+        refused = await mei.post(
+            f"/community/rounds/{round_id}/vote",
+            data={"_csrf_token": csrf_from(home.text), f"support-{ids['Carers at ward rounds']}": "5"},
+        )
+        assert refused.status_code == 404
+        assert (await mei.get(f"/community/propositions/{ids['Carers at ward rounds']}")).status_code == 404
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM ballots") == 0

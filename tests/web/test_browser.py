@@ -15,6 +15,7 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from engage.accounts.service import link_token
 from engage.embedded import free_port
 from engage.settings import Settings
 from tests.conftest import create_staff, env_for
@@ -591,6 +592,66 @@ async def test_a_consensus_round_from_invitation_to_result(browser: Browser, liv
     await staff.locator("#without-consensus").wait_for()
     assert "The pilot cannot wait" in await staff.locator("#without-consensus").inner_text()
     await staff_context.close()
+
+
+async def test_a_resident_signs_in_by_an_emailed_link_and_comments_on_a_phone(
+    browser: Browser, live_url: str, pool: Any, base_settings: Settings
+) -> None:
+    await create_staff(pool, "facilitator")
+    staff_context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    staff = await staff_context.new_page()
+    await staff.goto(f"{live_url}/staff/sign-in?next=/staff/programmes/new")
+    await staff.get_by_label("Email address").fill("facilitator@test.example")
+    await staff.get_by_label("Password").fill("correct horse battery")
+    await staff.keyboard.press("Enter")
+    await staff.get_by_label("Name").fill("Going home")
+    await staff.get_by_label("Purpose").fill("Safe discharge for older people.")
+    await staff.get_by_label("Brixton").check()
+    for label, day in [
+        ("Discovery starts", "2026-01-05"),
+        ("Define starts", "2026-03-02"),
+        ("Develop and approval starts", "2026-05-04"),
+        ("The programme ends", "2026-12-31"),
+    ]:
+        await staff.get_by_label(label).fill(day)
+    await staff.get_by_role("button", name="Start the programme").click()
+    await staff.get_by_role("link", name="Draft a proposition").click()
+    await staff.get_by_label("Title").fill("A named discharge coordinator")
+    await staff.get_by_label("What it is, in plain English").fill("One person who owns the plan home.")
+    await staff.get_by_role("button", name="Save the draft").click()
+    await staff.get_by_role("link", name="Going home").click()
+    await staff.get_by_label("Their name").fill("Amina Yusuf")
+    await staff.get_by_label("Their email address").fill("amina@example.org")
+    await staff.get_by_label("Group or organisation (optional)").fill("Carers' Hub")
+    await staff.get_by_role("button", name="Send the invitation").click()
+    await staff.get_by_text("Invitation sent").wait_for()
+    await assert_accessible(staff)
+    await staff_context.close()
+
+    # The link the invitation email carries (the worker would send it; here it is made the same way).
+    async with pool.acquire() as conn:
+        link_id = await conn.fetchval("SELECT id FROM member_links")
+    link = f"{live_url}/members/sign-in/{link_token(base_settings.secret_key, link_id)}"
+    context = await browser.new_context(**PHONE)
+    resident = await context.new_page()
+    await resident.goto(link)
+    await resident.get_by_role("heading", name="Welcome, Amina Yusuf").wait_for()
+    await assert_accessible(resident)
+    await resident.get_by_role("button", name="Sign in").click()
+    await resident.get_by_role("heading", name="Going home").wait_for()
+    await assert_accessible(resident)
+    await resident.get_by_role("link", name="A named discharge coordinator").click()
+    await resident.get_by_label("Add a comment").fill("Ring Dad the day after he gets home, not the week after.")
+    await resident.get_by_role("button", name="Post comment").click()
+    await resident.get_by_text("Ring Dad the day after he gets home").wait_for()
+    await assert_accessible(resident)
+    await resident.get_by_role("button", name="Withdraw my comment").click()
+    await resident.get_by_text("No comments yet.").wait_for()
+    # The link worked once.
+    await resident.goto(link)
+    assert "already been used" in await resident.content()
+    await assert_accessible(resident)
+    await context.close()
 
 
 async def test_a_board_member_reads_the_dashboard_and_drills_down_on_a_phone(

@@ -211,6 +211,17 @@ FIELDS = (
     "support",
     "comment",
     "statement",
+    "invite_name",
+    "invite_email",
+    "organisation",
+    "label",
+    "owner",
+    "made_on",
+    "due_on",
+    "changed_on",
+    "expected",
+    "propositions",
+    "responses",
 )
 
 UNCOUNTED = ("audit_log", "staff_sessions", "schema_migrations", "retention_runs")

@@ -14,43 +14,13 @@ from litestar.response import Redirect, Template
 
 from engage.consensus import queries
 from engage.consensus import service as consensus
-from engage.consensus.models import SUPPORT_LABELS, Rating, Round, VoteProblem
+from engage.consensus.models import VoteProblem
 from engage.contributions import queries as contribution_queries
 from engage.problems import FieldError
 from engage.propositions import queries as proposition_queries
+from engage.web.ballots import FIELD_IDS, ballot_context, ratings_from_form
 from engage.web.deps import Conn, ReaderSight, Viewer, requires, settings_of
-from engage.web.forms import EQUALITY_CHOICES, Form, error_context, parse_uuid, whole_number
-
-FIELD_IDS = {"support": "ballot", "statement": "ballot", "title": "title", "closes_at": "closes_at", "count": "count"}
-
-
-def _ballot(template_round: Any, form: dict[str, Any], errors: list[FieldError], **context: Any) -> dict[str, Any]:
-    return {
-        "round": template_round,
-        "form": form,
-        **error_context(errors, FIELD_IDS),
-        "SUPPORT_LABELS": SUPPORT_LABELS,
-        "age_bands": EQUALITY_CHOICES.get("age_band", []),
-        "staff": False,
-        **context,
-    }
-
-
-def ratings_from_form(data: dict[str, Any], round_: Round) -> list[Rating]:
-    ratings = []
-    for proposition in round_.propositions:
-        key = str(proposition.proposition_id)
-        raw = str(data.get(f"support-{key}", ""))
-        statement = str(data.get(f"statement-{key}", "")) or None
-        ratings.append(
-            Rating(
-                proposition_id=proposition.proposition_id,
-                support=whole_number(raw, lo=0, hi=5) or 0,
-                statement=statement,
-                comment=str(data.get(f"comment-{key}", ""))[:4000],
-            )
-        )
-    return ratings
+from engage.web.forms import Form, error_context, parse_uuid, whole_number
 
 
 class VoteController(Controller):
@@ -65,7 +35,7 @@ class VoteController(Controller):
             round_, _ = await consensus.round_for_token(conn, token)
         except VoteProblem as exc:
             return Template("rounds/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-        return Template("rounds/ballot.html", context=_ballot(round_, {}, [], action=f"/r/{token}"))
+        return Template("rounds/ballot.html", context=ballot_context(round_, {}, [], action=f"/r/{token}"))
 
     @post("/{token:str}", name="round-vote", status_code=200)
     async def vote(self, state: State, conn: Conn, token: FromPath[str], data: Form) -> Template:
@@ -81,9 +51,9 @@ class VoteController(Controller):
         except VoteProblem as exc:
             if exc.status in (409, 410):
                 return Template("rounds/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-            context = _ballot(round_, dict(data), [FieldError(exc.field, exc.reason)], action=f"/r/{token}")
+            context = ballot_context(round_, dict(data), [FieldError(exc.field, exc.reason)], action=f"/r/{token}")
             return Template("rounds/ballot.html", context=context, status_code=422)
-        return Template("rounds/thanks.html", context={"round": round_})
+        return Template("rounds/thanks.html", context={"round": round_, "member": False})
 
 
 class RoundsController(Controller):
@@ -251,7 +221,7 @@ class RoundsController(Controller):
         round_ = await queries.get_round(conn, round_id)
         if round_ is None:
             raise HTTPException(status_code=404, detail="No round with this address.")
-        context = _ballot(round_, {}, [], action=f"/staff/rounds/{round_id}/vote", viewer=viewer, staff=True)
+        context = ballot_context(round_, {}, [], action=f"/staff/rounds/{round_id}/vote", viewer=viewer, staff=True)
         return Template("rounds/ballot.html", context=context)
 
     @post(
@@ -278,7 +248,7 @@ class RoundsController(Controller):
         except VoteProblem as exc:
             if exc.status in (409, 410):
                 raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
-            context = _ballot(
+            context = ballot_context(
                 round_,
                 dict(data),
                 [FieldError(exc.field, exc.reason)],
@@ -287,4 +257,4 @@ class RoundsController(Controller):
                 staff=True,
             )
             return Template("rounds/ballot.html", context=context, status_code=422)
-        return Template("rounds/thanks.html", context={"round": round_, "viewer": viewer})
+        return Template("rounds/thanks.html", context={"round": round_, "viewer": viewer, "member": False})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -25,8 +26,8 @@ from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, Invali
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
-from engage.web.deps import Conn, ReaderSight, Viewer, relay_of, requires, settings_of
-from engage.web.forms import Form, error_context, parse_day
+from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, relay_of, requires, settings_of
+from engage.web.forms import Form, error_context, fields, parse_day
 from engage.workshops import queries as workshop_queries
 
 FIELD_IDS = {
@@ -42,6 +43,10 @@ FIELD_IDS = {
     "phase": "summary",
     "email": "email",
     "role": "role-member",
+    "invite_name": "invite_name",
+    "invite_email": "invite_email",
+    "organisation": "organisation",
+    "member": "community",
 }
 
 
@@ -131,8 +136,9 @@ class ProgrammesController(Controller):
         conn: Conn,
         viewer: Viewer,
         slug: FromPath[str],
+        invited: FromQuery[str] = "",
     ) -> Template:
-        return await self._page(conn, state, viewer, slug, [])
+        return await self._page(conn, state, viewer, slug, [], invited=invited == "1")
 
     async def _page(
         self,
@@ -142,6 +148,8 @@ class ProgrammesController(Controller):
         slug: str,
         errors: list[FieldError],
         status: int = 200,
+        *,
+        invited: bool = False,
     ) -> Template:
         detail = await programmes.view_programme(conn, slug)
         framework = await tag_queries.get_framework(conn, detail.programme.framework_id) if detail else None
@@ -168,6 +176,7 @@ class ProgrammesController(Controller):
                 "PHASE_PURPOSE": PHASE_PURPOSE,
                 **error_context(errors, FIELD_IDS),
                 "base_url": settings_of(state).base_url,
+                "invited": invited,
             },
             status_code=status,
         )
@@ -287,3 +296,54 @@ class ProgrammesController(Controller):
         except InvalidProgramme as exc:
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}", status_code=303)
+
+    @post(
+        "/{slug:str}/invitations",
+        name="staff-programme-invite",
+        status_code=200,
+        guards=[requires("read_contributions")],
+    )
+    async def invite(
+        self, state: State, viewer: Viewer, conn: Conn, settings: AppSettings, slug: FromPath[str], data: Form
+    ) -> Template | Redirect:
+        """Invite a resident, carer or voluntary-sector member by email (they sign in by the link it carries)."""
+        form = fields(data)
+        try:
+            async with conn.transaction():
+                await programmes.invite_member(
+                    conn,
+                    slug,
+                    viewer,
+                    name=form.get("invite_name", "")[:500],
+                    email=form.get("invite_email", "")[:500],
+                    organisation=form.get("organisation", "")[:500],
+                    secret=settings.secret_key,
+                    link_minutes=settings.member_link_minutes,
+                )
+        except LookupError as exc:
+            raise NotFoundException("No programme with this address.") from exc
+        except programmes.NotAllowed as exc:
+            raise PermissionDeniedException("Only this programme's facilitators invite people to it.") from exc
+        except InvalidProgramme as exc:
+            return await self._page(conn, state, viewer, slug, exc.errors, 422)
+        return Redirect(f"/staff/programmes/{slug}?invited=1#community", status_code=303)
+
+    @post(
+        "/{slug:str}/members/{user_id:uuid}/remove",
+        name="staff-programme-member-remove",
+        status_code=200,
+        guards=[requires("read_contributions")],
+    )
+    async def remove_member(
+        self, state: State, viewer: Viewer, conn: Conn, slug: FromPath[str], user_id: FromPath[UUID]
+    ) -> Template | Redirect:
+        try:
+            async with conn.transaction():
+                await programmes.remove_member(conn, slug, viewer, user_id)
+        except LookupError as exc:
+            raise NotFoundException("No programme with this address.") from exc
+        except programmes.NotAllowed as exc:
+            raise PermissionDeniedException("Only this programme's facilitators remove people from it.") from exc
+        except InvalidProgramme as exc:
+            return await self._page(conn, state, viewer, slug, exc.errors, 422)
+        return Redirect(f"/staff/programmes/{slug}#community", status_code=303)

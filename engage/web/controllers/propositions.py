@@ -12,7 +12,6 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from engage.consensus import queries as consensus_queries
 from engage.consensus import service as consensus
 from engage.ids import normalise_reference
 from engage.problems import FieldError
@@ -22,7 +21,7 @@ from engage.propositions import queries
 from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, Decision, PropositionProblem, PropositionText
 from engage.tags import queries as tag_queries
-from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, requires
+from engage.web.deps import AppSettings, Conn, ReaderSight, Relay, Viewer, requires
 from engage.web.forms import Form, error_context, parse_day, whole_number
 
 FIELD_IDS = {
@@ -37,6 +36,7 @@ FIELD_IDS = {
     "what_changed": "what_changed",
     "reference": "reference",
     "status": "status-shortlisted",
+    "comment": "comment",
 }
 
 Action = Callable[[asyncpg.Connection], Awaitable[None]]
@@ -136,13 +136,7 @@ class PropositionsController(Controller):
         programme = await programme_queries.get_programme(conn, detail.proposition.programme)
         framework = await tag_queries.get_framework(conn, programme.framework_id) if programme else None
         can_edit = await runs_programme(conn, detail.proposition.programme, viewer)
-        round_results = []
-        for round_id in await consensus_queries.rounds_with(conn, proposition_id):
-            found = await consensus_queries.get_round(conn, round_id)
-            results = await consensus.results(conn, round_id, sight, quorum=quorum)
-            mine = [r for r in results if r.proposition_id == proposition_id]
-            if found and mine:
-                round_results.append((found, mine[0]))
+        round_results = await consensus.results_for_proposition(conn, proposition_id, sight, quorum=quorum)
         summary = await consensus.summarise_consensus(conn, proposition_id, sight, quorum=quorum)
         return Template(
             "staff/proposition.html",
@@ -326,3 +320,40 @@ class PropositionsController(Controller):
             await propositions.unpin_evidence(conn, proposition_id, viewer, contribution_id)
 
         return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+
+    @post(
+        "/propositions/{proposition_id:uuid}/comments",
+        name="staff-proposition-comment",
+        status_code=200,
+        guards=[requires("read_contributions")],
+    )
+    async def comment(
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        relay: Relay,
+        settings: AppSettings,
+        proposition_id: FromPath[UUID],
+        data: Form,
+    ) -> Template | Redirect:
+        async def action(conn: Conn) -> None:
+            await propositions.post_comment(conn, proposition_id, viewer, str(data.get("comment", ""))[:10_000])
+
+        answer = await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        relay.wake()  # the worker redacts the comment for readers of redacted words
+        return answer
+
+    @post(
+        "/comments/{comment_id:uuid}/withdraw",
+        name="staff-comment-withdraw",
+        status_code=303,
+        guards=[requires("read_contributions")],
+    )
+    async def withdraw_comment(self, conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]) -> Redirect:
+        try:
+            async with conn.transaction():
+                proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
+        except PropositionProblem as exc:
+            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+        return Redirect(f"/staff/propositions/{proposition_id}#comments", status_code=303)

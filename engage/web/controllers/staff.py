@@ -140,11 +140,15 @@ class StaffController(Controller):
     @post("/sign-out", name="sign-out", status_code=303)
     async def sign_out(self, request: Request[Any, Any, Any], state: State) -> Redirect:
         raw = request.cookies.get(SESSION_COOKIE)
+        target = "/staff/sign-in"
         if raw:
             async with transaction(pool_of(state)) as conn:
+                session = await accounts.session_for(conn, raw)
+                if session is not None and session.user.role == "community_member":
+                    target = "/members/sign-in"  # they sign in by emailed link, not with a password
                 await accounts.sign_out(conn, raw)
         return Redirect(
-            "/staff/sign-in",
+            target,
             cookies=[
                 Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"),
                 Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
