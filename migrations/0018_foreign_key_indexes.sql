@@ -42,3 +42,11 @@ CREATE INDEX workshop_notes_duplicate_of_fk ON workshop_notes (duplicate_of) WHE
 CREATE INDEX workshop_notes_prompt_id_fk ON workshop_notes (prompt_id);
 CREATE INDEX workshops_created_by_fk ON workshops (created_by) WHERE created_by IS NOT NULL;
 CREATE INDEX workshops_neighbourhood_fk ON workshops (neighbourhood) WHERE neighbourhood IS NOT NULL;
+CREATE INDEX member_links_invited_by_fk ON member_links (invited_by) WHERE invited_by IS NOT NULL;
+CREATE INDEX member_links_programme_fk ON member_links (programme) WHERE programme IS NOT NULL;
+CREATE INDEX proposition_comments_author_id_fk ON proposition_comments (author_id);
+CREATE INDEX recommendation_propositions_proposition_id_fk ON recommendation_propositions (proposition_id);
+CREATE INDEX recommendation_responses_response_id_fk ON recommendation_responses (response_id);
+CREATE INDEX recommendation_updates_recorded_by_fk ON recommendation_updates (recorded_by) WHERE recorded_by IS NOT NULL;
+CREATE INDEX recommendations_created_by_fk ON recommendations (created_by) WHERE created_by IS NOT NULL;
+CREATE INDEX response_updates_recorded_by_fk ON response_updates (recorded_by) WHERE recorded_by IS NOT NULL;
