@@ -112,18 +112,13 @@ async def round_for_token(conn: asyncpg.Connection, token: str) -> tuple[Round, 
     assert round_ is not None
     if await queries.has_voted(conn, round_.id, "invite:" + _hash(token).hex()):
         raise VoteProblem(
-            "token", "This link has been used: its vote is counted. Each link gives one vote.", status=409
+            "token", N_("This link has been used: its vote is counted. Each link gives one vote."), status=409
         )
-    if datetime.now(UTC) >= round_.closes_at:
-        raise VoteProblem(
-            "round",
-            f"This round closed on {round_.closes_at:%-d %B %Y at %H:%M} UTC; votes are no longer taken.",
-            status=410,
-        )
+    _refuse_when_closed(round_)
     return round_, found[1]
 
 
-def _check(round_: Round, ratings: list[Rating]) -> None:
+def _refuse_when_closed(round_: Round) -> None:
     if datetime.now(UTC) >= round_.closes_at:
         raise VoteProblem(
             "round",
@@ -131,6 +126,10 @@ def _check(round_: Round, ratings: list[Rating]) -> None:
             status=410,
             params={"day": f"{round_.closes_at:%Y-%m-%d}", "time": f"{round_.closes_at:%H:%M}"},
         )
+
+
+def _check(round_: Round, ratings: list[Rating]) -> None:
+    _refuse_when_closed(round_)
     expected = {p.proposition_id for p in round_.propositions}
     given = {r.proposition_id for r in ratings}
     if given != expected:

@@ -17,7 +17,7 @@ from engage.paper import service as paper
 from engage.paper.models import MAX_FORMS
 from engage.problems import FieldError
 from engage.web.deps import AppSettings, Conn, Viewer, requires
-from engage.web.forms import Form, error_context, fields
+from engage.web.forms import Form, error_context, fields, whole_number
 
 
 class PaperFormsController(Controller):
@@ -50,7 +50,7 @@ class PaperFormsController(Controller):
         try:
             async with conn.transaction():
                 batch = await paper.print_forms(
-                    conn, viewer, int(raw) if raw.isdigit() else 0, form.get("locale", i18n.SOURCE)
+                    conn, viewer, whole_number(raw, lo=0, hi=100_000) or 0, form.get("locale", i18n.SOURCE)
                 )
         except paper.PaperProblem as exc:
             return await self._page(conn, viewer, form, [FieldError(exc.field, exc.reason)], 422)
