@@ -131,6 +131,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"Sent mail is readable at {settings.base_url}/mailbox (sign in as the admin)", flush=True)
         for email, role, password in demo_logins:
             print(f"  Demo sign-in ({role}): {email} / {password}", flush=True)
+        if demo_logins and settings.mailbox_enabled:
+            from engage.demo.programme import RESIDENT_EMAIL
+
+            print(f"  Demo resident: {RESIDENT_EMAIL} signs in by the emailed link (in the mailbox)", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stopping:
             for child in supervised:

@@ -21,9 +21,11 @@ from engage.boards.models import BoardDraft
 from engage.contributions import queries
 from engage.contributions.models import EQUALITY_CHOICES, Consent, Contact, Equality, Submission
 from engage.contributions.service import submit_contribution
-from engage.db import create_pool, transaction
+from engage.db import Lock, advisory_xact_lock, create_pool, transaction
+from engage.demo import queries as demo_queries
 from engage.demo.data import I_STATEMENTS, STORIES, WORKSHOP_NOTES
 from engage.demo.data import SOURCES as STORY_SOURCES
+from engage.demo.programme import load_programme
 from engage.digests.models import LOCAL
 from engage.recommendations import service as recommendation_service
 from engage.recommendations.models import RecommendationDraft
@@ -125,11 +127,7 @@ def demo_submissions(now: datetime) -> list[Submission]:
 async def _demo_governance(conn: asyncpg.Connection, settings: Settings) -> None:
     """Four in five of the quotable words approved by the facilitator, and two boards that existed before last week, so the
     worker sends their digests (to the local mailbox) once the demo contributions are tagged."""
-    await conn.execute(
-        """UPDATE contributions SET quote_approved_at = received_at + interval '1 day',
-                  quote_approved_by = (SELECT id FROM users WHERE email = 'facilitator@demo.engage.test')
-           WHERE consent_quote AND kind <> 'workshop_note' AND abs(hashtext(reference)) % 5 <> 0"""
-    )
+    await demo_queries.approve_most_quotes(conn, "facilitator@demo.engage.test")
     credentials = await account_queries.get_credentials(conn, "admin@demo.engage.test")
     assert credentials is not None
     admin = credentials.user
@@ -151,7 +149,7 @@ async def _demo_governance(conn: asyncpg.Connection, settings: Settings) -> None
         ),
     ):
         await board_service.save_board(conn, admin, draft, framework_id=settings.framework)
-    await conn.execute("UPDATE boards SET created_at = now() - interval '60 days'")
+    await demo_queries.backdate_boards(conn, 60)
     await _demo_follow_through(conn, settings, admin)
 
 
@@ -180,7 +178,7 @@ async def _demo_follow_through(conn: asyncpg.Connection, settings: Settings, adm
         ),
         today=ago(120),
     )
-    await conn.execute("UPDATE responses SET published_at = now() - interval '120 days' WHERE id = $1", response_id)
+    await demo_queries.backdate_response(conn, response_id, 120)
     for expected, status, days, note in (
         ("planned", "in_progress", 75, "The line opened for patients leaving St Thomas' on weekdays."),
         ("in_progress", "done", 20, "It now covers King's College Hospital and weekends too."),
@@ -209,10 +207,7 @@ async def _demo_follow_through(conn: asyncpg.Connection, settings: Settings, adm
     )
     board = await board_queries.get_board(conn, "scrutiny")
     assert board is not None
-    workshop_notes = [
-        r["reference"]
-        for r in await conn.fetch("SELECT reference FROM contributions WHERE kind = 'workshop_note' LIMIT 6")
-    ]
+    workshop_notes = await demo_queries.workshop_note_references(conn, 6)
     recommendations = [
         (
             "R1",
@@ -318,10 +313,9 @@ async def load_demo(settings: Settings) -> tuple[int, list[tuple[str, str, str]]
     try:
         async with transaction(pool) as conn:
             # The lock makes two `engage run`s started together load the data once.
-            await conn.execute("SELECT pg_advisory_xact_lock(7041)")
+            await advisory_xact_lock(conn, Lock.DEMO_DATA)
             if await queries.count_contributions(conn) > 0:
-                has_demo_users = await conn.fetchval("SELECT count(*) FROM users WHERE email LIKE '%@demo.engage.test'")
-                return 0, logins if has_demo_users else []
+                return 0, logins if await demo_queries.demo_users_exist(conn) else []
             for email, name, role, organisation in DEMO_USERS:
                 try:
                     async with conn.transaction():
@@ -339,6 +333,9 @@ async def load_demo(settings: Settings) -> tuple[int, list[tuple[str, str, str]]
             for sub in subs:
                 await submit_contribution(conn, sub, secret=settings.secret_key)
             await _demo_governance(conn, settings)
+            facilitator = await account_queries.get_credentials(conn, "facilitator@demo.engage.test")
+            assert facilitator is not None
+            await load_programme(conn, settings, facilitator.user, datetime.now(LOCAL).date())
         return len(subs), logins
     finally:
         await pool.close()
