@@ -13,6 +13,8 @@ import email
 import email.policy
 import os
 import shutil
+import signal
+import subprocess
 import tempfile
 import time
 import warnings
@@ -302,6 +304,20 @@ async def eventually(check: Any, *, timeout: float = 15.0, interval: float = 0.1
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+def stop_process(process: subprocess.Popen[Any], *, grace_s: float) -> None:
+    """SIGTERM the process's group, then SIGKILL it if it has not gone within ``grace_s``: a web or worker left
+    running would relay and deliver the next tests' rows (a stray worker sends their mail; a stray relay enqueues
+    their events)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def env_for(settings: Settings) -> dict[str, str]:

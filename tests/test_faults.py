@@ -6,8 +6,6 @@ worker process under `engage run`: tests/test_cli.py.)"""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +18,7 @@ import psutil
 
 from engage.embedded import free_port
 from engage.settings import Settings
-from tests.conftest import Servers, app_client, eventually
+from tests.conftest import Servers, app_client, eventually, stop_process
 from tests.proxy import CuttableProxy
 from tests.workers.test_events import start_worker_process
 
@@ -73,8 +71,7 @@ async def test_valkey_down_for_30_seconds_loses_nothing_and_the_worker_rides_it_
             f"\nValkey down 30 s: {acknowledged} acknowledged and stored, tagged {recovered:.1f} s after it came back"
         )
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=20)
+        stop_process(worker, grace_s=20)
         await proxy.cut()
 
 
@@ -139,8 +136,7 @@ async def test_postgresql_frozen_for_10_seconds_gives_quick_503s_and_loses_nothi
             f"{acknowledged} acknowledged, {stored} stored, all tagged {recovered:.1f} s after"
         )
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
+        stop_process(worker, grace_s=30)
 
 
 async def _accepts(client: httpx.AsyncClient) -> bool:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
+import msgspec
 
 from engage.settings import Settings
 from tests.conftest import client_of, create_staff, csrf_from, running_app, sign_in
@@ -206,7 +207,8 @@ async def test_community_of_practice_members_vote_as_a_group_of_their_own(
     pool: asyncpg.Pool, settings: Settings
 ) -> None:
     await create_staff(pool, "facilitator")
-    async with running_app(settings) as app, client_of(app) as facilitator:
+    fifteen_make_a_quorum = msgspec.structs.replace(settings, consensus_quorum=15)
+    async with running_app(fifteen_make_a_quorum) as app, client_of(app) as facilitator:
         await sign_in(facilitator, "facilitator@test.example")
         round_url, ids = await open_round(facilitator)
         round_id = round_url.rsplit("/", 1)[-1]

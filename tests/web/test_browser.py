@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from engage.accounts.service import link_token
 from engage.embedded import free_port
 from engage.settings import Settings
-from tests.conftest import create_staff, env_for
+from tests.conftest import create_staff, env_for, stop_process
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def live_url(base_settings: Settings) -> Iterator[str]:
 
     port = free_port()
     settings = msgspec.structs.replace(base_settings, port=port)
-    process = subprocess.Popen([sys.executable, "-m", "engage", "web"], env=env_for(settings))
+    process = subprocess.Popen([sys.executable, "-m", "engage", "web"], env=env_for(settings), start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -59,8 +59,7 @@ def live_url(base_settings: Settings) -> Iterator[str]:
             raise RuntimeError("engage web did not start")
         time.sleep(0.2)
     yield url
-    process.terminate()
-    process.wait(timeout=15)
+    stop_process(process, grace_s=15)
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +156,7 @@ async def test_staff_sign_in_search_and_read_on_a_laptop(browser: Browser, live_
     await page.get_by_label("Password").fill("correct horse battery")
     await assert_accessible(page)
     await page.get_by_role("button", name="Sign in").click()
-    await page.get_by_role("heading", name="Contributions").wait_for()
+    await page.get_by_role("heading", name="Contributions", exact=True).wait_for()
     await page.get_by_label("Search the words").fill("receptionist")
     await page.get_by_role("button", name="Apply filters").click()
     assert "1 contribution" in await page.get_by_role("status").inner_text()
@@ -317,7 +316,7 @@ async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) 
     await page.get_by_label("Email address").fill("admin@test.example")
     await page.get_by_label("Password").fill("correct horse battery")
     await page.get_by_role("button", name="Sign in").click()
-    await page.get_by_role("heading", name="Contributions").wait_for()
+    await page.get_by_role("heading", name="Contributions", exact=True).wait_for()
     await page.goto(f"{live_url}/staff/contributions/new")
     await page.get_by_role("button", name="Save contribution").click()  # nothing filled in: errors shown
     assert "There is a problem" in await page.get_by_role("alert").inner_text()

@@ -10,9 +10,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -31,7 +29,7 @@ from litestar.routes import HTTPRoute
 
 from engage.embedded import free_port
 from engage.settings import Settings
-from tests.conftest import client_of, create_staff, csrf_from, env_for, running_app, sign_in
+from tests.conftest import client_of, create_staff, csrf_from, env_for, running_app, sign_in, stop_process
 from tests.web.test_visibility import build_world
 
 EXAMPLES_PER_OPERATION = 60
@@ -55,8 +53,7 @@ def engage_web(settings: Settings) -> Iterator[str]:
             time.sleep(0.2)
         yield base
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+        stop_process(process, grace_s=20)
 
 
 def admin_cookies(base: str) -> dict[str, str]:

@@ -25,6 +25,7 @@ from tests.conftest import (
     eventually,
     running_worker,
     sign_in,
+    stop_process,
 )
 from tests.proxy import CuttableProxy
 
@@ -186,8 +187,7 @@ async def test_worker_killed_before_the_mail_went_out_reruns_and_sends_exactly_o
         await eventually(lambda: servers.sink.to("kofi@example.org"), timeout=20)
         await wait_for_second_try(settings)
     finally:
-        second.terminate()
-        second.wait()
+        stop_process(second, grace_s=30)
     assert len(servers.sink.messages) == 1
     assert await mail_status(pool) == [("sent", 1)]
 
@@ -210,7 +210,6 @@ async def test_worker_killed_while_handing_over_the_mail_never_sends_it_twice(
         await wait_for_second_try(settings)
         await eventually(lambda: _status_is(pool, "unconfirmed"), timeout=10)
     finally:
-        second.terminate()
-        second.wait()
+        stop_process(second, grace_s=30)
     assert len(servers.sink.messages) == 1
     assert servers.sink.data_started == 1
