@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Test processes: one per core by default (each starts its own servers); TEST_PROCESSES=0 runs them in one.
+TEST_PROCESSES ?= auto
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck check bench model browser clean messages language
@@ -28,7 +30,7 @@ browser:
 
 ## The whole test suite, with lint and type checks first.
 test: $(STAMP) browser check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_PROCESSES) --dist loadfile
 
 ## The fast checks, also run by pre-commit (pre-commit install): style, layering, types.
 check: lint typecheck
