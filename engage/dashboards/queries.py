@@ -11,13 +11,14 @@ from typing import Any
 
 import asyncpg
 
+from engage.db import Connection
 from engage.privacy.visibility import Sight, visible, words
 
 ROLLUPS = ("theme_monthly", "contribution_monthly")
 
 
 async def theme_months(
-    conn: asyncpg.Connection, framework_id: str, since: date, neighbourhood: str, programme: str
+    conn: Connection, framework_id: str, since: date, neighbourhood: str, programme: str
 ) -> list[asyncpg.Record]:
     return list(
         await conn.fetch(
@@ -33,9 +34,7 @@ async def theme_months(
     )
 
 
-async def theme_places(
-    conn: asyncpg.Connection, framework_id: str, since: date, programme: str
-) -> list[asyncpg.Record]:
+async def theme_places(conn: Connection, framework_id: str, since: date, programme: str) -> list[asyncpg.Record]:
     return list(
         await conn.fetch(
             """SELECT neighbourhood, theme_id, sum(contributions)::integer AS n FROM theme_monthly
@@ -49,7 +48,7 @@ async def theme_places(
 
 
 async def contribution_months(
-    conn: asyncpg.Connection, since: date, neighbourhood: str, programme: str
+    conn: Connection, since: date, neighbourhood: str, programme: str
 ) -> list[asyncpg.Record]:
     """Per month and neighbourhood: contributions, and safeguarding flags raised (and still open)."""
     return list(
@@ -66,17 +65,17 @@ async def contribution_months(
     )
 
 
-async def response_statuses(conn: asyncpg.Connection) -> dict[str, int]:
+async def response_statuses(conn: Connection) -> dict[str, int]:
     records = await conn.fetch("SELECT status::text AS status, count(*)::integer AS n FROM responses GROUP BY 1")
     return {r["status"]: r["n"] for r in records}
 
 
-async def last_refresh(conn: asyncpg.Connection) -> datetime | None:
+async def last_refresh(conn: Connection) -> datetime | None:
     value: datetime | None = await conn.fetchval("SELECT min(refreshed_at) FROM rollup_refreshes")
     return value
 
 
-async def refresh_rollups(conn: asyncpg.Connection) -> int:
+async def refresh_rollups(conn: Connection) -> int:
     """Recompute the rollups without blocking readers. Returns the milliseconds it took."""
     started = time.perf_counter()
     for view in ROLLUPS:
@@ -91,7 +90,7 @@ async def refresh_rollups(conn: asyncpg.Connection) -> int:
 
 
 async def drill_down(
-    conn: asyncpg.Connection,
+    conn: Connection,
     framework_id: str,
     since: datetime,
     until: datetime,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-import asyncpg
 import msgspec
 
 from engage.accounts.models import StaffUser
@@ -15,6 +14,7 @@ from engage.contributions import queries as contribution_queries
 from engage.contributions.models import KIND_LABELS
 from engage.dashboards import queries
 from engage.dashboards.models import WINDOWS, Dashboard, DashboardQuery, DrillQuery, DrillRow, PlaceRow, Series
+from engage.db import Connection
 from engage.digests.models import LOCAL, next_month
 from engage.privacy.visibility import sight_for
 from engage.problems import Problem
@@ -35,7 +35,7 @@ def month_starts(today: date, count: int) -> list[date]:
     return starts[::-1]
 
 
-async def check_query(conn: asyncpg.Connection, query: DashboardQuery | DrillQuery) -> dict[str, str]:
+async def check_query(conn: Connection, query: DashboardQuery | DrillQuery) -> dict[str, str]:
     """Refuse filters that name nothing we have. Returns every neighbourhood's name by slug."""
     if query.months not in WINDOWS:
         raise DashboardProblem("months", f"Choose {', '.join(map(str, WINDOWS))} months.")
@@ -47,7 +47,7 @@ async def check_query(conn: asyncpg.Connection, query: DashboardQuery | DrillQue
     return names
 
 
-async def build_dashboard(conn: asyncpg.Connection, framework_id: str, query: DashboardQuery, today: date) -> Dashboard:
+async def build_dashboard(conn: Connection, framework_id: str, query: DashboardQuery, today: date) -> Dashboard:
     names = await check_query(conn, query)
     months = month_starts(today, query.months)
     index = {m: i for i, m in enumerate(months)}
@@ -103,7 +103,7 @@ async def build_dashboard(conn: asyncpg.Connection, framework_id: str, query: Da
 
 
 async def drill_down(
-    conn: asyncpg.Connection,
+    conn: Connection,
     viewer: StaffUser,
     framework_id: str,
     query: DrillQuery,
@@ -161,7 +161,7 @@ async def drill_down(
     return total, flagged, rows
 
 
-async def refresh_if_stale(conn: asyncpg.Connection, max_age_s: float) -> int | None:
+async def refresh_if_stale(conn: Connection, max_age_s: float) -> int | None:
     """Refresh the rollups when they are older than ``max_age_s``; returns the milliseconds taken, or None."""
     last = await queries.last_refresh(conn)
     now = datetime.now(LOCAL)

@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.db import Connection
 from engage.digests.models import Digest, DigestContent, StoredDigest
 
 # $1, $2: the time range; $3: framework; $4, $5, $6: theme, neighbourhood and programme filters (empty: all).
@@ -34,7 +35,7 @@ class Filters(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def counts(
-    conn: asyncpg.Connection, since: datetime, split: datetime, until: datetime, filters: Filters
+    conn: Connection, since: datetime, split: datetime, until: datetime, filters: Filters
 ) -> dict[str, Any]:
     """Totals, theme counts and neighbourhood counts for [since, split) ("previous") and [split, until)."""
     records = await conn.fetch(
@@ -67,7 +68,7 @@ async def counts(
 
 
 async def quotable(
-    conn: asyncpg.Connection, since: datetime, until: datetime, filters: Filters, themes: list[str], per_theme: int
+    conn: Connection, since: datetime, until: datetime, filters: Filters, themes: list[str], per_theme: int
 ) -> list[asyncpg.Record]:
     """The contributions a digest may quote for each theme, most confidently tagged first: the author consented
     to quoting, a facilitator approved the words, no safeguarding flag was ever raised on them, and the worker has
@@ -104,7 +105,7 @@ async def quotable(
 
 
 async def equality_counts(
-    conn: asyncpg.Connection, since: datetime, until: datetime, filters: Filters
+    conn: Connection, since: datetime, until: datetime, filters: Filters
 ) -> dict[str, dict[str, int]]:
     records = await conn.fetch(
         f"""WITH {_MATCHED}
@@ -123,7 +124,7 @@ async def equality_counts(
     return found
 
 
-async def programme_progress(conn: asyncpg.Connection, slugs: list[str], today: date) -> list[asyncpg.Record]:
+async def programme_progress(conn: Connection, slugs: list[str], today: date) -> list[asyncpg.Record]:
     """The chosen programmes, or every programme still running when none are chosen."""
     return list(
         await conn.fetch(
@@ -144,7 +145,7 @@ async def programme_progress(conn: asyncpg.Connection, slugs: list[str], today: 
 
 
 async def responses_in(
-    conn: asyncpg.Connection, since: datetime, until: datetime, filters: Filters, limit: int = 10
+    conn: Connection, since: datetime, until: datetime, filters: Filters, limit: int = 10
 ) -> list[asyncpg.Record]:
     """Responses published or updated in the period that touch the board's themes and places (a response about
     no particular theme or place concerns everyone)."""
@@ -164,7 +165,7 @@ async def responses_in(
     )
 
 
-async def insert_digest(conn: asyncpg.Connection, digest_id: UUID, content: DigestContent) -> bool:
+async def insert_digest(conn: Connection, digest_id: UUID, content: DigestContent) -> bool:
     """Store the digest and queue one email per receiving member, in the caller's transaction: either every
     member is owed this digest or none is. False when this board already has a digest for the period."""
     inserted = await conn.fetchval(
@@ -191,7 +192,7 @@ async def insert_digest(conn: asyncpg.Connection, digest_id: UUID, content: Dige
     return True
 
 
-async def has_digest(conn: asyncpg.Connection, board_id: str, start: date, end: date) -> bool:
+async def has_digest(conn: Connection, board_id: str, start: date, end: date) -> bool:
     return bool(
         await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM digests WHERE board_id = $1 AND period_start = $2 AND period_end = $3)",
@@ -202,7 +203,7 @@ async def has_digest(conn: asyncpg.Connection, board_id: str, start: date, end: 
     )
 
 
-async def get_digest(conn: asyncpg.Connection, digest_id: UUID) -> StoredDigest | None:
+async def get_digest(conn: Connection, digest_id: UUID) -> StoredDigest | None:
     record = await conn.fetchrow("SELECT id, board_id, content, recipients FROM digests WHERE id = $1", digest_id)
     if record is None:
         return None
@@ -214,7 +215,7 @@ async def get_digest(conn: asyncpg.Connection, digest_id: UUID) -> StoredDigest 
     )
 
 
-async def list_digests(conn: asyncpg.Connection, board_id: str) -> list[Digest]:
+async def list_digests(conn: Connection, board_id: str) -> list[Digest]:
     """Every digest the board was sent, newest first, with how its emails are doing."""
     records = await conn.fetch(
         """SELECT d.id, d.board_id, d.period_start, d.period_end, d.built_at, d.recipients,
@@ -229,7 +230,7 @@ async def list_digests(conn: asyncpg.Connection, board_id: str) -> list[Digest]:
     return [msgspec.convert(dict(r), Digest) for r in records]
 
 
-async def boards_for_schedule(conn: asyncpg.Connection) -> list[str]:
+async def boards_for_schedule(conn: Connection) -> list[str]:
     """Boards, and subscriptions someone has confirmed."""
     records = await conn.fetch(
         """SELECT b.id FROM boards b WHERE b.kind = 'board' OR EXISTS (
@@ -240,7 +241,7 @@ async def boards_for_schedule(conn: asyncpg.Connection) -> list[str]:
     return [r["id"] for r in records]
 
 
-async def untagged_between(conn: asyncpg.Connection, since: datetime, until: datetime) -> int:
+async def untagged_between(conn: Connection, since: datetime, until: datetime) -> int:
     """Contributions received in the range that the tagger has not analysed yet."""
     return int(
         await conn.fetchval(
@@ -252,7 +253,7 @@ async def untagged_between(conn: asyncpg.Connection, since: datetime, until: dat
     )
 
 
-async def digests_quoting(conn: asyncpg.Connection, contribution_id: UUID) -> int:
+async def digests_quoting(conn: Connection, contribution_id: UUID) -> int:
     """How many digests already built quote this contribution (withdrawn or stopped quotes included)."""
     return int(
         await conn.fetchval(

@@ -13,12 +13,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-import asyncpg
-
 from engage.boards import queries as board_queries
 from engage.boards.models import Board
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import KIND_LABELS, LANGUAGES
+from engage.db import Connection
 from engage.digests import queries
 from engage.digests.models import (
     LOCAL,
@@ -81,7 +80,7 @@ TAGGING_GRACE = timedelta(hours=6)
 """How long a due digest waits for the tagger to catch up with its period (after a large import, say)."""
 
 
-async def ready_to_send(conn: asyncpg.Connection, period: Period, *, waiting_since: datetime, now: datetime) -> bool:
+async def ready_to_send(conn: Connection, period: Period, *, waiting_since: datetime, now: datetime) -> bool:
     """A digest counts themes, so it waits while contributions in its period are still untagged (after an import,
     or on a fresh install), but not for longer than TAGGING_GRACE: a tagger that is down must not stop digests."""
     if now - waiting_since >= TAGGING_GRACE:
@@ -136,7 +135,7 @@ def _heard_from(counts: dict[str, dict[str, int]]) -> list[HeardFrom]:
 
 
 async def build_digest(
-    conn: asyncpg.Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
+    conn: Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
 ) -> DigestContent:
     today = today or today_local()
     framework = await tag_queries.get_framework(conn, framework_id)
@@ -204,7 +203,7 @@ async def build_digest(
 
 
 async def _quotes(
-    conn: asyncpg.Connection, period: Period, filters: Filters, leading: list[str], theme_name: Callable[[str], str]
+    conn: Connection, period: Period, filters: Filters, leading: list[str], theme_name: Callable[[str], str]
 ) -> list[QuoteGroup]:
     if not leading:
         return []
@@ -233,7 +232,7 @@ async def _quotes(
 
 
 async def choose_programme_quotes(
-    conn: asyncpg.Connection, slug: str, framework_id: str, themes: list[str], theme_name: Callable[[str], str]
+    conn: Connection, slug: str, framework_id: str, themes: list[str], theme_name: Callable[[str], str]
 ) -> list[QuoteGroup]:
     """Quotes for a programme's report, theme by theme, chosen as a digest chooses them (consented to, approved by a
     facilitator, never flagged, redacted), from everything the programme has heard."""
@@ -247,9 +246,7 @@ async def choose_programme_quotes(
     )
 
 
-async def _recommendations(
-    conn: asyncpg.Connection, board: Board, period: Period, today: date
-) -> list[RecommendationLine]:
+async def _recommendations(conn: Connection, board: Board, period: Period, today: date) -> list[RecommendationLine]:
     """The board's recommendations still open (overdue first, then by due date) and those closed in the period,
     each with its updates dated in the period."""
     found = await recommendation_queries.for_digest(conn, board.id, period.start, period.end)
@@ -276,7 +273,7 @@ async def _recommendations(
     return sorted(lines, key=lambda line: (not line.overdue, line.due_on or date.max))
 
 
-async def _describe_filters(conn: asyncpg.Connection, board: Board, theme_name: Callable[[str], str]) -> list[str]:
+async def _describe_filters(conn: Connection, board: Board, theme_name: Callable[[str], str]) -> list[str]:
     described = []
     if board.themes:
         described.append("Themes: " + ", ".join(theme_name(t) for t in board.themes))
@@ -289,7 +286,7 @@ async def _describe_filters(conn: asyncpg.Connection, board: Board, theme_name: 
 
 
 async def preview_digest(
-    conn: asyncpg.Connection, board_id: str, period: Period | None, *, framework_id: str, today: date | None = None
+    conn: Connection, board_id: str, period: Period | None, *, framework_id: str, today: date | None = None
 ) -> DigestContent:
     """What the board would be sent for this period (default: its latest finished one). Sends nothing."""
     today = today or today_local()
@@ -301,7 +298,7 @@ async def preview_digest(
 
 
 async def send_digest(
-    conn: asyncpg.Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
+    conn: Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
 ) -> UUID | None:
     """Build and store the board's digest for the period and queue it for every member. None when it exists."""
     if await queries.has_digest(conn, board.id, period.start, period.end):
