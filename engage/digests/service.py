@@ -144,14 +144,14 @@ async def build_digest(
     since, split = period.previous().bounds()
     _, until = period.bounds()
     counted = await queries.counts(conn, since, split, until, filters)
-    theme_ids = board.themes or ([t.id for t in framework.themes] if framework else sorted(counted["theme"]))
+    theme_ids = board.themes or ([t.id for t in framework.themes] if framework else sorted(counted.themes))
     themes = sorted(
         (
             ThemeLine(
                 theme_id=t,
                 name=theme_name(t),
-                count=counted["theme"].get(t, (0, 0))[0],
-                previous=counted["theme"].get(t, (0, 0))[1],
+                count=counted.themes.get(t, (0, 0))[0],
+                previous=counted.themes.get(t, (0, 0))[1],
             )
             for t in theme_ids
         ),
@@ -159,7 +159,7 @@ async def build_digest(
     )
     rising = sorted((t for t in themes if t.change > 0), key=lambda t: (-t.change, t.name))[:3]
     places = sorted(
-        (PlaceLine(name=name, count=now, previous=before) for name, (now, before) in counted["place"].items()),
+        (PlaceLine(name=name, count=now, previous=before) for name, (now, before) in counted.places.items()),
         key=lambda line: (-line.count, line.name),
     )
     leading = [t.theme_id for t in themes if t.count > 0][:LEADING_THEMES]
@@ -167,20 +167,20 @@ async def build_digest(
     equality = await queries.equality_counts(conn, *period.bounds(), filters)
     programmes = [
         ProgrammeLine(
-            slug=r["slug"],
-            name=r["name"],
-            phase=PHASE_LABELS[r["phase"]],
-            next_workshop=r["next_workshop"],
-            next_workshop_on=r["next_workshop_on"],
-            awaiting_decision=r["awaiting_decision"],
+            slug=r.slug,
+            name=r.name,
+            phase=PHASE_LABELS[r.phase],
+            next_workshop=r.next_workshop,
+            next_workshop_on=r.next_workshop_on,
+            awaiting_decision=r.awaiting_decision,
         )
         for r in await queries.programme_progress(conn, board.programmes, today)
     ]
     responses = [
-        ResponseLine(id=r["id"], title=r["title"], status=STATUS_LABELS[r["status"]], we_did=r["we_did"])
+        ResponseLine(id=r.id, title=r.title, status=STATUS_LABELS[r.status], we_did=r.we_did)
         for r in await queries.responses_in(conn, *period.bounds(), filters)
     ]
-    total, previous_total = counted["total"]
+    total, previous_total = counted.total
     return DigestContent(
         recommendations=await _recommendations(conn, board, period, today),
         board_id=board.id,
@@ -207,24 +207,24 @@ async def _quotes(
 ) -> list[QuoteGroup]:
     if not leading:
         return []
-    records = await queries.quotable(conn, *period.bounds(), filters, leading, QUOTES_PER_THEME * 2)
+    candidates = await queries.quotable(conn, *period.bounds(), filters, leading, QUOTES_PER_THEME * 2)
     used: set[UUID] = set()
     groups: list[QuoteGroup] = []
     for theme_id in leading:
         chosen: list[Quote] = []
-        for r in records:
-            if r["theme_id"] != theme_id or r["id"] in used or len(chosen) >= QUOTES_PER_THEME:
+        for c in candidates:
+            if c.theme_id != theme_id or c.id in used or len(chosen) >= QUOTES_PER_THEME:
                 continue
-            used.add(r["id"])
+            used.add(c.id)
             chosen.append(
                 Quote(
-                    contribution_id=r["id"],
-                    text=_shorten(r["text"]),
-                    kind=KIND_LABELS[r["kind"]],
-                    neighbourhood=r["neighbourhood"],
-                    month=r["received_at"].astimezone(LOCAL).strftime("%B %Y"),
-                    translated_from=LANGUAGES.get(r["language"], r["language"]) if r["translated"] else None,
-                    original=_shorten(r["original"]) if r["translated"] and r["original"] else None,
+                    contribution_id=c.id,
+                    text=_shorten(c.text),
+                    kind=KIND_LABELS[c.kind],
+                    neighbourhood=c.neighbourhood,
+                    month=c.received_at.astimezone(LOCAL).strftime("%B %Y"),
+                    translated_from=LANGUAGES.get(c.language, c.language) if c.translated else None,
+                    original=_shorten(c.original) if c.translated and c.original else None,
                 )
             )
         groups.append(QuoteGroup(theme_id=theme_id, name=theme_name(theme_id), quotes=chosen))
