@@ -56,22 +56,22 @@ async def build_dashboard(conn: Connection, framework_id: str, query: DashboardQ
         raise DashboardProblem("framework", "No such theme framework.")
     themes = [(t.id, t.name) for t in framework.themes]
     counts: dict[str, list[int]] = {theme_id: [0] * len(months) for theme_id, _ in themes}
-    for r in await queries.theme_months(conn, framework_id, months[0], query.neighbourhood, query.programme):
-        if r["theme_id"] in counts and r["month"] in index:
-            counts[r["theme_id"]][index[r["month"]]] += r["n"]
+    for tm in await queries.theme_months(conn, framework_id, months[0], query.neighbourhood, query.programme):
+        if tm.theme_id in counts and tm.month in index:
+            counts[tm.theme_id][index[tm.month]] += tm.n
     totals = [0] * len(months)
     flagged = [0] * len(months)
     flagged_open = 0
     by_place: dict[str, int] = {}
-    for r in await queries.contribution_months(conn, months[0], query.neighbourhood, query.programme):
-        if r["month"] in index:
-            totals[index[r["month"]]] += r["n"]
-            flagged[index[r["month"]]] += r["flagged"]
-        flagged_open += r["flagged_open"]
-        by_place[r["neighbourhood"]] = by_place.get(r["neighbourhood"], 0) + r["n"]
+    for pm in await queries.contribution_months(conn, months[0], query.neighbourhood, query.programme):
+        if pm.month in index:
+            totals[index[pm.month]] += pm.n
+            flagged[index[pm.month]] += pm.flagged
+        flagged_open += pm.flagged_open
+        by_place[pm.neighbourhood] = by_place.get(pm.neighbourhood, 0) + pm.n
     place_themes: dict[str, dict[str, int]] = {}
-    for r in await queries.theme_places(conn, framework_id, months[0], query.programme):
-        place_themes.setdefault(r["neighbourhood"], {})[r["theme_id"]] = r["n"]
+    for tp in await queries.theme_places(conn, framework_id, months[0], query.programme):
+        place_themes.setdefault(tp.neighbourhood, {})[tp.theme_id] = tp.n
     if not query.neighbourhood:
         # Every place appears, even one we heard nothing from: a gap is a finding.
         for slug in names:
@@ -122,7 +122,7 @@ async def drill_down(
         if query.month
         else datetime.combine(today, time.max, LOCAL)
     )
-    total, flagged, records = await queries.drill_down(
+    total, flagged, found = await queries.drill_down(
         conn,
         framework_id,
         since,
@@ -136,13 +136,13 @@ async def drill_down(
     )
     rows = [
         DrillRow(
-            kind=KIND_LABELS[r["kind"]],
-            text=r["text"],
-            neighbourhood=r["neighbourhood"],
-            received_on=r["received_on"],
-            themes=list(r["themes"]),
+            kind=KIND_LABELS[c.kind],
+            text=c.text,
+            neighbourhood=c.neighbourhood,
+            received_on=c.received_on,
+            themes=c.themes,
         )
-        for r in records
+        for c in found
     ]
     await audit.record(
         conn,
