@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from engage.consensus.models import Rating, Round
+from engage.consensus.models import CastRating, Rating, Round, VoteExport
 from engage.db import Connection
 
 
@@ -115,13 +114,13 @@ async def insert_ballot(
     return True
 
 
-async def ratings(conn: Connection, round_id: UUID) -> list[dict[str, Any]]:
+async def ratings(conn: Connection, round_id: UUID) -> list[CastRating]:
     records = await conn.fetch(
         """SELECT r.proposition_id, r.support, r.statement, r.comment, b.role, b.neighbourhood, b.age_band
            FROM ballot_ratings r JOIN ballots b ON b.id = r.ballot_id WHERE b.round_id = $1""",
         round_id,
     )
-    return [dict(r) for r in records]
+    return [msgspec.convert(dict(r), CastRating) for r in records]
 
 
 async def rounds_with(conn: Connection, proposition_id: UUID) -> list[UUID]:
@@ -133,7 +132,7 @@ async def rounds_with(conn: Connection, proposition_id: UUID) -> list[UUID]:
     return [r["id"] for r in records]
 
 
-async def export_votes(conn: Connection, programme: str, *, with_comments: bool) -> list[dict[str, Any]]:
+async def export_votes(conn: Connection, programme: str, *, with_comments: bool) -> list[VoteExport]:
     """Every rating in the programme's rounds, without who gave it. Voters' comments are free text that may name
     people and are not redacted, so only readers of words as written get them."""
     records = await conn.fetch(
@@ -147,7 +146,7 @@ async def export_votes(conn: Connection, programme: str, *, with_comments: bool)
            WHERE r.programme = $1 ORDER BY r.created_at, b.cast_at""",  # noqa: S608
         programme,
     )
-    return [dict(r) for r in records]
+    return [msgspec.convert(dict(r), VoteExport) for r in records]
 
 
 async def has_voted(conn: Connection, round_id: UUID, voter: str) -> bool:

@@ -18,6 +18,7 @@ import hashlib
 import secrets
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -31,6 +32,7 @@ from engage.consensus.models import (
     MIN_GROUP,
     SUPPORTED_IN_GROUP,
     SUPPORTED_OVERALL,
+    CastRating,
     GroupResult,
     PropositionResult,
     Rating,
@@ -175,6 +177,13 @@ async def cast_staff_ballot(conn: Connection, round_id: UUID, viewer: StaffUser,
 GROUP_NAMES = {"citizen": "citizen", **{role: label.lower() for role, label in ROLE_LABELS.items()}}
 """How a ballot's role reads in the results: "Role: community of practice member", "Role: partner staff"."""
 
+GROUPINGS: tuple[tuple[str, Callable[[CastRating], str | None]], ...] = (
+    ("neighbourhood", lambda r: r.neighbourhood),
+    ("role", lambda r: GROUP_NAMES.get(r.role, r.role)),
+    ("age band", lambda r: r.age_band),
+)
+"""The groups results are shown by: each dimension, and the group a rating counts in (none when not given)."""
+
 
 def _share(values: list[int]) -> float | None:
     return round(sum(1 for v in values if v >= 4) / len(values), 3) if values else None
@@ -192,15 +201,14 @@ async def results(
     rows = await queries.ratings(conn, round_id)
     out = []
     for proposition in round_.propositions:
-        mine = [r for r in rows if r["proposition_id"] == proposition.proposition_id]
-        supports = [int(r["support"]) for r in mine]
+        mine = [r for r in rows if r.proposition_id == proposition.proposition_id]
+        supports = [r.support for r in mine]
         groups: list[GroupResult] = []
-        for dimension, key in (("neighbourhood", "neighbourhood"), ("role", "role"), ("age band", "age_band")):
+        for dimension, group_of in GROUPINGS:
             by_group: dict[str, list[int]] = defaultdict(list)
             for r in mine:
-                if r[key]:
-                    name = GROUP_NAMES.get(str(r[key]), str(r[key])) if key == "role" else str(r[key])
-                    by_group[name].append(int(r["support"]))
+                if name := group_of(r):
+                    by_group[name].append(r.support)
             for group, values in sorted(by_group.items()):
                 shown = len(values) >= MIN_GROUP
                 groups.append(
@@ -236,8 +244,8 @@ async def results(
                 groups=groups,
                 consensus=consensus,
                 reason=reason,
-                comments=[str(r["comment"]) for r in mine if r["comment"]] if sight.raw_words == "all" else [],
-                comments_hidden=0 if sight.raw_words == "all" else sum(1 for r in mine if r["comment"]),
+                comments=[r.comment for r in mine if r.comment] if sight.raw_words == "all" else [],
+                comments_hidden=0 if sight.raw_words == "all" else sum(1 for r in mine if r.comment),
             )
         )
     return out

@@ -11,6 +11,7 @@ import msgspec
 from engage.contributions.models import (
     SOURCE_LABELS,
     Contact,
+    ContributionExport,
     ContributionFilters,
     ContributionPage,
     ContributionRow,
@@ -303,7 +304,7 @@ async def count_contributions(conn: Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM contributions")  # type: ignore[no-any-return]
 
 
-async def export_rows(conn: Connection, programme: str, sight: Sight) -> list[dict[str, Any]]:
+async def export_rows(conn: Connection, programme: str, sight: Sight) -> list[ContributionExport]:
     """A programme's contributions this reader may see, for a CSV export: the words as they may read them and what
     is known about them, never contact details or equality answers."""
     records = await conn.fetch(
@@ -317,7 +318,7 @@ async def export_rows(conn: Connection, programme: str, sight: Sight) -> list[di
            ORDER BY c.received_at, c.id""",  # noqa: S608
         programme,
     )
-    return [dict(r) for r in records]
+    return [msgspec.convert(dict(r), ContributionExport) for r in records]
 
 
 async def set_quote_approval(conn: Connection, contribution_id: UUID, approver: UUID | None) -> None:
