@@ -111,7 +111,7 @@ class AssetsController(Controller):
     async def _form(
         self,
         conn: Conn,
-        viewer: Any,
+        viewer: Viewer,
         form: dict[str, Any],
         errors: list[FieldError],
         status: int = 200,

@@ -151,7 +151,7 @@ class ModelsController(Controller):
         self,
         conn: Conn,
         settings: AppSettings,
-        viewer: Any,
+        viewer: Viewer,
         *,
         errors: list[str],
         notice: str,
