@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -38,7 +38,10 @@ def _require_servers(settings: Settings, command: str) -> None:
         raise SystemExit(f"engage {command} needs {names}. `engage run` starts embedded servers for you.")
 
 
-def _run_async(main: Coroutine[Any, Any, Any]) -> Any:
+_Result = TypeVar("_Result")
+
+
+def _run_async(main: Coroutine[Any, Any, _Result]) -> _Result:
     try:
         import uvloop
 
@@ -530,7 +533,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.database_url:
         raise SystemExit("engage digest needs ENGAGE_DATABASE_URL (or run it while `engage run` is up).")
     from engage.db import create_pool
-    from engage.digests.models import PeriodProblem, parse_period
+    from engage.digests.models import DigestContent, PeriodProblem, parse_period
     from engage.digests.service import UnknownBoard, preview_digest, today_local
     from engage.mail.service import render_digest
 
@@ -541,7 +544,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         print(f"engage digest preview: {exc}", file=sys.stderr)
         return 2
 
-    async def build() -> Any:
+    async def build() -> DigestContent:
         pool = await create_pool(settings.database_url or "", size=2)
         try:
             async with pool.acquire() as conn:

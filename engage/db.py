@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolAcquireContext, PoolConnectionProxy
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,14 @@ class Lock(IntEnum):
         return item.int & 0x7FFFFFFFFFFFFFFF
 
 
+Connection: TypeAlias = asyncpg.Connection | PoolConnectionProxy
+"""A connection of either kind: one opened alone (``asyncpg.connect``, the migration runner) or one lent by a pool
+(``pool.acquire()``, ``transaction()``, a request's ``conn``), which asyncpg wraps in a proxy with the same methods.
+Queries and services take this, so they run on either. Records are asyncpg's ``Record`` (the stubs' default)."""
+
+
 @asynccontextmanager
-async def advisory_lock(conn: asyncpg.Connection, key: int, *, wait: bool = False) -> AsyncIterator[bool]:
+async def advisory_lock(conn: Connection, key: int, *, wait: bool = False) -> AsyncIterator[bool]:
     """Hold a session-level advisory lock for the block. Without ``wait``, yields False at once when another
     session holds it (the block then does nothing); with it, waits its turn and yields True."""
     if wait:
@@ -51,16 +58,12 @@ async def advisory_lock(conn: asyncpg.Connection, key: int, *, wait: bool = Fals
             await conn.execute("SELECT pg_advisory_unlock($1)", key)
 
 
-async def advisory_xact_lock(conn: asyncpg.Connection, key: int) -> None:
+async def advisory_xact_lock(conn: Connection, key: int) -> None:
     """Wait for an advisory lock held until the current transaction ends."""
     await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
 
 
-Pool = asyncpg.Pool
-Connection = asyncpg.Connection
-
-
-class BoundedPool(asyncpg.Pool):  # type: ignore[misc]
+class BoundedPool(asyncpg.Pool):
     """A pool whose waits are bounded: taking a connection, connecting, each statement and giving a connection
     back all time out, so a stalled PostgreSQL turns into a quick error (503 at the web edge, a retried job in the
     worker) instead of a hang."""
@@ -69,10 +72,10 @@ class BoundedPool(asyncpg.Pool):  # type: ignore[misc]
         self._acquire_timeout = acquire_timeout
         super().__init__(*args, **kwargs)
 
-    def acquire(self, *, timeout: float | None = None) -> Any:
+    def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext:
         return super().acquire(timeout=timeout if timeout is not None else self._acquire_timeout)
 
-    async def release(self, connection: asyncpg.Connection, *, timeout: float | None = None) -> None:  # noqa: ASYNC109 - asyncpg's own signature
+    async def release(self, connection: PoolConnectionProxy, *, timeout: float | None = None) -> None:  # noqa: ASYNC109 - asyncpg's own signature
         await super().release(connection, timeout=timeout if timeout is not None else self._acquire_timeout)
 
 
@@ -99,7 +102,7 @@ async def create_pool(dsn: str, *, size: int = 16, timeout_s: float | None = Non
 
 
 @asynccontextmanager
-async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+async def transaction(pool: asyncpg.Pool) -> AsyncIterator[PoolConnectionProxy]:
     """The one transaction of a request or job. Commits when the block ends without an exception."""
     async with pool.acquire() as conn, conn.transaction():
         yield conn

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import gettext as gettext_module
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
@@ -246,7 +246,9 @@ def install_jinja(env: jinja2.Environment) -> None:
     env.filters.update(localdate=_localdate, number=_number, say=_say)
 
 
-def extract_framework_names(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Any:
+def extract_framework_names(
+    fileobj: Any, keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, None, str, list[str]]]:
     """Babel extractor for the shipped frameworks: citizens choose themes by name (subscriptions, "you said, we
     did"), so the names are translated like any message."""
     import json

@@ -16,6 +16,7 @@ from zxcvbn import zxcvbn
 from engage.accounts import queries
 from engage.accounts.models import MemberLink, Role, Session, StaffUser, UserExists, UserSummary, can
 from engage.audit import queries as audit
+from engage.db import Connection
 from engage.ids import member_token, token, token_hash, uuid7
 from engage.problems import Problem
 
@@ -30,7 +31,7 @@ class SignInFailed(Exception):
 
 
 async def create_user(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     email: str,
     name: str,
@@ -50,7 +51,7 @@ async def create_user(
 
 
 async def create_member_account(
-    conn: asyncpg.Connection, *, email: str, name: str, organisation: str | None = None
+    conn: Connection, *, email: str, name: str, organisation: str | None = None
 ) -> StaffUser:
     """An account for a community of practice member: no password (they sign in by emailed links)."""
     user = StaffUser(
@@ -64,7 +65,7 @@ async def create_member_account(
 
 
 async def sign_in(
-    conn: asyncpg.Connection, email: str, password: str, *, session_hours: int, csrf_token: str
+    conn: Connection, email: str, password: str, *, session_hours: int, csrf_token: str
 ) -> tuple[StaffUser, str]:
     """Check a password and open a session bound to ``csrf_token`` (the edge issues it with the session cookie).
     Returns the user and the cookie token."""
@@ -93,14 +94,14 @@ async def sign_in(
     return credentials.user, raw
 
 
-async def record_failed_sign_in(conn: asyncpg.Connection, email: str) -> None:
+async def record_failed_sign_in(conn: Connection, email: str) -> None:
     """A wrong email or password, in the audit trail (the address tried, never the password)."""
     await audit.record(
         conn, actor=None, action="sign_in.failed", subject_type="account", subject_id=email.strip().lower()[:254]
     )
 
 
-async def session_for(conn: asyncpg.Connection, raw_token: str) -> Session | None:
+async def session_for(conn: Connection, raw_token: str) -> Session | None:
     return await queries.get_session(conn, token_hash(raw_token))
 
 
@@ -130,7 +131,7 @@ def check_new_password(password: str, *, email: str, name: str) -> None:
 
 
 async def change_password(
-    conn: asyncpg.Connection, viewer: StaffUser, current: str, new: str, confirm: str, *, keep_session: str
+    conn: Connection, viewer: StaffUser, current: str, new: str, confirm: str, *, keep_session: str
 ) -> int:
     """Change the viewer's password and end every other session. Returns how many sessions were ended."""
     stored = await queries.get_password_hash(conn, viewer.id) or _DUMMY_HASH
@@ -154,7 +155,7 @@ async def change_password(
     return ended
 
 
-async def sign_out_everywhere(conn: asyncpg.Connection, viewer: StaffUser) -> int:
+async def sign_out_everywhere(conn: Connection, viewer: StaffUser) -> int:
     ended = await queries.delete_user_sessions(conn, viewer.id)
     await audit.record(
         conn,
@@ -167,7 +168,7 @@ async def sign_out_everywhere(conn: asyncpg.Connection, viewer: StaffUser) -> in
     return ended
 
 
-async def end_sessions(conn: asyncpg.Connection, viewer: StaffUser, user_id: UUID) -> int:
+async def end_sessions(conn: Connection, viewer: StaffUser, user_id: UUID) -> int:
     """An administrator ends someone's sessions (a lost laptop, someone leaving)."""
     if not can(viewer.role, "manage_users"):
         raise PasswordProblem("user", "Only administrators end other people's sessions.", status=403)
@@ -186,13 +187,13 @@ async def end_sessions(conn: asyncpg.Connection, viewer: StaffUser, user_id: UUI
     return ended
 
 
-async def list_users(conn: asyncpg.Connection, viewer: StaffUser) -> list[UserSummary]:
+async def list_users(conn: Connection, viewer: StaffUser) -> list[UserSummary]:
     if not can(viewer.role, "manage_users"):
         raise PasswordProblem("user", "Only administrators see the list of accounts.", status=403)
     return await queries.list_users(conn)
 
 
-async def sign_out(conn: asyncpg.Connection, raw_token: str) -> None:
+async def sign_out(conn: Connection, raw_token: str) -> None:
     await queries.delete_session(conn, token_hash(raw_token))
 
 
@@ -214,7 +215,7 @@ def link_token(secret: str, link_id: UUID) -> str:
 
 
 async def issue_sign_in_link(
-    conn: asyncpg.Connection,
+    conn: Connection,
     user: StaffUser,
     *,
     secret: str,
@@ -237,7 +238,7 @@ async def issue_sign_in_link(
     return link_id
 
 
-async def request_sign_in_link(conn: asyncpg.Connection, email: str, *, secret: str, minutes: int) -> bool:
+async def request_sign_in_link(conn: Connection, email: str, *, secret: str, minutes: int) -> bool:
     """Someone asks for a new link. Sent only to an active member (at most one a minute); the page says the same
     either way, so it does not tell a stranger who is a member. Returns whether a link was queued."""
     found = await queries.user_by_email(conn, email.strip().lower()[:254])
@@ -250,7 +251,7 @@ async def request_sign_in_link(conn: asyncpg.Connection, email: str, *, secret: 
     return True
 
 
-async def link_for(conn: asyncpg.Connection, raw_token: str) -> MemberLink:
+async def link_for(conn: Connection, raw_token: str) -> MemberLink:
     """The link a token opens, if it can still be used; otherwise why not."""
     link = await queries.get_link(conn, hashed=token_hash(raw_token))
     if link is None or not link.active:
@@ -267,7 +268,7 @@ async def link_for(conn: asyncpg.Connection, raw_token: str) -> MemberLink:
 
 
 async def sign_in_by_link(
-    conn: asyncpg.Connection, raw_token: str, *, session_hours: int, csrf_token: str
+    conn: Connection, raw_token: str, *, session_hours: int, csrf_token: str
 ) -> tuple[MemberLink, str]:
     """Spend a link and open a session bound to ``csrf_token``. Returns the link and the cookie token."""
     link = await link_for(conn, raw_token)

@@ -13,14 +13,13 @@ import hashlib
 import re
 from datetime import date
 
-import asyncpg
-
 from engage.accounts.models import StaffUser, can
 from engage.audit import queries as audit
 from engage.boards import queries
 from engage.boards.models import FREQUENCY_LABELS, MAX_MEMBERS, Board, BoardDraft, BoardProblem, Member
 from engage.contributions import queries as contribution_queries
 from engage.contributions.service import EMAIL
+from engage.db import Connection
 from engage.i18n import N_
 from engage.ids import check_member_token
 from engage.programmes import queries as programme_queries
@@ -33,7 +32,7 @@ def may_edit(viewer: StaffUser, board: Board) -> bool:
     return can(viewer.role, "manage_boards") or board.owner_id == viewer.id
 
 
-async def may_read_archive(conn: asyncpg.Connection, viewer: StaffUser, board: Board) -> bool:
+async def may_read_archive(conn: Connection, viewer: StaffUser, board: Board) -> bool:
     """Admins, the owner and the board's own members (by the email of their staff account)."""
     return may_edit(viewer, board) or board.id in await queries.boards_of_member(conn, viewer.email)
 
@@ -51,7 +50,7 @@ def parse_emails(text: str) -> list[str]:
 
 
 async def save_board(
-    conn: asyncpg.Connection, viewer: StaffUser, draft: BoardDraft, *, framework_id: str, creating: bool = True
+    conn: Connection, viewer: StaffUser, draft: BoardDraft, *, framework_id: str, creating: bool = True
 ) -> Board:
     """Create a board (an admin), or update one (its owner or an admin). Returns it as saved."""
     existing = await queries.get_board(conn, draft.id.strip().lower())
@@ -85,7 +84,7 @@ async def save_board(
     return board
 
 
-async def _validate(conn: asyncpg.Connection, draft: BoardDraft, framework_id: str) -> None:
+async def _validate(conn: Connection, draft: BoardDraft, framework_id: str) -> None:
     draft.id, draft.name = draft.id.strip().lower(), draft.name.strip()
     draft.owner_email = draft.owner_email.strip().lower()
     if not SLUG.match(draft.id):
@@ -128,7 +127,7 @@ def subscription_id(email: str, themes: list[str]) -> str:
 
 
 async def subscribe_to_themes(
-    conn: asyncpg.Connection, email: str, themes: list[str], *, framework_id: str, locale: str = "en"
+    conn: Connection, email: str, themes: list[str], *, framework_id: str, locale: str = "en"
 ) -> bool:
     """Start a weekly theme subscription awaiting confirmation, and email the confirmation link (at most one a
     day). False when the same subscription is already running: nothing is sent, and the page says the same either
@@ -152,14 +151,14 @@ async def subscribe_to_themes(
     return True
 
 
-async def member_from_token(conn: asyncpg.Connection, secret: str, purpose: str, token: str) -> Member | None:
+async def member_from_token(conn: Connection, secret: str, purpose: str, token: str) -> Member | None:
     """The member a link token was made for, for this purpose; None for a token we did not make (or a member
     since removed)."""
     member_id = check_member_token(secret, purpose, token)
     return await queries.get_member(conn, member_id) if member_id else None
 
 
-async def confirm_subscription(conn: asyncpg.Connection, secret: str, token: str) -> Member | None:
+async def confirm_subscription(conn: Connection, secret: str, token: str) -> Member | None:
     """None for a link we did not make. Confirming twice is harmless."""
     member = await member_from_token(conn, secret, "confirm", token)
     if member is not None and await queries.mark_confirmed(conn, member.id):
@@ -169,7 +168,7 @@ async def confirm_subscription(conn: asyncpg.Connection, secret: str, token: str
     return member
 
 
-async def unsubscribe(conn: asyncpg.Connection, secret: str, token: str) -> tuple[Member, bool] | None:
+async def unsubscribe(conn: Connection, secret: str, token: str) -> tuple[Member, bool] | None:
     """None for a link we did not make (or a member since removed); otherwise the member and whether this call
     unsubscribed them (False: they had already)."""
     member = await member_from_token(conn, secret, "unsubscribe", token)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
-
 from engage.audit import queries as audit
 from engage.citizens.models import (
     ConsentToStop,
@@ -19,6 +17,7 @@ from engage.citizens.models import (
 )
 from engage.contributions import queries as contributions
 from engage.contributions.models import KIND_LABELS, SOURCE_LABELS, Receipt, WithdrawalRefused
+from engage.db import Connection
 from engage.digests import queries as digest_queries
 from engage.ids import check_withdrawal_code, normalise_reference, withdrawal_code
 from engage.privacy.visibility import UNRESTRICTED
@@ -33,7 +32,7 @@ from engage.tags import queries as tag_queries
 from engage.workshops import queries as workshop_queries
 
 
-async def open_own(conn: asyncpg.Connection, reference: str, code: str, *, secret: str) -> UUID:
+async def open_own(conn: Connection, reference: str, code: str, *, secret: str) -> UUID:
     """The contribution this reference and code open; refused (without saying which was wrong) otherwise."""
     target = await contributions.find_for_withdrawal(conn, normalise_reference(reference))
     if target is None or not check_withdrawal_code(secret, target.id, code):
@@ -41,7 +40,7 @@ async def open_own(conn: asyncpg.Connection, reference: str, code: str, *, secre
     return target.id
 
 
-async def receipt_for(conn: asyncpg.Connection, reference: str, code: str, *, secret: str) -> tuple[Receipt, str]:
+async def receipt_for(conn: Connection, reference: str, code: str, *, secret: str) -> tuple[Receipt, str]:
     """A receipt shown again (its reference, code and kind: nothing the person did not give us back)."""
     contribution_id = await open_own(conn, reference, code, secret=secret)
     row = await contributions.get_contribution(conn, contribution_id, UNRESTRICTED)
@@ -50,9 +49,7 @@ async def receipt_for(conn: asyncpg.Connection, reference: str, code: str, *, se
     return Receipt(id=row.id, reference=row.reference, withdrawal_code=withdrawal_code(secret, row.id)), row.kind
 
 
-async def view_own(
-    conn: asyncpg.Connection, reference: str, code: str, *, secret: str, framework: str
-) -> OwnContribution:
+async def view_own(conn: Connection, reference: str, code: str, *, secret: str, framework: str) -> OwnContribution:
     contribution_id = await open_own(conn, reference, code, secret=secret)
     held = await _held(conn, contribution_id, framework)
     await audit.record(
@@ -61,9 +58,7 @@ async def view_own(
     return held
 
 
-async def download_own(
-    conn: asyncpg.Connection, reference: str, code: str, *, secret: str, framework: str
-) -> OwnContribution:
+async def download_own(conn: Connection, reference: str, code: str, *, secret: str, framework: str) -> OwnContribution:
     """A subject access request answered in one click."""
     contribution_id = await open_own(conn, reference, code, secret=secret)
     held = await _held(conn, contribution_id, framework)
@@ -77,9 +72,7 @@ async def download_own(
     return held
 
 
-async def stop_consent(
-    conn: asyncpg.Connection, reference: str, code: str, what: ConsentToStop, *, secret: str
-) -> UUID:
+async def stop_consent(conn: Connection, reference: str, code: str, what: ConsentToStop, *, secret: str) -> UUID:
     """Stop quoting (a quote in a digest already built is replaced), sharing with partner organisations, or contact
     (contact details and unsent email are deleted)."""
     contribution_id = await open_own(conn, reference, code, secret=secret)
@@ -100,7 +93,7 @@ async def stop_consent(
     return contribution_id
 
 
-async def _held(conn: asyncpg.Connection, contribution_id: UUID, framework_id: str) -> OwnContribution:
+async def _held(conn: Connection, contribution_id: UUID, framework_id: str) -> OwnContribution:
     row = await contributions.get_contribution(conn, contribution_id, UNRESTRICTED)
     if row is None:
         raise WithdrawalRefused

@@ -48,6 +48,36 @@ class Rating(msgspec.Struct, kw_only=True):
     comment: str = ""
 
 
+class CastRating(msgspec.Struct, frozen=True, kw_only=True):
+    """A rating given in a round, with the groups its ballot counts in (never who gave it)."""
+
+    proposition_id: UUID
+    support: int
+    statement: str | None
+    comment: str
+    role: str
+    """The voter's role ("citizen" for a ballot cast by link)."""
+    neighbourhood: str | None
+    age_band: str | None
+
+
+class VoteExport(msgspec.Struct, frozen=True, kw_only=True):
+    """A line of a programme's votes CSV: the fields are its columns, in order."""
+
+    round: str
+    """The round's title."""
+    proposition: str
+    """The proposition's current title."""
+    support: int
+    statement: str | None
+    comment: str
+    """Empty unless the reader may read words as written (voters' comments are not redacted)."""
+    role: str
+    neighbourhood: str | None
+    age_band: str | None
+    cast_at: datetime
+
+
 class GroupResult(msgspec.Struct, frozen=True, kw_only=True):
     dimension: str
     """neighbourhood, role or age band"""

@@ -18,6 +18,7 @@ import hashlib
 import secrets
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -31,12 +32,14 @@ from engage.consensus.models import (
     MIN_GROUP,
     SUPPORTED_IN_GROUP,
     SUPPORTED_OVERALL,
+    CastRating,
     GroupResult,
     PropositionResult,
     Rating,
     Round,
     VoteProblem,
 )
+from engage.db import Connection
 from engage.i18n import N_
 from engage.privacy.visibility import Sight
 from engage.programmes.service import may_read, runs_programme
@@ -49,7 +52,7 @@ def _hash(token: str) -> bytes:
 
 
 async def open_round(
-    conn: asyncpg.Connection,
+    conn: Connection,
     programme: str,
     viewer: StaffUser,
     *,
@@ -84,7 +87,7 @@ async def open_round(
 
 
 async def invite_citizens(
-    conn: asyncpg.Connection, round_id: UUID, viewer: StaffUser, count: int, neighbourhood: str | None
+    conn: Connection, round_id: UUID, viewer: StaffUser, count: int, neighbourhood: str | None
 ) -> list[str]:
     """Make `count` one-use links' tokens (shown once; only hashes are kept)."""
     found = await queries.get_round(conn, round_id)
@@ -102,7 +105,7 @@ async def invite_citizens(
     return tokens
 
 
-async def round_for_token(conn: asyncpg.Connection, token: str) -> tuple[Round, str | None]:
+async def round_for_token(conn: Connection, token: str) -> tuple[Round, str | None]:
     """The round a one-use link opens, refused before the ballot is shown when the link is unknown, already used,
     or the round has closed."""
     found = await queries.invitation(conn, _hash(token))
@@ -142,9 +145,7 @@ def _check(round_: Round, ratings: list[Rating]) -> None:
         rating.comment = rating.comment.strip()[:2000]
 
 
-async def cast_citizen_ballot(
-    conn: asyncpg.Connection, token: str, ratings: list[Rating], *, age_band: str | None
-) -> None:
+async def cast_citizen_ballot(conn: Connection, token: str, ratings: list[Rating], *, age_band: str | None) -> None:
     round_, neighbourhood = await round_for_token(conn, token)
     _check(round_, ratings)
     voter = "invite:" + _hash(token).hex()
@@ -154,7 +155,7 @@ async def cast_citizen_ballot(
         raise VoteProblem("round", N_("You have already voted in this round: one vote per person."), status=409)
 
 
-async def readable_round(conn: asyncpg.Connection, round_id: UUID, viewer: StaffUser) -> Round:
+async def readable_round(conn: Connection, round_id: UUID, viewer: StaffUser) -> Round:
     """The round, if this viewer may take part in its programme (a community of practice member: only their own
     programmes' rounds; someone else's looks the same as an unknown one, 404)."""
     round_ = await queries.get_round(conn, round_id)
@@ -163,7 +164,7 @@ async def readable_round(conn: asyncpg.Connection, round_id: UUID, viewer: Staff
     return round_
 
 
-async def cast_staff_ballot(conn: asyncpg.Connection, round_id: UUID, viewer: StaffUser, ratings: list[Rating]) -> None:
+async def cast_staff_ballot(conn: Connection, round_id: UUID, viewer: StaffUser, ratings: list[Rating]) -> None:
     """A ballot with an account; its group in the results is the account's role (community of practice members
     are a group of their own)."""
     round_ = await readable_round(conn, round_id, viewer)
@@ -176,13 +177,20 @@ async def cast_staff_ballot(conn: asyncpg.Connection, round_id: UUID, viewer: St
 GROUP_NAMES = {"citizen": "citizen", **{role: label.lower() for role, label in ROLE_LABELS.items()}}
 """How a ballot's role reads in the results: "Role: community of practice member", "Role: partner staff"."""
 
+GROUPINGS: tuple[tuple[str, Callable[[CastRating], str | None]], ...] = (
+    ("neighbourhood", lambda r: r.neighbourhood),
+    ("role", lambda r: GROUP_NAMES.get(r.role, r.role)),
+    ("age band", lambda r: r.age_band),
+)
+"""The groups results are shown by: each dimension, and the group a rating counts in (none when not given)."""
+
 
 def _share(values: list[int]) -> float | None:
     return round(sum(1 for v in values if v >= 4) / len(values), 3) if values else None
 
 
 async def results(
-    conn: asyncpg.Connection, round_id: UUID, sight: Sight, *, quorum: int = DEFAULT_QUORUM
+    conn: Connection, round_id: UUID, sight: Sight, *, quorum: int = DEFAULT_QUORUM
 ) -> list[PropositionResult]:
     """Each proposition's support overall and by group (small groups not shown) and whether there is consensus.
     Voters' comments are free text that may name people and are not redacted, so only readers of words as written
@@ -193,15 +201,14 @@ async def results(
     rows = await queries.ratings(conn, round_id)
     out = []
     for proposition in round_.propositions:
-        mine = [r for r in rows if r["proposition_id"] == proposition.proposition_id]
-        supports = [int(r["support"]) for r in mine]
+        mine = [r for r in rows if r.proposition_id == proposition.proposition_id]
+        supports = [r.support for r in mine]
         groups: list[GroupResult] = []
-        for dimension, key in (("neighbourhood", "neighbourhood"), ("role", "role"), ("age band", "age_band")):
+        for dimension, group_of in GROUPINGS:
             by_group: dict[str, list[int]] = defaultdict(list)
             for r in mine:
-                if r[key]:
-                    name = GROUP_NAMES.get(str(r[key]), str(r[key])) if key == "role" else str(r[key])
-                    by_group[name].append(int(r["support"]))
+                if name := group_of(r):
+                    by_group[name].append(r.support)
             for group, values in sorted(by_group.items()):
                 shown = len(values) >= MIN_GROUP
                 groups.append(
@@ -237,15 +244,15 @@ async def results(
                 groups=groups,
                 consensus=consensus,
                 reason=reason,
-                comments=[str(r["comment"]) for r in mine if r["comment"]] if sight.raw_words == "all" else [],
-                comments_hidden=0 if sight.raw_words == "all" else sum(1 for r in mine if r["comment"]),
+                comments=[r.comment for r in mine if r.comment] if sight.raw_words == "all" else [],
+                comments_hidden=0 if sight.raw_words == "all" else sum(1 for r in mine if r.comment),
             )
         )
     return out
 
 
 async def summarise_consensus(
-    conn: asyncpg.Connection, proposition_id: UUID, sight: Sight, *, quorum: int = DEFAULT_QUORUM
+    conn: Connection, proposition_id: UUID, sight: Sight, *, quorum: int = DEFAULT_QUORUM
 ) -> ConsensusSummary | None:
     """Where the latest round that carried the proposition left it, for the board's decision (None: never put to a
     round). The propositions domain sits below this one, so the edge fetches this and hands it to
@@ -273,7 +280,7 @@ async def summarise_consensus(
 
 
 async def results_for_proposition(
-    conn: asyncpg.Connection, proposition_id: UUID, sight: Sight, *, quorum: int = DEFAULT_QUORUM
+    conn: Connection, proposition_id: UUID, sight: Sight, *, quorum: int = DEFAULT_QUORUM
 ) -> list[tuple[Round, PropositionResult]]:
     """What people said about one proposition in each round it was in."""
     found = []

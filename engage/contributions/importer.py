@@ -26,7 +26,7 @@ from engage.contributions.models import (
     Submission,
 )
 from engage.contributions.service import check_submission, submit_contribution
-from engage.db import create_pool, transaction
+from engage.db import Connection, create_pool, transaction
 from engage.ids import fingerprint
 from engage.problems import FieldError
 from engage.settings import Settings
@@ -228,7 +228,7 @@ def check_columns(options: ImportOptions) -> None:
         )
 
 
-async def _neighbourhood_lookup(conn: asyncpg.Connection) -> dict[str, str]:
+async def _neighbourhood_lookup(conn: Connection) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for hood in await queries.list_neighbourhoods(conn, active_only=False):
         lookup[hood.slug] = hood.slug

@@ -181,6 +181,24 @@ class ContributionRow(msgspec.Struct, kw_only=True):
     locale: str = "en"
 
 
+class ContributionExport(msgspec.Struct, frozen=True, kw_only=True):
+    """A line of a programme's contributions CSV: the fields are its columns, in order. Never contact details or
+    equality answers."""
+
+    reference: str
+    kind: Kind
+    received_at: datetime
+    neighbourhood: str | None
+    source: Source
+    source_name: str | None
+    language: str
+    consent_quote: bool
+    themes: str
+    """Theme ids given to it, in any framework, joined with ";"."""
+    text: str
+    """The words as the reader may read them."""
+
+
 class ContributionPage(msgspec.Struct, kw_only=True):
     items: list[ContributionRow]
     total: int

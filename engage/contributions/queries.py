@@ -11,6 +11,7 @@ import msgspec
 from engage.contributions.models import (
     SOURCE_LABELS,
     Contact,
+    ContributionExport,
     ContributionFilters,
     ContributionPage,
     ContributionRow,
@@ -18,6 +19,7 @@ from engage.contributions.models import (
     Neighbourhood,
     Submission,
 )
+from engage.db import Connection
 from engage.privacy.visibility import FLAGGED_SQL, Sight, analysed_words, original_words, search_vector, visible, words
 
 
@@ -40,7 +42,7 @@ def _row(record: asyncpg.Record) -> ContributionRow:
 
 
 async def insert_contribution(
-    conn: asyncpg.Connection, contribution_id: UUID, reference: str, sub: Submission, event_topic: str
+    conn: Connection, contribution_id: UUID, reference: str, sub: Submission, event_topic: str
 ) -> UUID | None:
     """Insert the contribution, its contact details and equality answers, and its outbox event, in one statement.
 
@@ -114,14 +116,14 @@ class ExistingByKey(msgspec.Struct):
     request_fingerprint: str | None
 
 
-async def get_by_idempotency_key(conn: asyncpg.Connection, key: str) -> ExistingByKey | None:
+async def get_by_idempotency_key(conn: Connection, key: str) -> ExistingByKey | None:
     record = await conn.fetchrow(
         "SELECT id, reference, request_fingerprint FROM contributions WHERE idempotency_key = $1", key
     )
     return None if record is None else msgspec.convert(dict(record), ExistingByKey)
 
 
-async def get_contribution(conn: asyncpg.Connection, contribution_id: UUID, sight: Sight) -> ContributionRow | None:
+async def get_contribution(conn: Connection, contribution_id: UUID, sight: Sight) -> ContributionRow | None:
     """One contribution as this reader may see it, or None when it does not exist or they may not see it."""
     record = await conn.fetchrow(
         f"""SELECT {_row_columns(sight)} FROM contributions c
@@ -132,14 +134,14 @@ async def get_contribution(conn: asyncpg.Connection, contribution_id: UUID, sigh
     return None if record is None else _row(record)
 
 
-async def get_contact(conn: asyncpg.Connection, contribution_id: UUID) -> Contact | None:
+async def get_contact(conn: Connection, contribution_id: UUID) -> Contact | None:
     record = await conn.fetchrow(
         "SELECT name, email, phone FROM contribution_contacts WHERE contribution_id = $1", contribution_id
     )
     return None if record is None else msgspec.convert(dict(record), Contact)
 
 
-async def get_equality(conn: asyncpg.Connection, contribution_id: UUID) -> Equality | None:
+async def get_equality(conn: Connection, contribution_id: UUID) -> Equality | None:
     record = await conn.fetchrow(
         """SELECT age_band, ethnicity, disability, carer, language
            FROM contribution_equality WHERE contribution_id = $1""",
@@ -153,17 +155,17 @@ class WithdrawalTarget(msgspec.Struct):
     reference: str
 
 
-async def find_for_withdrawal(conn: asyncpg.Connection, reference: str) -> WithdrawalTarget | None:
+async def find_for_withdrawal(conn: Connection, reference: str) -> WithdrawalTarget | None:
     record = await conn.fetchrow("SELECT id, reference FROM contributions WHERE reference = $1 FOR UPDATE", reference)
     return None if record is None else msgspec.convert(dict(record), WithdrawalTarget)
 
 
-async def lock_for_withdrawal(conn: asyncpg.Connection, contribution_id: UUID) -> WithdrawalTarget | None:
+async def lock_for_withdrawal(conn: Connection, contribution_id: UUID) -> WithdrawalTarget | None:
     record = await conn.fetchrow("SELECT id, reference FROM contributions WHERE id = $1 FOR UPDATE", contribution_id)
     return None if record is None else msgspec.convert(dict(record), WithdrawalTarget)
 
 
-async def find_withdrawn(conn: asyncpg.Connection, reference: str) -> WithdrawalTarget | None:
+async def find_withdrawn(conn: Connection, reference: str) -> WithdrawalTarget | None:
     record = await conn.fetchrow(
         "SELECT contribution_id AS id, reference FROM withdrawals WHERE reference = $1", reference
     )
@@ -171,7 +173,7 @@ async def find_withdrawn(conn: asyncpg.Connection, reference: str) -> Withdrawal
 
 
 async def delete_and_record_withdrawal(
-    conn: asyncpg.Connection,
+    conn: Connection,
     contribution_id: UUID,
     via: str,
     *,
@@ -235,7 +237,7 @@ def _where(filters: ContributionFilters, sight: Sight, *, with_theme: bool = Tru
     return " AND ".join(clauses), args
 
 
-async def list_contributions(conn: asyncpg.Connection, filters: ContributionFilters, sight: Sight) -> ContributionPage:
+async def list_contributions(conn: Connection, filters: ContributionFilters, sight: Sight) -> ContributionPage:
     """A page of the contributions this reader may see, newest first (best match first when searching)."""
     where, args = _where(filters, sight)
     total = await conn.fetchval(f"SELECT count(*) FROM contributions c WHERE {where}", *args)  # noqa: S608
@@ -258,7 +260,7 @@ async def list_contributions(conn: asyncpg.Connection, filters: ContributionFilt
     return ContributionPage(items=[_row(r) for r in records], total=total, page=page, per_page=per_page)
 
 
-async def count_by_theme(conn: asyncpg.Connection, filters: ContributionFilters, sight: Sight) -> dict[str, int]:
+async def count_by_theme(conn: Connection, filters: ContributionFilters, sight: Sight) -> dict[str, int]:
     """How many contributions this reader may see, matching the other filters, carry each theme (the theme filter
     itself is ignored, so the counts say what choosing each theme would show)."""
     where, args = _where(filters, sight, with_theme=False)
@@ -272,14 +274,14 @@ async def count_by_theme(conn: asyncpg.Connection, filters: ContributionFilters,
     return {r["theme_id"]: r["n"] for r in records}
 
 
-async def list_source_names(conn: asyncpg.Connection) -> list[str]:
+async def list_source_names(conn: Connection) -> list[str]:
     records = await conn.fetch(
         "SELECT DISTINCT source_name FROM contributions WHERE source_name IS NOT NULL ORDER BY 1"
     )
     return [r["source_name"] for r in records]
 
 
-async def list_neighbourhoods(conn: asyncpg.Connection, *, active_only: bool = True) -> list[Neighbourhood]:
+async def list_neighbourhoods(conn: Connection, *, active_only: bool = True) -> list[Neighbourhood]:
     records = await conn.fetch(
         "SELECT slug, name, borough, active FROM neighbourhoods WHERE active OR NOT $1 ORDER BY name",
         active_only,
@@ -287,7 +289,7 @@ async def list_neighbourhoods(conn: asyncpg.Connection, *, active_only: bool = T
     return [msgspec.convert(dict(r), Neighbourhood) for r in records]
 
 
-async def upsert_neighbourhood(conn: asyncpg.Connection, hood: Neighbourhood) -> None:
+async def upsert_neighbourhood(conn: Connection, hood: Neighbourhood) -> None:
     await conn.execute(
         """INSERT INTO neighbourhoods (slug, name, borough, active) VALUES ($1, $2, $3, $4)
            ON CONFLICT (slug) DO UPDATE SET name = $2, borough = $3, active = $4""",
@@ -298,11 +300,11 @@ async def upsert_neighbourhood(conn: asyncpg.Connection, hood: Neighbourhood) ->
     )
 
 
-async def count_contributions(conn: asyncpg.Connection) -> int:
+async def count_contributions(conn: Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM contributions")  # type: ignore[no-any-return]
 
 
-async def export_rows(conn: asyncpg.Connection, programme: str, sight: Sight) -> list[dict[str, Any]]:
+async def export_rows(conn: Connection, programme: str, sight: Sight) -> list[ContributionExport]:
     """A programme's contributions this reader may see, for a CSV export: the words as they may read them and what
     is known about them, never contact details or equality answers."""
     records = await conn.fetch(
@@ -316,10 +318,10 @@ async def export_rows(conn: asyncpg.Connection, programme: str, sight: Sight) ->
            ORDER BY c.received_at, c.id""",  # noqa: S608
         programme,
     )
-    return [dict(r) for r in records]
+    return [msgspec.convert(dict(r), ContributionExport) for r in records]
 
 
-async def set_quote_approval(conn: asyncpg.Connection, contribution_id: UUID, approver: UUID | None) -> None:
+async def set_quote_approval(conn: Connection, contribution_id: UUID, approver: UUID | None) -> None:
     """Approve the words for quoting (approver given) or withdraw the approval (None)."""
     await conn.execute(
         """UPDATE contributions SET quote_approved_at = CASE WHEN $2::uuid IS NULL THEN NULL ELSE now() END,
@@ -338,7 +340,7 @@ class TextToRedact(msgspec.Struct, frozen=True):
 
 
 async def texts_to_redact(
-    conn: asyncpg.Connection, version: str, *, ids: list[UUID] | None = None, limit: int = 500
+    conn: Connection, version: str, *, ids: list[UUID] | None = None, limit: int = 500
 ) -> list[TextToRedact]:
     """Contributions (of ``ids``, or any) whose stored redaction is missing or was made by another redactor."""
     records = await conn.fetch(
@@ -353,7 +355,7 @@ async def texts_to_redact(
     return [TextToRedact(r["id"], r["text"], r["original"]) for r in records]
 
 
-async def save_redactions(conn: asyncpg.Connection, redactions: list[TextToRedact], version: str) -> int:
+async def save_redactions(conn: Connection, redactions: list[TextToRedact], version: str) -> int:
     """Store redacted words (a contribution withdrawn meanwhile is simply not there to update)."""
     if not redactions:
         return 0
@@ -368,7 +370,7 @@ async def save_redactions(conn: asyncpg.Connection, redactions: list[TextToRedac
     return int(result.split()[-1])
 
 
-async def stop_quoting(conn: asyncpg.Connection, contribution_id: UUID) -> None:
+async def stop_quoting(conn: Connection, contribution_id: UUID) -> None:
     """No more quoting: the consent and any approval go, and a quote in a digest already built is replaced."""
     await conn.execute(
         """UPDATE contributions SET consent_quote = false, quote_approved_at = NULL, quote_approved_by = NULL
@@ -378,11 +380,11 @@ async def stop_quoting(conn: asyncpg.Connection, contribution_id: UUID) -> None:
     await conn.execute("SELECT forget_quote($1, 'Removed at its author''s request.')", contribution_id)
 
 
-async def stop_sharing(conn: asyncpg.Connection, contribution_id: UUID) -> None:
+async def stop_sharing(conn: Connection, contribution_id: UUID) -> None:
     await conn.execute("UPDATE contributions SET consent_share = false WHERE id = $1", contribution_id)
 
 
-async def stop_contact(conn: asyncpg.Connection, contribution_id: UUID) -> None:
+async def stop_contact(conn: Connection, contribution_id: UUID) -> None:
     """No more contact: the consent, the contact details and any email not yet sent go."""
     await conn.execute("UPDATE contributions SET consent_contact = false WHERE id = $1", contribution_id)
     await conn.execute("DELETE FROM contribution_contacts WHERE contribution_id = $1", contribution_id)
@@ -391,7 +393,7 @@ async def stop_contact(conn: asyncpg.Connection, contribution_id: UUID) -> None:
     )
 
 
-async def set_translation(conn: asyncpg.Connection, contribution_id: UUID, translation: str, by: UUID) -> bool:
+async def set_translation(conn: Connection, contribution_id: UUID, translation: str, by: UUID) -> bool:
     """Keep a translation beside the words as written. Its analysis and model-made tags go (the tagger tags the
     translation next, which puts it back in the review queue; a person's decisions stay) and it is redacted again.
     False when there is no such contribution."""

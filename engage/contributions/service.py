@@ -27,6 +27,7 @@ from engage.contributions.models import (
     Submission,
     WithdrawalRefused,
 )
+from engage.db import Connection
 from engage.i18n import N_
 from engage.ids import check_withdrawal_code, new_reference, normalise_reference, uuid7, withdrawal_code
 from engage.outbox import queries as outbox
@@ -157,7 +158,7 @@ class Submitted(msgspec.Struct):
     """False when an idempotency key replayed an earlier submission."""
 
 
-async def submit_contribution(conn: asyncpg.Connection, sub: Submission, *, secret: str) -> Submitted:
+async def submit_contribution(conn: Connection, sub: Submission, *, secret: str) -> Submitted:
     """Store a contribution and its ``contribution.received`` event.
 
     Everything is written by one statement, so a caller may run this outside an explicit transaction (the API
@@ -202,7 +203,7 @@ async def submit_contribution(conn: asyncpg.Connection, sub: Submission, *, secr
     return Submitted(receipt, created=True)
 
 
-async def _replayed(conn: asyncpg.Connection, sub: Submission, secret: str) -> Submitted:
+async def _replayed(conn: Connection, sub: Submission, secret: str) -> Submitted:
     """The first receipt for an idempotency key used before with the same request (a conflict otherwise)."""
     assert sub.idempotency_key is not None
     existing = await queries.get_by_idempotency_key(conn, sub.idempotency_key)
@@ -215,7 +216,7 @@ async def _replayed(conn: asyncpg.Connection, sub: Submission, secret: str) -> S
     return Submitted(receipt, created=False)
 
 
-async def _printed_form(conn: asyncpg.Connection, sub: Submission, secret: str) -> PaperForm | Submitted:
+async def _printed_form(conn: Connection, sub: Submission, secret: str) -> PaperForm | Submitted:
     """The paper form a typed-in contribution keeps the reference of; refused when it was never printed, or was
     typed in before (unless this is the same entry sent twice, which gets its first receipt)."""
     printed = await paper_queries.claim(conn, normalise_reference(sub.reference or ""))
@@ -233,7 +234,7 @@ async def _printed_form(conn: asyncpg.Connection, sub: Submission, secret: str) 
     return printed
 
 
-async def withdraw_contribution(conn: asyncpg.Connection, reference: str, code: str, *, secret: str, via: str) -> str:
+async def withdraw_contribution(conn: Connection, reference: str, code: str, *, secret: str, via: str) -> str:
     """Remove a contribution and everything derived from it. Returns the reference.
 
     Asking again with the right code after it has gone answers the same way; a wrong reference or code is
@@ -253,7 +254,7 @@ async def withdraw_contribution(conn: asyncpg.Connection, reference: str, code: 
 
 
 async def _withdraw(
-    conn: asyncpg.Connection, target: queries.WithdrawalTarget, *, via: str, actor: UUID | None, reason: str | None
+    conn: Connection, target: queries.WithdrawalTarget, *, via: str, actor: UUID | None, reason: str | None
 ) -> None:
     """Delete the contribution and everything made from it: rows that refer to it go by cascade, and a database
     trigger reaches the copies inside other rows (digests, assets, clusters); see migrations/0012_trust.sql."""
@@ -269,7 +270,7 @@ async def _withdraw(
     )
 
 
-async def withdraw_on_behalf(conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, *, reason: str) -> str:
+async def withdraw_on_behalf(conn: Connection, viewer: StaffUser, contribution_id: UUID, *, reason: str) -> str:
     """Withdraw for someone who asked by phone or in person and has lost their code. Staff with the
     ``withdraw_on_behalf`` permission only, with a reason, in the audit trail. Returns the reference."""
     if not can(viewer.role, "withdraw_on_behalf"):
@@ -294,17 +295,15 @@ class ContributionDetail(msgspec.Struct, kw_only=True):
     equality_hidden: bool
 
 
-async def list_contributions(conn: asyncpg.Connection, sight: Sight, filters: ContributionFilters) -> ContributionPage:
+async def list_contributions(conn: Connection, sight: Sight, filters: ContributionFilters) -> ContributionPage:
     return await queries.list_contributions(conn, filters, sight)
 
 
-async def count_by_theme(conn: asyncpg.Connection, sight: Sight, filters: ContributionFilters) -> dict[str, int]:
+async def count_by_theme(conn: Connection, sight: Sight, filters: ContributionFilters) -> dict[str, int]:
     return await queries.count_by_theme(conn, filters, sight)
 
 
-async def view_contribution(
-    conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID
-) -> ContributionDetail | None:
+async def view_contribution(conn: Connection, viewer: StaffUser, contribution_id: UUID) -> ContributionDetail | None:
     """One contribution as this viewer may see it (None: no such contribution, or not one they may see).
     Reading flagged words or personal details writes an audit entry."""
     sight = sight_for(viewer)
@@ -341,7 +340,7 @@ def slug_for(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
 
-async def add_neighbourhood(conn: asyncpg.Connection, viewer: StaffUser, name: str, borough: str) -> Neighbourhood:
+async def add_neighbourhood(conn: Connection, viewer: StaffUser, name: str, borough: str) -> Neighbourhood:
     """Add a neighbourhood to the list citizens choose from. Names are unique; the slug is made from the name."""
     name, borough = " ".join(name.split()), " ".join(borough.split())
     errors = []
@@ -365,7 +364,7 @@ async def add_neighbourhood(conn: asyncpg.Connection, viewer: StaffUser, name: s
     return hood
 
 
-async def set_neighbourhood_active(conn: asyncpg.Connection, viewer: StaffUser, slug: str, active: bool) -> bool:
+async def set_neighbourhood_active(conn: Connection, viewer: StaffUser, slug: str, active: bool) -> bool:
     """Hide a neighbourhood from the citizen form (its contributions keep it), or bring it back."""
     found = {n.slug: n for n in await queries.list_neighbourhoods(conn, active_only=False)}.get(slug)
     if found is None:
@@ -381,7 +380,7 @@ async def set_neighbourhood_active(conn: asyncpg.Connection, viewer: StaffUser, 
     return True
 
 
-async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, *, approve: bool) -> None:
+async def approve_quote(conn: Connection, viewer: StaffUser, contribution_id: UUID, *, approve: bool) -> None:
     """Approve a contribution's words for quoting in digests, or withdraw the approval. Only words whose author
     consented to quoting, and that were never flagged as a safeguarding concern, can be approved."""
     if not can(viewer.role, "approve_quotes"):
@@ -403,9 +402,7 @@ async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contributio
     )
 
 
-async def translate_contribution(
-    conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, translation: str
-) -> None:
+async def translate_contribution(conn: Connection, viewer: StaffUser, contribution_id: UUID, translation: str) -> None:
     """Add (or correct) the English translation of words written in another language. The words as written are
     kept and shown on request; the translation is what the tagger tags and the redactor redacts, and the themes
     found in it are the contribution's. Staff with ``translate`` only."""

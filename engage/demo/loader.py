@@ -9,8 +9,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-import asyncpg
-
 from engage import i18n
 from engage.accounts import queries as account_queries
 from engage.accounts.models import StaffUser, UserExists
@@ -21,7 +19,7 @@ from engage.boards.models import BoardDraft
 from engage.contributions import queries
 from engage.contributions.models import EQUALITY_CHOICES, Consent, Contact, Equality, Submission
 from engage.contributions.service import submit_contribution
-from engage.db import Lock, advisory_xact_lock, create_pool, transaction
+from engage.db import Connection, Lock, advisory_xact_lock, create_pool, transaction
 from engage.demo import queries as demo_queries
 from engage.demo.data import I_STATEMENTS, STORIES, WORKSHOP_NOTES
 from engage.demo.data import SOURCES as STORY_SOURCES
@@ -124,7 +122,7 @@ def demo_submissions(now: datetime) -> list[Submission]:
     return subs
 
 
-async def _demo_governance(conn: asyncpg.Connection, settings: Settings) -> None:
+async def _demo_governance(conn: Connection, settings: Settings) -> None:
     """Four in five of the quotable words approved by the facilitator, and two boards that existed before last week, so the
     worker sends their digests (to the local mailbox) once the demo contributions are tagged."""
     await demo_queries.approve_most_quotes(conn, "facilitator@demo.engage.test")
@@ -153,7 +151,7 @@ async def _demo_governance(conn: asyncpg.Connection, settings: Settings) -> None
     await _demo_follow_through(conn, settings, admin)
 
 
-async def _demo_follow_through(conn: asyncpg.Connection, settings: Settings, admin: StaffUser) -> None:
+async def _demo_follow_through(conn: Connection, settings: Settings, admin: StaffUser) -> None:
     """A "you said, we did" response whose status moved, and a scrutiny committee's recommendations tracker: a few
     of the recommendations of Lewisham's in-depth review of health and social care integration (Healthier
     Communities Select Committee, 2017), in our own words, with the kind of answers and delays such reports

@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-import asyncpg
-
 from engage.accounts.models import StaffUser
 from engage.assets import service as assets
 from engage.assets.models import AssetDraft
 from engage.consensus import service as consensus
 from engage.consensus.models import Rating
+from engage.db import Connection
 from engage.demo import queries
 from engage.privacy.visibility import UNRESTRICTED
 from engage.programmes import service as programmes
@@ -68,7 +67,7 @@ PROPOSITIONS = [
 VOTERS = [("brixton", "65 to 74")] * 7 + [("brixton", "50 to 64")] * 5 + [("stockwell", "75 or over")] * 12
 
 
-async def load_programme(conn: asyncpg.Connection, settings: Settings, facilitator: StaffUser, today: date) -> None:
+async def load_programme(conn: Connection, settings: Settings, facilitator: StaffUser, today: date) -> None:
     slug = await programmes.start_programme(
         conn,
         facilitator,

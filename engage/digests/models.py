@@ -113,6 +113,49 @@ def parse_period(text: str, today: date) -> Period:
     return period
 
 
+class PeriodCounts(msgspec.Struct, frozen=True, kw_only=True):
+    """Contributions heard in a period and in the one before it: each count is (this period, the one before)."""
+
+    themes: dict[str, tuple[int, int]]
+    """By theme id (themes heard in neither period are absent)."""
+    places: dict[str, tuple[int, int]]
+    """By neighbourhood name ("Not given" for none)."""
+    total: tuple[int, int]
+
+
+class QuoteCandidate(msgspec.Struct, frozen=True, kw_only=True):
+    """A contribution a digest may quote for a theme: consented to, approved, never flagged, redacted."""
+
+    theme_id: str
+    id: UUID
+    text: str
+    """The redacted words (the redacted translation, for words given in another language)."""
+    kind: str
+    neighbourhood: str | None
+    received_at: datetime
+    language: str
+    translated: bool
+    original: str | None
+    """The redacted words as written, when ``text`` is a translation."""
+
+
+class ProgrammeProgress(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    name: str
+    phase: str
+    next_workshop: str | None
+    next_workshop_on: date | None
+    awaiting_decision: int
+    """Propositions shortlisted and waiting for the board's decision."""
+
+
+class ResponseInPeriod(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    title: str
+    status: str
+    we_did: str
+
+
 class ThemeLine(msgspec.Struct, frozen=True, kw_only=True):
     theme_id: str
     name: str

@@ -13,12 +13,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-import asyncpg
-
 from engage.boards import queries as board_queries
 from engage.boards.models import Board
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import KIND_LABELS, LANGUAGES
+from engage.db import Connection
 from engage.digests import queries
 from engage.digests.models import (
     LOCAL,
@@ -81,7 +80,7 @@ TAGGING_GRACE = timedelta(hours=6)
 """How long a due digest waits for the tagger to catch up with its period (after a large import, say)."""
 
 
-async def ready_to_send(conn: asyncpg.Connection, period: Period, *, waiting_since: datetime, now: datetime) -> bool:
+async def ready_to_send(conn: Connection, period: Period, *, waiting_since: datetime, now: datetime) -> bool:
     """A digest counts themes, so it waits while contributions in its period are still untagged (after an import,
     or on a fresh install), but not for longer than TAGGING_GRACE: a tagger that is down must not stop digests."""
     if now - waiting_since >= TAGGING_GRACE:
@@ -136,7 +135,7 @@ def _heard_from(counts: dict[str, dict[str, int]]) -> list[HeardFrom]:
 
 
 async def build_digest(
-    conn: asyncpg.Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
+    conn: Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
 ) -> DigestContent:
     today = today or today_local()
     framework = await tag_queries.get_framework(conn, framework_id)
@@ -145,14 +144,14 @@ async def build_digest(
     since, split = period.previous().bounds()
     _, until = period.bounds()
     counted = await queries.counts(conn, since, split, until, filters)
-    theme_ids = board.themes or ([t.id for t in framework.themes] if framework else sorted(counted["theme"]))
+    theme_ids = board.themes or ([t.id for t in framework.themes] if framework else sorted(counted.themes))
     themes = sorted(
         (
             ThemeLine(
                 theme_id=t,
                 name=theme_name(t),
-                count=counted["theme"].get(t, (0, 0))[0],
-                previous=counted["theme"].get(t, (0, 0))[1],
+                count=counted.themes.get(t, (0, 0))[0],
+                previous=counted.themes.get(t, (0, 0))[1],
             )
             for t in theme_ids
         ),
@@ -160,7 +159,7 @@ async def build_digest(
     )
     rising = sorted((t for t in themes if t.change > 0), key=lambda t: (-t.change, t.name))[:3]
     places = sorted(
-        (PlaceLine(name=name, count=now, previous=before) for name, (now, before) in counted["place"].items()),
+        (PlaceLine(name=name, count=now, previous=before) for name, (now, before) in counted.places.items()),
         key=lambda line: (-line.count, line.name),
     )
     leading = [t.theme_id for t in themes if t.count > 0][:LEADING_THEMES]
@@ -168,20 +167,20 @@ async def build_digest(
     equality = await queries.equality_counts(conn, *period.bounds(), filters)
     programmes = [
         ProgrammeLine(
-            slug=r["slug"],
-            name=r["name"],
-            phase=PHASE_LABELS[r["phase"]],
-            next_workshop=r["next_workshop"],
-            next_workshop_on=r["next_workshop_on"],
-            awaiting_decision=r["awaiting_decision"],
+            slug=r.slug,
+            name=r.name,
+            phase=PHASE_LABELS[r.phase],
+            next_workshop=r.next_workshop,
+            next_workshop_on=r.next_workshop_on,
+            awaiting_decision=r.awaiting_decision,
         )
         for r in await queries.programme_progress(conn, board.programmes, today)
     ]
     responses = [
-        ResponseLine(id=r["id"], title=r["title"], status=STATUS_LABELS[r["status"]], we_did=r["we_did"])
+        ResponseLine(id=r.id, title=r.title, status=STATUS_LABELS[r.status], we_did=r.we_did)
         for r in await queries.responses_in(conn, *period.bounds(), filters)
     ]
-    total, previous_total = counted["total"]
+    total, previous_total = counted.total
     return DigestContent(
         recommendations=await _recommendations(conn, board, period, today),
         board_id=board.id,
@@ -204,28 +203,28 @@ async def build_digest(
 
 
 async def _quotes(
-    conn: asyncpg.Connection, period: Period, filters: Filters, leading: list[str], theme_name: Callable[[str], str]
+    conn: Connection, period: Period, filters: Filters, leading: list[str], theme_name: Callable[[str], str]
 ) -> list[QuoteGroup]:
     if not leading:
         return []
-    records = await queries.quotable(conn, *period.bounds(), filters, leading, QUOTES_PER_THEME * 2)
+    candidates = await queries.quotable(conn, *period.bounds(), filters, leading, QUOTES_PER_THEME * 2)
     used: set[UUID] = set()
     groups: list[QuoteGroup] = []
     for theme_id in leading:
         chosen: list[Quote] = []
-        for r in records:
-            if r["theme_id"] != theme_id or r["id"] in used or len(chosen) >= QUOTES_PER_THEME:
+        for c in candidates:
+            if c.theme_id != theme_id or c.id in used or len(chosen) >= QUOTES_PER_THEME:
                 continue
-            used.add(r["id"])
+            used.add(c.id)
             chosen.append(
                 Quote(
-                    contribution_id=r["id"],
-                    text=_shorten(r["text"]),
-                    kind=KIND_LABELS[r["kind"]],
-                    neighbourhood=r["neighbourhood"],
-                    month=r["received_at"].astimezone(LOCAL).strftime("%B %Y"),
-                    translated_from=LANGUAGES.get(r["language"], r["language"]) if r["translated"] else None,
-                    original=_shorten(r["original"]) if r["translated"] and r["original"] else None,
+                    contribution_id=c.id,
+                    text=_shorten(c.text),
+                    kind=KIND_LABELS[c.kind],
+                    neighbourhood=c.neighbourhood,
+                    month=c.received_at.astimezone(LOCAL).strftime("%B %Y"),
+                    translated_from=LANGUAGES.get(c.language, c.language) if c.translated else None,
+                    original=_shorten(c.original) if c.translated and c.original else None,
                 )
             )
         groups.append(QuoteGroup(theme_id=theme_id, name=theme_name(theme_id), quotes=chosen))
@@ -233,7 +232,7 @@ async def _quotes(
 
 
 async def choose_programme_quotes(
-    conn: asyncpg.Connection, slug: str, framework_id: str, themes: list[str], theme_name: Callable[[str], str]
+    conn: Connection, slug: str, framework_id: str, themes: list[str], theme_name: Callable[[str], str]
 ) -> list[QuoteGroup]:
     """Quotes for a programme's report, theme by theme, chosen as a digest chooses them (consented to, approved by a
     facilitator, never flagged, redacted), from everything the programme has heard."""
@@ -247,9 +246,7 @@ async def choose_programme_quotes(
     )
 
 
-async def _recommendations(
-    conn: asyncpg.Connection, board: Board, period: Period, today: date
-) -> list[RecommendationLine]:
+async def _recommendations(conn: Connection, board: Board, period: Period, today: date) -> list[RecommendationLine]:
     """The board's recommendations still open (overdue first, then by due date) and those closed in the period,
     each with its updates dated in the period."""
     found = await recommendation_queries.for_digest(conn, board.id, period.start, period.end)
@@ -276,7 +273,7 @@ async def _recommendations(
     return sorted(lines, key=lambda line: (not line.overdue, line.due_on or date.max))
 
 
-async def _describe_filters(conn: asyncpg.Connection, board: Board, theme_name: Callable[[str], str]) -> list[str]:
+async def _describe_filters(conn: Connection, board: Board, theme_name: Callable[[str], str]) -> list[str]:
     described = []
     if board.themes:
         described.append("Themes: " + ", ".join(theme_name(t) for t in board.themes))
@@ -289,7 +286,7 @@ async def _describe_filters(conn: asyncpg.Connection, board: Board, theme_name: 
 
 
 async def preview_digest(
-    conn: asyncpg.Connection, board_id: str, period: Period | None, *, framework_id: str, today: date | None = None
+    conn: Connection, board_id: str, period: Period | None, *, framework_id: str, today: date | None = None
 ) -> DigestContent:
     """What the board would be sent for this period (default: its latest finished one). Sends nothing."""
     today = today or today_local()
@@ -301,7 +298,7 @@ async def preview_digest(
 
 
 async def send_digest(
-    conn: asyncpg.Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
+    conn: Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
 ) -> UUID | None:
     """Build and store the board's digest for the period and queue it for every member. None when it exists."""
     if await queries.has_digest(conn, board.id, period.start, period.end):

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import jinja2
 
 from engage import i18n
@@ -18,6 +17,7 @@ from engage.accounts.service import link_token
 from engage.audit import queries as audit
 from engage.boards import queries as board_queries
 from engage.contributions import queries as contributions
+from engage.db import Connection
 from engage.digests import queries as digest_queries
 from engage.digests.models import LOCAL, DigestContent
 from engage.i18n import N_
@@ -52,7 +52,7 @@ SUBJECTS = {
 """Subjects of the emails citizens get, in their language (staff alerts and digests are in English)."""
 
 
-async def queue_receipts(conn: asyncpg.Connection, contribution_ids: list[UUID]) -> int:
+async def queue_receipts(conn: Connection, contribution_ids: list[UUID]) -> int:
     """Queue receipt emails for contributors who gave an email and agreed to be contacted. Idempotent."""
     return await queries.insert_receipts(conn, contribution_ids) if contribution_ids else 0
 
@@ -96,7 +96,7 @@ def digest_subject(digest: DigestContent) -> str:
     return f"{digest.board_name}: what people told us, {digest.period_label}"
 
 
-async def render(conn: asyncpg.Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
+async def render(conn: Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
     """Build the email from current data. None when what it was about no longer exists."""
     if message.template == "receipt":
         assert message.contribution_id is not None
@@ -178,9 +178,7 @@ def _locale(message: MailMessage) -> str:
     return i18n.supported(message.locale) or i18n.SOURCE
 
 
-async def _member_link_email(
-    conn: asyncpg.Connection, message: MailMessage, settings: Settings
-) -> OutgoingEmail | None:
+async def _member_link_email(conn: Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
     link = await account_queries.get_link(conn, link_id=UUID(message.dedupe_key.split(":")[1]))  # member_link:ID
     if link is None or link.used_at is not None or link.expired or not link.active:
         return None
@@ -200,9 +198,7 @@ async def _member_link_email(
     return _email(message, subject, "member_link", context)
 
 
-async def _response_update_email(
-    conn: asyncpg.Connection, message: MailMessage, settings: Settings
-) -> OutgoingEmail | None:
+async def _response_update_email(conn: Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
     _, response_id, update_id, _ = message.dedupe_key.split(":", 3)  # response_update:RESPONSE:UPDATE:ADDRESS
     response = await response_queries.get_response(conn, UUID(response_id))
     update = await response_queries.get_update(conn, UUID(update_id))
@@ -225,7 +221,7 @@ async def _response_update_email(
     return _email(message, subject, "response_update", context)
 
 
-async def _digest_email(conn: asyncpg.Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
+async def _digest_email(conn: Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
     _, digest_id, member_id = message.dedupe_key.split(":")
     digest = await digest_queries.get_digest(conn, UUID(digest_id))
     member = await board_queries.get_member(conn, UUID(member_id))
@@ -269,7 +265,7 @@ def retry_delay_s(settings: Settings, attempts: int) -> float:
     return float(min(settings.mail_retry_base_s * 2 ** max(0, attempts - 1), 6 * 3600))
 
 
-async def resend_message(conn: asyncpg.Connection, viewer: StaffUser, message_id: UUID) -> bool:
+async def resend_message(conn: Connection, viewer: StaffUser, message_id: UUID) -> bool:
     """An admin sends a failed or unconfirmed message again (it may arrive twice if it did go out)."""
     if not can(viewer.role, "see_mail_problems"):
         return False

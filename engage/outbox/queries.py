@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import msgspec
 
+from engage.db import Connection
 from engage.outbox.models import Event, PendingEvent
 
 
-async def insert_event(conn: asyncpg.Connection, topic: str, payload: dict[str, Any]) -> int:
+async def insert_event(conn: Connection, topic: str, payload: dict[str, Any]) -> int:
     return await conn.fetchval(  # type: ignore[no-any-return]
         "INSERT INTO outbox (topic, payload) VALUES ($1, $2::jsonb) RETURNING id",
         topic,
@@ -18,7 +18,7 @@ async def insert_event(conn: asyncpg.Connection, topic: str, payload: dict[str, 
     )
 
 
-async def claim_unrelayed(conn: asyncpg.Connection, limit: int) -> list[PendingEvent]:
+async def claim_unrelayed(conn: Connection, limit: int) -> list[PendingEvent]:
     """Rows committed but not yet on the queue, locked so that another relay skips them."""
     records = await conn.fetch(
         """SELECT id, enqueue_count FROM outbox WHERE enqueued_at IS NULL
@@ -28,13 +28,13 @@ async def claim_unrelayed(conn: asyncpg.Connection, limit: int) -> list[PendingE
     return [PendingEvent(id=r["id"], enqueue_count=r["enqueue_count"]) for r in records]
 
 
-async def mark_enqueued(conn: asyncpg.Connection, ids: list[int]) -> None:
+async def mark_enqueued(conn: Connection, ids: list[int]) -> None:
     await conn.execute(
         "UPDATE outbox SET enqueued_at = now(), enqueue_count = enqueue_count + 1 WHERE id = ANY($1)", ids
     )
 
 
-async def release_stale(conn: asyncpg.Connection, older_than_s: int) -> int:
+async def release_stale(conn: Connection, older_than_s: int) -> int:
     """Put back on the relay's list events that were enqueued long ago and never processed."""
     result = await conn.execute(
         """UPDATE outbox SET enqueued_at = NULL
@@ -44,7 +44,7 @@ async def release_stale(conn: asyncpg.Connection, older_than_s: int) -> int:
     return int(result.split()[-1])
 
 
-async def lock_unprocessed(conn: asyncpg.Connection, ids: list[int]) -> list[Event]:
+async def lock_unprocessed(conn: Connection, ids: list[int]) -> list[Event]:
     records = await conn.fetch(
         """SELECT id, topic, payload FROM outbox WHERE id = ANY($1) AND processed_at IS NULL
            ORDER BY id FOR UPDATE SKIP LOCKED""",
@@ -53,10 +53,10 @@ async def lock_unprocessed(conn: asyncpg.Connection, ids: list[int]) -> list[Eve
     return [Event(id=r["id"], topic=r["topic"], payload=msgspec.json.decode(r["payload"])) for r in records]
 
 
-async def get_events(conn: asyncpg.Connection, ids: list[int]) -> list[Event]:
+async def get_events(conn: Connection, ids: list[int]) -> list[Event]:
     records = await conn.fetch("SELECT id, topic, payload FROM outbox WHERE id = ANY($1) ORDER BY id", ids)
     return [Event(id=r["id"], topic=r["topic"], payload=msgspec.json.decode(r["payload"])) for r in records]
 
 
-async def mark_processed(conn: asyncpg.Connection, ids: list[int]) -> None:
+async def mark_processed(conn: Connection, ids: list[int]) -> None:
     await conn.execute("UPDATE outbox SET processed_at = now() WHERE id = ANY($1)", ids)

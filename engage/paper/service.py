@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
-
 from engage import i18n
 from engage.accounts.models import StaffUser, can
 from engage.audit import queries as audit
+from engage.db import Connection
 from engage.ids import new_reference, uuid7, withdrawal_code
 from engage.paper import queries
 from engage.paper.models import MAX_FORMS, Batch, PrintedForm
@@ -21,7 +20,7 @@ class PaperProblem(Problem):
     pass
 
 
-async def print_forms(conn: asyncpg.Connection, viewer: StaffUser, count: int, locale: str) -> UUID:
+async def print_forms(conn: Connection, viewer: StaffUser, count: int, locale: str) -> UUID:
     """Issue ``count`` forms in one language and return the batch to print. Every reference is recorded, so
     typing in a reference that was never printed is refused."""
     if not can(viewer.role, "enter_contributions"):
@@ -44,7 +43,7 @@ async def print_forms(conn: asyncpg.Connection, viewer: StaffUser, count: int, l
     return batch
 
 
-async def printed_batch(conn: asyncpg.Connection, viewer: StaffUser, batch: UUID, *, secret: str) -> Batch | None:
+async def printed_batch(conn: Connection, viewer: StaffUser, batch: UUID, *, secret: str) -> Batch | None:
     """A batch to print (again): each form's reference and its withdrawal code."""
     if not can(viewer.role, "enter_contributions"):
         return None

@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.db import Connection
 from engage.privacy.visibility import Sight, visible, words
 from engage.programmes.models import (
     Cluster,
@@ -32,7 +33,7 @@ def _programme(record: asyncpg.Record) -> Programme:
     return msgspec.convert({**dict(record), "neighbourhoods": list(record["neighbourhoods"])}, Programme)
 
 
-async def insert_programme(conn: asyncpg.Connection, slug: str, draft: ProgrammeDraft, created_by: UUID) -> bool:
+async def insert_programme(conn: Connection, slug: str, draft: ProgrammeDraft, created_by: UUID) -> bool:
     inserted = await conn.fetchval(
         """INSERT INTO programmes (slug, name, purpose, framework_id, discovery_from, define_from, develop_from,
                                    ends_on, created_by)
@@ -60,25 +61,23 @@ async def insert_programme(conn: asyncpg.Connection, slug: str, draft: Programme
     return True
 
 
-async def get_programme(conn: asyncpg.Connection, slug: str, *, for_update: bool = False) -> Programme | None:
+async def get_programme(conn: Connection, slug: str, *, for_update: bool = False) -> Programme | None:
     lock = " FOR UPDATE OF p" if for_update else ""
     record = await conn.fetchrow(f"SELECT {_COLUMNS} FROM programmes p WHERE p.slug = $1{lock}", slug)  # noqa: S608
     return None if record is None else _programme(record)
 
 
-async def programme_choices(conn: asyncpg.Connection) -> list[ProgrammeChoice]:
+async def programme_choices(conn: Connection) -> list[ProgrammeChoice]:
     records = await conn.fetch("SELECT slug, name FROM programmes ORDER BY name")
     return [ProgrammeChoice(slug=r["slug"], name=r["name"]) for r in records]
 
 
-async def list_programmes(conn: asyncpg.Connection) -> list[Programme]:
+async def list_programmes(conn: Connection) -> list[Programme]:
     records = await conn.fetch(f"SELECT {_COLUMNS} FROM programmes p ORDER BY p.created_at DESC")  # noqa: S608
     return [_programme(r) for r in records]
 
 
-async def set_phase(
-    conn: asyncpg.Connection, slug: str, from_phase: str, to_phase: str, summary: str, user: UUID
-) -> None:
+async def set_phase(conn: Connection, slug: str, from_phase: str, to_phase: str, summary: str, user: UUID) -> None:
     await conn.execute("UPDATE programmes SET phase = $2::programme_phase WHERE slug = $1", slug, to_phase)
     await conn.execute(
         """INSERT INTO phase_changes (programme, from_phase, to_phase, summary, changed_by)
@@ -91,7 +90,7 @@ async def set_phase(
     )
 
 
-async def phase_changes(conn: asyncpg.Connection, slug: str) -> list[PhaseChange]:
+async def phase_changes(conn: Connection, slug: str) -> list[PhaseChange]:
     records = await conn.fetch(
         """SELECT c.from_phase::text AS from_phase, c.to_phase::text AS to_phase, c.summary,
                   u.name AS changed_by_name, c.changed_at
@@ -102,7 +101,7 @@ async def phase_changes(conn: asyncpg.Connection, slug: str) -> list[PhaseChange
     return [msgspec.convert(dict(r), PhaseChange) for r in records]
 
 
-async def members(conn: asyncpg.Connection, slug: str) -> list[Member]:
+async def members(conn: Connection, slug: str) -> list[Member]:
     records = await conn.fetch(
         """SELECT m.user_id, u.name, u.organisation, m.role, u.role = 'community_member' AS community,
                   m.added_at, u.active,
@@ -114,14 +113,14 @@ async def members(conn: asyncpg.Connection, slug: str) -> list[Member]:
     return [msgspec.convert(dict(r), Member) for r in records]
 
 
-async def member_role(conn: asyncpg.Connection, slug: str, user_id: UUID) -> str | None:
+async def member_role(conn: Connection, slug: str, user_id: UUID) -> str | None:
     value = await conn.fetchval(
         "SELECT role FROM programme_members WHERE programme = $1 AND user_id = $2", slug, user_id
     )
     return None if value is None else str(value)
 
 
-async def add_member(conn: asyncpg.Connection, slug: str, user_id: UUID, role: str) -> None:
+async def add_member(conn: Connection, slug: str, user_id: UUID, role: str) -> None:
     await conn.execute(
         """INSERT INTO programme_members (programme, user_id, role) VALUES ($1, $2, $3)
            ON CONFLICT (programme, user_id) DO UPDATE SET role = excluded.role""",
@@ -131,7 +130,7 @@ async def add_member(conn: asyncpg.Connection, slug: str, user_id: UUID, role: s
     )
 
 
-async def remove_member(conn: asyncpg.Connection, slug: str, user_id: UUID) -> bool:
+async def remove_member(conn: Connection, slug: str, user_id: UUID) -> bool:
     """Take someone out of the community of practice (never a facilitator: they run it)."""
     removed = await conn.fetchval(
         "DELETE FROM programme_members WHERE programme = $1 AND user_id = $2 AND role = 'member' RETURNING user_id",
@@ -141,7 +140,7 @@ async def remove_member(conn: asyncpg.Connection, slug: str, user_id: UUID) -> b
     return removed is not None
 
 
-async def memberships(conn: asyncpg.Connection, user_id: UUID) -> list[Programme]:
+async def memberships(conn: Connection, user_id: UUID) -> list[Programme]:
     """The programmes someone belongs to, newest first."""
     records = await conn.fetch(
         f"""SELECT {_COLUMNS} FROM programmes p JOIN programme_members m ON m.programme = p.slug
@@ -151,7 +150,7 @@ async def memberships(conn: asyncpg.Connection, user_id: UUID) -> list[Programme
     return [_programme(r) for r in records]
 
 
-async def user_id_by_email(conn: asyncpg.Connection, email: str) -> UUID | None:
+async def user_id_by_email(conn: Connection, email: str) -> UUID | None:
     """A staff account's id (community of practice members have no staff account)."""
     value = await conn.fetchval(
         "SELECT id FROM users WHERE email = lower($1) AND active AND role <> 'community_member'", email
@@ -159,7 +158,7 @@ async def user_id_by_email(conn: asyncpg.Connection, email: str) -> UUID | None:
     return None if value is None else UUID(str(value))
 
 
-async def request_clusters(conn: asyncpg.Connection, slug: str) -> None:
+async def request_clusters(conn: Connection, slug: str) -> None:
     await conn.execute(
         """INSERT INTO evidence_clusters (programme) VALUES ($1)
            ON CONFLICT (programme) DO UPDATE SET requested_at = now()""",
@@ -167,7 +166,7 @@ async def request_clusters(conn: asyncpg.Connection, slug: str) -> None:
     )
 
 
-async def save_clusters(conn: asyncpg.Connection, slug: str, clusters: list[dict[str, Any]]) -> None:
+async def save_clusters(conn: Connection, slug: str, clusters: list[dict[str, Any]]) -> None:
     await conn.execute(
         """INSERT INTO evidence_clusters (programme, computed_at, clusters) VALUES ($1, now(), $2::jsonb)
            ON CONFLICT (programme) DO UPDATE SET computed_at = now(), clusters = excluded.clusters""",
@@ -176,7 +175,7 @@ async def save_clusters(conn: asyncpg.Connection, slug: str, clusters: list[dict
     )
 
 
-async def clusters_for(conn: asyncpg.Connection, slug: str, sight: Sight) -> StoredClusters | None:
+async def clusters_for(conn: Connection, slug: str, sight: Sight) -> StoredClusters | None:
     """The clusters with the members this reader may read. Withdrawn members are gone from the stored clusters;
     members the reader may not read are counted, not shown."""
     record = await conn.fetchrow(
@@ -207,7 +206,7 @@ async def clusters_for(conn: asyncpg.Connection, slug: str, sight: Sight) -> Sto
     return StoredClusters(clusters=clusters, requested_at=record["requested_at"], computed_at=record["computed_at"])
 
 
-async def texts_for_clustering(conn: asyncpg.Connection, slug: str) -> list[tuple[UUID, str]]:
+async def texts_for_clustering(conn: Connection, slug: str) -> list[tuple[UUID, str]]:
     """A programme's redacted words, as clusters and their labels are shown to every reader of the evidence board
     (flagged words and texts awaiting translation or redaction left out)."""
     records = await conn.fetch(
@@ -222,7 +221,7 @@ async def texts_for_clustering(conn: asyncpg.Connection, slug: str) -> list[tupl
     return [(r["id"], r["redacted_text"]) for r in records]
 
 
-async def heard_from(conn: asyncpg.Connection, slug: str) -> dict[str, list[tuple[str, int]]]:
+async def heard_from(conn: Connection, slug: str) -> dict[str, list[tuple[str, int]]]:
     """Who the programme heard from: counts by neighbourhood (its own, zero included), kind and age band."""
     by_neighbourhood = await conn.fetch(
         """SELECT n.name, count(c.id) AS n FROM programme_neighbourhoods pn

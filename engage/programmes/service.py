@@ -13,14 +13,13 @@ import re
 import unicodedata
 from uuid import UUID
 
-import asyncpg
-
 from engage.accounts import queries as account_queries
 from engage.accounts import service as accounts
 from engage.accounts.models import StaffUser, UserExists, can
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions.service import EMAIL
+from engage.db import Connection
 from engage.problems import Problem
 from engage.programmes import queries
 from engage.programmes.models import (
@@ -46,7 +45,7 @@ def slug_for(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60] or "programme"
 
 
-async def start_programme(conn: asyncpg.Connection, viewer: StaffUser, draft: ProgrammeDraft) -> str:
+async def start_programme(conn: Connection, viewer: StaffUser, draft: ProgrammeDraft) -> str:
     """Create a programme in Discovery, with the viewer as its first facilitator. Returns its slug."""
     if viewer.role not in ("admin", "facilitator"):
         raise NotAllowed
@@ -83,7 +82,7 @@ async def start_programme(conn: asyncpg.Connection, viewer: StaffUser, draft: Pr
     return slug
 
 
-async def view_programme(conn: asyncpg.Connection, slug: str) -> ProgrammeDetail | None:
+async def view_programme(conn: Connection, slug: str) -> ProgrammeDetail | None:
     programme = await queries.get_programme(conn, slug)
     if programme is None:
         return None
@@ -96,17 +95,17 @@ async def view_programme(conn: asyncpg.Connection, slug: str) -> ProgrammeDetail
     )
 
 
-async def runs_programme(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> bool:
+async def runs_programme(conn: Connection, slug: str, viewer: StaffUser) -> bool:
     """Admins, and the programme's own facilitators, run it: its phases, workshops, propositions and rounds."""
     return viewer.role == "admin" or await queries.member_role(conn, slug, viewer.id) == "facilitator"
 
 
-async def _require_facilitator(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> None:
+async def _require_facilitator(conn: Connection, slug: str, viewer: StaffUser) -> None:
     if not await runs_programme(conn, slug, viewer):
         raise NotAllowed
 
 
-async def advance_phase(conn: asyncpg.Connection, slug: str, viewer: StaffUser, summary: str, expected: str) -> str:
+async def advance_phase(conn: Connection, slug: str, viewer: StaffUser, summary: str, expected: str) -> str:
     """Move the programme from `expected` to the next phase, recording who, when and what was learnt. `expected`
     guards against two people pressing the button at once: the second is told it has already moved."""
     programme = await queries.get_programme(conn, slug, for_update=True)
@@ -135,7 +134,7 @@ async def advance_phase(conn: asyncpg.Connection, slug: str, viewer: StaffUser, 
     return target
 
 
-async def add_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, email: str, role: str) -> None:
+async def add_member(conn: Connection, slug: str, viewer: StaffUser, email: str, role: str) -> None:
     if await queries.get_programme(conn, slug) is None:
         raise LookupError(slug)
     await _require_facilitator(conn, slug, viewer)
@@ -156,7 +155,7 @@ async def add_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, ema
 
 
 async def invite_member(
-    conn: asyncpg.Connection,
+    conn: Connection,
     slug: str,
     viewer: StaffUser,
     *,
@@ -211,7 +210,7 @@ async def invite_member(
     )
 
 
-async def remove_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, user_id: UUID) -> None:
+async def remove_member(conn: Connection, slug: str, viewer: StaffUser, user_id: UUID) -> None:
     """Take a member out of the community of practice. Someone without a staff account is signed out everywhere
     and their unused links stop working; removed from their last programme, their account is closed."""
     if await queries.get_programme(conn, slug) is None:
@@ -236,21 +235,21 @@ async def remove_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, 
     )
 
 
-async def takes_part(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> bool:
+async def takes_part(conn: Connection, slug: str, viewer: StaffUser) -> bool:
     """Admins, and the programme's own community of practice (facilitators and members)."""
     return viewer.role == "admin" or await queries.member_role(conn, slug, viewer.id) is not None
 
 
-async def may_read(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> bool:
+async def may_read(conn: Connection, slug: str, viewer: StaffUser) -> bool:
     """Staff who read contributions read every programme; a community of practice member only their own."""
     return can(viewer.role, "read_contributions") or await takes_part(conn, slug, viewer)
 
 
-async def my_programmes(conn: asyncpg.Connection, viewer: StaffUser) -> list[Programme]:
+async def my_programmes(conn: Connection, viewer: StaffUser) -> list[Programme]:
     return await queries.memberships(conn, viewer.id)
 
 
-async def record_export(conn: asyncpg.Connection, viewer: StaffUser, slug: str, what: str) -> None:
+async def record_export(conn: Connection, viewer: StaffUser, slug: str, what: str) -> None:
     """Every CSV export of a programme's data is in the audit trail."""
     await audit.record(
         conn,

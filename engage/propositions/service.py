@@ -14,10 +14,9 @@ from __future__ import annotations
 import uuid
 from uuid import UUID
 
-import asyncpg
-
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
+from engage.db import Connection
 from engage.ids import uuid7
 from engage.outbox import queries as outbox
 from engage.outbox.models import COMMENT_POSTED
@@ -40,12 +39,12 @@ from engage.propositions.models import (
 from engage.tags import queries as tag_queries
 
 
-async def _require_facilitator(conn: asyncpg.Connection, programme: str, viewer: StaffUser) -> None:
+async def _require_facilitator(conn: Connection, programme: str, viewer: StaffUser) -> None:
     if not await runs_programme(conn, programme, viewer):
         raise PropositionProblem("programme", "Only this programme's facilitators change its propositions.", status=403)
 
 
-async def _checked(conn: asyncpg.Connection, programme: str, text: PropositionText) -> PropositionText:
+async def _checked(conn: Connection, programme: str, text: PropositionText) -> PropositionText:
     found = await programme_queries.get_programme(conn, programme)
     if found is None:
         raise PropositionProblem("programme", "No programme with this address.", status=404)
@@ -61,7 +60,7 @@ async def _checked(conn: asyncpg.Connection, programme: str, text: PropositionTe
     return text
 
 
-async def draft_proposition(conn: asyncpg.Connection, programme: str, viewer: StaffUser, text: PropositionText) -> UUID:
+async def draft_proposition(conn: Connection, programme: str, viewer: StaffUser, text: PropositionText) -> UUID:
     text = await _checked(conn, programme, text)
     await _require_facilitator(conn, programme, viewer)
     proposition_id = uuid.uuid4()
@@ -79,12 +78,12 @@ async def draft_proposition(conn: asyncpg.Connection, programme: str, viewer: St
     return proposition_id
 
 
-async def _phase(conn: asyncpg.Connection, programme: str) -> str:
+async def _phase(conn: Connection, programme: str) -> str:
     found = await programme_queries.get_programme(conn, programme)
     return found.phase if found else ""
 
 
-async def _editable(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser) -> Proposition:
+async def _editable(conn: Connection, proposition_id: UUID, viewer: StaffUser) -> Proposition:
     proposition = await queries.get_proposition(conn, proposition_id, lock=True)
     if proposition is None:
         raise PropositionProblem("proposition", "No proposition with this address.", status=404)
@@ -93,7 +92,7 @@ async def _editable(conn: asyncpg.Connection, proposition_id: UUID, viewer: Staf
 
 
 async def revise_proposition(
-    conn: asyncpg.Connection,
+    conn: Connection,
     proposition_id: UUID,
     viewer: StaffUser,
     text: PropositionText,
@@ -129,9 +128,7 @@ async def revise_proposition(
     return version
 
 
-async def pin_evidence(
-    conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID
-) -> None:
+async def pin_evidence(conn: Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID) -> None:
     await _editable(conn, proposition_id, viewer)
     if not await queries.pin(conn, proposition_id, contribution_id, viewer.id) and not await queries.is_pinned(
         conn, proposition_id, contribution_id
@@ -139,14 +136,12 @@ async def pin_evidence(
         raise PropositionProblem("contribution", "No contribution with this id.", status=404)
 
 
-async def unpin_evidence(
-    conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID
-) -> None:
+async def unpin_evidence(conn: Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID) -> None:
     await _editable(conn, proposition_id, viewer)
     await queries.unpin(conn, proposition_id, contribution_id)
 
 
-async def set_status(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, status: str) -> None:
+async def set_status(conn: Connection, proposition_id: UUID, viewer: StaffUser, status: str) -> None:
     """Shortlist (at most three per programme), set aside or return to draft. Approval is a board's decision
     and is recorded elsewhere."""
     proposition = await _editable(conn, proposition_id, viewer)
@@ -172,7 +167,7 @@ async def set_status(conn: asyncpg.Connection, proposition_id: UUID, viewer: Sta
 
 
 async def record_decision(
-    conn: asyncpg.Connection,
+    conn: Connection,
     proposition_id: UUID,
     viewer: StaffUser,
     decision: Decision,
@@ -221,7 +216,7 @@ async def record_decision(
     )
 
 
-async def view_proposition(conn: asyncpg.Connection, proposition_id: UUID, sight: Sight) -> PropositionDetail | None:
+async def view_proposition(conn: Connection, proposition_id: UUID, sight: Sight) -> PropositionDetail | None:
     proposition = await queries.get_proposition(conn, proposition_id)
     if proposition is None:
         return None
@@ -234,7 +229,7 @@ async def view_proposition(conn: asyncpg.Connection, proposition_id: UUID, sight
     )
 
 
-async def readable_proposition(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser) -> Proposition:
+async def readable_proposition(conn: Connection, proposition_id: UUID, viewer: StaffUser) -> Proposition:
     """The proposition, if this viewer may read its programme (a community of practice member: only their own
     programmes'; an unknown proposition and someone else's look the same, 404)."""
     proposition = await queries.get_proposition(conn, proposition_id)
@@ -243,7 +238,7 @@ async def readable_proposition(conn: asyncpg.Connection, proposition_id: UUID, v
     return proposition
 
 
-async def post_comment(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, body: str) -> UUID:
+async def post_comment(conn: Connection, proposition_id: UUID, viewer: StaffUser, body: str) -> UUID:
     proposition = await readable_proposition(conn, proposition_id, viewer)
     body = body.strip()
     if not body:
@@ -263,7 +258,7 @@ async def post_comment(conn: asyncpg.Connection, proposition_id: UUID, viewer: S
     return comment_id
 
 
-async def withdraw_comment(conn: asyncpg.Connection, comment_id: UUID, viewer: StaffUser) -> UUID:
+async def withdraw_comment(conn: Connection, comment_id: UUID, viewer: StaffUser) -> UUID:
     """Delete the viewer's own comment. Returns the proposition it was on."""
     found = await queries.comment_author(conn, comment_id)
     if found is None or found[0] != viewer.id:

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.db import Connection
 from engage.privacy.visibility import Sight, visible, words
 from engage.recommendations.models import Linked, LinkedContribution, Recommendation, RecommendationDraft, Update
 
@@ -23,7 +24,7 @@ def _recommendations(records: list[asyncpg.Record]) -> list[Recommendation]:
 
 
 async def insert_recommendation(
-    conn: asyncpg.Connection, recommendation_id: UUID, board_id: str, draft: RecommendationDraft, user: UUID
+    conn: Connection, recommendation_id: UUID, board_id: str, draft: RecommendationDraft, user: UUID
 ) -> None:
     await conn.execute(
         """INSERT INTO recommendations (id, board_id, label, text, owner, made_on, due_on, created_by)
@@ -40,7 +41,7 @@ async def insert_recommendation(
 
 
 async def link(
-    conn: asyncpg.Connection,
+    conn: Connection,
     recommendation_id: UUID,
     *,
     propositions: list[UUID],
@@ -71,16 +72,14 @@ async def link(
     return unknown, int(linked_propositions.split()[-1]), int(linked_responses.split()[-1])
 
 
-async def get_recommendation(
-    conn: asyncpg.Connection, recommendation_id: UUID, *, lock: bool = False
-) -> Recommendation | None:
+async def get_recommendation(conn: Connection, recommendation_id: UUID, *, lock: bool = False) -> Recommendation | None:
     suffix = " FOR UPDATE OF r" if lock else ""
     record = await conn.fetchrow(f"SELECT {_COLUMNS} FROM {_FROM} WHERE r.id = $1{suffix}", recommendation_id)  # noqa: S608
     return None if record is None else msgspec.convert(dict(record), Recommendation)
 
 
 async def list_recommendations(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     board_id: str | None = None,
     status: str | None = None,
@@ -102,7 +101,7 @@ async def list_recommendations(
 
 
 async def insert_update(
-    conn: asyncpg.Connection,
+    conn: Connection,
     update_id: UUID,
     recommendation_id: UUID,
     status: str,
@@ -124,7 +123,7 @@ async def insert_update(
 
 
 async def updates_for(
-    conn: asyncpg.Connection,
+    conn: Connection,
     recommendation_ids: list[UUID],
     *,
     since: date | None = None,
@@ -143,7 +142,7 @@ async def updates_for(
     return [msgspec.convert(dict(r), Update) for r in records]
 
 
-async def linked_propositions(conn: asyncpg.Connection, recommendation_ids: list[UUID]) -> list[Linked]:
+async def linked_propositions(conn: Connection, recommendation_ids: list[UUID]) -> list[Linked]:
     records = await conn.fetch(
         """SELECT rp.recommendation_id, p.id, v.title, p.status::text AS status
            FROM recommendation_propositions rp JOIN propositions p ON p.id = rp.proposition_id
@@ -154,7 +153,7 @@ async def linked_propositions(conn: asyncpg.Connection, recommendation_ids: list
     return [msgspec.convert(dict(r), Linked) for r in records]
 
 
-async def linked_responses(conn: asyncpg.Connection, recommendation_ids: list[UUID]) -> list[Linked]:
+async def linked_responses(conn: Connection, recommendation_ids: list[UUID]) -> list[Linked]:
     records = await conn.fetch(
         """SELECT rr.recommendation_id, s.id, s.title, s.status::text AS status
            FROM recommendation_responses rr JOIN responses s ON s.id = rr.response_id
@@ -165,7 +164,7 @@ async def linked_responses(conn: asyncpg.Connection, recommendation_ids: list[UU
 
 
 async def linked_contributions(
-    conn: asyncpg.Connection, recommendation_id: UUID, sight: Sight
+    conn: Connection, recommendation_id: UUID, sight: Sight
 ) -> tuple[list[LinkedContribution], int]:
     """The linked contributions this reader may read (in the words they may read), and how many others there are."""
     records = await conn.fetch(
@@ -179,7 +178,7 @@ async def linked_contributions(
     return shown, len(records) - len(shown)
 
 
-async def for_digest(conn: asyncpg.Connection, board_id: str, start: date, end: date) -> list[Recommendation]:
+async def for_digest(conn: Connection, board_id: str, start: date, end: date) -> list[Recommendation]:
     """What a board's digest for the days [start, end) reports: its recommendations made by then and still open,
     and those closed by an update in the period."""
     records = await conn.fetch(

@@ -14,12 +14,11 @@ import uuid
 from datetime import date
 from uuid import UUID
 
-import asyncpg
-
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
 from engage.boards import service as boards
 from engage.boards.models import Board
+from engage.db import Connection
 from engage.ids import normalise_reference, uuid7
 from engage.privacy.visibility import Sight
 from engage.recommendations import queries
@@ -34,9 +33,7 @@ from engage.recommendations.models import (
 )
 
 
-async def record_recommendation(
-    conn: asyncpg.Connection, viewer: StaffUser, board: Board, draft: RecommendationDraft
-) -> UUID:
+async def record_recommendation(conn: Connection, viewer: StaffUser, board: Board, draft: RecommendationDraft) -> UUID:
     """Record a board's recommendation (its owner or an admin), awaiting a response."""
     if board.kind != "board" or not boards.may_edit(viewer, board):
         raise RecommendationProblem(
@@ -77,7 +74,7 @@ async def record_recommendation(
 
 
 async def record_update(
-    conn: asyncpg.Connection,
+    conn: Connection,
     viewer: StaffUser,
     board: Board,
     recommendation_id: UUID,
@@ -119,7 +116,7 @@ async def record_update(
     )
 
 
-async def tracked(conn: asyncpg.Connection, found: list[Recommendation], today: date) -> list[Tracked]:
+async def tracked(conn: Connection, found: list[Recommendation], today: date) -> list[Tracked]:
     """Recommendations with their history and links, in one query per kind of thing."""
     ids = [r.id for r in found]
     updates = await queries.updates_for(conn, ids)
@@ -138,7 +135,7 @@ async def tracked(conn: asyncpg.Connection, found: list[Recommendation], today: 
 
 
 async def view_recommendation(
-    conn: asyncpg.Connection, recommendation_id: UUID, sight: Sight, today: date
+    conn: Connection, recommendation_id: UUID, sight: Sight, today: date
 ) -> tuple[Tracked, list[LinkedContribution], int] | None:
     """One recommendation for a staff page: with the linked contributions this reader may read, and how many
     more there are."""

@@ -20,6 +20,7 @@ import asyncpg
 
 from engage.accounts.models import StaffUser, can
 from engage.audit import queries as audit
+from engage.db import Connection
 from engage.ids import normalise_reference, uuid7
 from engage.propositions import queries as proposition_queries
 from engage.responses import queries
@@ -27,7 +28,7 @@ from engage.responses.models import STATUS_LABELS, ResponseDetail, ResponseDraft
 
 
 async def publish_response(
-    conn: asyncpg.Connection, viewer: StaffUser, draft: ResponseDraft, *, today: date
+    conn: Connection, viewer: StaffUser, draft: ResponseDraft, *, today: date
 ) -> tuple[UUID, int]:
     """Returns the response's id and how many contributors will be emailed."""
     if not can(viewer.role, "enter_contributions"):
@@ -70,7 +71,7 @@ async def publish_response(
 
 
 async def change_status(
-    conn: asyncpg.Connection,
+    conn: Connection,
     viewer: StaffUser,
     response_id: UUID,
     *,
@@ -117,7 +118,7 @@ async def change_status(
     return emailed
 
 
-async def view_response(conn: asyncpg.Connection, response_id: UUID) -> ResponseDetail | None:
+async def view_response(conn: Connection, response_id: UUID) -> ResponseDetail | None:
     response = await queries.get_response(conn, response_id)
     if response is None:
         return None

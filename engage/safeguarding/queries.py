@@ -8,11 +8,12 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.db import Connection
 from engage.privacy.visibility import Sight, visible, words
 from engage.safeguarding.models import Flag, NewFlag
 
 
-async def raise_flags(conn: asyncpg.Connection, flags: list[NewFlag]) -> list[UUID]:
+async def raise_flags(conn: Connection, flags: list[NewFlag]) -> list[UUID]:
     """Raise flags that are not already raised (a cleared flag stays cleared). Returns the new ones."""
     if not flags:
         return []
@@ -33,7 +34,7 @@ async def raise_flags(conn: asyncpg.Connection, flags: list[NewFlag]) -> list[UU
     return [r["contribution_id"] for r in records]
 
 
-async def queue_alerts(conn: asyncpg.Connection, contribution_ids: list[UUID], to_address: str) -> int:
+async def queue_alerts(conn: Connection, contribution_ids: list[UUID], to_address: str) -> int:
     result = await conn.execute(
         """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id)
            SELECT gen_random_uuid(), 'safeguarding:' || id, 'safeguarding_alert', $2, id
@@ -55,7 +56,7 @@ def _flag(record: asyncpg.Record) -> Flag:
     return msgspec.convert({**dict(record), "reasons": json.loads(record["reasons"])}, Flag)
 
 
-async def list_flags(conn: asyncpg.Connection, sight: Sight, *, status: str | None, limit: int = 200) -> list[Flag]:
+async def list_flags(conn: Connection, sight: Sight, *, status: str | None, limit: int = 200) -> list[Flag]:
     records = await conn.fetch(
         f"""SELECT {_columns(sight)} FROM safeguarding_flags f JOIN contributions c ON c.id = f.contribution_id
             LEFT JOIN users u ON u.id = f.handled_by
@@ -67,7 +68,7 @@ async def list_flags(conn: asyncpg.Connection, sight: Sight, *, status: str | No
     return [_flag(r) for r in records]
 
 
-async def get_flag(conn: asyncpg.Connection, contribution_id: UUID, sight: Sight) -> Flag | None:
+async def get_flag(conn: Connection, contribution_id: UUID, sight: Sight) -> Flag | None:
     record = await conn.fetchrow(
         f"""SELECT {_columns(sight)} FROM safeguarding_flags f JOIN contributions c ON c.id = f.contribution_id
             LEFT JOIN users u ON u.id = f.handled_by WHERE f.contribution_id = $1 AND {visible(sight)}""",  # noqa: S608
@@ -76,7 +77,7 @@ async def get_flag(conn: asyncpg.Connection, contribution_id: UUID, sight: Sight
     return None if record is None else _flag(record)
 
 
-async def was_ever_flagged(conn: asyncpg.Connection, contribution_id: UUID) -> bool:
+async def was_ever_flagged(conn: Connection, contribution_id: UUID) -> bool:
     """A flag was raised on it, whatever became of the flag (such words are never quoted)."""
     return bool(
         await conn.fetchval(
@@ -85,7 +86,7 @@ async def was_ever_flagged(conn: asyncpg.Connection, contribution_id: UUID) -> b
     )
 
 
-async def set_status(conn: asyncpg.Connection, contribution_id: UUID, status: str, user_id: UUID, note: str) -> bool:
+async def set_status(conn: Connection, contribution_id: UUID, status: str, user_id: UUID, note: str) -> bool:
     result = await conn.execute(
         """UPDATE safeguarding_flags SET status = $2::flag_status, handled_by = $3, handled_at = now(), note = $4
            WHERE contribution_id = $1""",

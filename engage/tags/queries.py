@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.db import Connection
 from engage.privacy.visibility import Sight, analysed_words, original_words, visible, words
 from engage.tags.models import (
     Analysis,
@@ -24,9 +25,7 @@ from engage.tags.models import (
 )
 
 
-async def upsert_framework(
-    conn: asyncpg.Connection, document: bytes, *, builtin: bool, added_by: UUID | None = None
-) -> None:
+async def upsert_framework(conn: Connection, document: bytes, *, builtin: bool, added_by: UUID | None = None) -> None:
     parsed = json.loads(document)
     await conn.execute(
         """INSERT INTO frameworks (id, name, document, builtin, added_by) VALUES ($1, $2, $3::jsonb, $4, $5)
@@ -45,31 +44,31 @@ def _framework(record: asyncpg.Record) -> FrameworkInfo:
     return msgspec.convert({**document, "builtin": record["builtin"]}, FrameworkInfo, strict=False)
 
 
-async def get_framework(conn: asyncpg.Connection, framework_id: str) -> FrameworkInfo | None:
+async def get_framework(conn: Connection, framework_id: str) -> FrameworkInfo | None:
     record = await conn.fetchrow(
         "SELECT document::text AS document, builtin FROM frameworks WHERE id = $1", framework_id
     )
     return None if record is None else _framework(record)
 
 
-async def get_framework_document(conn: asyncpg.Connection, framework_id: str) -> bytes | None:
+async def get_framework_document(conn: Connection, framework_id: str) -> bytes | None:
     document = await conn.fetchval("SELECT document::text FROM frameworks WHERE id = $1", framework_id)
     return None if document is None else str(document).encode()
 
 
-async def list_frameworks(conn: asyncpg.Connection) -> list[FrameworkInfo]:
+async def list_frameworks(conn: Connection) -> list[FrameworkInfo]:
     records = await conn.fetch("SELECT document::text AS document, builtin FROM frameworks ORDER BY builtin DESC, id")
     return [_framework(r) for r in records]
 
 
-async def active_model_version(conn: asyncpg.Connection, framework_id: str) -> str | None:
+async def active_model_version(conn: Connection, framework_id: str) -> str | None:
     value = await conn.fetchval(
         "SELECT version FROM theme_models WHERE framework_id = $1 AND status = 'active'", framework_id
     )
     return None if value is None else str(value)
 
 
-async def get_active_model(conn: asyncpg.Connection, framework_id: str) -> StoredModel | None:
+async def get_active_model(conn: Connection, framework_id: str) -> StoredModel | None:
     record = await conn.fetchrow(
         "SELECT version, card, weights FROM theme_models WHERE framework_id = $1 AND status = 'active'", framework_id
     )
@@ -81,7 +80,7 @@ async def get_active_model(conn: asyncpg.Connection, framework_id: str) -> Store
 
 
 async def insert_model(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     version: str,
     framework_id: str,
@@ -118,7 +117,7 @@ async def insert_model(
     )
 
 
-async def list_models(conn: asyncpg.Connection, framework_id: str, *, limit: int = 20) -> list[ModelVersion]:
+async def list_models(conn: Connection, framework_id: str, *, limit: int = 20) -> list[ModelVersion]:
     records = await conn.fetch(
         """SELECT version, framework_id, status::text AS status, dev_micro_f1, dev_macro_f1, train_examples,
                   corrections, note, trained_at, decided_at
@@ -130,7 +129,7 @@ async def list_models(conn: asyncpg.Connection, framework_id: str, *, limit: int
 
 
 async def texts_to_tag(
-    conn: asyncpg.Connection, contribution_ids: list[UUID], *, skip_version: str | None = None
+    conn: Connection, contribution_ids: list[UUID], *, skip_version: str | None = None
 ) -> list[TextToTag]:
     """The texts of these contributions that still exist, leaving out those already tagged by `skip_version`."""
     records = await conn.fetch(
@@ -145,7 +144,7 @@ async def texts_to_tag(
 
 
 async def stale_contribution_ids(
-    conn: asyncpg.Connection, model_version: str, *, limit: int, settled_for_s: float = 30.0
+    conn: Connection, model_version: str, *, limit: int, settled_for_s: float = 30.0
 ) -> list[UUID]:
     """Contributions never analysed (and received a while ago, so not still on their way through the event
     queue) or analysed by another model version: what the re-tagging sweep works through."""
@@ -162,9 +161,7 @@ async def stale_contribution_ids(
     return [r["id"] for r in records]
 
 
-async def save_taggings(
-    conn: asyncpg.Connection, framework_id: str, model_version: str, taggings: list[Tagging]
-) -> int:
+async def save_taggings(conn: Connection, framework_id: str, model_version: str, taggings: list[Tagging]) -> int:
     """Record analyses and replace model-made tags. A person's tag (given or removed) is never touched, and a
     contribution withdrawn meanwhile is skipped. Returns the number of model tags written."""
     if not taggings:
@@ -247,7 +244,7 @@ _TAG_COLUMNS = """t.theme_id, t.given, t.source::text AS source, t.confidence, t
                   t.model_version, u.name AS tagged_by_name, t.tagged_at"""
 
 
-async def tags_for(conn: asyncpg.Connection, contribution_id: UUID, framework_id: str) -> list[Tag]:
+async def tags_for(conn: Connection, contribution_id: UUID, framework_id: str) -> list[Tag]:
     records = await conn.fetch(
         f"""SELECT {_TAG_COLUMNS} FROM contribution_tags t LEFT JOIN users u ON u.id = t.tagged_by
             WHERE t.contribution_id = $1 AND t.framework_id = $2
@@ -258,7 +255,7 @@ async def tags_for(conn: asyncpg.Connection, contribution_id: UUID, framework_id
     return [_tag(r) for r in records]
 
 
-async def analysis_for(conn: asyncpg.Connection, contribution_id: UUID) -> Analysis | None:
+async def analysis_for(conn: Connection, contribution_id: UUID) -> Analysis | None:
     record = await conn.fetchrow(
         """SELECT a.model_version, a.scores::text AS scores, a.sentiment, a.detected_language, a.needs_translation,
                   a.margin, a.analysed_at, a.reviewed_at, u.name AS reviewed_by_name
@@ -271,7 +268,7 @@ async def analysis_for(conn: asyncpg.Connection, contribution_id: UUID) -> Analy
     return msgspec.convert({**dict(record), "scores": json.loads(record["scores"])}, Analysis)
 
 
-async def review_queue(conn: asyncpg.Connection, framework_id: str, *, limit: int) -> list[UUID]:
+async def review_queue(conn: Connection, framework_id: str, *, limit: int) -> list[UUID]:
     """Unreviewed contributions, least confident first (not-English ones, margin 0, lead)."""
     records = await conn.fetch(
         """SELECT a.contribution_id FROM contribution_analyses a
@@ -283,7 +280,7 @@ async def review_queue(conn: asyncpg.Connection, framework_id: str, *, limit: in
     return [r["contribution_id"] for r in records]
 
 
-async def review_queue_size(conn: asyncpg.Connection, framework_id: str) -> int:
+async def review_queue_size(conn: Connection, framework_id: str) -> int:
     return int(
         await conn.fetchval(
             "SELECT count(*) FROM contribution_analyses WHERE reviewed_at IS NULL AND framework_id = $1", framework_id
@@ -291,9 +288,7 @@ async def review_queue_size(conn: asyncpg.Connection, framework_id: str) -> int:
     )
 
 
-async def review_item(
-    conn: asyncpg.Connection, contribution_id: UUID, framework_id: str, sight: Sight
-) -> ReviewItem | None:
+async def review_item(conn: Connection, contribution_id: UUID, framework_id: str, sight: Sight) -> ReviewItem | None:
     record = await conn.fetchrow(
         f"""SELECT c.id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.received_at,
                    CASE WHEN c.translation IS NOT NULL THEN c.language END AS translated_from,
@@ -318,7 +313,7 @@ async def review_item(
 
 
 async def record_review(
-    conn: asyncpg.Connection,
+    conn: Connection,
     contribution_id: UUID,
     framework_id: str,
     decisions: dict[str, bool],
@@ -347,7 +342,7 @@ async def record_review(
     )
 
 
-async def corrections(conn: asyncpg.Connection, framework_id: str) -> list[Correction]:
+async def corrections(conn: Connection, framework_id: str) -> list[Correction]:
     records = await conn.fetch(
         f"""SELECT {analysed_words()} AS text, ARRAY(SELECT t.theme_id FROM contribution_tags t
                                 WHERE t.contribution_id = c.id AND t.framework_id = $1 AND t.given
@@ -360,6 +355,6 @@ async def corrections(conn: asyncpg.Connection, framework_id: str) -> list[Corre
     return [Correction(text=r["text"], themes=list(r["themes"])) for r in records]
 
 
-async def lock_retagging(conn: asyncpg.Connection, framework_id: str) -> bool:
+async def lock_retagging(conn: Connection, framework_id: str) -> bool:
     """Only one worker re-tags a framework at a time (the lock ends with the transaction)."""
     return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext('retag:' || $1))", framework_id))

@@ -15,6 +15,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
@@ -40,9 +41,9 @@ class RequestDatabase:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
-        self._conn: asyncpg.Connection | None = None
+        self._conn: PoolConnectionProxy | None = None
 
-    async def connection(self) -> asyncpg.Connection:
+    async def connection(self) -> PoolConnectionProxy:
         if self._conn is None:
             self._conn = await self._pool.acquire()
         return self._conn
@@ -123,7 +124,7 @@ def requires(permission: Permission) -> Guard:
     return guard
 
 
-async def provide_conn(request: Request[Any, Any, Any]) -> AsyncGenerator[asyncpg.Connection, None]:
+async def provide_conn(request: Request[Any, Any, Any]) -> AsyncGenerator[PoolConnectionProxy, None]:
     """The request's transaction: committed when the handler returns (before the response goes out), rolled back
     when it raises."""
     database = _database(request)
@@ -161,8 +162,10 @@ def provide_relay(state: State) -> OutboxRelay:
     return state["relay"]  # type: ignore[no-any-return]
 
 
-Conn = NamedDependency[asyncpg.Connection]
-"""The request's connection, inside its transaction (``conn: Conn`` in a handler's signature)."""
+Conn = NamedDependency[PoolConnectionProxy]
+"""The request's connection, inside its transaction (``conn: Conn`` in a handler's signature). Named for the one
+class it is (a pool's connection), not ``engage.db.Connection``: Litestar checks dependencies with msgspec, which
+accepts one custom class in a type but not a union of two."""
 Viewer = NamedDependency[StaffUser]
 """The signed-in user of a guarded handler."""
 ReaderSight = NamedDependency[Sight]
@@ -180,7 +183,7 @@ DEPENDENCIES = {
 
 
 def pool_of(state: State) -> asyncpg.Pool:
-    return state["pool"]
+    return state["pool"]  # type: ignore[no-any-return]
 
 
 def settings_of(state: State) -> Settings:

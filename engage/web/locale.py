@@ -7,6 +7,7 @@ archive stay in English. The answer carries ``Content-Language`` and ``Vary`` so
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -55,7 +56,7 @@ def choose(scope: Scope) -> tuple[str, bool]:
     return i18n.negotiate(_header(scope, b"accept-language")) or i18n.SOURCE, False
 
 
-def request_locale(secure_cookies: bool) -> Any:
+def request_locale(secure_cookies: bool) -> Callable[[ASGIApp], ASGIApp]:
     """Middleware factory: decide the language before anything renders, and say so in the answer's headers."""
 
     def middleware(app: ASGIApp) -> ASGIApp:

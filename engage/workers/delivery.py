@@ -25,7 +25,7 @@ from uuid import UUID
 
 import asyncpg
 
-from engage.db import Lock, advisory_lock
+from engage.db import Connection, Lock, advisory_lock
 from engage.mail import queries, service
 from engage.mail.smtp import DefiniteRefusal, Envelope, SmtpTarget, UncertainDelivery
 from engage.settings import Settings
@@ -64,9 +64,7 @@ class MailSender:
         return outcomes
 
 
-async def _deliver_locked(
-    conn: asyncpg.Connection, settings: Settings, target: SmtpTarget, message_id: UUID
-) -> Outcome:
+async def _deliver_locked(conn: Connection, settings: Settings, target: SmtpTarget, message_id: UUID) -> Outcome:
     message = await queries.get_message(conn, message_id)
     if message is None:
         return "skipped"
@@ -97,7 +95,7 @@ async def _deliver_locked(
 
 
 async def _retry_or_fail(
-    conn: asyncpg.Connection,
+    conn: Connection,
     settings: Settings,
     message_id: UUID,
     attempts: int,

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import asyncpg
 
-from engage.db import transaction
+from engage.db import Connection, transaction
 from engage.safeguarding.models import RiskReason
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
@@ -89,7 +89,7 @@ class TaggerHolder:
         # the scan (a query over every contribution) for a while, until a promotion changes the version.
         self.settled: tuple[str, float] | None = None
 
-    async def current(self, conn: asyncpg.Connection) -> Tagger:
+    async def current(self, conn: Connection) -> Tagger:
         active = await tag_queries.active_model_version(conn, self.framework_id)
         if self._tagger is not None and (active is None or active == self._tagger.version):
             return self._tagger

@@ -13,7 +13,7 @@ from arq import Retry
 from engage.accounts import queries as accounts
 from engage.boards import queries as board_queries
 from engage.dashboards import service as dashboards
-from engage.db import Lock, advisory_lock, transaction
+from engage.db import Connection, Lock, advisory_lock, transaction
 from engage.digests import queries as digest_queries
 from engage.digests import service as digests
 from engage.digests.models import LOCAL
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 Ctx = dict[str, Any]
 
 
-async def _dispatch(conn: asyncpg.Connection, events: list[Event]) -> None:
+async def _dispatch(conn: Connection, events: list[Event]) -> None:
     """Handle a batch of events, one statement per topic rather than one per event."""
     received = [UUID(e.payload["contribution_id"]) for e in events if e.topic == CONTRIBUTION_RECEIVED]
     await mail.queue_receipts(conn, received)

@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.db import Connection
 from engage.privacy.visibility import Sight, visible, words
 from engage.workshops.models import HIDDEN_NOTE, BoardEvent, Note, Workshop, WorkshopDraft
 
@@ -17,7 +18,7 @@ _COLUMNS = """w.id, w.programme, p.name AS programme_name, w.title, w.held_on, w
               (SELECT count(*) FROM workshop_notes n WHERE n.workshop_id = w.id) AS notes"""
 
 
-async def _workshop(conn: asyncpg.Connection, record: asyncpg.Record) -> Workshop:
+async def _workshop(conn: Connection, record: asyncpg.Record) -> Workshop:
     prompts = await conn.fetch(
         "SELECT id, position, text FROM workshop_prompts WHERE workshop_id = $1 ORDER BY position", record["id"]
     )
@@ -25,7 +26,7 @@ async def _workshop(conn: asyncpg.Connection, record: asyncpg.Record) -> Worksho
 
 
 async def insert_workshop(
-    conn: asyncpg.Connection,
+    conn: Connection,
     workshop_id: UUID,
     programme: str,
     draft: WorkshopDraft,
@@ -58,7 +59,7 @@ async def insert_workshop(
     )
 
 
-async def get_workshop(conn: asyncpg.Connection, workshop_id: UUID) -> Workshop | None:
+async def get_workshop(conn: Connection, workshop_id: UUID) -> Workshop | None:
     record = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.id = $1",  # noqa: S608
         workshop_id,
@@ -66,7 +67,7 @@ async def get_workshop(conn: asyncpg.Connection, workshop_id: UUID) -> Workshop 
     return None if record is None else await _workshop(conn, record)
 
 
-async def get_by_code(conn: asyncpg.Connection, code: str, *, lock: bool = False) -> Workshop | None:
+async def get_by_code(conn: Connection, code: str, *, lock: bool = False) -> Workshop | None:
     suffix = " FOR SHARE OF w" if lock else ""
     record = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.code = $1{suffix}",  # noqa: S608
@@ -75,7 +76,7 @@ async def get_by_code(conn: asyncpg.Connection, code: str, *, lock: bool = False
     return None if record is None else await _workshop(conn, record)
 
 
-async def list_for_programme(conn: asyncpg.Connection, programme: str) -> list[Workshop]:
+async def list_for_programme(conn: Connection, programme: str) -> list[Workshop]:
     records = await conn.fetch(
         f"""SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme
             WHERE w.programme = $1 ORDER BY w.held_on, w.created_at""",  # noqa: S608
@@ -84,7 +85,7 @@ async def list_for_programme(conn: asyncpg.Connection, programme: str) -> list[W
     return [await _workshop(conn, r) for r in records]
 
 
-async def open_session(conn: asyncpg.Connection, workshop_id: UUID, code: str) -> bool:
+async def open_session(conn: Connection, workshop_id: UUID, code: str) -> bool:
     """Give the workshop a join code (unless it is live already). False if another workshop has the code."""
     try:
         await conn.execute(
@@ -98,7 +99,7 @@ async def open_session(conn: asyncpg.Connection, workshop_id: UUID, code: str) -
     return True
 
 
-async def close_session(conn: asyncpg.Connection, workshop_id: UUID) -> bool:
+async def close_session(conn: Connection, workshop_id: UUID) -> bool:
     result = await conn.execute(
         "UPDATE workshops SET closed_at = now() WHERE id = $1 AND code IS NOT NULL AND closed_at IS NULL", workshop_id
     )
@@ -106,7 +107,7 @@ async def close_session(conn: asyncpg.Connection, workshop_id: UUID) -> bool:
 
 
 async def insert_note(
-    conn: asyncpg.Connection, contribution_id: UUID, workshop_id: UUID, prompt_id: UUID, *, from_paper: bool
+    conn: Connection, contribution_id: UUID, workshop_id: UUID, prompt_id: UUID, *, from_paper: bool
 ) -> None:
     await conn.execute(
         """INSERT INTO workshop_notes (contribution_id, workshop_id, prompt_id, from_paper) VALUES ($1, $2, $3, $4)""",
@@ -118,7 +119,7 @@ async def insert_note(
 
 
 async def add_event(
-    conn: asyncpg.Connection, workshop_id: UUID, kind: str, contribution_id: UUID | None, payload: dict[str, Any]
+    conn: Connection, workshop_id: UUID, kind: str, contribution_id: UUID | None, payload: dict[str, Any]
 ) -> int:
     return int(
         await conn.fetchval(
@@ -133,7 +134,7 @@ async def add_event(
 
 
 async def events_after(
-    conn: asyncpg.Connection, workshop_id: UUID, after: int, sight: Sight, *, limit: int = 500
+    conn: Connection, workshop_id: UUID, after: int, sight: Sight, *, limit: int = 500
 ) -> list[BoardEvent]:
     """The board's events after ``after``. A note event carries the note's words as this reader may read them
     (read now, so a note flagged since it was posted is hidden on replay), or none and ``hidden``."""
@@ -156,7 +157,7 @@ async def events_after(
     return events
 
 
-async def notes(conn: asyncpg.Connection, workshop_id: UUID, sight: Sight) -> list[Note]:
+async def notes(conn: Connection, workshop_id: UUID, sight: Sight) -> list[Note]:
     """Every note on a workshop's board, with the words this reader may read (others say they are hidden)."""
     records = await conn.fetch(
         f"""SELECT n.contribution_id, n.prompt_id, n.group_label, n.duplicate_of, n.from_paper, c.received_at,
@@ -170,12 +171,12 @@ async def notes(conn: asyncpg.Connection, workshop_id: UUID, sight: Sight) -> li
     return [msgspec.convert({**dict(r), "text": r["text"] or HIDDEN_NOTE}, Note) for r in records]
 
 
-async def note_ids(conn: asyncpg.Connection, workshop_id: UUID) -> set[UUID]:
+async def note_ids(conn: Connection, workshop_id: UUID) -> set[UUID]:
     records = await conn.fetch("SELECT contribution_id FROM workshop_notes WHERE workshop_id = $1", workshop_id)
     return {r["contribution_id"] for r in records}
 
 
-async def update_note(conn: asyncpg.Connection, workshop_id: UUID, contribution_id: UUID, **changes: Any) -> bool:
+async def update_note(conn: Connection, workshop_id: UUID, contribution_id: UUID, **changes: Any) -> bool:
     allowed = {"prompt_id", "group_label", "duplicate_of"}
     assert set(changes) <= allowed
     assignments = ", ".join(f"{name} = ${number}" for number, name in enumerate(changes, start=3))
@@ -188,7 +189,7 @@ async def update_note(conn: asyncpg.Connection, workshop_id: UUID, contribution_
     return str(result).endswith(" 1")
 
 
-async def workshop_of_note(conn: asyncpg.Connection, contribution_id: UUID) -> tuple[UUID, str, str] | None:
+async def workshop_of_note(conn: Connection, contribution_id: UUID) -> tuple[UUID, str, str] | None:
     """(workshop id, workshop title, prompt) for a workshop note."""
     record = await conn.fetchrow(
         """SELECT w.id, w.title, p.text AS prompt FROM workshop_notes n

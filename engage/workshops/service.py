@@ -20,6 +20,7 @@ from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import Consent, Receipt, Submission
 from engage.contributions.service import NOTE_MINIMUM, text_problem
+from engage.db import Connection
 from engage.i18n import N_
 from engage.ids import fingerprint, new_reference, uuid7, withdrawal_code
 from engage.outbox.models import CONTRIBUTION_RECEIVED
@@ -51,7 +52,7 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())[:6]
 
 
-async def plan_workshop(conn: asyncpg.Connection, programme: str, viewer: StaffUser, draft: WorkshopDraft) -> UUID:
+async def plan_workshop(conn: Connection, programme: str, viewer: StaffUser, draft: WorkshopDraft) -> UUID:
     if await programme_queries.get_programme(conn, programme) is None:
         raise WorkshopProblem("programme", "No programme with this address.", status=404)
     if not await runs_programme(conn, programme, viewer):
@@ -84,7 +85,7 @@ async def plan_workshop(conn: asyncpg.Connection, programme: str, viewer: StaffU
     return workshop_id
 
 
-async def _workshop_for_staff(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser) -> Workshop:
+async def _workshop_for_staff(conn: Connection, workshop_id: UUID, viewer: StaffUser) -> Workshop:
     workshop = await queries.get_workshop(conn, workshop_id)
     if workshop is None:
         raise WorkshopProblem("workshop", "No workshop with this address.", status=404)
@@ -93,7 +94,7 @@ async def _workshop_for_staff(conn: asyncpg.Connection, workshop_id: UUID, viewe
     return workshop
 
 
-async def open_live_session(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser) -> str:
+async def open_live_session(conn: Connection, workshop_id: UUID, viewer: StaffUser) -> str:
     """Open (or re-open) the live session and return its join code."""
     workshop = await _workshop_for_staff(conn, workshop_id, viewer)
     if workshop.is_live and workshop.code:
@@ -108,7 +109,7 @@ async def open_live_session(conn: asyncpg.Connection, workshop_id: UUID, viewer:
     raise RuntimeError("no free join code after 20 tries")
 
 
-async def close_live_session(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser) -> None:
+async def close_live_session(conn: Connection, workshop_id: UUID, viewer: StaffUser) -> None:
     """Close the session: no more notes from phones; everything posted stays as workshop-note contributions."""
     await _workshop_for_staff(conn, workshop_id, viewer)
     if await queries.close_session(conn, workshop_id):
@@ -118,7 +119,7 @@ async def close_live_session(conn: asyncpg.Connection, workshop_id: UUID, viewer
         )
 
 
-async def live_workshop(conn: asyncpg.Connection, code: str, *, lock: bool = False) -> Workshop:
+async def live_workshop(conn: Connection, code: str, *, lock: bool = False) -> Workshop:
     """The workshop a join code belongs to, refusing unknown codes (404) and closed sessions (410)."""
     workshop = await queries.get_by_code(conn, normalise_code(code), lock=lock)
     if workshop is None:
@@ -131,7 +132,7 @@ async def live_workshop(conn: asyncpg.Connection, code: str, *, lock: bool = Fal
 
 
 async def _place_note(
-    conn: asyncpg.Connection, workshop: Workshop, note: NoteIn, *, from_paper: bool, entered_by: UUID | None
+    conn: Connection, workshop: Workshop, note: NoteIn, *, from_paper: bool, entered_by: UUID | None
 ) -> NotePlaced:
     """Put a note on the board (once: the same client key again finds the note already there)."""
     text = " ".join(note.text.split())
@@ -185,7 +186,7 @@ async def _place_note(
     return NotePlaced(contribution_id=contribution_id, reference=reference, created=True)
 
 
-async def post_note(conn: asyncpg.Connection, code: str, note: NoteIn, *, secret: str) -> tuple[Workshop, Receipt]:
+async def post_note(conn: Connection, code: str, note: NoteIn, *, secret: str) -> tuple[Workshop, Receipt]:
     """A participant's note from a phone (posting the same note twice places it once). Returns the workshop, for
     the page that thanks them, and the note's reference and withdrawal code, shown on their phone only."""
     workshop = await live_workshop(conn, code, lock=True)
@@ -193,9 +194,7 @@ async def post_note(conn: asyncpg.Connection, code: str, note: NoteIn, *, secret
     return workshop, placed.receipt(secret)
 
 
-async def type_in_note(
-    conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser, note: NoteIn, *, secret: str
-) -> Receipt:
+async def type_in_note(conn: Connection, workshop_id: UUID, viewer: StaffUser, note: NoteIn, *, secret: str) -> Receipt:
     """A note from paper, typed in by a facilitator (during or after the session). The reference and code go back
     to whoever wrote it, if they can be reached, so they can withdraw it too."""
     workshop = await _workshop_for_staff(conn, workshop_id, viewer)
@@ -204,7 +203,7 @@ async def type_in_note(
 
 
 async def arrange_note(
-    conn: asyncpg.Connection,
+    conn: Connection,
     workshop_id: UUID,
     viewer: StaffUser,
     contribution_id: UUID,
@@ -252,7 +251,7 @@ async def arrange_note(
         )
 
 
-async def view_notes(conn: asyncpg.Connection, viewer: StaffUser, sight: Sight, workshop_id: UUID) -> list[Note]:
+async def view_notes(conn: Connection, viewer: StaffUser, sight: Sight, workshop_id: UUID) -> list[Note]:
     """A workshop's notes as this reader may read them; showing them is recorded in the audit trail."""
     found = await queries.notes(conn, workshop_id, sight)
     if found:
@@ -267,7 +266,7 @@ async def view_notes(conn: asyncpg.Connection, viewer: StaffUser, sight: Sight, 
     return found
 
 
-async def record_board_watched(conn: asyncpg.Connection, viewer: StaffUser, workshop_id: UUID) -> None:
+async def record_board_watched(conn: Connection, viewer: StaffUser, workshop_id: UUID) -> None:
     """Opening a board's live stream shows its notes: in the audit trail."""
     await audit.record(
         conn, actor=viewer.id, action="workshop.board_watched", subject_type="workshop", subject_id=str(workshop_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
@@ -15,9 +16,10 @@ from engage.assets import service as assets
 from engage.assets.models import KIND_LABELS, AssetDraft
 from engage.consensus import queries as consensus_queries
 from engage.consensus import service as consensus
+from engage.consensus.models import VoteExport
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
-from engage.contributions.models import ContributionFilters
+from engage.contributions.models import ContributionExport, ContributionFilters
 from engage.digests import service as digests
 from engage.problems import FieldError
 from engage.programmes import service as programmes
@@ -109,7 +111,7 @@ class AssetsController(Controller):
     async def _form(
         self,
         conn: Conn,
-        viewer: Any,
+        viewer: Viewer,
         form: dict[str, Any],
         errors: list[FieldError],
         status: int = 200,
@@ -177,8 +179,11 @@ class ProgrammeOutputsController(Controller):
         await programmes.record_export(conn, viewer, slug, what)
         if what == "contributions.csv":
             rows = await contribution_queries.export_rows(conn, slug, sight)
-            header = list(rows[0]) if rows else ["reference", "kind", "received_at", "text"]
-            return csv_response(f"{slug}-contributions.csv", header, [list(r.values()) for r in rows])
+            return csv_response(
+                f"{slug}-contributions.csv",
+                ContributionExport.__struct_fields__,
+                [msgspec.structs.astuple(r) for r in rows],
+            )
         if what == "propositions.csv":
             found = await proposition_queries.list_for_programme(conn, slug)
             return csv_response(
@@ -199,8 +204,9 @@ class ProgrammeOutputsController(Controller):
                 ],
             )
         votes = await consensus_queries.export_votes(conn, slug, with_comments=sight.raw_words == "all")
-        header = list(votes[0]) if votes else ["round", "proposition", "support"]
-        return csv_response(f"{slug}-votes.csv", header, [list(v.values()) for v in votes])
+        return csv_response(
+            f"{slug}-votes.csv", VoteExport.__struct_fields__, [msgspec.structs.astuple(v) for v in votes]
+        )
 
     @get("/{slug:str}/report", name="staff-programme-report", guards=[requires("read_contributions")])
     async def report(

@@ -30,7 +30,7 @@ from engage.contributions.models import KIND_LABELS, ContributionFilters
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes import service as programmes
-from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES
+from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, ProgrammeDetail
 from engage.propositions import queries as proposition_queries
 from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, PropositionProblem
@@ -130,7 +130,7 @@ class MemberSignInController(Controller):
         )
 
 
-async def _programme_or_404(conn: Conn, slug: str, viewer: Viewer) -> Any:
+async def _programme_or_404(conn: Conn, slug: str, viewer: Viewer) -> ProgrammeDetail:
     """The programme, if the viewer is in its community of practice (anyone else's looks unknown: 404)."""
     detail = await programmes.view_programme(conn, slug)
     if detail is None or not await programmes.takes_part(conn, slug, viewer):

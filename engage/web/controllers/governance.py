@@ -192,7 +192,7 @@ class BoardsController(Controller):
         )
 
 
-async def _board_or_404(conn: Any, board_id: str) -> Board:
+async def _board_or_404(conn: Conn, board_id: str) -> Board:
     board = await board_queries.get_board(conn, board_id)
     if board is None:
         raise NotFoundException(f"No board has the id “{board_id}”.")

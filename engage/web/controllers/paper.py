@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from litestar import Controller, get, post
@@ -29,7 +28,7 @@ class PaperFormsController(Controller):
         return await self._page(conn, viewer, {"count": "30", "locale": i18n.SOURCE}, [])
 
     async def _page(
-        self, conn: Conn, viewer: Any, form: dict[str, str], errors: list[FieldError], status: int = 200
+        self, conn: Conn, viewer: Viewer, form: dict[str, str], errors: list[FieldError], status: int = 200
     ) -> Template:
         return Template(
             "staff/paper_forms.html",

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
@@ -39,7 +38,7 @@ FIELD_IDS = {
     "comment": "comment",
 }
 
-Action = Callable[[asyncpg.Connection], Awaitable[None]]
+Action = Callable[[Conn], Awaitable[None]]
 
 
 def _text(data: dict[str, Any]) -> PropositionText:

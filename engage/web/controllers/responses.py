@@ -74,7 +74,7 @@ class ResponsesController(Controller):
     async def _page(
         self,
         conn: Conn,
-        viewer: Any,
+        viewer: Viewer,
         response_id: UUID,
         form: dict[str, Any],
         errors: list[FieldError],
@@ -134,7 +134,7 @@ class ResponsesController(Controller):
         self,
         conn: Conn,
         state: State,
-        viewer: Any,
+        viewer: Viewer,
         form: dict[str, Any],
         errors: list[FieldError],
         status: int = 200,

@@ -455,7 +455,7 @@ class StaffController(Controller):
         )
 
     async def _enter_context(
-        self, conn: Conn, viewer: Any, form: dict[str, Any], errors: list[FieldError]
+        self, conn: Conn, viewer: Viewer, form: dict[str, Any], errors: list[FieldError]
     ) -> dict[str, Any]:
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         programmes = await programme_queries.list_programmes(conn)
@@ -547,7 +547,7 @@ class AdminController(Controller):
         return Redirect("/staff/neighbourhoods")
 
     async def _neighbourhoods_page(
-        self, conn: Conn, viewer: Any, form: dict[str, str], errors: list[FieldError]
+        self, conn: Conn, viewer: Viewer, form: dict[str, str], errors: list[FieldError]
     ) -> Template:
         hoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
         return Template(

@@ -26,7 +26,7 @@ from engage.web.forms import Form
 MAX_FRAMEWORK_BYTES = 200_000
 
 
-async def _framework(conn: Any, framework_id: str) -> FrameworkInfo:
+async def _framework(conn: Conn, framework_id: str) -> FrameworkInfo:
     framework = await tag_queries.get_framework(conn, framework_id)
     if framework is None:
         raise NotFoundException(f"The framework {framework_id!r} is not loaded; run `engage migrate`.")
@@ -151,7 +151,7 @@ class ModelsController(Controller):
         self,
         conn: Conn,
         settings: AppSettings,
-        viewer: Any,
+        viewer: Viewer,
         *,
         errors: list[str],
         notice: str,

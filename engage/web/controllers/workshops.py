@@ -173,7 +173,7 @@ class WorkshopsController(Controller):
     async def _form(
         self,
         conn: Conn,
-        viewer: Any,
+        viewer: Viewer,
         slug: str,
         form: dict[str, Any],
         errors: list[FieldError],
