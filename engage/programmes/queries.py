@@ -206,6 +206,14 @@ async def clusters_for(conn: Connection, slug: str, sight: Sight) -> StoredClust
     return StoredClusters(clusters=clusters, requested_at=record["requested_at"], computed_at=record["computed_at"])
 
 
+async def contribution_ids(conn: Connection, slug: str, *, limit: int = 5000) -> list[UUID]:
+    """The programme's contributions, oldest first (the same ones clustering reads)."""
+    records = await conn.fetch(
+        "SELECT id FROM contributions WHERE programme = $1 ORDER BY received_at LIMIT $2", slug, limit
+    )
+    return [r["id"] for r in records]
+
+
 async def texts_for_clustering(conn: Connection, slug: str) -> list[tuple[UUID, str]]:
     """A programme's redacted words, as clusters and their labels are shown to every reader of the evidence board
     (flagged words and texts awaiting translation or redaction left out)."""

@@ -92,7 +92,7 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
     if any(event.topic == RETRAIN_REQUESTED for event in events):
         ctx["trainer"].start()
     for slug in {str(e.payload["programme"]) for e in events if e.topic == CLUSTERS_REQUESTED}:
-        await cluster_programme(pool, ctx["tagger"], slug)
+        await cluster_programme(pool, settings, ctx["tagger"], slug)
     delivered = await ctx["mail"].deliver(due, budget_s=settings.job_timeout_s / 2)
     return {
         "events": len(events),
