@@ -57,7 +57,8 @@ model: $(STAMP)
 	@for framework in $(FRAMEWORKS); do \
 		echo "== $$framework"; \
 		$(BIN)/engage nlp train --framework nlp/frameworks/$$framework.json \
-			--train $(CORPUS)/train.jsonl --train $(CORPUS)/safeguarding-extra.jsonl --dev $(CORPUS)/dev.jsonl \
+			--train $(CORPUS)/train.jsonl --train $(CORPUS)/safeguarding-extra.jsonl --train $(CORPUS)/voices.jsonl \
+			--dev $(CORPUS)/dev.jsonl \
 			--out nlp/models/$$framework || exit 1; \
 	done
 

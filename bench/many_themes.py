@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--heldout", type=Path, default=CORPUS / "heldout.jsonl")
     args = parser.parse_args()
     framework = load_framework(args.framework)
-    train_paths = args.train or [CORPUS / "train.jsonl", CORPUS / "safeguarding-extra.jsonl"]
+    train_paths = args.train or [CORPUS / "train.jsonl", CORPUS / "safeguarding-extra.jsonl", CORPUS / "voices.jsonl"]
     examples = [e for path in train_paths for e in read_examples(path, framework)]
     train = [e for e in examples if e.themes is not None]
     themes = list(framework.theme_ids)

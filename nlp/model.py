@@ -43,6 +43,14 @@ READABLE_FORMATS = (1, 2)
 """Format 1 models (no parent or kind heads) still load: the heads they lack answer nothing."""
 SENTIMENTS = ("negative", "positive", "mixed", "neutral")
 CHAR_SIZES = (2, 3, 4, 5)
+LONG_TEXT_WORDS = 150
+"""A text of more words than this (a report, a long story) is also scored in windows of WINDOW_TOKENS tokens, half
+overlapping, and each theme's score is the mean of the whole text's and the best window's. A linear model over one
+unit-length TF-IDF vector dilutes each of the several things a long report says among everything else it says; the
+best window hears each one where it is said. Measured (lambeth-what-matters): held-out split macro-F1 0.783 ->
+0.789, the long texts of voices.jsonl scored by a model trained without them 0.673 -> 0.715, development split
+unchanged (none of its texts is that long). Sentiment and safeguarding keep the whole text's score."""
+WINDOW_TOKENS = 40
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -259,7 +267,10 @@ class ThemeModel:
         logits = batch.words @ self._coef[:split] + batch.chars @ self._coef[split:]
         logits += self._bias
         themes, parents = len(self.theme_ids), len(self.parent_ids)
-        theme_scores = _sigmoid(logits[:, :themes])
+        topics = _sigmoid(logits[:, : themes + parents])
+        if batch.window_owner is not None:
+            topics = self._with_windows(topics, batch, split, themes + parents)
+        theme_scores = topics[:, :themes]
         at = themes + parents
         sentiments = np.argmax(logits[:, at : at + len(SENTIMENTS)], axis=1)
         at += len(SENTIMENTS)
@@ -267,7 +278,7 @@ class ThemeModel:
         kind_scores = _sigmoid(logits[:, at + 1 :])
         chosen_mask = theme_scores >= self._thresholds
         if parents:
-            chosen_mask = self._with_parents(chosen_mask, theme_scores, _sigmoid(logits[:, themes : themes + parents]))
+            chosen_mask = self._with_parents(chosen_mask, theme_scores, topics[:, themes:])
         kind_mask = kind_scores >= self._kind_thresholds
         has_kinds = kind_mask.any(axis=1).tolist()
         top_kinds = np.argmax(kind_scores, axis=1)
@@ -305,6 +316,21 @@ class ThemeModel:
             )
         return predictions
 
+    def _with_windows(self, topics: Any, batch: Features, split: int, columns: int) -> Any:
+        """Theme and parent scores of long texts: the mean of the whole text's and its best window's (see
+        LONG_TEXT_WORDS)."""
+        windows = _sigmoid(
+            batch.window_words @ self._coef[:split, :columns]
+            + batch.window_chars @ self._coef[split:, :columns]
+            + self._bias[:columns]
+        )
+        best = np.zeros_like(topics)
+        np.maximum.at(best, batch.window_owner, windows)
+        long = np.unique(batch.window_owner)
+        topics = topics.copy()
+        topics[long] = (topics[long] + best[long]) / 2
+        return topics
+
     def _with_parents(self, chosen: Any, scores: Any, parent_scores: Any) -> Any:
         """A parent head that fires over a text none of whose sub-themes reached its threshold gives that
         parent's most likely sub-theme: rare sub-themes are otherwise silent where their parent is plain."""
@@ -335,6 +361,10 @@ class Features:
 
     def __init__(self, words: Any, chars: Any, docs: Any, columns: Any, starts: Any, ends: Any) -> None:
         self.words, self.chars = words, chars
+        self.window_words: Any = None
+        self.window_chars: Any = None
+        self.window_owner: Any = None
+        """For texts over LONG_TEXT_WORDS words: the features of their windows, and the text each belongs to."""
         self._docs, self._columns = docs, columns.astype(np.int64)
         self._starts, self._ends = starts.tolist(), ends.tolist()
         self._width = np.int64(words.shape[1] + 1)
@@ -425,12 +455,33 @@ class Featurizer:
 
     def __call__(self, docs: Sequence[Doc]) -> Features:
         tables = [doc.to_array(_TOKEN_ATTRS) if len(doc) else np.zeros((0, 5), dtype=np.uint64) for doc in docs]
-        doc_of_token = np.repeat(np.arange(len(docs)), [len(table) for table in tables])
+        strings = docs[0].vocab.strings if docs else None
+        features = self._features(tables, strings)
+        windows: list[Any] = []
+        owners: list[int] = []
+        step = WINDOW_TOKENS // 2
+        for number, table in enumerate(tables):
+            if len(table) <= LONG_TEXT_WORDS or int(((table[:, 3] == 0) & (table[:, 4] == 0)).sum()) <= LONG_TEXT_WORDS:
+                continue
+            for start in range(0, len(table), step):
+                window = table[start : start + WINDOW_TOKENS]
+                if start and len(window) < step:
+                    break
+                windows.append(window)
+                owners.append(number)
+        if windows:
+            scored = self._features(windows, strings)
+            features.window_words, features.window_chars = scored.words, scored.chars
+            features.window_owner = np.array(owners, dtype=np.intp)
+        return features
+
+    def _features(self, tables: list[Any], strings: StringStore | None) -> Features:
+        """Features of texts given as token tables (LEMMA, IDX, LENGTH, IS_PUNCT, IS_SPACE per token)."""
+        doc_of_token = np.repeat(np.arange(len(tables)), [len(table) for table in tables])
         rows = np.concatenate(tables) if tables else np.zeros((0, 5), dtype=np.uint64)
         words = (rows[:, 3] == 0) & (rows[:, 4] == 0)
         rows, doc_of_token = rows[words], doc_of_token[words]
         lemmas, inverse = np.unique(rows[:, 0], return_inverse=True)
-        strings = docs[0].vocab.strings if docs else None
         char_of_lemma = [self._char_columns(lemma, strings) for lemma in lemmas.tolist()]  # type: ignore[arg-type]
         long_lemma = np.array([columns is not None for columns in char_of_lemma], dtype=bool)
         keep = long_lemma[inverse] if len(inverse) else np.zeros(0, dtype=bool)
@@ -459,11 +510,11 @@ class Featurizer:
             shape=(len(char_of_lemma), len(self._idf_char)),
         )
         doc_lemmas = csr_matrix(
-            (np.ones(len(inverse), dtype=np.float32), (doc_of_token, inverse)), shape=(len(docs), len(char_of_lemma))
+            (np.ones(len(inverse), dtype=np.float32), (doc_of_token, inverse)), shape=(len(tables), len(char_of_lemma))
         )
         char_counts = (doc_lemmas @ lemma_chars).tocsr()
         return Features(
-            _tfidf(word_docs, word_columns, len(docs), self._idf_word),
+            _tfidf(word_docs, word_columns, len(tables), self._idf_word),
             _weigh(char_counts, self._idf_char),
             word_docs,
             word_columns,

@@ -297,6 +297,18 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
         r"\b(?:calling|called|calls) (?:him|her|them|me) (?:a )?(?:benefit scrounger|cripple|spastic|retard)\b",
         "scrounger cripple spastic retard",
     ),
+    # Othering words said to a particular person ("you people", "in your culture") and slurs: found in the
+    # discriminatory abuse of voices.jsonl and in none of the corpus's ordinary texts.
+    (
+        "discriminatory",
+        r"\b(?:you people|your people|your sort|in your (?:culture|country|religion))\b",
+        "people sort culture country religion",
+    ),
+    (
+        "discriminatory",
+        r"\b(?:paki|pakis|nigger|wog|coon|chink|gyppo|pikey|faggot|poof|tranny|mong|the [np][- ]word)\b",
+        "paki pakis nigger wog coon chink gyppo pikey faggot poof tranny mong word",
+    ),
     # Organisational (institutional) abuse.
     (
         "organisational",

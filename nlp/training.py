@@ -121,15 +121,20 @@ def corpus_path(framework_id: str, split: str) -> Path:
     return DATA_DIR / folder / f"{split}.jsonl"
 
 
-SAFEGUARDING_EXTRA = "safeguarding-extra"
-"""Training texts for each kind of abuse, written apart from the corpus (with near-miss complaints)."""
+TRAINING_EXTRAS = ("safeguarding-extra", "voices")
+"""Training files beside the corpus's split: texts for each kind of abuse with near-miss complaints, and texts in the
+voices the corpus has few of (speech, second-language English, teenagers, carers, staff, long reports, sarcasm,
+sticky notes). `make model` trains on the same files."""
 
 
 def shipped_training_examples(framework: Framework) -> list[Example]:
-    """The corpus's training split plus the safeguarding texts, labelled for `framework` where they are."""
+    """The corpus's training split plus the extra training files, labelled for `framework` where they are."""
     examples = read_examples(corpus_path(framework.id, "train"), framework)
-    extra = corpus_path(framework.id, SAFEGUARDING_EXTRA)
-    return examples + (read_examples(extra, framework) if extra.is_file() else [])
+    for name in TRAINING_EXTRAS:
+        extra = corpus_path(framework.id, name)
+        if extra.is_file():
+            examples += read_examples(extra, framework)
+    return examples
 
 
 def shipped_labelled_examples(framework: Framework) -> list[Example]:

@@ -61,7 +61,7 @@ def _train_and_compare(
     train_file, dev_file = corpus_path(framework.id, "train"), corpus_path(framework.id, "dev")
     if not train_file.is_file() or not dev_file.is_file():
         raise TrainingDataError(f"there is no training corpus for {framework.id!r} under nlp/data/")
-    # The same texts `make model` trains the shipped model on (the corpus and the safeguarding texts).
+    # The same texts `make model` trains the shipped models on (the corpus, the safeguarding texts and voices.jsonl).
     corpus = shipped_training_examples(framework)
     dev = read_examples(dev_file, framework)
     dev_texts = {example.text for example in dev}

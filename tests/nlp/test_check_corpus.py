@@ -27,6 +27,8 @@ def _load_checker() -> ModuleType:
 check_corpus = _load_checker()
 HELDOUT = DATA / "lambeth-what-matters" / "heldout.jsonl"
 EXTRA = DATA / "lambeth-what-matters" / "safeguarding-extra.jsonl"
+VOICES = DATA / "lambeth-what-matters" / "voices.jsonl"
+CORPUS = (DATA / "lambeth-what-matters" / "train.jsonl", DATA / "lambeth-what-matters" / "dev.jsonl")
 
 
 def _line(**changes: object) -> dict[str, object]:
@@ -119,12 +121,14 @@ def test_the_framework_comes_from_the_folder_name(tmp_path: Path) -> None:
     assert check_corpus.check_file(path, framework_id="lambeth-what-matters").problems == []
 
 
-def test_heldout_and_safeguarding_files_are_valid_and_share_no_text() -> None:
-    reports = [check_corpus.check_file(HELDOUT), check_corpus.check_file(EXTRA)]
+def test_heldout_safeguarding_and_voices_files_are_valid_and_share_no_text() -> None:
+    reports = [check_corpus.check_file(path) for path in (HELDOUT, EXTRA, VOICES)]
     assert [problem for report in reports for problem in report.problems] == []
     assert check_corpus.shared_texts(reports) == []
+    corpus = [check_corpus.check_file(path, partial=True) for path in CORPUS]
+    assert check_corpus.shared_texts([reports[2], *corpus]) == [], "voices.jsonl repeats no corpus text"
     others = set(check_corpus.load_frameworks()) - {"lambeth-what-matters"}
-    for path in (HELDOUT, EXTRA):
+    for path in (HELDOUT, EXTRA, VOICES):
         with path.open(encoding="utf-8") as lines:
             assert all(set(json.loads(line)["frameworks"]) == others for line in lines), path
 
@@ -143,3 +147,15 @@ def test_safeguarding_extra_has_25_examples_per_kind_and_80_near_misses() -> Non
     report = check_corpus.check_file(EXTRA)
     assert min(report.kinds[kind] for kind in check_corpus.KINDS) >= 25
     assert report.lines - report.at_risk >= 80
+
+
+def test_voices_has_the_voices_near_misses_and_kinds_issue_15_asks() -> None:
+    """voices.jsonl: 1,200 texts in the voices the corpus lacks, 250 near misses (ordinary complaints that look close,
+    counted among the lines not at risk) and at least 15 at-risk texts of every kind."""
+    report = check_corpus.check_file(VOICES)
+    assert report.lines - report.at_risk >= 1200 + 250
+    assert min(report.kinds[kind] for kind in check_corpus.KINDS) >= 15
+    assert len(report.voices) >= 10 and min(report.voices.values()) >= 35
+    with VOICES.open(encoding="utf-8") as lines:
+        words = [len(json.loads(line)["text"].split()) for line in lines]
+    assert sum(count >= 200 for count in words) >= 40, "long Healthwatch-style reports"

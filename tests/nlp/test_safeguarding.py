@@ -47,6 +47,8 @@ AT_RISK = [
     ("he gets racist abuse from the neighbours", "discriminatory"),
     ("the staff were mocking him for his stammer", "discriminatory"),
     ("they refused to serve her because she's Muslim", "discriminatory"),
+    ("the receptionist told my mum 'you people always want something for nothing'", "discriminatory"),
+    ("another resident calls him a paki and the staff do nothing", "discriminatory"),
     ("the home uses a lap belt on her all day", "organisational"),
     ("the call bells are switched off at night", "organisational"),
     ("they sedated her to keep the ward quiet", "organisational"),
@@ -75,6 +77,8 @@ NOT_AT_RISK = [
     "I called the surgery forty times",
     "I haven't seen a doctor in weeks",
     "We put the bins out at night",
+    "Thank you for your kind words at the meeting",
+    "Services should fit people like me, and the culture of our community",
 ]
 
 

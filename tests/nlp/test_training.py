@@ -38,8 +38,10 @@ def test_the_shipped_model_scores_what_the_readme_says_on_the_dev_split() -> Non
     assert score.micro_f1 >= 0.75 and score.macro_f1 >= 0.75
     assert (score.safeguarding_recall or 0) >= 0.8
     heldout = evaluate(model, read_examples(corpus_path(DEFAULT.id, "heldout"), DEFAULT), nlp=english_pipeline())
-    assert heldout.micro_f1 >= 0.72 and heldout.macro_f1 >= 0.71
-    assert (heldout.safeguarding_recall or 0) >= 0.95
+    assert heldout.micro_f1 >= 0.78 and heldout.macro_f1 >= 0.78
+    assert min(theme["f1"] for theme in heldout.per_theme.values()) >= 0.70
+    assert (heldout.safeguarding_recall or 0) >= 0.97
+    assert (heldout.safeguarding_false_alarms or 1) <= 0.10
     assert heldout.safeguarding_kinds is not None and set(heldout.safeguarding_kinds) == set(KINDS)
 
 
@@ -173,3 +175,16 @@ def test_sub_theme_definitions_teach_the_sub_theme_and_its_parent_and_keep_one_v
     assert all(example.themes is None for example in outcomes)
     someone_else_s = parse_framework(b'{"id": "ward", "name": "Ward", "themes": [{"id": "food", "name": "Food"}]}')
     assert definition_examples(someone_else_s) == []
+
+
+def test_the_shipped_training_texts_are_the_corpus_the_safeguarding_texts_and_the_voices() -> None:
+    """`make model` and retraining learn from the same files: train.jsonl, safeguarding-extra.jsonl, voices.jsonl."""
+    from nlp.training import TRAINING_EXTRAS, shipped_training_examples
+
+    assert TRAINING_EXTRAS == ("safeguarding-extra", "voices")
+    texts = [example.text for example in shipped_training_examples(DEFAULT)]
+    files = ["train", *TRAINING_EXTRAS]
+    assert len(texts) == sum(len(read_examples(corpus_path(DEFAULT.id, name), DEFAULT)) for name in files)
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert all(f"$(CORPUS)/{name}.jsonl" in makefile for name in files)
+    assert not set(texts) & {e.text for e in read_examples(corpus_path(DEFAULT.id, "dev"), DEFAULT)}
