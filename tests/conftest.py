@@ -277,13 +277,23 @@ async def running_worker(settings: Settings) -> AsyncIterator[Any]:
         yield arq_worker
     finally:
         # On Python 3.11 a cancel that races asyncio.wait_for inside a job (aiosmtplib, asyncpg) can be swallowed
-        # and the worker runs on; cancel again until the task has really ended.
+        # and the worker runs on; cancel again until the task has really ended. That stops polling for jobs.
         while not task.done():
             task.cancel()
             await asyncio.wait({task}, timeout=0.5)
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-        await arq_worker.close()
+        # Jobs run in tasks of their own, which outlive the polling: let those in flight finish, or they would
+        # write into the next test's rows (a receipt for a contribution the next test does not have).
+        in_flight = [job for job in arq_worker.tasks.values() if not job.done()]
+        if in_flight:
+            await asyncio.wait(in_flight, timeout=settings.job_timeout_s + 5)
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await arq_worker.close()
+        # close() gives up before its on_shutdown when a cancelled job raises in it: shut down again (it is
+        # idempotent), so the worker's outbox relay and pool end with the test.
+        assert arq_worker.on_shutdown is not None
+        await arq_worker.on_shutdown(arq_worker.ctx)
 
 
 @pytest.fixture
