@@ -1,6 +1,7 @@
 """Use cases for co-design programmes. Callers own the transaction.
 
-Who may do what: admins and facilitators start programmes; a programme's own facilitators (and admins) move it to
+Who may do what (engage.accounts.models.PERMISSIONS): those who may run programmes (facilitators, admins) start
+them; a programme's own facilitators (and admins, who may run any programme) move it to
 its next phase and add people to its community of practice: staff by their account's email, and anyone else
 (residents, carers, voluntary-sector members: the people co-production is for) by an emailed invitation, which
 gives them an account without a password that signs in by one-use links. Anyone who may read contributions may read
@@ -17,7 +18,7 @@ import asyncpg
 
 from engage.accounts import queries as account_queries
 from engage.accounts import service as accounts
-from engage.accounts.models import StaffUser, UserExists, can
+from engage.accounts.models import Role, StaffUser, UserExists, can
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions.service import EMAIL
@@ -48,8 +49,8 @@ def slug_for(name: str) -> str:
 
 async def start_programme(conn: asyncpg.Connection, viewer: StaffUser, draft: ProgrammeDraft) -> str:
     """Create a programme in Discovery, with the viewer as its first facilitator. Returns its slug."""
-    if viewer.role not in ("admin", "facilitator"):
-        raise NotAllowed
+    if not can(viewer.role, "run_programmes"):
+        raise NotAllowed("Only facilitators and admins start programmes.")
     errors: list[tuple[str, str]] = []
     if not draft.name.strip():
         errors.append(("name", "Give the programme a name."))
@@ -98,7 +99,9 @@ async def view_programme(conn: asyncpg.Connection, slug: str) -> ProgrammeDetail
 
 async def runs_programme(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> bool:
     """Admins, and the programme's own facilitators, run it: its phases, workshops, propositions and rounds."""
-    return viewer.role == "admin" or await queries.member_role(conn, slug, viewer.id) == "facilitator"
+    if can(viewer.role, "run_any_programme"):
+        return True
+    return can(viewer.role, "run_programmes") and await queries.member_role(conn, slug, viewer.id) == "facilitator"
 
 
 async def _require_facilitator(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> None:
@@ -144,6 +147,8 @@ async def add_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, ema
     user_id = await queries.user_id_by_email(conn, email.strip())
     if user_id is None:
         raise InvalidProgramme([("email", "Nobody with a staff account has this email address.")])
+    if role == "facilitator" and not can(await _role_of(conn, user_id), "run_programmes"):
+        raise InvalidProgramme([("role", "Their role does not run programmes: add them as a member.")])
     await queries.add_member(conn, slug, user_id, role)
     await audit.record(
         conn,
@@ -153,6 +158,12 @@ async def add_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, ema
         subject_id=slug,
         detail={"user": str(user_id), "role": role},
     )
+
+
+async def _role_of(conn: asyncpg.Connection, user_id: UUID) -> Role:
+    user = await account_queries.get_user(conn, user_id)
+    assert user is not None, "the id was just read from the users table"
+    return user.role
 
 
 async def invite_member(
@@ -238,7 +249,7 @@ async def remove_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, 
 
 async def takes_part(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> bool:
     """Admins, and the programme's own community of practice (facilitators and members)."""
-    return viewer.role == "admin" or await queries.member_role(conn, slug, viewer.id) is not None
+    return can(viewer.role, "run_any_programme") or await queries.member_role(conn, slug, viewer.id) is not None
 
 
 async def may_read(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> bool:

@@ -20,7 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from engage.accounts.models import ROLE_LABELS
+from engage.accounts.models import ROLE_LABELS, Permission, StaffUser, can
 from engage.contributions.models import (
     EQUALITY_CHOICES,
     KIND_LABELS,
@@ -72,6 +72,11 @@ CSRF_FAILED = "CSRF token verification failed"
 """What Litestar's CSRF middleware says when a form's token does not match its cookie."""
 
 
+def may(viewer: StaffUser | None, permission: Permission) -> bool:
+    """Templates ask the permission table, never a role's name: ``{% if can(viewer, "run_programmes") %}``."""
+    return viewer is not None and can(viewer.role, permission)
+
+
 def _template_environment(settings: Settings) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
@@ -89,6 +94,7 @@ def _template_environment(settings: Settings) -> jinja2.Environment:
         ROLE_LABELS=ROLE_LABELS,
         KIND_NAMES=SAFEGUARDING_KINDS,
         EQUALITY_CHOICES=EQUALITY_CHOICES,
+        can=may,
         crisis_line=settings.crisis_line,
         crisis_line_number=settings.crisis_line_number,
     )

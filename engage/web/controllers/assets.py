@@ -84,7 +84,7 @@ class AssetsController(Controller):
             ],
         )
 
-    @get("/new", name="staff-asset-new", guards=[requires("enter_contributions")])
+    @get("/new", name="staff-asset-new", guards=[requires("run_programmes")])
     async def new(
         self,
         viewer: Viewer,
@@ -129,7 +129,7 @@ class AssetsController(Controller):
             status_code=status,
         )
 
-    @post("/new", name="staff-asset-create", status_code=200, guards=[requires("enter_contributions")])
+    @post("/new", name="staff-asset-create", status_code=200, guards=[requires("run_programmes")])
     async def create(self, viewer: Viewer, conn: Conn, data: Form) -> Template | Redirect:
         form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
         draft = AssetDraft(

@@ -60,7 +60,7 @@ class RoundsController(Controller):
     path = "/staff"
     include_in_schema = False
 
-    @get("/programmes/{slug:str}/rounds/new", name="staff-round-new", guards=[requires("enter_contributions")])
+    @get("/programmes/{slug:str}/rounds/new", name="staff-round-new", guards=[requires("run_programmes")])
     async def new(
         self,
         request: Request[Any, Any, Any],
@@ -98,7 +98,7 @@ class RoundsController(Controller):
         "/programmes/{slug:str}/rounds/new",
         name="staff-round-create",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def create(
         self,
@@ -180,7 +180,7 @@ class RoundsController(Controller):
         "/rounds/{round_id:uuid}/invitations",
         name="staff-round-invite",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def invite(
         self,

@@ -69,7 +69,7 @@ class ProgrammesController(Controller):
             context={"viewer": viewer, "programmes": found, "PHASE_LABELS": PHASE_LABELS},
         )
 
-    @get("/new", name="staff-programme-new", guards=[requires("enter_contributions")])
+    @get("/new", name="staff-programme-new", guards=[requires("run_programmes")])
     async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
         form = {"framework_id": settings_of(state).framework, "neighbourhoods": []}
         return await self._form(conn, state, viewer, form, [])
@@ -97,7 +97,7 @@ class ProgrammesController(Controller):
             status_code=status,
         )
 
-    @post("/new", name="staff-programme-create", status_code=200, guards=[requires("enter_contributions")])
+    @post("/new", name="staff-programme-create", status_code=200, guards=[requires("run_programmes")])
     async def create(
         self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn, data: Form
     ) -> Template | Redirect:
@@ -249,7 +249,7 @@ class ProgrammesController(Controller):
         relay_of(state).wake()
         return Redirect(f"/staff/programmes/{slug}/evidence", status_code=303)
 
-    @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200, guards=[requires("read_contributions")])
+    @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200, guards=[requires("run_programmes")])
     async def advance(
         self,
         request: Request[Any, Any, Any],
@@ -272,9 +272,7 @@ class ProgrammesController(Controller):
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}", status_code=303)
 
-    @post(
-        "/{slug:str}/members", name="staff-programme-members", status_code=200, guards=[requires("read_contributions")]
-    )
+    @post("/{slug:str}/members", name="staff-programme-members", status_code=200, guards=[requires("run_programmes")])
     async def add_member(
         self,
         request: Request[Any, Any, Any],
@@ -301,7 +299,7 @@ class ProgrammesController(Controller):
         "/{slug:str}/invitations",
         name="staff-programme-invite",
         status_code=200,
-        guards=[requires("read_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def invite(
         self, state: State, viewer: Viewer, conn: Conn, settings: AppSettings, slug: FromPath[str], data: Form
@@ -332,7 +330,7 @@ class ProgrammesController(Controller):
         "/{slug:str}/members/{user_id:uuid}/remove",
         name="staff-programme-member-remove",
         status_code=200,
-        guards=[requires("read_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def remove_member(
         self, state: State, viewer: Viewer, conn: Conn, slug: FromPath[str], user_id: FromPath[UUID]

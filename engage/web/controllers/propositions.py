@@ -59,7 +59,7 @@ class PropositionsController(Controller):
     @get(
         "/programmes/{slug:str}/propositions/new",
         name="staff-proposition-new",
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def new(self, conn: Conn, viewer: Viewer, slug: FromPath[str]) -> Template:
         return await self._new_page(conn, viewer, slug, {}, [])
@@ -93,7 +93,7 @@ class PropositionsController(Controller):
         "/programmes/{slug:str}/propositions/new",
         name="staff-proposition-create",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def create(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Template | Redirect:
         text = _text(data)
@@ -182,7 +182,7 @@ class PropositionsController(Controller):
         "/propositions/{proposition_id:uuid}/versions",
         name="staff-proposition-revise",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def revise(
         self,
@@ -212,7 +212,7 @@ class PropositionsController(Controller):
         "/propositions/{proposition_id:uuid}/status",
         name="staff-proposition-status",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def status(
         self,
@@ -232,7 +232,7 @@ class PropositionsController(Controller):
         "/propositions/{proposition_id:uuid}/evidence",
         name="staff-proposition-pin",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def pin(
         self,
@@ -256,7 +256,7 @@ class PropositionsController(Controller):
         "/propositions/{proposition_id:uuid}/decision",
         name="staff-proposition-decide",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def decide(
         self,
@@ -305,7 +305,7 @@ class PropositionsController(Controller):
         "/propositions/{proposition_id:uuid}/evidence/{contribution_id:uuid}/remove",
         name="staff-proposition-unpin",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def unpin(
         self,

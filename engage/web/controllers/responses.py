@@ -100,7 +100,7 @@ class ResponsesController(Controller):
         "/staff/responses/{response_id:uuid}/status",
         name="staff-response-status",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def change_status(
         self, conn: Conn, viewer: Viewer, response_id: FromPath[UUID], data: Form
@@ -126,7 +126,7 @@ class ResponsesController(Controller):
         # The emails are queued with the change; the worker's sweep delivers them within seconds.
         return Redirect(f"/staff/responses/{response_id}", status_code=303)
 
-    @get("/staff/responses/new", name="staff-response-new", guards=[requires("enter_contributions")])
+    @get("/staff/responses/new", name="staff-response-new", guards=[requires("run_programmes")])
     async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
         return await self._form(conn, state, viewer, {"status": "planned"}, [])
 
@@ -154,9 +154,7 @@ class ResponsesController(Controller):
             status_code=status,
         )
 
-    @post(
-        "/staff/responses/new", name="staff-response-create", status_code=200, guards=[requires("enter_contributions")]
-    )
+    @post("/staff/responses/new", name="staff-response-create", status_code=200, guards=[requires("run_programmes")])
     async def create(
         self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn, data: Form
     ) -> Template | Redirect:

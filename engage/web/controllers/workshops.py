@@ -166,7 +166,7 @@ class WorkshopsController(Controller):
     path = "/staff"
     include_in_schema = False
 
-    @get("/programmes/{slug:str}/workshops/new", name="staff-workshop-new", guards=[requires("enter_contributions")])
+    @get("/programmes/{slug:str}/workshops/new", name="staff-workshop-new", guards=[requires("run_programmes")])
     async def new(self, conn: Conn, viewer: Viewer, slug: FromPath[str]) -> Template:
         return await self._form(conn, viewer, slug, {}, [])
 
@@ -199,7 +199,7 @@ class WorkshopsController(Controller):
         "/programmes/{slug:str}/workshops/new",
         name="staff-workshop-create",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def create(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Template | Redirect:
         form = {key: str(value) for key, value in data.items() if key != "_csrf_token"}
@@ -254,7 +254,7 @@ class WorkshopsController(Controller):
         "/workshops/{workshop_id:uuid}/open",
         name="staff-workshop-open",
         status_code=303,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def open(self, conn: Conn, viewer: Viewer, workshop_id: FromPath[UUID]) -> Redirect:
         try:
@@ -267,7 +267,7 @@ class WorkshopsController(Controller):
         "/workshops/{workshop_id:uuid}/close",
         name="staff-workshop-close",
         status_code=303,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def close(self, conn: Conn, viewer: Viewer, workshop_id: FromPath[UUID]) -> Redirect:
         try:
@@ -337,7 +337,7 @@ class WorkshopsController(Controller):
         "/workshops/{workshop_id:uuid}/notes",
         name="staff-workshop-paper",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def paper_note(
         self,
@@ -347,6 +347,10 @@ class WorkshopsController(Controller):
         workshop_id: FromPath[UUID],
         data: Form,
     ) -> Template:
+        """A note from the session's paper, typed in. Guarded by run_programmes, not enter_contributions, although it
+        is data entry: the note lands on a board the programme's facilitators arrange, and only they may add to it
+        (workshops.type_in_note). Partner staff type in what they gathered at /staff/contributions/new, naming the
+        programme."""
         note = NoteIn(
             prompt_id=str(data.get("prompt_id", "")),
             text=str(data.get("text", ""))[: MAX_NOTE_CHARS * 4],
@@ -367,7 +371,7 @@ class WorkshopsController(Controller):
         "/workshops/{workshop_id:uuid}/notes/{contribution_id:uuid}",
         name="staff-workshop-arrange",
         status_code=303,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def arrange(
         self,
