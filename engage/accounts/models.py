@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.problems import Problem
+
 Role = Literal["admin", "facilitator", "governance", "partner_staff", "community_member"]
 ROLES: tuple[Role, ...] = ("admin", "facilitator", "governance", "partner_staff", "community_member")
 STAFF_ROLES: tuple[Role, ...] = ("admin", "facilitator", "governance", "partner_staff")
@@ -128,5 +130,8 @@ class MemberLink(msgspec.Struct, kw_only=True, frozen=True):
         return self.expires_at <= datetime.now(UTC)
 
 
-class UserExists(Exception):
-    pass
+class UserExists(Problem):
+    """An account already has this email address."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__("email", f"An account already has the email address {email}.", status=409)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from engage.problems import FieldError, Problem
+from engage.problems import Problem
 
 Phase = Literal["discovery", "define", "develop"]
 PHASES: tuple[Phase, ...] = ("discovery", "define", "develop")
@@ -133,9 +133,6 @@ class StoredClusters(msgspec.Struct, frozen=True, kw_only=True):
     computed_at: datetime | None
 
 
-class InvalidProgramme(Problem):
-    """A programme, a phase change or a member that cannot be accepted: every problem, each naming its field."""
-
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        found = [FieldError(field, reason) for field, reason in errors]
-        super().__init__(found[0].field, found[0].reason, more=found[1:])
+class ProgrammeProblem(Problem):
+    """A programme, a phase change or a member that cannot be accepted (422, every problem at once, each naming its
+    field), a programme that does not exist (404), or a change the viewer may not make (403)."""

@@ -22,24 +22,19 @@ from engage.accounts.models import Role, StaffUser, UserExists, can
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions.service import EMAIL
-from engage.problems import Problem
+from engage.problems import FieldError
 from engage.programmes import queries
 from engage.programmes.models import (
     PHASE_DATE_LABELS,
     PHASE_LABELS,
-    InvalidProgramme,
     Programme,
     ProgrammeDetail,
     ProgrammeDraft,
+    ProgrammeProblem,
 )
 from engage.tags import queries as tag_queries
 
-
-class NotAllowed(Problem):
-    """The viewer may read the programme but not change it."""
-
-    def __init__(self, reason: str = "Only this programme's facilitators (or an admin) change it.") -> None:
-        super().__init__("programme", reason, status=403)
+NO_PROGRAMME = "No programme with this address."
 
 
 def slug_for(name: str) -> str:
@@ -50,30 +45,34 @@ def slug_for(name: str) -> str:
 async def start_programme(conn: asyncpg.Connection, viewer: StaffUser, draft: ProgrammeDraft) -> str:
     """Create a programme in Discovery, with the viewer as its first facilitator. Returns its slug."""
     if not can(viewer.role, "run_programmes"):
-        raise NotAllowed("Only facilitators and admins start programmes.")
-    errors: list[tuple[str, str]] = []
+        raise ProgrammeProblem("programme", "Only facilitators and admins start programmes.", status=403)
+    errors: list[FieldError] = []
     if not draft.name.strip():
-        errors.append(("name", "Give the programme a name."))
+        errors.append(FieldError("name", "Give the programme a name."))
     if len(draft.name) > 120:
-        errors.append(("name", "Keep the name under 120 characters."))
+        errors.append(FieldError("name", "Keep the name under 120 characters."))
     if not draft.purpose.strip():
-        errors.append(("purpose", "Say in a sentence or two what the programme is for."))
+        errors.append(FieldError("purpose", "Say in a sentence or two what the programme is for."))
     if await tag_queries.get_framework(conn, draft.framework_id) is None:
-        errors.append(("framework_id", "Choose one of the theme frameworks."))
+        errors.append(FieldError("framework_id", "Choose one of the theme frameworks."))
     known = {n.slug for n in await contribution_queries.list_neighbourhoods(conn, active_only=False)}
     if not draft.neighbourhoods:
-        errors.append(("neighbourhoods", "Choose at least one neighbourhood."))
+        errors.append(FieldError("neighbourhoods", "Choose at least one neighbourhood."))
     elif not set(draft.neighbourhoods) <= known:
-        errors.append(("neighbourhoods", "Choose neighbourhoods from the list."))
+        errors.append(FieldError("neighbourhoods", "Choose neighbourhoods from the list."))
     dates = {name: getattr(draft, name) for name in PHASE_DATE_LABELS}
     errors += [
-        (name, f"Give {label}, like 2026-03-14.") for name, label in PHASE_DATE_LABELS.items() if not dates[name]
+        FieldError(name, f"Give {label}, like 2026-03-14.")
+        for name, label in PHASE_DATE_LABELS.items()
+        if not dates[name]
     ]
     given = [value for value in dates.values() if value]
     if len(given) == len(dates) and given != sorted(given):
-        errors.append(("define_from", "The phases must follow each other: Discovery, Define, Develop, then the end."))
+        errors.append(
+            FieldError("define_from", "The phases must follow each other: Discovery, Define, Develop, then the end.")
+        )
     if errors:
-        raise InvalidProgramme(errors)
+        raise ProgrammeProblem.of(errors)
     assert draft.discovery_from and draft.define_from and draft.develop_from and draft.ends_on
     base = slug_for(draft.name)
     slug, number = base, 1
@@ -104,9 +103,14 @@ async def runs_programme(conn: asyncpg.Connection, slug: str, viewer: StaffUser)
     return can(viewer.role, "run_programmes") and await queries.member_role(conn, slug, viewer.id) == "facilitator"
 
 
-async def _require_facilitator(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> None:
+async def _require_facilitator(conn: asyncpg.Connection, slug: str, viewer: StaffUser, refusal: str) -> None:
     if not await runs_programme(conn, slug, viewer):
-        raise NotAllowed
+        raise ProgrammeProblem("programme", refusal, status=403)
+
+
+async def _require_programme(conn: asyncpg.Connection, slug: str) -> None:
+    if await queries.get_programme(conn, slug) is None:
+        raise ProgrammeProblem("programme", NO_PROGRAMME, status=404)
 
 
 async def advance_phase(conn: asyncpg.Connection, slug: str, viewer: StaffUser, summary: str, expected: str) -> str:
@@ -114,18 +118,18 @@ async def advance_phase(conn: asyncpg.Connection, slug: str, viewer: StaffUser, 
     guards against two people pressing the button at once: the second is told it has already moved."""
     programme = await queries.get_programme(conn, slug, for_update=True)
     if programme is None:
-        raise LookupError(slug)
-    await _require_facilitator(conn, slug, viewer)
+        raise ProgrammeProblem("programme", NO_PROGRAMME, status=404)
+    await _require_facilitator(conn, slug, viewer, "Only this programme's facilitators move it to the next phase.")
     if programme.phase != expected:
-        raise InvalidProgramme([("phase", f"The programme is already in {PHASE_LABELS[programme.phase]}.")])
+        raise ProgrammeProblem("phase", f"The programme is already in {PHASE_LABELS[programme.phase]}.")
     target = programme.next_phase
     if target is None:
-        raise InvalidProgramme([("phase", "Develop and approval is the last phase.")])
+        raise ProgrammeProblem("phase", "Develop and approval is the last phase.")
     summary = summary.strip()
     if len(summary) < 10:
-        raise InvalidProgramme([("summary", "Write a short summary of what was learnt in this phase.")])
+        raise ProgrammeProblem("summary", "Write a short summary of what was learnt in this phase.")
     if len(summary) > 4000:
-        raise InvalidProgramme([("summary", "Keep the summary under 4,000 characters.")])
+        raise ProgrammeProblem("summary", "Keep the summary under 4,000 characters.")
     await queries.set_phase(conn, slug, programme.phase, target, summary, viewer.id)
     await audit.record(
         conn,
@@ -139,16 +143,15 @@ async def advance_phase(conn: asyncpg.Connection, slug: str, viewer: StaffUser, 
 
 
 async def add_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, email: str, role: str) -> None:
-    if await queries.get_programme(conn, slug) is None:
-        raise LookupError(slug)
-    await _require_facilitator(conn, slug, viewer)
+    await _require_programme(conn, slug)
+    await _require_facilitator(conn, slug, viewer, "Only this programme's facilitators add people to it.")
     if role not in ("facilitator", "member"):
-        raise InvalidProgramme([("role", "Choose facilitator or member.")])
+        raise ProgrammeProblem("role", "Choose facilitator or member.")
     user_id = await queries.user_id_by_email(conn, email.strip())
     if user_id is None:
-        raise InvalidProgramme([("email", "Nobody with a staff account has this email address.")])
+        raise ProgrammeProblem("email", "Nobody with a staff account has this email address.")
     if role == "facilitator" and not can(await _role_of(conn, user_id), "run_programmes"):
-        raise InvalidProgramme([("role", "Their role does not run programmes: add them as a member.")])
+        raise ProgrammeProblem("role", "Their role does not run programmes: add them as a member.")
     await queries.add_member(conn, slug, user_id, role)
     await audit.record(
         conn,
@@ -180,22 +183,23 @@ async def invite_member(
     """Invite someone without a staff account into the community of practice: an account of their own (made on
     their first invitation, reopened if they were removed from every programme before), membership, and an email
     with a one-use sign-in link. Inviting them again sends a fresh link."""
-    if await queries.get_programme(conn, slug) is None:
-        raise LookupError(slug)
-    await _require_facilitator(conn, slug, viewer)
+    await _require_programme(conn, slug)
+    await _require_facilitator(conn, slug, viewer, "Only this programme's facilitators invite people to it.")
     name, email, organisation = name.strip(), email.strip().lower(), organisation.strip()
-    errors: list[tuple[str, str]] = []
+    errors: list[FieldError] = []
     if not name or len(name) > 120:
-        errors.append(("invite_name", "Give the name they like to be called (up to 120 characters)."))
+        errors.append(FieldError("invite_name", "Give the name they like to be called (up to 120 characters)."))
     if len(email) > 254 or not EMAIL.match(email):
-        errors.append(("invite_email", "Give an email address like name@example.org: the invitation goes there."))
+        errors.append(
+            FieldError("invite_email", "Give an email address like name@example.org: the invitation goes there.")
+        )
     if len(organisation) > 120:
-        errors.append(("organisation", "Keep the group or organisation under 120 characters."))
+        errors.append(FieldError("organisation", "Keep the group or organisation under 120 characters."))
     if errors:
-        raise InvalidProgramme(errors)
+        raise ProgrammeProblem.of(errors)
     found = await account_queries.user_by_email(conn, email)
     if found is not None and found[0].role != "community_member":
-        raise InvalidProgramme([("invite_email", "This person has a staff account: add them by email above.")])
+        raise ProgrammeProblem("invite_email", "This person has a staff account: add them by email above.")
     if found is None:
         try:
             async with conn.transaction():
@@ -203,7 +207,7 @@ async def invite_member(
                     conn, email=email, name=name, organisation=organisation or None
                 )
         except UserExists as exc:  # someone invited them at the same moment
-            raise InvalidProgramme([("invite_email", "They were invited a moment ago: refresh the page.")]) from exc
+            raise ProgrammeProblem("invite_email", "They were invited a moment ago: refresh the page.") from exc
     else:
         user = found[0]
         if not found[1]:
@@ -225,11 +229,10 @@ async def invite_member(
 async def remove_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, user_id: UUID) -> None:
     """Take a member out of the community of practice. Someone without a staff account is signed out everywhere
     and their unused links stop working; removed from their last programme, their account is closed."""
-    if await queries.get_programme(conn, slug) is None:
-        raise LookupError(slug)
-    await _require_facilitator(conn, slug, viewer)
+    await _require_programme(conn, slug)
+    await _require_facilitator(conn, slug, viewer, "Only this programme's facilitators remove people from it.")
     if not await queries.remove_member(conn, slug, user_id):
-        raise InvalidProgramme([("member", "This person is not a member of the programme (facilitators stay).")])
+        raise ProgrammeProblem("member", "This person is not a member of the programme (facilitators stay).")
     user = await account_queries.get_user(conn, user_id)
     ended = 0
     if user is not None and user.role == "community_member":

@@ -100,7 +100,7 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
 def _answer(
     request: Request[Any, Any, Any],
     status: int,
-    detail: str,
+    detail: str | FieldError,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
@@ -118,8 +118,16 @@ def _answer(
     )
 
 
+FIELD_STATUSES = (400, 422)
+"""A Problem with one of these is about what was typed: a page lists each field and its reason. Any other status
+(403: not yours to change, 404: no such thing, 409 or 410: already done or closed) is a refusal whose reason is the
+page's message."""
+
+
 def problem(request: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
     headers = {"Retry-After": "60"} if exc.status == 429 else None
+    if exc.status not in FIELD_STATUSES and not _wants_json(request):
+        return _answer(request, exc.status, exc.errors[0], None, headers)
     return _answer(request, exc.status, exc.detail, exc.errors, headers)
 
 

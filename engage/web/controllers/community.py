@@ -233,10 +233,7 @@ class CommunityController(Controller):
         errors: list[FieldError],
         status: int = 200,
     ) -> Template:
-        try:
-            await propositions.readable_proposition(conn, proposition_id, viewer)
-        except PropositionProblem as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+        await propositions.readable_proposition(conn, proposition_id, viewer)
         detail = await propositions.view_proposition(conn, proposition_id, sight)
         assert detail is not None
         programme = await programme_queries.get_programme(conn, detail.proposition.programme)
@@ -274,26 +271,20 @@ class CommunityController(Controller):
                 comment_id = await propositions.post_comment(conn, proposition_id, viewer, body)
         except PropositionProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._proposition_page(conn, viewer, sight, proposition_id, body, exc.errors, 422)
         relay.wake()
         return Redirect(f"/community/propositions/{proposition_id}#comment-{comment_id}", status_code=303)
 
     @post("/comments/{comment_id:uuid}/withdraw", name="community-comment-withdraw", status_code=303)
     async def withdraw_comment(self, conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]) -> Redirect:
-        try:
-            async with conn.transaction():
-                proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
-        except PropositionProblem as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+        async with conn.transaction():
+            proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
         return Redirect(f"/community/propositions/{proposition_id}#comments", status_code=303)
 
     @get("/rounds/{round_id:uuid}/vote", name="community-ballot")
     async def ballot(self, conn: Conn, viewer: Viewer, round_id: FromPath[UUID]) -> Template:
-        try:
-            round_ = await consensus.readable_round(conn, round_id, viewer)
-        except VoteProblem as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+        round_ = await consensus.readable_round(conn, round_id, viewer)
         context = ballot_context(
             round_, {}, [], action=f"/community/rounds/{round_id}/vote", viewer=viewer, member=True
         )
@@ -301,16 +292,13 @@ class CommunityController(Controller):
 
     @post("/rounds/{round_id:uuid}/vote", name="community-vote", status_code=200)
     async def vote(self, conn: Conn, viewer: Viewer, round_id: FromPath[UUID], data: Form) -> Template:
-        try:
-            round_ = await consensus.readable_round(conn, round_id, viewer)
-        except VoteProblem as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+        round_ = await consensus.readable_round(conn, round_id, viewer)
         try:
             async with conn.transaction():
                 await consensus.cast_staff_ballot(conn, round_id, viewer, ratings_from_form(data, round_))
         except VoteProblem as exc:
             if exc.status in (404, 409, 410):
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             context = ballot_context(
                 round_,
                 dict(data),

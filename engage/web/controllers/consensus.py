@@ -128,7 +128,7 @@ class RoundsController(Controller):
                 )
         except VoteProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._new_page(conn, state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
         return Redirect(f"/staff/rounds/{round_id}", status_code=303)
 
@@ -203,7 +203,7 @@ class RoundsController(Controller):
                 )
         except VoteProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._page(
                 conn, state, viewer, sight, round_id, errors=[FieldError(exc.field, exc.reason)], status=422
             )
@@ -247,7 +247,7 @@ class RoundsController(Controller):
                 await consensus.cast_staff_ballot(conn, round_id, viewer, ratings_from_form(data, round_))
         except VoteProblem as exc:
             if exc.status in (409, 410):
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             context = ballot_context(
                 round_,
                 dict(data),

@@ -18,7 +18,6 @@ from engage.boards.models import FREQUENCY_LABELS, Board, BoardDraft, BoardProbl
 from engage.contributions import queries as contribution_queries
 from engage.dashboards import service as dashboards
 from engage.dashboards.models import WINDOWS, DashboardQuery, DrillQuery
-from engage.dashboards.service import DashboardProblem
 from engage.digests import queries as digest_queries
 from engage.digests.service import today_local
 from engage.i18n import N_
@@ -368,10 +367,7 @@ class DashboardController(Controller):
     ) -> Template | Response[bytes]:
         query = DashboardQuery(months=months, neighbourhood=neighbourhood, programme=programme)
         framework_id = framework or settings_of(state).framework
-        try:
-            dash = await dashboards.build_dashboard(conn, framework_id, query, today_local())
-        except DashboardProblem as exc:
-            raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
+        dash = await dashboards.build_dashboard(conn, framework_id, query, today_local())
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
         programmes = await programme_queries.programme_choices(conn)
         if format == "csv":
@@ -424,12 +420,9 @@ class DashboardController(Controller):
                 raise HTTPException(status_code=400, detail=f"framework: {framework_id!r} is not a framework.")
             if theme and theme not in {t.id for t in found.themes}:
                 raise HTTPException(status_code=400, detail=f"theme: {theme!r} is not a theme of {framework_id}.")
-            try:
-                total, flagged, rows = await dashboards.drill_down(
-                    conn, viewer, framework_id, query, today_local(), limit=10_000 if format == "csv" else 100
-                )
-            except DashboardProblem as exc:
-                raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
+            total, flagged, rows = await dashboards.drill_down(
+                conn, viewer, framework_id, query, today_local(), limit=10_000 if format == "csv" else 100
+            )
             neighbourhood_name = next(
                 (
                     n.name

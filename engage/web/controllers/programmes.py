@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -22,7 +22,7 @@ from engage.outbox.models import CLUSTERS_REQUESTED
 from engage.problems import FieldError
 from engage.programmes import queries
 from engage.programmes import service as programmes
-from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, InvalidProgramme, ProgrammeDraft
+from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, ProgrammeDraft, ProgrammeProblem
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
@@ -122,9 +122,9 @@ class ProgrammesController(Controller):
         try:
             async with conn.transaction():
                 slug = await programmes.start_programme(conn, viewer, draft)
-        except programmes.NotAllowed as exc:
-            raise PermissionDeniedException("Only facilitators and admins start programmes.") from exc
-        except InvalidProgramme as exc:
+        except ProgrammeProblem as exc:
+            if exc.status != 422:
+                raise
             return await self._form(conn, state, viewer, form, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}", status_code=303)
 
@@ -264,11 +264,9 @@ class ProgrammesController(Controller):
                 await programmes.advance_phase(
                     conn, slug, viewer, str(data.get("summary", "")), expected=str(data.get("from_phase", ""))
                 )
-        except LookupError as exc:
-            raise NotFoundException("No programme with this address.") from exc
-        except programmes.NotAllowed as exc:
-            raise PermissionDeniedException("Only this programme's facilitators move it to the next phase.") from exc
-        except InvalidProgramme as exc:
+        except ProgrammeProblem as exc:
+            if exc.status != 422:
+                raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}", status_code=303)
 
@@ -287,11 +285,9 @@ class ProgrammesController(Controller):
                 await programmes.add_member(
                     conn, slug, viewer, str(data.get("email", ""))[:254], str(data.get("role", "member"))
                 )
-        except LookupError as exc:
-            raise NotFoundException("No programme with this address.") from exc
-        except programmes.NotAllowed as exc:
-            raise PermissionDeniedException("Only this programme's facilitators add people to it.") from exc
-        except InvalidProgramme as exc:
+        except ProgrammeProblem as exc:
+            if exc.status != 422:
+                raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}", status_code=303)
 
@@ -318,11 +314,9 @@ class ProgrammesController(Controller):
                     secret=settings.secret_key,
                     link_minutes=settings.member_link_minutes,
                 )
-        except LookupError as exc:
-            raise NotFoundException("No programme with this address.") from exc
-        except programmes.NotAllowed as exc:
-            raise PermissionDeniedException("Only this programme's facilitators invite people to it.") from exc
-        except InvalidProgramme as exc:
+        except ProgrammeProblem as exc:
+            if exc.status != 422:
+                raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}?invited=1#community", status_code=303)
 
@@ -338,10 +332,8 @@ class ProgrammesController(Controller):
         try:
             async with conn.transaction():
                 await programmes.remove_member(conn, slug, viewer, user_id)
-        except LookupError as exc:
-            raise NotFoundException("No programme with this address.") from exc
-        except programmes.NotAllowed as exc:
-            raise PermissionDeniedException("Only this programme's facilitators remove people from it.") from exc
-        except InvalidProgramme as exc:
+        except ProgrammeProblem as exc:
+            if exc.status != 422:
+                raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}#community", status_code=303)

@@ -102,7 +102,7 @@ class PropositionsController(Controller):
                 proposition_id = await propositions.draft_proposition(conn, slug, viewer, text)
         except PropositionProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             form = {
                 "title": text.title,
                 "description": text.description,
@@ -172,7 +172,7 @@ class PropositionsController(Controller):
                 await action(conn)
         except PropositionProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._page(
                 conn, viewer, sight, proposition_id, exc.errors, 422, quorum=quorum, decision_form=decision_form
             )
@@ -351,9 +351,6 @@ class PropositionsController(Controller):
         guards=[requires("read_contributions")],
     )
     async def withdraw_comment(self, conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]) -> Redirect:
-        try:
-            async with conn.transaction():
-                proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
-        except PropositionProblem as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+        async with conn.transaction():
+            proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
         return Redirect(f"/staff/propositions/{proposition_id}#comments", status_code=303)

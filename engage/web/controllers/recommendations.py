@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -136,7 +136,7 @@ class RecommendationsController(Controller):
                 recommendation_id = await recommendations.record_recommendation(conn, viewer, board, draft)
         except RecommendationProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._list_page(conn, viewer, board, form, exc.errors, 422)
         return Redirect(f"/staff/recommendations/{recommendation_id}", status_code=303)
 
@@ -213,7 +213,7 @@ class RecommendationsController(Controller):
                 )
         except RecommendationProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._page(conn, viewer, sight, recommendation_id, form, exc.errors, 422)
         return Redirect(f"/staff/recommendations/{recommendation_id}", status_code=303)
 

@@ -121,7 +121,7 @@ class ResponsesController(Controller):
                 )
         except ResponseProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._page(conn, viewer, response_id, form, exc.errors, 422)
         # The emails are queued with the change; the worker's sweep delivers them within seconds.
         return Redirect(f"/staff/responses/{response_id}", status_code=303)

@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
@@ -320,12 +320,7 @@ class StaffController(Controller):
         guards=[requires("approve_quotes")],
     )
     async def quote_approval(self, conn: Conn, viewer: Viewer, contribution_id: FromPath[UUID], data: Form) -> Redirect:
-        try:
-            await contributions.approve_quote(
-                conn, viewer, contribution_id, approve=fields(data).get("approve") == "yes"
-            )
-        except InvalidContribution as exc:
-            raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
+        await contributions.approve_quote(conn, viewer, contribution_id, approve=fields(data).get("approve") == "yes")
         return Redirect(f"/staff/contributions/{contribution_id}#quoting", status_code=303)
 
     @post(
@@ -343,12 +338,9 @@ class StaffController(Controller):
         data: Form,
     ) -> Template:
         """For someone who asks by phone or in person: the reason is required and kept in the audit trail."""
-        try:
-            reference = await contributions.withdraw_on_behalf(
-                conn, viewer, contribution_id, reason=fields(data).get("reason", "")
-            )
-        except InvalidContribution as exc:
-            raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
+        reference = await contributions.withdraw_on_behalf(
+            conn, viewer, contribution_id, reason=fields(data).get("reason", "")
+        )
         relay.wake()
         return Template("staff/withdrawn.html", context={"viewer": viewer, "reference": reference})
 
@@ -363,11 +355,7 @@ class StaffController(Controller):
     ) -> Redirect:
         """Keep an English translation beside the words as written; the worker tags and redacts it."""
         form = fields(data)
-        try:
-            async with conn.transaction():
-                await contributions.translate_contribution(conn, viewer, contribution_id, form.get("translation", ""))
-        except InvalidContribution as exc:
-            raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
+        await contributions.translate_contribution(conn, viewer, contribution_id, form.get("translation", ""))
         relay.wake()
         back = form.get("back", "")
         if back not in (f"/staff/contributions/{contribution_id}", "/staff/review?translated=1"):

@@ -8,7 +8,7 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -78,12 +78,8 @@ class ReviewController(Controller):
     ) -> Redirect:
         chosen = data.get("theme", [])
         themes = [str(theme) for theme in (chosen if isinstance(chosen, list) else [chosen])]
-        async with conn.transaction():
-            framework = await _framework(conn, settings.framework)
-            try:
-                await tags.review_contribution(conn, contribution_id, framework, themes, reviewer=viewer.id)
-            except tags.ReviewInvalid as exc:
-                raise ClientException(status_code=422, detail=str(exc)) from exc
+        framework = await _framework(conn, settings.framework)
+        await tags.review_contribution(conn, contribution_id, framework, themes, reviewer=viewer.id)
         back = str(data.get("back", ""))
         if back.startswith("/staff/contributions/"):
             return Redirect(back, status_code=303)
@@ -128,12 +124,9 @@ class SafeguardingController(Controller):
         guards=[requires("handle_safeguarding")],
     )
     async def save(self, viewer: Viewer, conn: Conn, contribution_id: FromPath[UUID], data: Form) -> Redirect:
-        try:
-            await safeguarding.record_outcome(
-                conn, viewer, contribution_id, str(data.get("status", "")), str(data.get("note", ""))
-            )
-        except safeguarding.FlagProblem as exc:
-            raise ClientException(status_code=exc.status, detail=exc.reason) from exc
+        await safeguarding.record_outcome(
+            conn, viewer, contribution_id, str(data.get("status", "")), str(data.get("note", ""))
+        )
         return Redirect(f"/staff/safeguarding/{contribution_id}", status_code=303)
 
 

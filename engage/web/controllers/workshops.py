@@ -56,10 +56,6 @@ STREAM_SECONDS = 300
 POLL_SECONDS = 0.2
 
 
-def _problem(exc: WorkshopProblem) -> HTTPException:
-    return HTTPException(status_code=exc.status, detail=exc.reason)
-
-
 def qr_data_uri(url: str) -> str:
     import qrcode
     import qrcode.image.svg
@@ -220,7 +216,7 @@ class WorkshopsController(Controller):
                 workshop_id = await workshops.plan_workshop(conn, slug, viewer, draft)
         except WorkshopProblem as exc:
             if exc.status != 422:
-                raise _problem(exc) from exc
+                raise
             return await self._form(conn, viewer, slug, form, exc.errors, 422)
         return Redirect(f"/staff/workshops/{workshop_id}", status_code=303)
 
@@ -257,10 +253,7 @@ class WorkshopsController(Controller):
         guards=[requires("run_programmes")],
     )
     async def open(self, conn: Conn, viewer: Viewer, workshop_id: FromPath[UUID]) -> Redirect:
-        try:
-            await workshops.open_live_session(conn, workshop_id, viewer)
-        except WorkshopProblem as exc:
-            raise _problem(exc) from exc
+        await workshops.open_live_session(conn, workshop_id, viewer)
         return Redirect(f"/staff/workshops/{workshop_id}/board", status_code=303)
 
     @post(
@@ -270,10 +263,7 @@ class WorkshopsController(Controller):
         guards=[requires("run_programmes")],
     )
     async def close(self, conn: Conn, viewer: Viewer, workshop_id: FromPath[UUID]) -> Redirect:
-        try:
-            await workshops.close_live_session(conn, workshop_id, viewer)
-        except WorkshopProblem as exc:
-            raise _problem(exc) from exc
+        await workshops.close_live_session(conn, workshop_id, viewer)
         return Redirect(f"/staff/workshops/{workshop_id}", status_code=303)
 
     @get("/workshops/{workshop_id:uuid}/board", name="staff-workshop-board", guards=[requires("read_contributions")])
@@ -357,10 +347,7 @@ class WorkshopsController(Controller):
             client_key=str(data.get("client_key", "")),
             consent_quote=checked(data, "consent_quote"),
         )
-        try:
-            receipt = await workshops.type_in_note(conn, workshop_id, viewer, note, secret=settings.secret_key)
-        except WorkshopProblem as exc:
-            raise _problem(exc) from exc
+        receipt = await workshops.type_in_note(conn, workshop_id, viewer, note, secret=settings.secret_key)
         return Template(
             "staff/note_entered.html",
             context={"viewer": viewer, "receipt": receipt, "back": _back(data, workshop_id)},
@@ -381,18 +368,15 @@ class WorkshopsController(Controller):
         contribution_id: FromPath[UUID],
         data: Form,
     ) -> Redirect:
-        try:
-            await workshops.arrange_note(
-                conn,
-                workshop_id,
-                viewer,
-                contribution_id,
-                prompt_id=str(data["prompt_id"]) if "prompt_id" in data else None,
-                group_label=str(data["group_label"]) if "group_label" in data else None,
-                duplicate_of=str(data["duplicate_of"]) if "duplicate_of" in data else None,
-            )
-        except WorkshopProblem as exc:
-            raise _problem(exc) from exc
+        await workshops.arrange_note(
+            conn,
+            workshop_id,
+            viewer,
+            contribution_id,
+            prompt_id=str(data["prompt_id"]) if "prompt_id" in data else None,
+            group_label=str(data["group_label"]) if "group_label" in data else None,
+            duplicate_of=str(data["duplicate_of"]) if "duplicate_of" in data else None,
+        )
         return Redirect(_back(data, workshop_id), status_code=303)
 
 
