@@ -30,8 +30,10 @@ from engage.contributions.models import (
     ContributionIn,
 )
 from engage.db import create_pool
+from engage.digests.population import SUPPRESS_BELOW
 from engage.logs import configure_logging
 from engage.outbox.service import OutboxRelay, redis_client
+from engage.privacy.models import SMALLEST_GROUP_SHOWN
 from engage.problems import Problem
 from engage.safeguarding.models import KIND_NAMES as SAFEGUARDING_KINDS
 from engage.settings import Settings
@@ -95,6 +97,8 @@ def _template_environment(settings: Settings) -> jinja2.Environment:
         KIND_NAMES=SAFEGUARDING_KINDS,
         EQUALITY_CHOICES=EQUALITY_CHOICES,
         can=may,
+        SMALLEST_GROUP_SHOWN=SMALLEST_GROUP_SHOWN,
+        SUPPRESS_BELOW=SUPPRESS_BELOW,
         crisis_line=settings.crisis_line,
         crisis_line_number=settings.crisis_line_number,
     )
