@@ -8,6 +8,7 @@ from uuid import UUID
 
 import msgspec
 
+from engage.contributions.models import ContributionRow
 from engage.problems import Problem
 
 Phase = Literal["discovery", "define", "develop"]
@@ -131,6 +132,41 @@ class StoredClusters(msgspec.Struct, frozen=True, kw_only=True):
     clusters: list[Cluster]
     requested_at: datetime | None
     computed_at: datetime | None
+
+
+class EvidenceQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """The evidence board's filters ("" for all)."""
+
+    neighbourhood: str = ""
+    """One of the programme's neighbourhoods."""
+    kind: str = ""
+    age_band: str = ""
+    """An equality group: see `EvidenceBoard.counts_only`."""
+
+
+class ThemeEvidence(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    name: str
+    count: int | None
+    """How many contributions the reader may see carry the theme; None when the board shows counts only and there
+    are fewer than `engage.privacy.models.SMALLEST_GROUP_SHOWN`."""
+    newest: list[ContributionRow]
+    """The newest few, as the reader may read them (none when the board shows counts only)."""
+
+
+class EvidenceBoard(msgspec.Struct, frozen=True, kw_only=True):
+    """A programme's evidence board as one reader may see it."""
+
+    detail: ProgrammeDetail
+    query: EvidenceQuery
+    """The filters as applied (a value that names nothing is dropped)."""
+    themes: list[ThemeEvidence]
+    counts_only: bool
+    """Filtered by an equality group, for a reader who may not see equality answers one by one: listing who matched
+    would tell them each person's answer, so the board gives counts, small ones suppressed."""
+    clusters: StoredClusters | None
+    heard: dict[str, list[tuple[str, int]]]
+    """Who the programme heard from, by neighbourhood, kind and (for staff) age band."""
 
 
 class ProgrammeProblem(Problem):

@@ -21,16 +21,24 @@ from engage.accounts import service as accounts
 from engage.accounts.models import Role, StaffUser, UserExists, can
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
+from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS, ContributionFilters
 from engage.contributions.service import EMAIL
+from engage.outbox import queries as outbox
+from engage.outbox.models import CLUSTERS_REQUESTED
+from engage.privacy.models import SMALLEST_GROUP_SHOWN
+from engage.privacy.visibility import sight_for
 from engage.problems import FieldError
 from engage.programmes import queries
 from engage.programmes.models import (
     PHASE_DATE_LABELS,
     PHASE_LABELS,
+    EvidenceBoard,
+    EvidenceQuery,
     Programme,
     ProgrammeDetail,
     ProgrammeDraft,
     ProgrammeProblem,
+    ThemeEvidence,
 )
 from engage.tags import queries as tag_queries
 
@@ -273,4 +281,77 @@ async def record_export(conn: asyncpg.Connection, viewer: StaffUser, slug: str, 
         subject_type="programme",
         subject_id=slug,
         detail={"file": what},
+    )
+
+
+NEWEST_PER_THEME = 5
+"""How many of each theme's contributions the evidence board lists (the rest are a link away)."""
+
+
+async def view_evidence(
+    conn: asyncpg.Connection, slug: str, viewer: StaffUser, query: EvidenceQuery
+) -> EvidenceBoard | None:
+    """A programme's evidence board as this reader may see it (None: no such programme, or not one they may read):
+    counts and the newest contributions by theme, groups saying the same thing, and who the programme heard from.
+
+    Filtering by an equality group (an age band) and listing who matched would tell a reader each person's answer:
+    for a reader who may not see equality answers one by one, that filter gives counts only, and a count under
+    SMALLEST_GROUP_SHOWN is not shown. A community of practice member sees who was heard from by place and kind,
+    not by age band (a band of a few people is an equality answer)."""
+    detail = await view_programme(conn, slug)
+    if detail is None or not await may_read(conn, slug, viewer):
+        return None
+    programme, sight = detail.programme, sight_for(viewer)
+    query = EvidenceQuery(
+        neighbourhood=query.neighbourhood if query.neighbourhood in programme.neighbourhoods else "",
+        kind=query.kind if query.kind in KIND_LABELS else "",
+        age_band=query.age_band if query.age_band in EQUALITY_CHOICES["age_band"] else "",
+    )
+    filters = ContributionFilters(
+        programme=slug,
+        framework=programme.framework_id,
+        neighbourhood=query.neighbourhood or None,
+        kind=query.kind or None,  # type: ignore[arg-type]
+        age_band=query.age_band or None,
+    )
+    counts_only = bool(query.age_band) and not sight.equality
+    counts = await contribution_queries.count_by_theme(conn, filters, sight)
+    newest = (
+        {}
+        if counts_only
+        else await contribution_queries.newest_by_theme(conn, filters, sight, per_theme=NEWEST_PER_THEME)
+    )
+    framework = await tag_queries.get_framework(conn, programme.framework_id)
+    themes = [
+        ThemeEvidence(
+            id=theme.id,
+            name=theme.name,
+            count=None if counts_only and counts.get(theme.id, 0) < SMALLEST_GROUP_SHOWN else counts.get(theme.id, 0),
+            newest=newest.get(theme.id, []),
+        )
+        for theme in (framework.themes if framework else [])
+    ]
+    heard = await queries.heard_from(conn, slug)
+    if not can(viewer.role, "read_contributions"):
+        heard = {dimension: rows for dimension, rows in heard.items() if dimension in ("neighbourhood", "kind")}
+    return EvidenceBoard(
+        detail=detail,
+        query=query,
+        themes=themes,
+        counts_only=counts_only,
+        clusters=await queries.clusters_for(conn, slug, sight),
+        heard=heard,
+    )
+
+
+async def request_clusters(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> None:
+    """Ask the worker to group the programme's contributions by similarity again (its evidence board says so until
+    it has). Those who run programmes ask; the request is in the audit trail."""
+    await _require_programme(conn, slug)
+    if not can(viewer.role, "run_programmes"):
+        raise ProgrammeProblem("programme", "Only facilitators and admins group the evidence.", status=403)
+    await queries.request_clusters(conn, slug)
+    await outbox.insert_event(conn, CLUSTERS_REQUESTED, {"programme": slug})
+    await audit.record(
+        conn, actor=viewer.id, action="programme.clusters_requested", subject_type="programme", subject_id=slug
     )

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
 from litestar.exceptions import HTTPException
@@ -25,12 +24,11 @@ from engage.accounts import service as accounts
 from engage.consensus import queries as consensus_queries
 from engage.consensus import service as consensus
 from engage.consensus.models import VoteProblem
-from engage.contributions import service as contributions
-from engage.contributions.models import KIND_LABELS, ContributionFilters
+from engage.contributions.models import KIND_LABELS
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes import service as programmes
-from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES
+from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, EvidenceQuery
 from engage.propositions import queries as proposition_queries
 from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, PropositionProblem
@@ -181,39 +179,18 @@ class CommunityController(Controller):
         self,
         conn: Conn,
         viewer: Viewer,
-        sight: ReaderSight,
         slug: FromPath[str],
         neighbourhood: FromQuery[str] = "",
         kind: FromQuery[str] = "",
     ) -> Template:
-        detail = await _programme_or_404(conn, slug, viewer)
-        framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
-        filters = ContributionFilters(
-            programme=slug,
-            framework=detail.programme.framework_id,
-            neighbourhood=neighbourhood if neighbourhood in detail.programme.neighbourhoods else None,
-            kind=kind if kind in KIND_LABELS else None,  # type: ignore[arg-type]
-            per_page=5,
+        board = await programmes.view_evidence(
+            conn, slug, viewer, EvidenceQuery(neighbourhood=neighbourhood, kind=kind)
         )
-        counts = await contributions.count_by_theme(conn, sight, filters)
-        by_theme = []
-        for theme in framework.themes if framework else []:
-            page = await contributions.list_contributions(conn, sight, msgspec.structs.replace(filters, theme=theme.id))
-            by_theme.append((theme, counts.get(theme.id, 0), page.items))
-        heard = await programme_queries.heard_from(conn, slug)
+        if board is None:
+            raise HTTPException(status_code=404, detail="No programme of yours has this address.")
         return Template(
             "community/evidence.html",
-            context={
-                "viewer": viewer,
-                "p": detail.programme,
-                "detail": detail,
-                "by_theme": by_theme,
-                "clusters": await programme_queries.clusters_for(conn, slug, sight),
-                # Who we heard from by place and kind only: an age band of a few people is an equality answer.
-                "heard": {k: v for k, v in heard.items() if k in ("neighbourhood", "kind")},
-                "query": {"neighbourhood": filters.neighbourhood or "", "kind": filters.kind or ""},
-                "KIND_LABELS": KIND_LABELS,
-            },
+            context={"viewer": viewer, "board": board, "p": board.detail.programme, "KIND_LABELS": KIND_LABELS},
             headers={"Cache-Control": "no-store"},
         )
 

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
@@ -15,18 +14,22 @@ from litestar.response import Redirect, Template
 
 from engage.consensus import queries as consensus_queries
 from engage.contributions import queries as contribution_queries
-from engage.contributions import service as contributions
-from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS, ContributionFilters
-from engage.outbox import queries as outbox
-from engage.outbox.models import CLUSTERS_REQUESTED
+from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS
 from engage.problems import FieldError
 from engage.programmes import queries
 from engage.programmes import service as programmes
-from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, ProgrammeDraft, ProgrammeProblem
+from engage.programmes.models import (
+    PHASE_LABELS,
+    PHASE_PURPOSE,
+    PHASES,
+    EvidenceQuery,
+    ProgrammeDraft,
+    ProgrammeProblem,
+)
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
-from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, relay_of, requires, settings_of
+from engage.web.deps import AppSettings, Conn, Relay, Viewer, requires, settings_of
 from engage.web.forms import Form, error_context, fields, parse_day
 from engage.workshops import queries as workshop_queries
 
@@ -185,49 +188,24 @@ class ProgrammesController(Controller):
     async def evidence(
         self,
         viewer: Viewer,
-        sight: ReaderSight,
         conn: Conn,
         slug: FromPath[str],
         neighbourhood: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         age_band: FromQuery[str] = "",
     ) -> Template:
-        age_band = age_band if age_band in EQUALITY_CHOICES["age_band"] else ""
-        detail = await programmes.view_programme(conn, slug)
-        if detail is None:
+        query = EvidenceQuery(neighbourhood=neighbourhood, kind=kind, age_band=age_band)
+        board = await programmes.view_evidence(conn, slug, viewer, query)
+        if board is None:
             raise NotFoundException("No programme with this address.")
-        framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
-        filters = ContributionFilters(
-            programme=slug,
-            framework=detail.programme.framework_id,
-            neighbourhood=neighbourhood or None,
-            kind=kind if kind in KIND_LABELS else None,  # type: ignore[arg-type]
-            age_band=age_band or None,
-            per_page=5,
-        )
-        counts = await contributions.count_by_theme(conn, sight, filters)
-        # Filtering by an equality group and listing who matched would tell a reader each person's answer:
-        # without the right to see equality answers, that filter gives counts only, small ones suppressed.
-        aggregate_only = bool(age_band) and not sight.equality
-        by_theme = []
-        for theme in framework.themes if framework else []:
-            page = await contributions.list_contributions(conn, sight, msgspec.structs.replace(filters, theme=theme.id))
-            by_theme.append((theme, counts.get(theme.id, 0), [] if aggregate_only else page.items))
-        clusters = await queries.clusters_for(conn, slug, sight)
-        heard = await queries.heard_from(conn, slug)
         return Template(
             "staff/evidence.html",
             context={
                 "viewer": viewer,
-                "p": detail.programme,
-                "detail": detail,
-                "by_theme": by_theme,
-                "clusters": clusters,
-                "heard": heard,
-                "query": {"neighbourhood": neighbourhood, "kind": kind, "age_band": age_band},
+                "board": board,
+                "p": board.detail.programme,
                 "KIND_LABELS": KIND_LABELS,
                 "age_bands": EQUALITY_CHOICES["age_band"],
-                "aggregate_only": aggregate_only,
             },
             headers={"Cache-Control": "no-store"},
         )
@@ -236,17 +214,11 @@ class ProgrammesController(Controller):
         "/{slug:str}/evidence/clusters",
         name="staff-programme-clusters",
         status_code=303,
-        guards=[requires("read_contributions")],
+        guards=[requires("run_programmes")],
     )
-    async def request_clusters(
-        self, request: Request[Any, Any, Any], state: State, conn: Conn, slug: FromPath[str]
-    ) -> Redirect:
-        async with conn.transaction():
-            if await queries.get_programme(conn, slug) is None:
-                raise NotFoundException("No programme with this address.")
-            await queries.request_clusters(conn, slug)
-            await outbox.insert_event(conn, CLUSTERS_REQUESTED, {"programme": slug})
-        relay_of(state).wake()
+    async def request_clusters(self, conn: Conn, relay: Relay, viewer: Viewer, slug: FromPath[str]) -> Redirect:
+        await programmes.request_clusters(conn, slug, viewer)
+        relay.wake()
         return Redirect(f"/staff/programmes/{slug}/evidence", status_code=303)
 
     @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200, guards=[requires("run_programmes")])
