@@ -124,8 +124,17 @@ FIELD_STATUSES = (400, 422)
 page's message."""
 
 
+def _sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
+    """A page that needs someone signed in: the sign-in page, coming back here after."""
+    if request.url.path.startswith("/community"):  # community of practice members sign in by emailed link
+        return Redirect("/members/sign-in")
+    return Redirect(f"/staff/sign-in?next={request.url.path}")
+
+
 def problem(request: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
     headers = {"Retry-After": "60"} if exc.status == 429 else None
+    if exc.status == 401 and not _wants_json(request):
+        return _sign_in(request)
     if exc.status not in FIELD_STATUSES and not _wants_json(request):
         return _answer(request, exc.status, exc.errors[0], None, headers)
     return _answer(request, exc.status, exc.detail, exc.errors, headers)
@@ -133,9 +142,7 @@ def problem(request: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
-        if request.url.path.startswith("/community"):  # community of practice members sign in by emailed link
-            return Redirect("/members/sign-in")
-        return Redirect(f"/staff/sign-in?next={request.url.path}")
+        return _sign_in(request)
     reason = _BODY_PROBLEMS.get(exc.status_code)
     errors = [FieldError("body", reason)] if reason and _wants_json(request) else None
     if exc.status_code == 405:

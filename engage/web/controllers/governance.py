@@ -7,11 +7,11 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from engage.accounts.models import StaffUser, can
+from engage.accounts.models import StaffUser
 from engage.boards import queries as board_queries
 from engage.boards import service as boards
 from engage.boards.models import FREQUENCY_LABELS, Board, BoardDraft, BoardProblem
@@ -54,19 +54,12 @@ class BoardsController(Controller):
 
     @get("/", name="staff-boards", guards=[requires("read_contributions")])
     async def list_boards(self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn) -> Template:
-        mine = set(await board_queries.boards_of_member(conn, viewer.email))
-        found = [
-            b
-            for b in await board_queries.list_boards(conn)
-            if can(viewer.role, "manage_boards") or b.owner_id == viewer.id or b.id in mine
-        ]
         return Template(
             "staff/boards.html",
             context={
                 "viewer": viewer,
-                "boards": found,
+                "boards": await boards.boards_for(conn, viewer),
                 "FREQUENCY_LABELS": FREQUENCY_LABELS,
-                "can_create": can(viewer.role, "manage_boards"),
             },
         )
 
@@ -83,9 +76,7 @@ class BoardsController(Controller):
         conn: Conn,
         board_id: FromPath[str],
     ) -> Template:
-        board = await _board_or_404(conn, board_id)
-        if not boards.may_edit(viewer, board):
-            raise PermissionDeniedException("Only the board's owner or an administrator can change it.")
+        board = await boards.board_to_edit(conn, viewer, board_id)
         members = [m.email for m in await board_queries.list_members(conn, board_id) if m.receives]
         form = {
             "id": board.id,
@@ -118,9 +109,7 @@ class BoardsController(Controller):
         board_id: FromPath[str],
         data: Form,
     ) -> Template | Redirect:
-        board = await _board_or_404(conn, board_id)
-        if not boards.may_edit(viewer, board):
-            raise PermissionDeniedException("Only the board's owner or an administrator can change it.")
+        board = await boards.board_to_edit(conn, viewer, board_id)
         return await self._save(conn, state, viewer, board, {**data, "id": board_id})
 
     async def _save(
@@ -191,13 +180,6 @@ class BoardsController(Controller):
         )
 
 
-async def _board_or_404(conn: Any, board_id: str) -> Board:
-    board = await board_queries.get_board(conn, board_id)
-    if board is None:
-        raise NotFoundException(f"No board has the id “{board_id}”.")
-    return board
-
-
 class ArchiveController(Controller):
     """Every digest a board was sent. Members follow the link in their email (a key made for them); staff sign in."""
 
@@ -209,18 +191,7 @@ class ArchiveController(Controller):
     ) -> tuple[Board, StaffUser | None]:
         """The board, and the signed-in viewer if any, once the key or the viewer may read its archive."""
         viewer = await signed_in_user(request)
-        board = await _board_or_404(conn, board_id)
-        if key:
-            member = await boards.member_from_token(conn, settings_of(state).secret_key, "archive", key)
-            if member is None or member.board_id != board.id or not member.receives:
-                raise PermissionDeniedException(
-                    f"This link does not open the archive of {board.name}. Use the link in one of its digests."
-                )
-            return board, viewer
-        if viewer is None:
-            raise NotAuthorizedException("Sign in, or use the link in one of the board's digests.")
-        if not await boards.may_read_archive(conn, viewer, board):
-            raise PermissionDeniedException(f"The archive of {board.name} is for its members.")
+        board = await boards.open_archive(conn, board_id, viewer, key=key, secret=settings_of(state).secret_key)
         return board, viewer
 
     @get("/{board_id:str}/digests", name="board-archive")
@@ -386,7 +357,6 @@ class DashboardController(Controller):
                 "programmes": programmes,
                 "WINDOWS": WINDOWS,
                 "STATUS_LABELS": STATUS_LABELS,
-                "can_see_flags": can(viewer.role, "handle_safeguarding"),
                 "frameworks": await tag_queries.list_frameworks(conn),
                 "framework_id": framework_id,
             },

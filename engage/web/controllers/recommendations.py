@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -38,16 +38,6 @@ FIELD_IDS = {
 }
 
 
-async def _readable_board(conn: Conn, viewer: Viewer, board_id: str) -> Board:
-    """The board, if the viewer may read it: admins, its owner, its members by their account's email."""
-    board = await board_queries.get_board(conn, board_id)
-    if board is None or board.kind != "board":
-        raise NotFoundException(f"No board has the id “{board_id}”.")
-    if not await boards.may_read_archive(conn, viewer, board):
-        raise PermissionDeniedException(f"The recommendations of {board.name} are kept by its owner and members.")
-    return board
-
-
 class RecommendationsController(Controller):
     path = "/staff"
     include_in_schema = False
@@ -56,7 +46,7 @@ class RecommendationsController(Controller):
         "/boards/{board_id:str}/recommendations", name="staff-recommendations", guards=[requires("read_contributions")]
     )
     async def board_list(self, conn: Conn, viewer: Viewer, board_id: FromPath[str]) -> Template:
-        board = await _readable_board(conn, viewer, board_id)
+        board = await boards.open_recommendations(conn, viewer, board_id)
         return await self._list_page(conn, viewer, board, {"made_on": today_local().isoformat()}, [])
 
     async def _list_page(
@@ -106,7 +96,7 @@ class RecommendationsController(Controller):
         guards=[requires("read_contributions")],
     )
     async def create(self, conn: Conn, viewer: Viewer, board_id: FromPath[str], data: Form) -> Template | Redirect:
-        board = await _readable_board(conn, viewer, board_id)
+        board = await boards.open_recommendations(conn, viewer, board_id)
         form: dict[str, Any] = {
             **fields(data),
             "propositions": many(data, "propositions"),
@@ -163,7 +153,7 @@ class RecommendationsController(Controller):
         if found is None:
             raise NotFoundException("No recommendation with this address.")
         tracked, contributions, hidden = found
-        board = await _readable_board(conn, viewer, tracked.recommendation.board_id)
+        board = await boards.open_recommendations(conn, viewer, tracked.recommendation.board_id)
         return Template(
             "staff/recommendation.html",
             context={
@@ -197,7 +187,7 @@ class RecommendationsController(Controller):
         found = await queries.get_recommendation(conn, recommendation_id)
         if found is None:
             raise NotFoundException("No recommendation with this address.")
-        board = await _readable_board(conn, viewer, found.board_id)
+        board = await boards.open_recommendations(conn, viewer, found.board_id)
         try:
             async with conn.transaction():
                 await recommendations.record_update(
