@@ -18,7 +18,6 @@ from litestar.response import Redirect, Template
 
 from engage import i18n
 from engage.accounts import service as accounts
-from engage.accounts.models import can
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
@@ -265,8 +264,6 @@ class StaffController(Controller):
                 "notices": notices,
                 "neighbourhoods": neighbourhoods,
                 "source_names": source_names,
-                "can_enter": can(viewer.role, "enter_contributions"),
-                "can_flag": can(viewer.role, "handle_safeguarding"),
                 "framework": framework,
                 "theme_counts": theme_counts,
             },
@@ -303,10 +300,6 @@ class StaffController(Controller):
                 "segments": highlight(detail.contribution.text, theme_tags, framework)
                 if framework and not detail.contribution.redacted
                 else [{"text": detail.contribution.text, "themes": [], "ids": []}],
-                "can_review": can(viewer.role, "review_tags"),
-                "can_approve_quotes": can(viewer.role, "approve_quotes"),
-                "can_withdraw": can(viewer.role, "withdraw_on_behalf"),
-                "can_translate": can(viewer.role, "translate"),
                 "used_in": used_in,
                 "workshop": workshop,
             },

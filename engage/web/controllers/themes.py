@@ -12,7 +12,6 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from engage.accounts.models import can
 from engage.privacy.visibility import sight_for
 from engage.safeguarding import service as safeguarding
 from engage.safeguarding.models import STATUS_LABELS
@@ -62,7 +61,6 @@ class ReviewController(Controller):
                 "segments": highlight(item.text, item.tags, framework) if item else [],
                 "saved": request.query_params.get("saved") == "1",
                 "translated": request.query_params.get("translated") == "1",
-                "can_translate": can(viewer.role, "translate"),
             },
             headers={"Cache-Control": "no-store"},
         )
