@@ -37,7 +37,7 @@ from engage.privacy.models import SMALLEST_GROUP_SHOWN
 from engage.problems import Problem
 from engage.safeguarding.models import KIND_NAMES as SAFEGUARDING_KINDS
 from engage.settings import Settings
-from engage.web import errors, locale
+from engage.web import errors, links, locale
 from engage.web.controllers.api import ContributionsApi, health, ready
 from engage.web.controllers.assets import AssetsController, ProgrammeOutputsController
 from engage.web.controllers.community import CommunityController, MemberSignInController
@@ -147,6 +147,7 @@ def create_app(settings: Settings) -> Litestar:
         locale.ensure_locale(request)
         return errors.problem(request, exc)
 
+    environment = _template_environment(settings)
     app = Litestar(
         route_handlers=[
             PublicController,
@@ -186,7 +187,7 @@ def create_app(settings: Settings) -> Litestar:
         before_send=[security_headers(settings)],
         dependencies=DEPENDENCIES,
         state=State({"settings": settings}),
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_template_environment(settings))),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment)),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="engage_csrf",
@@ -211,6 +212,8 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=LoggingConfig(log_exceptions="never"),
         debug=False,
     )
+    # After Litestar's engine registered its own url_for (which needs the request in the template's context).
+    environment.globals["url_for"] = links.url_for(app)
     _exact_openapi(app)
     return app
 

@@ -21,10 +21,11 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.types import Scope
 
 from engage.problems import FieldError, Problem
+from engage.web.links import redirect, url
 
 log = logging.getLogger("engage.web")
 
@@ -126,9 +127,9 @@ page's message."""
 
 def _sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
     """A page that needs someone signed in: the sign-in page, coming back here after."""
-    if request.url.path.startswith("/community"):  # community of practice members sign in by emailed link
-        return Redirect("/members/sign-in")
-    return Redirect(f"/staff/sign-in?next={request.url.path}")
+    if request.url.path.startswith(url(request, "community")):  # members sign in by emailed link
+        return redirect(request, "member-sign-in", status_code=302)
+    return redirect(request, "sign-in", query={"next": request.url.path}, status_code=302)
 
 
 def problem(request: Request[Any, Any, Any], exc: Problem) -> Response[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -28,6 +28,7 @@ from engage.tags import queries as tag_queries
 from engage.web.csvs import csv_response
 from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, requires
 from engage.web.forms import Form
+from engage.web.links import redirect
 from engage.workshops import queries as workshop_queries
 
 
@@ -130,7 +131,9 @@ class AssetsController(Controller):
         )
 
     @post("/new", name="staff-asset-create", status_code=200, guards=[requires("run_programmes")])
-    async def create(self, viewer: Viewer, conn: Conn, data: Form) -> Template | Redirect:
+    async def create(
+        self, request: Request[Any, Any, Any], viewer: Viewer, conn: Conn, data: Form
+    ) -> Template | Redirect:
         form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
         draft = AssetDraft(
             kind=form.get("kind", ""),
@@ -146,7 +149,7 @@ class AssetsController(Controller):
                 await assets.record_asset(conn, viewer, draft)
         except assets.AssetProblem as exc:
             return await self._form(conn, viewer, form, [FieldError(exc.field, exc.reason)], 422)
-        return Redirect("/staff/assets", status_code=303)
+        return redirect(request, "staff-assets")
 
 
 def _is_uuid(value: str) -> bool:

@@ -36,6 +36,7 @@ from engage.tags import queries as tag_queries
 from engage.web.ballots import ballot_context, ratings_from_form
 from engage.web.deps import SESSION_COOKIE, AppSettings, Conn, ReaderSight, Relay, Viewer, limits_of, requires
 from engage.web.forms import Form, error_context, fields
+from engage.web.links import redirect, url
 
 CSRF_COOKIE = "engage_csrf"
 FIELD_IDS = {"comment": "comment", "email": "email"}
@@ -100,7 +101,9 @@ class MemberSignInController(Controller):
         )
 
     @post("/{token:str}", name="member-sign-in-submit", status_code=303)
-    async def sign_in(self, conn: Conn, settings: AppSettings, token: FromPath[str]) -> Template | Redirect:
+    async def sign_in(
+        self, request: Request[Any, Any, Any], conn: Conn, settings: AppSettings, token: FromPath[str]
+    ) -> Template | Redirect:
         csrf = generate_csrf_token(secret=settings.secret_key)
         try:
             async with conn.transaction():
@@ -109,7 +112,9 @@ class MemberSignInController(Controller):
                 )
         except accounts.LinkProblem as exc:
             return _ask(reason=exc.reason, status=exc.status)
-        target = f"/community/programmes/{link.programme}" if link.programme else "/community"
+        target = (
+            url(request, "community-programme", slug=link.programme) if link.programme else url(request, "community")
+        )
         return Redirect(
             target,
             status_code=303,
@@ -235,6 +240,7 @@ class CommunityController(Controller):
     @post("/propositions/{proposition_id:uuid}/comments", name="community-comment", status_code=200)
     async def comment(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -251,24 +257,32 @@ class CommunityController(Controller):
                 raise
             return await self._proposition_page(conn, viewer, sight, proposition_id, body, exc.errors, 422)
         relay.wake()
-        return Redirect(f"/community/propositions/{proposition_id}#comment-{comment_id}", status_code=303)
+        return redirect(
+            request, "community-proposition", proposition_id=proposition_id, fragment=f"comment-{comment_id}"
+        )
 
     @post("/comments/{comment_id:uuid}/withdraw", name="community-comment-withdraw", status_code=303)
-    async def withdraw_comment(self, conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]) -> Redirect:
+    async def withdraw_comment(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]
+    ) -> Redirect:
         async with conn.transaction():
             proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
-        return Redirect(f"/community/propositions/{proposition_id}#comments", status_code=303)
+        return redirect(request, "community-proposition", proposition_id=proposition_id, fragment="comments")
 
     @get("/rounds/{round_id:uuid}/vote", name="community-ballot")
-    async def ballot(self, conn: Conn, viewer: Viewer, round_id: FromPath[UUID]) -> Template:
+    async def ballot(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, round_id: FromPath[UUID]
+    ) -> Template:
         round_ = await consensus.readable_round(conn, round_id, viewer)
         context = ballot_context(
-            round_, {}, [], action=f"/community/rounds/{round_id}/vote", viewer=viewer, member=True
+            round_, {}, [], action=url(request, "community-vote", round_id=round_id), viewer=viewer, member=True
         )
         return Template("rounds/ballot.html", context=context)
 
     @post("/rounds/{round_id:uuid}/vote", name="community-vote", status_code=200)
-    async def vote(self, conn: Conn, viewer: Viewer, round_id: FromPath[UUID], data: Form) -> Template:
+    async def vote(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, round_id: FromPath[UUID], data: Form
+    ) -> Template:
         round_ = await consensus.readable_round(conn, round_id, viewer)
         try:
             async with conn.transaction():
@@ -280,7 +294,7 @@ class CommunityController(Controller):
                 round_,
                 dict(data),
                 exc.errors,
-                action=f"/community/rounds/{round_id}/vote",
+                action=url(request, "community-vote", round_id=round_id),
                 viewer=viewer,
                 member=True,
             )

@@ -29,6 +29,7 @@ from engage.web.charts import describe_trend, line_chart
 from engage.web.csvs import csv_response
 from engage.web.deps import Conn, Viewer, requires, settings_of, signed_in_user
 from engage.web.forms import Form, error_context, fields, many, parse_day
+from engage.web.links import redirect
 from engage.web.locale import locale_of
 
 BOARD_FIELD_IDS = {
@@ -97,7 +98,7 @@ class BoardsController(Controller):
     async def create(
         self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer, data: Form
     ) -> Template | Redirect:
-        return await self._save(conn, state, viewer, None, data)
+        return await self._save(request, conn, state, viewer, None, data)
 
     @post("/{board_id:str}/edit", name="staff-board-update", status_code=200, guards=[requires("read_contributions")])
     async def update(
@@ -110,10 +111,16 @@ class BoardsController(Controller):
         data: Form,
     ) -> Template | Redirect:
         board = await boards.board_to_edit(conn, viewer, board_id)
-        return await self._save(conn, state, viewer, board, {**data, "id": board_id})
+        return await self._save(request, conn, state, viewer, board, {**data, "id": board_id})
 
     async def _save(
-        self, conn: Conn, state: State, viewer: Viewer, board: Board | None, data: dict[str, Any]
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        state: State,
+        viewer: Viewer,
+        board: Board | None,
+        data: dict[str, Any],
     ) -> Template | Redirect:
         form: dict[str, Any] = {
             **fields(data),
@@ -145,7 +152,7 @@ class BoardsController(Controller):
                 )
         except BoardProblem as exc:
             return await self._form(conn, state, viewer, board, form, [FieldError(exc.field, exc.reason)], 422)
-        return Redirect(f"/boards/{saved.id}/digests", status_code=303)
+        return redirect(request, "board-archive", board_id=saved.id)
 
     async def _form(
         self,

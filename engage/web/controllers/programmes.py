@@ -31,6 +31,7 @@ from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
 from engage.web.deps import AppSettings, Conn, Relay, Viewer, requires, settings_of
 from engage.web.forms import Form, error_context, fields, parse_day
+from engage.web.links import redirect
 from engage.workshops import queries as workshop_queries
 
 FIELD_IDS = {
@@ -129,7 +130,7 @@ class ProgrammesController(Controller):
             if exc.status != 422:
                 raise
             return await self._form(conn, state, viewer, form, exc.errors, 422)
-        return Redirect(f"/staff/programmes/{slug}", status_code=303)
+        return redirect(request, "staff-programme", slug=slug)
 
     @get("/{slug:str}", name="staff-programme", guards=[requires("read_contributions")])
     async def show(
@@ -216,10 +217,12 @@ class ProgrammesController(Controller):
         status_code=303,
         guards=[requires("run_programmes")],
     )
-    async def request_clusters(self, conn: Conn, relay: Relay, viewer: Viewer, slug: FromPath[str]) -> Redirect:
+    async def request_clusters(
+        self, request: Request[Any, Any, Any], conn: Conn, relay: Relay, viewer: Viewer, slug: FromPath[str]
+    ) -> Redirect:
         await programmes.request_clusters(conn, slug, viewer)
         relay.wake()
-        return Redirect(f"/staff/programmes/{slug}/evidence", status_code=303)
+        return redirect(request, "staff-programme-evidence", slug=slug)
 
     @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200, guards=[requires("run_programmes")])
     async def advance(
@@ -240,7 +243,7 @@ class ProgrammesController(Controller):
             if exc.status != 422:
                 raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return Redirect(f"/staff/programmes/{slug}", status_code=303)
+        return redirect(request, "staff-programme", slug=slug)
 
     @post("/{slug:str}/members", name="staff-programme-members", status_code=200, guards=[requires("run_programmes")])
     async def add_member(
@@ -261,7 +264,7 @@ class ProgrammesController(Controller):
             if exc.status != 422:
                 raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return Redirect(f"/staff/programmes/{slug}", status_code=303)
+        return redirect(request, "staff-programme", slug=slug)
 
     @post(
         "/{slug:str}/invitations",
@@ -270,7 +273,14 @@ class ProgrammesController(Controller):
         guards=[requires("run_programmes")],
     )
     async def invite(
-        self, state: State, viewer: Viewer, conn: Conn, settings: AppSettings, slug: FromPath[str], data: Form
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        settings: AppSettings,
+        slug: FromPath[str],
+        data: Form,
     ) -> Template | Redirect:
         """Invite a resident, carer or voluntary-sector member by email (they sign in by the link it carries)."""
         form = fields(data)
@@ -290,7 +300,7 @@ class ProgrammesController(Controller):
             if exc.status != 422:
                 raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return Redirect(f"/staff/programmes/{slug}?invited=1#community", status_code=303)
+        return redirect(request, "staff-programme", slug=slug, query={"invited": "1"}, fragment="community")
 
     @post(
         "/{slug:str}/members/{user_id:uuid}/remove",
@@ -299,7 +309,13 @@ class ProgrammesController(Controller):
         guards=[requires("run_programmes")],
     )
     async def remove_member(
-        self, state: State, viewer: Viewer, conn: Conn, slug: FromPath[str], user_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        slug: FromPath[str],
+        user_id: FromPath[UUID],
     ) -> Template | Redirect:
         try:
             async with conn.transaction():
@@ -308,4 +324,4 @@ class ProgrammesController(Controller):
             if exc.status != 422:
                 raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return Redirect(f"/staff/programmes/{slug}#community", status_code=303)
+        return redirect(request, "staff-programme", slug=slug, fragment="community")

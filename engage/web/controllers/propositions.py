@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -23,6 +23,7 @@ from engage.propositions.models import STATUS_LABELS, Decision, PropositionProbl
 from engage.tags import queries as tag_queries
 from engage.web.deps import AppSettings, Conn, ReaderSight, Relay, Viewer, requires
 from engage.web.forms import Form, error_context, parse_day, whole_number
+from engage.web.links import redirect
 
 FIELD_IDS = {
     "approved": "approved-yes",
@@ -95,7 +96,9 @@ class PropositionsController(Controller):
         status_code=200,
         guards=[requires("run_programmes")],
     )
-    async def create(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Template | Redirect:
+    async def create(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form
+    ) -> Template | Redirect:
         text = _text(data)
         try:
             async with conn.transaction():
@@ -110,7 +113,7 @@ class PropositionsController(Controller):
                 "themes": text.themes,
             }
             return await self._new_page(conn, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
-        return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
+        return redirect(request, "staff-proposition", proposition_id=proposition_id)
 
     @get("/propositions/{proposition_id:uuid}", name="staff-proposition", guards=[requires("read_contributions")])
     async def show(
@@ -158,6 +161,7 @@ class PropositionsController(Controller):
 
     async def _act(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -176,7 +180,7 @@ class PropositionsController(Controller):
             return await self._page(
                 conn, viewer, sight, proposition_id, exc.errors, 422, quorum=quorum, decision_form=decision_form
             )
-        return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
+        return redirect(request, "staff-proposition", proposition_id=proposition_id)
 
     @post(
         "/propositions/{proposition_id:uuid}/versions",
@@ -186,6 +190,7 @@ class PropositionsController(Controller):
     )
     async def revise(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -206,7 +211,7 @@ class PropositionsController(Controller):
                 expected_version=whole_number(expected, lo=0, hi=1_000_000) or -1,
             )
 
-        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/status",
@@ -216,6 +221,7 @@ class PropositionsController(Controller):
     )
     async def status(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -226,7 +232,7 @@ class PropositionsController(Controller):
         async def action(conn: Conn) -> None:
             await propositions.set_status(conn, proposition_id, viewer, str(data.get("status", "")))
 
-        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/evidence",
@@ -236,6 +242,7 @@ class PropositionsController(Controller):
     )
     async def pin(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -250,7 +257,7 @@ class PropositionsController(Controller):
                 raise PropositionProblem("reference", "No contribution has this reference.")
             await propositions.pin_evidence(conn, proposition_id, viewer, contribution_id)
 
-        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/decision",
@@ -260,6 +267,7 @@ class PropositionsController(Controller):
     )
     async def decide(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -298,7 +306,7 @@ class PropositionsController(Controller):
 
         typed = {name: str(value) for name, value in data.items() if name != "_csrf_token"}
         return await self._act(
-            conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum, decision_form=typed
+            request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum, decision_form=typed
         )
 
     @post(
@@ -309,6 +317,7 @@ class PropositionsController(Controller):
     )
     async def unpin(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -319,7 +328,7 @@ class PropositionsController(Controller):
         async def action(conn: Conn) -> None:
             await propositions.unpin_evidence(conn, proposition_id, viewer, contribution_id)
 
-        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/comments",
@@ -329,6 +338,7 @@ class PropositionsController(Controller):
     )
     async def comment(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -340,7 +350,7 @@ class PropositionsController(Controller):
         async def action(conn: Conn) -> None:
             await propositions.post_comment(conn, proposition_id, viewer, str(data.get("comment", ""))[:10_000])
 
-        answer = await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        answer = await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
         relay.wake()  # the worker redacts the comment for readers of redacted words
         return answer
 
@@ -350,7 +360,9 @@ class PropositionsController(Controller):
         status_code=303,
         guards=[requires("read_contributions")],
     )
-    async def withdraw_comment(self, conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]) -> Redirect:
+    async def withdraw_comment(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]
+    ) -> Redirect:
         async with conn.transaction():
             proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
-        return Redirect(f"/staff/propositions/{proposition_id}#comments", status_code=303)
+        return redirect(request, "staff-proposition", proposition_id=proposition_id, fragment="comments")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -24,6 +24,7 @@ from engage.responses import queries as response_queries
 from engage.responses.models import STATUS_LABELS as RESPONSE_STATUS
 from engage.web.deps import Conn, ReaderSight, Viewer, requires
 from engage.web.forms import Form, error_context, fields, many, parse_day, parse_uuid
+from engage.web.links import redirect
 
 FIELD_IDS = {
     "label": "label",
@@ -95,7 +96,9 @@ class RecommendationsController(Controller):
         status_code=200,
         guards=[requires("read_contributions")],
     )
-    async def create(self, conn: Conn, viewer: Viewer, board_id: FromPath[str], data: Form) -> Template | Redirect:
+    async def create(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, board_id: FromPath[str], data: Form
+    ) -> Template | Redirect:
         board = await boards.open_recommendations(conn, viewer, board_id)
         form: dict[str, Any] = {
             **fields(data),
@@ -128,7 +131,7 @@ class RecommendationsController(Controller):
             if exc.status != 422:
                 raise
             return await self._list_page(conn, viewer, board, form, exc.errors, 422)
-        return Redirect(f"/staff/recommendations/{recommendation_id}", status_code=303)
+        return redirect(request, "staff-recommendation", recommendation_id=recommendation_id)
 
     @get(
         "/recommendations/{recommendation_id:uuid}",
@@ -181,7 +184,13 @@ class RecommendationsController(Controller):
         guards=[requires("read_contributions")],
     )
     async def update(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, recommendation_id: FromPath[UUID], data: Form
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        recommendation_id: FromPath[UUID],
+        data: Form,
     ) -> Template | Redirect:
         form = fields(data)
         found = await queries.get_recommendation(conn, recommendation_id)
@@ -205,7 +214,7 @@ class RecommendationsController(Controller):
             if exc.status != 422:
                 raise
             return await self._page(conn, viewer, sight, recommendation_id, form, exc.errors, 422)
-        return Redirect(f"/staff/recommendations/{recommendation_id}", status_code=303)
+        return redirect(request, "staff-recommendation", recommendation_id=recommendation_id)
 
 
 class PublicRecommendationsController(Controller):

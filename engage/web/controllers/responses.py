@@ -20,6 +20,7 @@ from engage.responses.models import STATUS_LABELS, ResponseDraft, ResponseProble
 from engage.tags import queries as tag_queries
 from engage.web.deps import Conn, Viewer, relay_of, requires, settings_of
 from engage.web.forms import Form, error_context, fields, parse_day
+from engage.web.links import redirect
 
 FIELD_IDS = {
     "title": "title",
@@ -103,7 +104,7 @@ class ResponsesController(Controller):
         guards=[requires("run_programmes")],
     )
     async def change_status(
-        self, conn: Conn, viewer: Viewer, response_id: FromPath[UUID], data: Form
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, response_id: FromPath[UUID], data: Form
     ) -> Template | Redirect:
         form = fields(data)
         changed_on = parse_day(form.get("changed_on", ""))
@@ -124,7 +125,7 @@ class ResponsesController(Controller):
                 raise
             return await self._page(conn, viewer, response_id, form, exc.errors, 422)
         # The emails are queued with the change; the worker's sweep delivers them within seconds.
-        return Redirect(f"/staff/responses/{response_id}", status_code=303)
+        return redirect(request, "staff-response", response_id=response_id)
 
     @get("/staff/responses/new", name="staff-response-new", guards=[requires("run_programmes")])
     async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
@@ -182,4 +183,4 @@ class ResponsesController(Controller):
         except ResponseProblem as exc:
             return await self._form(conn, state, viewer, form, [FieldError(exc.field, exc.reason)], 422)
         relay_of(state).wake()
-        return Redirect("/you-said-we-did", status_code=303)
+        return redirect(request, "responses")
