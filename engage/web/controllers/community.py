@@ -35,7 +35,7 @@ from engage.propositions.models import STATUS_LABELS, PropositionProblem
 from engage.tags import queries as tag_queries
 from engage.web.ballots import ballot_context, ratings_from_form
 from engage.web.deps import SESSION_COOKIE, AppSettings, Conn, ReaderSight, Relay, Viewer, limits_of, requires
-from engage.web.forms import Form, error_context, fields
+from engage.web.forms import Form, error_context, fields, savepoint
 from engage.web.links import redirect, url
 
 CSRF_COOKIE = "engage_csrf"
@@ -249,13 +249,10 @@ class CommunityController(Controller):
         data: Form,
     ) -> Template | Redirect:
         body = fields(data).get("comment", "")[:10_000]
-        try:
-            async with conn.transaction():
-                comment_id = await propositions.post_comment(conn, proposition_id, viewer, body)
-        except PropositionProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._proposition_page(conn, viewer, sight, proposition_id, body, exc.errors, 422)
+        async with savepoint(conn, PropositionProblem) as refusal:
+            comment_id = await propositions.post_comment(conn, proposition_id, viewer, body)
+        if refusal.errors:
+            return await self._proposition_page(conn, viewer, sight, proposition_id, body, refusal.errors, 422)
         relay.wake()
         return redirect(
             request, "community-proposition", proposition_id=proposition_id, fragment=f"comment-{comment_id}"

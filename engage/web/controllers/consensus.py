@@ -20,7 +20,7 @@ from engage.problems import FieldError
 from engage.propositions import queries as proposition_queries
 from engage.web.ballots import FIELD_IDS, ballot_context, ratings_from_form
 from engage.web.deps import Conn, ReaderSight, Viewer, requires, settings_of
-from engage.web.forms import Form, error_context, parse_uuid, whole_number
+from engage.web.forms import Form, error_context, parse_uuid, savepoint, whole_number
 from engage.web.links import redirect, url
 
 
@@ -128,15 +128,12 @@ class RoundsController(Controller):
             for key, value in form.items()
             if key.startswith("statement-") and (proposition := parse_uuid(key.removeprefix("statement-")))
         }
-        try:
-            async with conn.transaction():
-                round_id = await consensus.open_round(
-                    conn, slug, viewer, title=form.get("title", ""), closes_at=closes_at, statements=statements
-                )
-        except VoteProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._new_page(conn, state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+        async with savepoint(conn, VoteProblem) as refusal:
+            round_id = await consensus.open_round(
+                conn, slug, viewer, title=form.get("title", ""), closes_at=closes_at, statements=statements
+            )
+        if refusal.errors:
+            return await self._new_page(conn, state, viewer, slug, form, refusal.errors, 422)
         return redirect(request, "staff-round", round_id=round_id)
 
     @get("/rounds/{round_id:uuid}", name="staff-round", guards=[requires("read_contributions")])
@@ -200,21 +197,16 @@ class RoundsController(Controller):
         data: Form,
     ) -> Template:
         raw = str(data.get("count", ""))
-        try:
-            async with conn.transaction():
-                tokens = await consensus.invite_citizens(
-                    conn,
-                    round_id,
-                    viewer,
-                    whole_number(raw, lo=0, hi=10_000) or 0,
-                    str(data.get("neighbourhood", "")) or None,
-                )
-        except VoteProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(
-                conn, state, viewer, sight, round_id, errors=[FieldError(exc.field, exc.reason)], status=422
+        async with savepoint(conn, VoteProblem) as refusal:
+            tokens = await consensus.invite_citizens(
+                conn,
+                round_id,
+                viewer,
+                whole_number(raw, lo=0, hi=10_000) or 0,
+                str(data.get("neighbourhood", "")) or None,
             )
+        if refusal.errors:
+            return await self._page(conn, state, viewer, sight, round_id, errors=refusal.errors, status=422)
         base = settings_of(state).base_url
         links = [base + url(request, "round-ballot", token=token) for token in tokens]
         return await self._page(conn, state, viewer, sight, round_id, links=links)

@@ -30,7 +30,7 @@ from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
 from engage.web.deps import AppSettings, Conn, Relay, Viewer, requires, settings_of
-from engage.web.forms import Form, error_context, fields, parse_day
+from engage.web.forms import Form, error_context, fields, parse_day, savepoint
 from engage.web.links import redirect
 from engage.workshops import queries as workshop_queries
 
@@ -123,13 +123,10 @@ class ProgrammesController(Controller):
             neighbourhoods=form["neighbourhoods"],
             **dates,
         )
-        try:
-            async with conn.transaction():
-                slug = await programmes.start_programme(conn, viewer, draft)
-        except ProgrammeProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._form(conn, state, viewer, form, exc.errors, 422)
+        async with savepoint(conn, ProgrammeProblem) as refusal:
+            slug = await programmes.start_programme(conn, viewer, draft)
+        if refusal.errors:
+            return await self._form(conn, state, viewer, form, refusal.errors, 422)
         return redirect(request, "staff-programme", slug=slug)
 
     @get("/{slug:str}", name="staff-programme", guards=[requires("read_contributions")])
@@ -234,15 +231,12 @@ class ProgrammesController(Controller):
         slug: FromPath[str],
         data: Form,
     ) -> Template | Redirect:
-        try:
-            async with conn.transaction():
-                await programmes.advance_phase(
-                    conn, slug, viewer, str(data.get("summary", "")), expected=str(data.get("from_phase", ""))
-                )
-        except ProgrammeProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(conn, state, viewer, slug, exc.errors, 422)
+        async with savepoint(conn, ProgrammeProblem) as refusal:
+            await programmes.advance_phase(
+                conn, slug, viewer, str(data.get("summary", "")), expected=str(data.get("from_phase", ""))
+            )
+        if refusal.errors:
+            return await self._page(conn, state, viewer, slug, refusal.errors, 422)
         return redirect(request, "staff-programme", slug=slug)
 
     @post("/{slug:str}/members", name="staff-programme-members", status_code=200, guards=[requires("run_programmes")])
@@ -255,15 +249,12 @@ class ProgrammesController(Controller):
         slug: FromPath[str],
         data: Form,
     ) -> Template | Redirect:
-        try:
-            async with conn.transaction():
-                await programmes.add_member(
-                    conn, slug, viewer, str(data.get("email", ""))[:254], str(data.get("role", "member"))
-                )
-        except ProgrammeProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(conn, state, viewer, slug, exc.errors, 422)
+        async with savepoint(conn, ProgrammeProblem) as refusal:
+            await programmes.add_member(
+                conn, slug, viewer, str(data.get("email", ""))[:254], str(data.get("role", "member"))
+            )
+        if refusal.errors:
+            return await self._page(conn, state, viewer, slug, refusal.errors, 422)
         return redirect(request, "staff-programme", slug=slug)
 
     @post(
@@ -284,22 +275,19 @@ class ProgrammesController(Controller):
     ) -> Template | Redirect:
         """Invite a resident, carer or voluntary-sector member by email (they sign in by the link it carries)."""
         form = fields(data)
-        try:
-            async with conn.transaction():
-                await programmes.invite_member(
-                    conn,
-                    slug,
-                    viewer,
-                    name=form.get("invite_name", "")[:500],
-                    email=form.get("invite_email", "")[:500],
-                    organisation=form.get("organisation", "")[:500],
-                    secret=settings.secret_key,
-                    link_minutes=settings.member_link_minutes,
-                )
-        except ProgrammeProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(conn, state, viewer, slug, exc.errors, 422)
+        async with savepoint(conn, ProgrammeProblem) as refusal:
+            await programmes.invite_member(
+                conn,
+                slug,
+                viewer,
+                name=form.get("invite_name", "")[:500],
+                email=form.get("invite_email", "")[:500],
+                organisation=form.get("organisation", "")[:500],
+                secret=settings.secret_key,
+                link_minutes=settings.member_link_minutes,
+            )
+        if refusal.errors:
+            return await self._page(conn, state, viewer, slug, refusal.errors, 422)
         return redirect(request, "staff-programme", slug=slug, query={"invited": "1"}, fragment="community")
 
     @post(
@@ -317,11 +305,8 @@ class ProgrammesController(Controller):
         slug: FromPath[str],
         user_id: FromPath[UUID],
     ) -> Template | Redirect:
-        try:
-            async with conn.transaction():
-                await programmes.remove_member(conn, slug, viewer, user_id)
-        except ProgrammeProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(conn, state, viewer, slug, exc.errors, 422)
+        async with savepoint(conn, ProgrammeProblem) as refusal:
+            await programmes.remove_member(conn, slug, viewer, user_id)
+        if refusal.errors:
+            return await self._page(conn, state, viewer, slug, refusal.errors, 422)
         return redirect(request, "staff-programme", slug=slug, fragment="community")

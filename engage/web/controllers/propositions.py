@@ -21,7 +21,7 @@ from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, Decision, PropositionProblem, PropositionText
 from engage.tags import queries as tag_queries
 from engage.web.deps import AppSettings, Conn, ReaderSight, Relay, Viewer, requires
-from engage.web.forms import Form, error_context, parse_day, whole_number
+from engage.web.forms import Form, error_context, parse_day, savepoint, whole_number
 from engage.web.links import redirect
 
 FIELD_IDS = {
@@ -170,14 +170,11 @@ class PropositionsController(Controller):
         quorum: int,
         decision_form: dict[str, str] | None = None,
     ) -> Template | Redirect:
-        try:
-            async with conn.transaction():  # a savepoint: a refused change leaves nothing behind
-                await action(conn)
-        except PropositionProblem as exc:
-            if exc.status != 422:
-                raise
+        async with savepoint(conn, PropositionProblem) as refusal:
+            await action(conn)
+        if refusal.errors:
             return await self._page(
-                conn, viewer, sight, proposition_id, exc.errors, 422, quorum=quorum, decision_form=decision_form
+                conn, viewer, sight, proposition_id, refusal.errors, 422, quorum=quorum, decision_form=decision_form
             )
         return redirect(request, "staff-proposition", proposition_id=proposition_id)
 
