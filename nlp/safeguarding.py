@@ -16,35 +16,6 @@ import re
 
 import msgspec
 
-KINDS = (
-    "physical",
-    "domestic",
-    "sexual",
-    "psychological",
-    "financial",
-    "modern_slavery",
-    "discriminatory",
-    "organisational",
-    "neglect",
-    "self_neglect",
-    "risk_to_life",
-)
-"""Kind ids, in the order of the Care Act guidance, then risk to life."""
-
-KIND_NAMES = {
-    "physical": "Physical abuse",
-    "domestic": "Domestic abuse",
-    "sexual": "Sexual abuse",
-    "psychological": "Psychological or emotional abuse",
-    "financial": "Financial or material abuse",
-    "modern_slavery": "Modern slavery",
-    "discriminatory": "Discriminatory abuse",
-    "organisational": "Organisational abuse",
-    "neglect": "Neglect or acts of omission",
-    "self_neglect": "Self-neglect",
-    "risk_to_life": "Risk to life",
-}
-
 _WHO = r"(?:me|her|him|them|us|my \w+|his \w+|her \w+|the \w+|their \w+|our \w+)"
 _PARTNER = r"(?:husband|wife|partner|boyfriend|girlfriend|bf|gf|ex|fianc[eé]e?|stepdad|step dad|stepmum|son|daughter)"
 _FAMILY = r"(?:husband|wife|partner|boyfriend|girlfriend|bf|ex|stepdad|step dad|dad|father|mum|mother|son|daughter|brother|uncle|in-laws?|mother-in-law)"
@@ -448,7 +419,7 @@ _WORDS = re.compile(r"[a-z0-9£]+")
 
 class RiskPhrase(msgspec.Struct, frozen=True, kw_only=True):
     kind: str
-    """One of KINDS."""
+    """One of nlp.kinds.KINDS."""
     start: int
     end: int
     text: str
