@@ -19,6 +19,7 @@ from engage.accounts.service import link_token
 from engage.embedded import free_port
 from engage.settings import Settings
 from tests.conftest import create_staff, env_for, stop_process
+from tests.web.test_languages import CITIZEN_PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -255,23 +256,6 @@ async def test_a_story_given_in_portuguese_on_the_portuguese_page_gets_a_portugu
     async with pool.acquire() as conn:
         row = await conn.fetchrow("SELECT locale, language, kind::text AS kind FROM contributions")
     assert dict(row) == {"locale": "pt", "language": "pt", "kind": "story"}
-
-
-CITIZEN_PAGES = [
-    "/",
-    "/give",
-    "/easy-read",
-    "/easy-read/give",
-    "/give/paper",
-    "/withdraw",
-    "/your-words",
-    "/subscribe",
-    "/you-said-we-did",
-    "/privacy",
-    "/accessibility",
-    "/w",
-    "/w/ZZZZZZ",
-]
 
 
 async def test_citizen_pages_pass_axe_in_every_language(browser: Browser, live_url: str) -> None:
