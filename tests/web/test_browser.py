@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from engage.accounts.service import link_token
 from engage.embedded import free_port
@@ -105,12 +105,19 @@ async def start_programme(page: Page, name: str, purpose: str, neighbourhood: st
     await page.get_by_role("button", name="Start the programme").click()
 
 
-async def draft_proposition(page: Page) -> None:
-    """From the programme's page, draft a proposition and save it."""
+async def a_drafted_proposition(browser: Browser, live_url: str, pool: Any) -> tuple[BrowserContext, Page]:
+    """A facilitator on a laptop, signed in, who has started the programme "Going home" and drafted a proposition
+    in it (the proposition's page is open)."""
+    await create_staff(pool, "facilitator")
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await sign_in(page, live_url, "facilitator", then="/staff/programmes/new")
+    await start_programme(page, "Going home", "Safe discharge for older people.", "Brixton", ends="2026-12-31")
     await page.get_by_role("link", name="Draft a proposition").click()
     await page.get_by_label("Title").fill("A named discharge coordinator")
     await page.get_by_label("What it is, in plain English").fill("One person who owns the plan home.")
     await page.get_by_role("button", name="Save the draft").click()
+    return context, page
 
 
 async def citizen_journey(page: Page, live_url: str, *, check: bool) -> None:
@@ -504,12 +511,7 @@ async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
 
 
 async def test_a_consensus_round_from_invitation_to_result(browser: Browser, live_url: str, pool: Any) -> None:
-    await create_staff(pool, "facilitator")
-    staff_context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    staff = await staff_context.new_page()
-    await sign_in(staff, live_url, "facilitator", then="/staff/programmes/new")
-    await start_programme(staff, "Going home", "Safe discharge for older people.", "Brixton", ends="2026-12-31")
-    await draft_proposition(staff)
+    staff_context, staff = await a_drafted_proposition(browser, live_url, pool)
     await staff.get_by_label("Shortlisted").check()
     await staff.get_by_role("button", name="Save status").click()
     await staff.get_by_role("link", name="Going home").click()
@@ -571,12 +573,7 @@ async def test_a_consensus_round_from_invitation_to_result(browser: Browser, liv
 async def test_a_resident_signs_in_by_an_emailed_link_and_comments_on_a_phone(
     browser: Browser, live_url: str, pool: Any, base_settings: Settings
 ) -> None:
-    await create_staff(pool, "facilitator")
-    staff_context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    staff = await staff_context.new_page()
-    await sign_in(staff, live_url, "facilitator", then="/staff/programmes/new")
-    await start_programme(staff, "Going home", "Safe discharge for older people.", "Brixton", ends="2026-12-31")
-    await draft_proposition(staff)
+    staff_context, staff = await a_drafted_proposition(browser, live_url, pool)
     await staff.get_by_role("link", name="Going home").click()
     await staff.get_by_label("Their name").fill("Amina Yusuf")
     await staff.get_by_label("Their email address").fill("amina@example.org")
