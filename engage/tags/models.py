@@ -132,6 +132,22 @@ class ModelVersion(msgspec.Struct, frozen=True, kw_only=True):
     decided_at: datetime
 
 
+class TrainedModel(msgspec.Struct, frozen=True, kw_only=True):
+    """A newly trained version, kept whether or not it was promoted to be the framework's active model."""
+
+    version: str
+    framework_id: str
+    promote: bool
+    card: bytes
+    weights: bytes
+    dev_micro_f1: float | None
+    dev_macro_f1: float | None
+    train_examples: int
+    corrections: int
+    note: str
+    trained_at: datetime
+
+
 class StoredModel(msgspec.Struct, frozen=True, kw_only=True):
     version: str
     card: bytes
