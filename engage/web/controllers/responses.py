@@ -125,7 +125,7 @@ class ResponsesController(Controller):
         return redirect(request, "staff-response", response_id=response_id)
 
     @get("/staff/responses/new", name="staff-response-new", guards=[requires("run_programmes")])
-    async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
+    async def new(self, state: State, conn: Conn, viewer: Viewer) -> Template:
         return await self._form(conn, state, viewer, {"status": "planned"}, [])
 
     async def _form(
