@@ -14,15 +14,11 @@ import asyncio
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import asyncpg
+from running import engage_running  # bench/running.py, beside this script
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
@@ -44,28 +40,6 @@ response = function(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
 """
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("engage run exited early")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own local server
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{url} did not answer within {timeout}s")
 
 
 def run_wrk(url: str, script: Path | None) -> dict[str, float]:
@@ -102,33 +76,13 @@ async def count_rows(dsn: str) -> tuple[int, int]:
 def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("bench/ingest.py needs wrk: apt-get install wrk")
-    data_dir = Path(tempfile.mkdtemp(prefix="engage-bench-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "ENGAGE_DATA_DIR": str(data_dir),
-        "ENGAGE_PORT": str(port),
-        "ENGAGE_DEMO_DATA": "false",
-        "ENGAGE_WEB_WORKERS": str(WEB_WORKERS),
-        "ENGAGE_LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "engage", "run"], env=env, stdout=subprocess.DEVNULL, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/healthz", process)
-        script = data_dir / "post.lua"
+    with engage_running(timeout=120, web_workers=str(WEB_WORKERS)) as engage:
+        script = engage.data_dir / "post.lua"
         script.write_text(POST_SCRIPT.replace("%%", "%"))
-        run_wrk(base + "/healthz", None)  # warm-up: imports, connection pools, statement cache
-        intake = run_wrk(base + "/api/v1/contributions", script)
-        health = run_wrk(base + "/healthz", None)
-        dsn = f"postgresql://postgres:@/postgres?host={data_dir / 'postgres'}"
-        stored, events = asyncio.run(count_rows(dsn))
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=60)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        run_wrk(engage.base + "/healthz", None)  # warm-up: imports, connection pools, statement cache
+        intake = run_wrk(engage.base + "/api/v1/contributions", script)
+        health = run_wrk(engage.base + "/healthz", None)
+        stored, events = asyncio.run(count_rows(engage.dsn))
 
     print(f"engage run, {WEB_WORKERS} web process(es), wrk -t2 -c{CONNECTIONS} -d{SECONDS}s, {os.cpu_count()} cores")
     print(

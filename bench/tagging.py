@@ -24,13 +24,13 @@ import asyncio
 import json
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from running import engage_running  # bench/running.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -94,25 +94,6 @@ def bench_tagger() -> None:
     )
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own local server
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"{url} did not answer")
-
-
 def worker_pid(parent: int) -> int:
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -171,31 +152,13 @@ async def commit_and_wait(dsn: str, texts: list[str]) -> tuple[float, float, flo
 
 
 def bench_pipeline() -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="engage-bench-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "ENGAGE_DATA_DIR": str(data_dir),
-        "ENGAGE_PORT": str(port),
-        "ENGAGE_DEMO_DATA": "false",
-        "ENGAGE_LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "engage", "run"], env=env, stdout=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
+    with engage_running() as engage:
         time.sleep(3)  # the worker loads its tagger after the web answers
-        dsn = f"postgresql://postgres:@/postgres?host={data_dir / 'postgres'}"
         texts = sixty_word_texts(PIPELINE, seed=2)
-        asyncio.run(commit_and_wait(dsn, texts[:50]))  # warm-up
-        elapsed, p50, p95 = asyncio.run(commit_and_wait(dsn, texts[50:]))
+        asyncio.run(commit_and_wait(engage.dsn, texts[:50]))  # warm-up
+        elapsed, p50, p95 = asyncio.run(commit_and_wait(engage.dsn, texts[50:]))
         count = len(texts) - 50
-        rss = peak_rss_mb(worker_pid(process.pid))
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=60)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        rss = peak_rss_mb(worker_pid(engage.process.pid))
     print(
         f"2. commit -> stored tags, one worker process: {count:,} contributions in {elapsed:.1f} s = "
         f"{count / elapsed:,.0f}/s; commit -> tagged p50 {p50:.2f} s, p95 {p95:.2f} s"

@@ -16,16 +16,13 @@ import json
 import os
 import random
 import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 import httpx
+from running import engage_running  # bench/running.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,14 +31,6 @@ PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", "200"))
 NOTES = int(os.environ.get("BENCH_NOTES", "3"))
 SPREAD = float(os.environ.get("BENCH_SPREAD", "10"))
 PASSWORD = "a long bench password"  # noqa: S105 - a throwaway account in a throwaway database
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def csrf(html: str) -> str:
@@ -171,38 +160,9 @@ async def run(base: str, workshop_id: str, code: str) -> None:
 
 
 def main() -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="engage-bench-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "ENGAGE_DATA_DIR": str(data_dir),
-        "ENGAGE_PORT": str(port),
-        "ENGAGE_DEMO_DATA": "false",
-        "ENGAGE_LOG_LEVEL": "warning",
-        "ENGAGE_FORM_RATE_LIMIT_PER_MINUTE": "100000",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "engage", "run"], env=env, stdout=subprocess.DEVNULL, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("engage run did not start")
-            time.sleep(0.5)
-        dsn = f"postgresql://postgres:@/postgres?host={data_dir / 'postgres'}"
-        workshop_id, code = asyncio.run(set_up(dsn))
-        asyncio.run(run(base, workshop_id, code))
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=60)
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with engage_running(form_rate_limit_per_minute="100000") as engage:
+        workshop_id, code = asyncio.run(set_up(engage.dsn))
+        asyncio.run(run(engage.base, workshop_id, code))
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from spacy.strings import StringStore, hash_string  # type: ignore[attr-defined]
 from spacy.tokens import Doc
 
 from nlp.frameworks import Framework
-from nlp.safeguarding import KINDS
+from nlp.kinds import KINDS
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)

@@ -30,8 +30,8 @@ import numpy as np
 from spacy.language import Language
 
 from nlp.frameworks import DEFAULT_FRAMEWORK, Framework
+from nlp.kinds import KINDS
 from nlp.model import SENTIMENTS, ModelCard, Score, TextFeatures, ThemeModel, text_features
-from nlp.safeguarding import KINDS
 
 MAX_TEXT = 20_000
 SAFEGUARDING_FLOOR = 0.25

@@ -83,25 +83,27 @@ async def sign_in(
         raise SignInFailed()
     if _hasher.check_needs_rehash(stored):
         await queries.set_password_hash(conn, credentials.user.id, await asyncio.to_thread(_hasher.hash, password))
+    return credentials.user, await _open_session(conn, credentials.user, session_hours, csrf_token)
+
+
+async def _open_session(conn: Connection, user: StaffUser, session_hours: int, csrf_token: str, **detail: str) -> str:
+    """A new session bound to ``csrf_token``, in the audit trail; returns the cookie token."""
     raw, hashed = token()
     await queries.insert_session(
-        conn, hashed, credentials.user.id, datetime.now(UTC) + timedelta(hours=session_hours), token_hash(csrf_token)
+        conn, hashed, user.id, datetime.now(UTC) + timedelta(hours=session_hours), token_hash(csrf_token)
     )
-    await audit.record(
-        conn,
-        actor=credentials.user.id,
-        action="sign_in.succeeded",
-        subject_type="account",
-        subject_id=credentials.user.email,
-    )
-    return credentials.user, raw
+    await _audit(conn, user.id, "sign_in.succeeded", user.email, **detail)
+    return raw
+
+
+async def _audit(conn: Connection, actor: UUID | None, action: str, email: str, **detail: object) -> None:
+    """An entry in the audit trail about the account with this email."""
+    await audit.record(conn, actor=actor, action=action, subject_type="account", subject_id=email, detail=detail)
 
 
 async def record_failed_sign_in(conn: Connection, email: str) -> None:
     """A wrong email or password, in the audit trail (the address tried, never the password)."""
-    await audit.record(
-        conn, actor=None, action="sign_in.failed", subject_type="account", subject_id=email.strip().lower()[:254]
-    )
+    await _audit(conn, None, "sign_in.failed", email.strip().lower()[:254])
 
 
 async def session_for(conn: Connection, raw_token: str) -> Session | None:
@@ -147,27 +149,13 @@ async def change_password(
     check_new_password(new, email=viewer.email, name=viewer.name)
     await queries.set_password_hash(conn, viewer.id, await asyncio.to_thread(_hasher.hash, new))
     ended = await queries.delete_user_sessions(conn, viewer.id, keep=token_hash(keep_session))
-    await audit.record(
-        conn,
-        actor=viewer.id,
-        action="account.password_changed",
-        subject_type="account",
-        subject_id=viewer.email,
-        detail={"sessions_ended": ended},
-    )
+    await _audit(conn, viewer.id, "account.password_changed", viewer.email, sessions_ended=ended)
     return ended
 
 
 async def sign_out_everywhere(conn: Connection, viewer: StaffUser) -> int:
     ended = await queries.delete_user_sessions(conn, viewer.id)
-    await audit.record(
-        conn,
-        actor=viewer.id,
-        action="account.signed_out_everywhere",
-        subject_type="account",
-        subject_id=viewer.email,
-        detail={"sessions_ended": ended},
-    )
+    await _audit(conn, viewer.id, "account.signed_out_everywhere", viewer.email, sessions_ended=ended)
     return ended
 
 
@@ -179,14 +167,7 @@ async def end_sessions(conn: Connection, viewer: StaffUser, user_id: UUID) -> in
     if user is None:
         raise PasswordProblem("user", "No such account.", status=404)
     ended = await queries.delete_user_sessions(conn, user_id)
-    await audit.record(
-        conn,
-        actor=viewer.id,
-        action="account.sessions_ended",
-        subject_type="account",
-        subject_id=user.email,
-        detail={"sessions_ended": ended},
-    )
+    await _audit(conn, viewer.id, "account.sessions_ended", user.email, sessions_ended=ended)
     return ended
 
 
@@ -279,16 +260,4 @@ async def sign_in_by_link(
         raise LinkProblem(
             "token", "This sign-in link has already been used: each link works once. Ask for a new one.", status=410
         )
-    raw, hashed = token()
-    await queries.insert_session(
-        conn, hashed, link.user.id, datetime.now(UTC) + timedelta(hours=session_hours), token_hash(csrf_token)
-    )
-    await audit.record(
-        conn,
-        actor=link.user.id,
-        action="sign_in.succeeded",
-        subject_type="account",
-        subject_id=link.user.email,
-        detail={"by": "link"},
-    )
-    return link, raw
+    return link, await _open_session(conn, link.user, session_hours, csrf_token, by="link")

@@ -28,6 +28,7 @@ from engage.mail.models import MailMessage, OutgoingEmail
 from engage.privacy.visibility import UNRESTRICTED
 from engage.responses import queries as response_queries
 from engage.responses.models import STATUS_LABELS as RESPONSE_STATUS
+from engage.responses.models import Response
 from engage.safeguarding import queries as safeguarding
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
@@ -139,15 +140,7 @@ async def render(conn: Connection, message: MailMessage, settings: Settings) -> 
         if response is None:
             return None
         locale = _locale(message)
-        context = {
-            "locale": locale,
-            "title": response.title,
-            "you_said": response.you_said,
-            "we_did": response.we_did,
-            "status": RESPONSE_STATUS[response.status],
-            "url": f"{settings.base_url}/you-said-we-did?lang={locale}#response-{response.id}",
-            "base_url": settings.base_url,
-        }
+        context = _response_context(response, response.status, locale, settings)
         subject = i18n.gettext(locale, SUBJECTS["response"], title=response.title)
         return _email(message, subject, "response", context)
     if message.template == "response_update":
@@ -200,6 +193,23 @@ async def _member_link_email(conn: Connection, message: MailMessage, settings: S
     return _email(message, subject, "member_link", context)
 
 
+def _response_context(
+    response: Response, status: str, locale: str, settings: Settings, **more: str
+) -> dict[str, object]:
+    """What both response emails (published, and its status changed) say about it, with a link to it in the
+    reader's language."""
+    return {
+        "locale": locale,
+        "title": response.title,
+        "you_said": response.you_said,
+        "we_did": response.we_did,
+        "status": RESPONSE_STATUS[status],
+        **more,
+        "url": f"{settings.base_url}/you-said-we-did?lang={locale}#response-{response.id}",
+        "base_url": settings.base_url,
+    }
+
+
 async def _response_update_email(conn: Connection, message: MailMessage, settings: Settings) -> OutgoingEmail | None:
     _, response_id, update_id, _ = message.dedupe_key.split(":", 3)  # response_update:RESPONSE:UPDATE:ADDRESS
     response = await response_queries.get_response(conn, UUID(response_id))
@@ -207,17 +217,14 @@ async def _response_update_email(conn: Connection, message: MailMessage, setting
     if response is None or update is None:
         return None
     locale = _locale(message)
-    context = {
-        "locale": locale,
-        "title": response.title,
-        "you_said": response.you_said,
-        "we_did": response.we_did,
-        "status": RESPONSE_STATUS[update.status],
-        "note": update.note,
-        "changed_on": i18n.format_date(update.changed_on, locale),
-        "url": f"{settings.base_url}/you-said-we-did?lang={locale}#response-{response.id}",
-        "base_url": settings.base_url,
-    }
+    context = _response_context(
+        response,
+        update.status,
+        locale,
+        settings,
+        note=update.note,
+        changed_on=i18n.format_date(update.changed_on, locale),
+    )
     status = i18n.gettext(locale, RESPONSE_STATUS[update.status]).lower()
     subject = i18n.gettext(locale, SUBJECTS["response_update"], title=response.title, status=status)
     return _email(message, subject, "response_update", context)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 from uuid import UUID
 
 from engage.accounts import queries as account_queries
@@ -47,6 +48,13 @@ NO_PROGRAMME = "No programme with this address."
 def slug_for(name: str) -> str:
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60] or "programme"
+
+
+async def _audit(
+    conn: Connection, viewer: StaffUser, action: str, slug: str, detail: dict[str, Any] | None = None
+) -> None:
+    """An entry in the audit trail about this programme."""
+    await audit.record(conn, actor=viewer.id, action=action, subject_type="programme", subject_id=slug, detail=detail)
 
 
 async def start_programme(conn: Connection, viewer: StaffUser, draft: ProgrammeDraft) -> str:
@@ -86,7 +94,7 @@ async def start_programme(conn: Connection, viewer: StaffUser, draft: ProgrammeD
     while not await queries.insert_programme(conn, slug, draft, viewer.id):
         number += 1
         slug = f"{base}-{number}"
-    await audit.record(conn, actor=viewer.id, action="programme.started", subject_type="programme", subject_id=slug)
+    await _audit(conn, viewer, "programme.started", slug)
     return slug
 
 
@@ -138,14 +146,7 @@ async def advance_phase(conn: Connection, slug: str, viewer: StaffUser, summary:
     if len(summary) > 4000:
         raise ProgrammeProblem("summary", "Keep the summary under 4,000 characters.")
     await queries.set_phase(conn, slug, programme.phase, target, summary, viewer.id)
-    await audit.record(
-        conn,
-        actor=viewer.id,
-        action="programme.phase",
-        subject_type="programme",
-        subject_id=slug,
-        detail={"from": programme.phase, "to": target},
-    )
+    await _audit(conn, viewer, "programme.phase", slug, {"from": programme.phase, "to": target})
     return target
 
 
@@ -160,14 +161,7 @@ async def add_member(conn: Connection, slug: str, viewer: StaffUser, email: str,
     if role == "facilitator" and not can(await _role_of(conn, user_id), "run_programmes"):
         raise ProgrammeProblem("role", "Their role does not run programmes: add them as a member.")
     await queries.add_member(conn, slug, user_id, role)
-    await audit.record(
-        conn,
-        actor=viewer.id,
-        action="programme.member",
-        subject_type="programme",
-        subject_id=slug,
-        detail={"user": str(user_id), "role": role},
-    )
+    await _audit(conn, viewer, "programme.member", slug, {"user": str(user_id), "role": role})
 
 
 async def _role_of(conn: Connection, user_id: UUID) -> Role:
@@ -223,14 +217,7 @@ async def invite_member(
     await accounts.issue_sign_in_link(
         conn, user, secret=secret, minutes=link_minutes, programme=slug, invited_by=viewer.id
     )
-    await audit.record(
-        conn,
-        actor=viewer.id,
-        action="programme.member_invited",
-        subject_type="programme",
-        subject_id=slug,
-        detail={"user": str(user.id)},
-    )
+    await _audit(conn, viewer, "programme.member_invited", slug, {"user": str(user.id)})
 
 
 async def remove_member(conn: Connection, slug: str, viewer: StaffUser, user_id: UUID) -> None:
@@ -247,14 +234,7 @@ async def remove_member(conn: Connection, slug: str, viewer: StaffUser, user_id:
         ended = await account_queries.delete_user_sessions(conn, user_id)
         if not await queries.memberships(conn, user_id):
             await account_queries.set_active(conn, user_id, False)
-    await audit.record(
-        conn,
-        actor=viewer.id,
-        action="programme.member_removed",
-        subject_type="programme",
-        subject_id=slug,
-        detail={"user": str(user_id), "sessions_ended": ended},
-    )
+    await _audit(conn, viewer, "programme.member_removed", slug, {"user": str(user_id), "sessions_ended": ended})
 
 
 async def takes_part(conn: Connection, slug: str, viewer: StaffUser) -> bool:
@@ -273,14 +253,7 @@ async def my_programmes(conn: Connection, viewer: StaffUser) -> list[Programme]:
 
 async def record_export(conn: Connection, viewer: StaffUser, slug: str, what: str) -> None:
     """Every CSV export of a programme's data is in the audit trail."""
-    await audit.record(
-        conn,
-        actor=viewer.id,
-        action="export.programme",
-        subject_type="programme",
-        subject_id=slug,
-        detail={"file": what},
-    )
+    await _audit(conn, viewer, "export.programme", slug, {"file": what})
 
 
 NEWEST_PER_THEME = 5
@@ -349,6 +322,4 @@ async def request_clusters(conn: Connection, slug: str, viewer: StaffUser) -> No
         raise ProgrammeProblem("programme", "Only facilitators and admins group the evidence.", status=403)
     await queries.request_clusters(conn, slug)
     await outbox.insert_event(conn, CLUSTERS_REQUESTED, {"programme": slug})
-    await audit.record(
-        conn, actor=viewer.id, action="programme.clusters_requested", subject_type="programme", subject_id=slug
-    )
+    await _audit(conn, viewer, "programme.clusters_requested", slug)

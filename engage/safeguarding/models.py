@@ -22,7 +22,7 @@ KIND_NAMES: dict[str, str] = {
     "risk_to_life": "Risk to life",
 }
 """The ten kinds of abuse and neglect in the Care Act 2014 statutory guidance, plus risk to life: the vocabulary a
-flag names its concern in. The tagger (nlp/safeguarding.py) uses the same ids; a test keeps the two lists equal
+flag names its concern in. The tagger (nlp/kinds.py) uses the same ids, in the same order; a test keeps them equal
 (the web process does not import nlp)."""
 
 

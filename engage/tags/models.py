@@ -119,17 +119,33 @@ class ReviewItem(msgspec.Struct, frozen=True, kw_only=True):
     original: str | None = None
 
 
-class ModelVersion(msgspec.Struct, frozen=True, kw_only=True):
+class TrainedVersion(msgspec.Struct, frozen=True, kw_only=True):
+    """A version of a framework's model: its scores on the development split, what it learnt from, and when."""
+
     version: str
     framework_id: str
-    status: Literal["active", "retired", "rejected"]
     dev_micro_f1: float | None
     dev_macro_f1: float | None
     train_examples: int
     corrections: int
     note: str
     trained_at: datetime
+
+
+class ModelVersion(TrainedVersion, frozen=True, kw_only=True):
+    """A stored version, as the models page lists it."""
+
+    status: Literal["active", "retired", "rejected"]
     decided_at: datetime
+
+
+class TrainedModel(TrainedVersion, frozen=True, kw_only=True):
+    """A newly trained version with its files, kept whether or not it was promoted to be the framework's active
+    model."""
+
+    promote: bool
+    card: bytes
+    weights: bytes
 
 
 class StoredModel(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -21,6 +20,7 @@ from engage.tags.models import (
     Tag,
     Tagging,
     TextToTag,
+    TrainedModel,
     evidence_list,
 )
 
@@ -79,41 +79,29 @@ async def get_active_model(conn: Connection, framework_id: str) -> StoredModel |
     )
 
 
-async def insert_model(
-    conn: Connection,
-    *,
-    version: str,
-    framework_id: str,
-    active: bool,
-    card: bytes,
-    weights: bytes,
-    dev_micro_f1: float | None,
-    dev_macro_f1: float | None,
-    train_examples: int,
-    corrections: int,
-    note: str,
-    trained_at: datetime,
-) -> None:
-    if active:
+async def insert_model(conn: Connection, trained: TrainedModel) -> None:
+    """The promoted version becomes the framework's active model (the old one retires); any other is rejected."""
+    if trained.promote:
         await conn.execute(
-            "UPDATE theme_models SET status = 'retired' WHERE framework_id = $1 AND status = 'active'", framework_id
+            "UPDATE theme_models SET status = 'retired' WHERE framework_id = $1 AND status = 'active'",
+            trained.framework_id,
         )
     await conn.execute(
         """INSERT INTO theme_models (version, framework_id, status, card, weights, dev_micro_f1, dev_macro_f1,
                                      train_examples, corrections, note, trained_at)
            VALUES ($1, $2, $3::model_status, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (version) DO NOTHING""",
-        version,
-        framework_id,
-        "active" if active else "rejected",
-        card,
-        weights,
-        dev_micro_f1,
-        dev_macro_f1,
-        train_examples,
-        corrections,
-        note,
-        trained_at,
+        trained.version,
+        trained.framework_id,
+        "active" if trained.promote else "rejected",
+        trained.card,
+        trained.weights,
+        trained.dev_micro_f1,
+        trained.dev_macro_f1,
+        trained.train_examples,
+        trained.corrections,
+        trained.note,
+        trained.trained_at,
     )
 
 

@@ -6,7 +6,6 @@ Callers own the transaction. The tagger itself runs at the edges (worker, comman
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from uuid import UUID
 
 import msgspec
@@ -21,7 +20,7 @@ from engage.problems import Problem
 from engage.safeguarding import queries as safeguarding
 from engage.safeguarding.models import NewFlag
 from engage.tags import queries
-from engage.tags.models import Correction, FrameworkInfo, ReviewItem, Tagging, TaggingOutcome
+from engage.tags.models import Correction, FrameworkInfo, ReviewItem, Tagging, TaggingOutcome, TrainedModel
 
 log = logging.getLogger(__name__)
 
@@ -160,42 +159,15 @@ async def training_corrections(conn: Connection, framework_id: str) -> list[Corr
     return await queries.corrections(conn, framework_id)
 
 
-async def record_model(
-    conn: Connection,
-    *,
-    version: str,
-    framework_id: str,
-    promote: bool,
-    card: bytes,
-    weights: bytes,
-    dev_micro_f1: float | None,
-    dev_macro_f1: float | None,
-    train_examples: int,
-    corrections: int,
-    note: str,
-    trained_at: datetime,
-) -> None:
+async def record_model(conn: Connection, trained: TrainedModel) -> None:
     """Keep every trained version; the promoted one becomes the framework's active model (the old one retires),
     and the worker's re-tagging sweep then brings every contribution's model tags up to date."""
-    await queries.insert_model(
-        conn,
-        version=version,
-        framework_id=framework_id,
-        active=promote,
-        card=card,
-        weights=weights,
-        dev_micro_f1=dev_micro_f1,
-        dev_macro_f1=dev_macro_f1,
-        train_examples=train_examples,
-        corrections=corrections,
-        note=note,
-        trained_at=trained_at,
-    )
+    await queries.insert_model(conn, trained)
     await audit.record(
         conn,
         actor=None,
-        action="model.promoted" if promote else "model.rejected",
+        action="model.promoted" if trained.promote else "model.rejected",
         subject_type="theme_model",
-        subject_id=version,
-        detail={"micro_f1": dev_micro_f1, "macro_f1": dev_macro_f1, "note": note},
+        subject_id=trained.version,
+        detail={"micro_f1": trained.dev_micro_f1, "macro_f1": trained.dev_macro_f1, "note": trained.note},
     )

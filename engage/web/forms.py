@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -10,7 +12,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from engage.contributions.models import EQUALITY_CHOICES, Consent
-from engage.problems import FieldError
+from engage.db import Connection
+from engage.problems import FieldError, Problem
 
 __all__ = [
     "EQUALITY_CHOICES",
@@ -22,6 +25,7 @@ __all__ = [
     "fields",
     "many",
     "optional",
+    "savepoint",
 ]
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -31,6 +35,29 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 def error_context(errors: list[FieldError], field_ids: dict[str, str]) -> dict[str, Any]:
     """What a form template needs to show errors: the summary list, each field's message, and where they link."""
     return {"errors": errors, "error_for": {e.field: e for e in errors}, "field_ids": field_ids}
+
+
+class Refusal:
+    """What a form's change was refused for: the fields and reasons, or none when it went through."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+
+@asynccontextmanager
+async def savepoint(conn: Connection, refused_by: type[Problem] = Problem) -> AsyncIterator[Refusal]:
+    """Run a form's change in a savepoint: a ``refused_by`` problem with status 422 rolls it back and is kept in
+    the `Refusal` for the page to show next to its fields; any other status goes on to the error handler.
+
+    ``async with savepoint(conn, ProgrammeProblem) as refusal: ...`` then ``if refusal.errors:`` render the form."""
+    refusal = Refusal()
+    try:
+        async with conn.transaction():
+            yield refusal
+    except refused_by as exc:
+        if exc.status != 422:
+            raise
+        refusal.errors = exc.errors
 
 
 # Error summary links jump to the field itself (WCAG 3.3.1: errors identified, and reachable).

@@ -20,7 +20,7 @@ from engage.db import Lock, advisory_lock, transaction
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
 from engage.tags import service as tags
-from engage.tags.models import Correction
+from engage.tags.models import Correction, TrainedModel
 from nlp.cues import english_pipeline
 from nlp.frameworks import parse_framework
 from nlp.model import Score, ThemeModel, default_model_dir
@@ -113,8 +113,7 @@ async def retrain(
     model, result = await asyncio.to_thread(_train_and_compare, document, corrections, active, progress)
     card, weights = model.to_bytes()
     async with transaction(pool) as conn:
-        await tags.record_model(
-            conn,
+        trained = TrainedModel(
             version=model.version,
             framework_id=framework_id,
             promote=result.promoted,
@@ -127,6 +126,7 @@ async def retrain(
             note=result.note,
             trained_at=datetime.fromisoformat(model.card.trained_at.replace("Z", "+00:00")).astimezone(UTC),
         )
+        await tags.record_model(conn, trained)
     log.info("retrained %s: %s (%s)", model.version, "promoted" if result.promoted else "not promoted", result.note)
     return result
 

@@ -31,22 +31,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.append(str(Path(__file__).resolve().parents[2]))  # the repository, when run without the environment
+from nlp.kinds import KINDS  # standard library only, like this script
+
 FRAMEWORK_DIR = Path(__file__).resolve().parent.parent / "frameworks"
 SENTIMENTS = ("negative", "positive", "mixed", "neutral")
-# The ten kinds of abuse and neglect of the Care Act 2014 statutory guidance (14.17), plus risk to life.
-KINDS = (
-    "physical",
-    "domestic",
-    "sexual",
-    "psychological",
-    "financial",
-    "modern_slavery",
-    "discriminatory",
-    "organisational",
-    "neglect",
-    "self_neglect",
-    "risk_to_life",
-)
 SAFE_THEME = "safe"
 """A framework with a theme of this id (lambeth-what-matters) must give it to every line at risk."""
 FIELDS = ("text", "themes", "sentiment", "safeguarding", "safeguarding_kinds", "voice", "frameworks")

@@ -14,23 +14,11 @@ from typing import Any
 import pytest
 
 from nlp.frameworks import DEFAULT_FRAMEWORK, builtin_frameworks
+from nlp.kinds import KINDS
 
 CORPUS = Path(__file__).resolve().parents[2] / "nlp" / "data" / DEFAULT_FRAMEWORK
 DETAILED = "lambeth-what-matters-detailed"
 OTHER_FRAMEWORKS = (DETAILED, "lambeth-outcomes", "lambeth-together-outcomes")
-KINDS = (
-    "physical",
-    "domestic",
-    "sexual",
-    "psychological",
-    "financial",
-    "modern_slavery",
-    "discriminatory",
-    "organisational",
-    "neglect",
-    "self_neglect",
-    "risk_to_life",
-)
 FRAMEWORKS = builtin_frameworks()
 KEYS = ["text", "themes", "sentiment", "safeguarding", "frameworks", "safeguarding_kinds"]
 

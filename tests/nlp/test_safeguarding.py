@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from nlp.safeguarding import KIND_NAMES, KINDS, PATTERNS, risk_phrases, trigger_words
+from nlp.kinds import KINDS
+from nlp.safeguarding import PATTERNS, risk_phrases, trigger_words
 
 AT_RISK = [
     ("I don't want to live anymore", "risk_to_life"),
@@ -89,8 +90,8 @@ def test_risk_phrases_are_found_with_their_kind(text: str, kind: str) -> None:
     assert text[found[0].start : found[0].end] == found[0].text
 
 
-def test_every_kind_has_rules_and_examples_and_a_name() -> None:
-    assert len(KINDS) == 11 and set(KIND_NAMES) == set(KINDS)
+def test_every_kind_has_rules_and_examples() -> None:
+    assert len(KINDS) == 11
     assert {kind for kind, _, _ in PATTERNS} == set(KINDS)
     assert {kind for _, kind in AT_RISK} == set(KINDS)
 
@@ -113,8 +114,7 @@ def test_each_pattern_needs_one_of_its_words() -> None:
                 assert words & set(triggers.split()), (pattern, text)
 
 
-def test_the_engage_side_names_the_same_kinds_as_the_tagger() -> None:
-    from engage.safeguarding.models import KIND_NAMES as ENGAGE_KIND_NAMES
-    from nlp.safeguarding import KIND_NAMES, KINDS
+def test_the_engage_side_names_every_kind_of_the_tagger() -> None:
+    from engage.safeguarding.models import KIND_NAMES
 
-    assert ENGAGE_KIND_NAMES == KIND_NAMES and set(KINDS) == set(KIND_NAMES)
+    assert tuple(KIND_NAMES) == KINDS

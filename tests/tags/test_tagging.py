@@ -16,7 +16,7 @@ from engage.privacy.visibility import UNRESTRICTED
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
 from engage.tags import service as tags
-from engage.tags.models import Tagging
+from engage.tags.models import Tagging, TrainedModel
 from engage.workers.retraining import MACRO_TOLERANCE, retrain
 from nlp.frameworks import builtin_frameworks
 from tests.conftest import Servers, create_staff, csrf_from, eventually, running_worker, sign_in
@@ -224,17 +224,19 @@ async def test_a_promoted_model_retags_what_the_old_one_tagged(
         async with transaction(pool) as conn:
             await tags.record_model(
                 conn,
-                version="lambeth-what-matters@test-promoted",
-                framework_id=FRAMEWORK,
-                promote=True,
-                card=card,
-                weights=weights,
-                dev_micro_f1=0.9,
-                dev_macro_f1=0.9,
-                train_examples=1,
-                corrections=0,
-                note="test",
-                trained_at=first.analysed_at,
+                TrainedModel(
+                    version="lambeth-what-matters@test-promoted",
+                    framework_id=FRAMEWORK,
+                    promote=True,
+                    card=card,
+                    weights=weights,
+                    dev_micro_f1=0.9,
+                    dev_macro_f1=0.9,
+                    train_examples=1,
+                    corrections=0,
+                    note="test",
+                    trained_at=first.analysed_at,
+                ),
             )
 
         async def retagged() -> bool:

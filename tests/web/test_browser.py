@@ -13,12 +13,13 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from engage.accounts.service import link_token
 from engage.embedded import free_port
 from engage.settings import Settings
 from tests.conftest import create_staff, env_for, stop_process
+from tests.web.test_languages import CITIZEN_PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -78,6 +79,45 @@ async def assert_accessible(page: Page) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == [], f"{page.url}: {serious}"
+
+
+async def sign_in(page: Page, live_url: str, role: str, *, then: str = "") -> None:
+    """Sign in by the form, with the keyboard, as the staff member create_staff made for this role; then the
+    page goes where ``then`` says (the contributions list when it says nothing)."""
+    await page.goto(f"{live_url}/staff/sign-in" + (f"?next={then}" if then else ""))
+    await page.get_by_label("Email address").fill(f"{role}@test.example")
+    await page.get_by_label("Password").fill("correct horse battery")
+    await page.keyboard.press("Enter")
+
+
+async def start_programme(page: Page, name: str, purpose: str, neighbourhood: str, *, ends: str) -> None:
+    """Fill in and send the new programme form the page is on."""
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_label("Purpose").fill(purpose)
+    await page.get_by_label(neighbourhood).check()
+    for label, day in [
+        ("Discovery starts", "2026-01-05"),
+        ("Define starts", "2026-03-02"),
+        ("Develop and approval starts", "2026-05-04"),
+        ("The programme ends", ends),
+    ]:
+        await page.get_by_label(label).fill(day)
+    await page.get_by_role("button", name="Start the programme").click()
+
+
+async def a_drafted_proposition(browser: Browser, live_url: str, pool: Any) -> tuple[BrowserContext, Page]:
+    """A facilitator on a laptop, signed in, who has started the programme "Going home" and drafted a proposition
+    in it (the proposition's page is open)."""
+    await create_staff(pool, "facilitator")
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    await sign_in(page, live_url, "facilitator", then="/staff/programmes/new")
+    await start_programme(page, "Going home", "Safe discharge for older people.", "Brixton", ends="2026-12-31")
+    await page.get_by_role("link", name="Draft a proposition").click()
+    await page.get_by_label("Title").fill("A named discharge coordinator")
+    await page.get_by_label("What it is, in plain English").fill("One person who owns the plan home.")
+    await page.get_by_role("button", name="Save the draft").click()
+    return context, page
 
 
 async def citizen_journey(page: Page, live_url: str, *, check: bool) -> None:
@@ -225,23 +265,6 @@ async def test_a_story_given_in_portuguese_on_the_portuguese_page_gets_a_portugu
     assert dict(row) == {"locale": "pt", "language": "pt", "kind": "story"}
 
 
-CITIZEN_PAGES = [
-    "/",
-    "/give",
-    "/easy-read",
-    "/easy-read/give",
-    "/give/paper",
-    "/withdraw",
-    "/your-words",
-    "/subscribe",
-    "/you-said-we-did",
-    "/privacy",
-    "/accessibility",
-    "/w",
-    "/w/ZZZZZZ",
-]
-
-
 async def test_citizen_pages_pass_axe_in_every_language(browser: Browser, live_url: str) -> None:
     """Each language chosen with the switch (which sticks), every citizen page, a form with its errors, and both
     receipts: no serious or critical axe violation anywhere. Prints what axe found per language."""
@@ -312,10 +335,7 @@ async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) 
     await create_staff(pool, "admin")
     context = await browser.new_context(**PHONE)
     page = await context.new_page()
-    await page.goto(f"{live_url}/staff/sign-in")
-    await page.get_by_label("Email address").fill("admin@test.example")
-    await page.get_by_label("Password").fill("correct horse battery")
-    await page.get_by_role("button", name="Sign in").click()
+    await sign_in(page, live_url, "admin")
     await page.get_by_role("heading", name="Contributions", exact=True).wait_for()
     await page.goto(f"{live_url}/staff/contributions/new")
     await page.get_by_role("button", name="Save contribution").click()  # nothing filled in: errors shown
@@ -341,17 +361,9 @@ async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) 
         await assert_accessible(page)
     # A programme's own page, with its phase tracker, and the same page showing an error.
     await page.goto(live_url + "/staff/programmes/new")
-    await page.get_by_label("Name").fill("Staying well at home")
-    await page.get_by_label("Purpose").fill("Help older people stay well at home in Norwood.")
-    await page.get_by_label("Norwood").check()
-    for label, day in [
-        ("Discovery starts", "2026-01-05"),
-        ("Define starts", "2026-03-02"),
-        ("Develop and approval starts", "2026-05-04"),
-        ("The programme ends", "2026-07-31"),
-    ]:
-        await page.get_by_label(label).fill(day)
-    await page.get_by_role("button", name="Start the programme").click()
+    await start_programme(
+        page, "Staying well at home", "Help older people stay well at home in Norwood.", "Norwood", ends="2026-07-31"
+    )
     await page.get_by_role("heading", name="Staying well at home").wait_for()
     await assert_accessible(page)
     await page.get_by_role("button", name="Move to Define").click()
@@ -393,10 +405,7 @@ async def test_a_facilitator_reviews_themes_with_the_keyboard_alone(
     await create_staff(pool, "facilitator")
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
-    await page.goto(f"{live_url}/staff/sign-in?next=/staff/review")
-    await page.get_by_label("Email address").fill("facilitator@test.example")
-    await page.get_by_label("Password").fill("correct horse battery")
-    await page.keyboard.press("Enter")
+    await sign_in(page, live_url, "facilitator", then="/staff/review")
     await page.get_by_role("heading", name="Review themes").wait_for()
     assert created["reference"] in await page.content()
     await assert_accessible(page)
@@ -431,21 +440,10 @@ async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
     await create_staff(pool, "facilitator")
     board_context = await browser.new_context(viewport={"width": 1400, "height": 900})
     board = await board_context.new_page()
-    await board.goto(f"{live_url}/staff/sign-in?next=/staff/programmes/new")
-    await board.get_by_label("Email address").fill("facilitator@test.example")
-    await board.get_by_label("Password").fill("correct horse battery")
-    await board.keyboard.press("Enter")
-    await board.get_by_label("Name").fill("Staying connected")
-    await board.get_by_label("Purpose").fill("Less loneliness for older people in Vauxhall.")
-    await board.get_by_label("Vauxhall").check()
-    for label, day in [
-        ("Discovery starts", "2026-01-05"),
-        ("Define starts", "2026-03-02"),
-        ("Develop and approval starts", "2026-05-04"),
-        ("The programme ends", "2026-07-31"),
-    ]:
-        await board.get_by_label(label).fill(day)
-    await board.get_by_role("button", name="Start the programme").click()
+    await sign_in(board, live_url, "facilitator", then="/staff/programmes/new")
+    await start_programme(
+        board, "Staying connected", "Less loneliness for older people in Vauxhall.", "Vauxhall", ends="2026-07-31"
+    )
     await board.get_by_role("link", name="Plan a workshop").click()
     await board.get_by_label("Title").fill("Vauxhall coffee morning")
     await board.get_by_label("Date").fill("2026-01-21")
@@ -513,28 +511,7 @@ async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
 
 
 async def test_a_consensus_round_from_invitation_to_result(browser: Browser, live_url: str, pool: Any) -> None:
-    await create_staff(pool, "facilitator")
-    staff_context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    staff = await staff_context.new_page()
-    await staff.goto(f"{live_url}/staff/sign-in?next=/staff/programmes/new")
-    await staff.get_by_label("Email address").fill("facilitator@test.example")
-    await staff.get_by_label("Password").fill("correct horse battery")
-    await staff.keyboard.press("Enter")
-    await staff.get_by_label("Name").fill("Going home")
-    await staff.get_by_label("Purpose").fill("Safe discharge for older people.")
-    await staff.get_by_label("Brixton").check()
-    for label, day in [
-        ("Discovery starts", "2026-01-05"),
-        ("Define starts", "2026-03-02"),
-        ("Develop and approval starts", "2026-05-04"),
-        ("The programme ends", "2026-12-31"),
-    ]:
-        await staff.get_by_label(label).fill(day)
-    await staff.get_by_role("button", name="Start the programme").click()
-    await staff.get_by_role("link", name="Draft a proposition").click()
-    await staff.get_by_label("Title").fill("A named discharge coordinator")
-    await staff.get_by_label("What it is, in plain English").fill("One person who owns the plan home.")
-    await staff.get_by_role("button", name="Save the draft").click()
+    staff_context, staff = await a_drafted_proposition(browser, live_url, pool)
     await staff.get_by_label("Shortlisted").check()
     await staff.get_by_role("button", name="Save status").click()
     await staff.get_by_role("link", name="Going home").click()
@@ -596,28 +573,7 @@ async def test_a_consensus_round_from_invitation_to_result(browser: Browser, liv
 async def test_a_resident_signs_in_by_an_emailed_link_and_comments_on_a_phone(
     browser: Browser, live_url: str, pool: Any, base_settings: Settings
 ) -> None:
-    await create_staff(pool, "facilitator")
-    staff_context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    staff = await staff_context.new_page()
-    await staff.goto(f"{live_url}/staff/sign-in?next=/staff/programmes/new")
-    await staff.get_by_label("Email address").fill("facilitator@test.example")
-    await staff.get_by_label("Password").fill("correct horse battery")
-    await staff.keyboard.press("Enter")
-    await staff.get_by_label("Name").fill("Going home")
-    await staff.get_by_label("Purpose").fill("Safe discharge for older people.")
-    await staff.get_by_label("Brixton").check()
-    for label, day in [
-        ("Discovery starts", "2026-01-05"),
-        ("Define starts", "2026-03-02"),
-        ("Develop and approval starts", "2026-05-04"),
-        ("The programme ends", "2026-12-31"),
-    ]:
-        await staff.get_by_label(label).fill(day)
-    await staff.get_by_role("button", name="Start the programme").click()
-    await staff.get_by_role("link", name="Draft a proposition").click()
-    await staff.get_by_label("Title").fill("A named discharge coordinator")
-    await staff.get_by_label("What it is, in plain English").fill("One person who owns the plan home.")
-    await staff.get_by_role("button", name="Save the draft").click()
+    staff_context, staff = await a_drafted_proposition(browser, live_url, pool)
     await staff.get_by_role("link", name="Going home").click()
     await staff.get_by_label("Their name").fill("Amina Yusuf")
     await staff.get_by_label("Their email address").fill("amina@example.org")
@@ -676,10 +632,7 @@ async def test_a_board_member_reads_the_dashboard_and_drills_down_on_a_phone(
     await create_staff(pool, "admin")
     context = await browser.new_context(**PHONE)
     page = await context.new_page()
-    await page.goto(f"{live_url}/staff/sign-in")
-    await page.get_by_label("Email address").fill("governance@test.example")
-    await page.get_by_label("Password").fill("correct horse battery")
-    await page.get_by_role("button", name="Sign in").click()
+    await sign_in(page, live_url, "governance")
     await page.get_by_role("heading", name="Contributions", exact=True).wait_for()
     await page.get_by_role("link", name="Dashboard").click()
     await page.get_by_role("heading", name="Themes over time").wait_for()
@@ -704,10 +657,7 @@ async def test_a_board_member_reads_the_dashboard_and_drills_down_on_a_phone(
 
     admin = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await admin.new_page()
-    await page.goto(f"{live_url}/staff/sign-in")
-    await page.get_by_label("Email address").fill("admin@test.example")
-    await page.get_by_label("Password").fill("correct horse battery")
-    await page.get_by_role("button", name="Sign in").click()
+    await sign_in(page, live_url, "admin")
     await page.get_by_role("heading", name="Contributions", exact=True).wait_for()
     await page.goto(f"{live_url}/staff/boards/new")
     await page.get_by_role("button", name="Save board").click()

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import FromPath, FromQuery
@@ -33,12 +33,12 @@ from engage.propositions import queries as proposition_queries
 from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, PropositionProblem
 from engage.tags import queries as tag_queries
+from engage.web import sessions
 from engage.web.ballots import ballot_context, ratings_from_form
-from engage.web.deps import SESSION_COOKIE, AppSettings, Conn, ReaderSight, Relay, Viewer, limits_of, requires
-from engage.web.forms import Form, error_context, fields
+from engage.web.deps import AppSettings, Conn, ReaderSight, Relay, Viewer, limits_of, requires
+from engage.web.forms import Form, error_context, fields, savepoint
 from engage.web.links import redirect, url
 
-CSRF_COOKIE = "engage_csrf"
 FIELD_IDS = {"comment": "comment", "email": "email"}
 
 
@@ -118,18 +118,7 @@ class MemberSignInController(Controller):
         return Redirect(
             target,
             status_code=303,
-            cookies=[
-                Cookie(
-                    key=SESSION_COOKIE,
-                    value=raw,
-                    httponly=True,
-                    secure=settings.secure_cookies,
-                    samesite="lax",
-                    max_age=settings.session_hours * 3600,
-                    path="/",
-                ),
-                Cookie(key=CSRF_COOKIE, value=csrf, secure=settings.secure_cookies, samesite="lax", path="/"),
-            ],
+            cookies=sessions.signed_in(raw, csrf, settings),
         )
 
 
@@ -249,13 +238,10 @@ class CommunityController(Controller):
         data: Form,
     ) -> Template | Redirect:
         body = fields(data).get("comment", "")[:10_000]
-        try:
-            async with conn.transaction():
-                comment_id = await propositions.post_comment(conn, proposition_id, viewer, body)
-        except PropositionProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._proposition_page(conn, viewer, sight, proposition_id, body, exc.errors, 422)
+        async with savepoint(conn, PropositionProblem) as refusal:
+            comment_id = await propositions.post_comment(conn, proposition_id, viewer, body)
+        if refusal.errors:
+            return await self._proposition_page(conn, viewer, sight, proposition_id, body, refusal.errors, 422)
         relay.wake()
         return redirect(
             request, "community-proposition", proposition_id=proposition_id, fragment=f"comment-{comment_id}"

@@ -7,20 +7,19 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from engage.consensus import queries
 from engage.consensus import service as consensus
-from engage.consensus.models import VoteProblem
+from engage.consensus.models import Round, VoteProblem
 from engage.contributions import queries as contribution_queries
 from engage.problems import FieldError
 from engage.propositions import queries as proposition_queries
 from engage.web.ballots import FIELD_IDS, ballot_context, ratings_from_form
-from engage.web.deps import Conn, ReaderSight, Viewer, requires, settings_of
-from engage.web.forms import Form, error_context, parse_uuid, whole_number
+from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, requires
+from engage.web.forms import Form, error_context, parse_uuid, savepoint, whole_number
 from engage.web.links import redirect, url
 
 
@@ -31,7 +30,7 @@ class VoteController(Controller):
     include_in_schema = False
 
     @get("/{token:str}", name="round-ballot")
-    async def ballot(self, request: Request[Any, Any, Any], state: State, conn: Conn, token: FromPath[str]) -> Template:
+    async def ballot(self, request: Request[Any, Any, Any], conn: Conn, token: FromPath[str]) -> Template:
         try:
             round_, _ = await consensus.round_for_token(conn, token)
         except VoteProblem as exc:
@@ -41,9 +40,7 @@ class VoteController(Controller):
         )
 
     @post("/{token:str}", name="round-vote", status_code=200)
-    async def vote(
-        self, request: Request[Any, Any, Any], state: State, conn: Conn, token: FromPath[str], data: Form
-    ) -> Template:
+    async def vote(self, request: Request[Any, Any, Any], conn: Conn, token: FromPath[str], data: Form) -> Template:
         try:
             round_, _ = await consensus.round_for_token(conn, token)
         except VoteProblem as exc:
@@ -63,25 +60,24 @@ class VoteController(Controller):
         return Template("rounds/thanks.html", context={"round": round_, "member": False})
 
 
+async def _round_or_404(conn: Conn, round_id: UUID) -> Round:
+    round_ = await queries.get_round(conn, round_id)
+    if round_ is None:
+        raise HTTPException(status_code=404, detail="No round with this address.")
+    return round_
+
+
 class RoundsController(Controller):
     path = "/staff"
     include_in_schema = False
 
     @get("/programmes/{slug:str}/rounds/new", name="staff-round-new", guards=[requires("run_programmes")])
-    async def new(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        conn: Conn,
-        viewer: Viewer,
-        slug: FromPath[str],
-    ) -> Template:
-        return await self._new_page(conn, state, viewer, slug, {}, [])
+    async def new(self, conn: Conn, viewer: Viewer, slug: FromPath[str]) -> Template:
+        return await self._new_page(conn, viewer, slug, {}, [])
 
     async def _new_page(
         self,
         conn: Conn,
-        state: State,
         viewer: Viewer,
         slug: str,
         form: dict[str, Any],
@@ -110,7 +106,6 @@ class RoundsController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        state: State,
         viewer: Viewer,
         conn: Conn,
         slug: FromPath[str],
@@ -121,51 +116,41 @@ class RoundsController(Controller):
             closes_at = datetime.fromisoformat(form.get("closes_at", "")).replace(tzinfo=UTC)
         except ValueError:
             return await self._new_page(
-                conn, state, viewer, slug, form, [FieldError("closes_at", "Give the closing date and time.")], 422
+                conn, viewer, slug, form, [FieldError("closes_at", "Give the closing date and time.")], 422
             )
         statements = {
             proposition: value
             for key, value in form.items()
             if key.startswith("statement-") and (proposition := parse_uuid(key.removeprefix("statement-")))
         }
-        try:
-            async with conn.transaction():
-                round_id = await consensus.open_round(
-                    conn, slug, viewer, title=form.get("title", ""), closes_at=closes_at, statements=statements
-                )
-        except VoteProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._new_page(conn, state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+        async with savepoint(conn, VoteProblem) as refusal:
+            round_id = await consensus.open_round(
+                conn, slug, viewer, title=form.get("title", ""), closes_at=closes_at, statements=statements
+            )
+        if refusal.errors:
+            return await self._new_page(conn, viewer, slug, form, refusal.errors, 422)
         return redirect(request, "staff-round", round_id=round_id)
 
     @get("/rounds/{round_id:uuid}", name="staff-round", guards=[requires("read_contributions")])
     async def show(
-        self,
-        state: State,
-        conn: Conn,
-        viewer: Viewer,
-        sight: ReaderSight,
-        round_id: FromPath[UUID],
+        self, settings: AppSettings, conn: Conn, viewer: Viewer, sight: ReaderSight, round_id: FromPath[UUID]
     ) -> Template:
-        return await self._page(conn, state, viewer, sight, round_id)
+        return await self._page(conn, viewer, sight, round_id, quorum=settings.consensus_quorum)
 
     async def _page(
         self,
         conn: Conn,
-        state: State,
         viewer: Viewer,
         sight: ReaderSight,
         round_id: UUID,
         *,
+        quorum: int,
         links: list[str] | None = None,
         errors: list[FieldError] | None = None,
         status: int = 200,
     ) -> Template:
-        round_ = await queries.get_round(conn, round_id)
-        if round_ is None:
-            raise HTTPException(status_code=404, detail="No round with this address.")
-        outcome = await consensus.results(conn, round_id, sight, quorum=settings_of(state).consensus_quorum)
+        round_ = await _round_or_404(conn, round_id)
+        outcome = await consensus.results(conn, round_id, sight, quorum=quorum)
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         errors = errors or []
         return Template(
@@ -192,7 +177,7 @@ class RoundsController(Controller):
     async def invite(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        settings: AppSettings,
         viewer: Viewer,
         sight: ReaderSight,
         conn: Conn,
@@ -200,37 +185,30 @@ class RoundsController(Controller):
         data: Form,
     ) -> Template:
         raw = str(data.get("count", ""))
-        try:
-            async with conn.transaction():
-                tokens = await consensus.invite_citizens(
-                    conn,
-                    round_id,
-                    viewer,
-                    whole_number(raw, lo=0, hi=10_000) or 0,
-                    str(data.get("neighbourhood", "")) or None,
-                )
-        except VoteProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(
-                conn, state, viewer, sight, round_id, errors=[FieldError(exc.field, exc.reason)], status=422
+        async with savepoint(conn, VoteProblem) as refusal:
+            tokens = await consensus.invite_citizens(
+                conn,
+                round_id,
+                viewer,
+                whole_number(raw, lo=0, hi=10_000) or 0,
+                str(data.get("neighbourhood", "")) or None,
             )
-        base = settings_of(state).base_url
-        links = [base + url(request, "round-ballot", token=token) for token in tokens]
-        return await self._page(conn, state, viewer, sight, round_id, links=links)
+        if refusal.errors:
+            return await self._page(
+                conn, viewer, sight, round_id, quorum=settings.consensus_quorum, errors=refusal.errors, status=422
+            )
+        links = [settings.base_url + url(request, "round-ballot", token=token) for token in tokens]
+        return await self._page(conn, viewer, sight, round_id, quorum=settings.consensus_quorum, links=links)
 
     @get("/rounds/{round_id:uuid}/vote", name="staff-round-ballot", guards=[requires("read_contributions")])
     async def staff_ballot(
         self,
         request: Request[Any, Any, Any],
-        state: State,
         viewer: Viewer,
         conn: Conn,
         round_id: FromPath[UUID],
     ) -> Template:
-        round_ = await queries.get_round(conn, round_id)
-        if round_ is None:
-            raise HTTPException(status_code=404, detail="No round with this address.")
+        round_ = await _round_or_404(conn, round_id)
         context = ballot_context(
             round_, {}, [], action=url(request, "staff-round-vote", round_id=round_id), viewer=viewer, staff=True
         )
@@ -245,15 +223,12 @@ class RoundsController(Controller):
     async def staff_vote(
         self,
         request: Request[Any, Any, Any],
-        state: State,
         viewer: Viewer,
         conn: Conn,
         round_id: FromPath[UUID],
         data: Form,
     ) -> Template:
-        round_ = await queries.get_round(conn, round_id)
-        if round_ is None:
-            raise HTTPException(status_code=404, detail="No round with this address.")
+        round_ = await _round_or_404(conn, round_id)
         try:
             async with conn.transaction():
                 await consensus.cast_staff_ballot(conn, round_id, viewer, ratings_from_form(data, round_))

@@ -54,7 +54,7 @@ class BoardsController(Controller):
     include_in_schema = False
 
     @get("/", name="staff-boards", guards=[requires("read_contributions")])
-    async def list_boards(self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn) -> Template:
+    async def list_boards(self, viewer: Viewer, conn: Conn) -> Template:
         return Template(
             "staff/boards.html",
             context={
@@ -65,13 +65,12 @@ class BoardsController(Controller):
         )
 
     @get("/new", name="staff-board-new", guards=[requires("manage_boards")])
-    async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
+    async def new(self, state: State, conn: Conn, viewer: Viewer) -> Template:
         return await self._form(conn, state, viewer, None, {"frequency": "monthly", "owner_email": viewer.email}, [])
 
     @get("/{board_id:str}/edit", name="staff-board-edit", guards=[requires("read_contributions")])
     async def edit(
         self,
-        request: Request[Any, Any, Any],
         state: State,
         viewer: Viewer,
         conn: Conn,
@@ -333,7 +332,6 @@ class DashboardController(Controller):
     @get("/", name="staff-dashboard", guards=[requires("read_contributions")])
     async def dashboard(
         self,
-        request: Request[Any, Any, Any],
         state: State,
         viewer: Viewer,
         conn: Conn,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -29,8 +31,8 @@ from engage.programmes.models import (
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
-from engage.web.deps import AppSettings, Conn, Relay, Viewer, requires, settings_of
-from engage.web.forms import Form, error_context, fields, parse_day
+from engage.web.deps import AppSettings, Conn, Relay, Viewer, requires
+from engage.web.forms import Form, error_context, fields, parse_day, savepoint
 from engage.web.links import redirect
 from engage.workshops import queries as workshop_queries
 
@@ -61,12 +63,73 @@ def _date(value: Any) -> date | None:
         return None
 
 
+@dataclass
+class ProgrammeDesk:
+    """One programme's page as a request sees it: what every handler under /staff/programmes/{slug} needs to show
+    the page, or to make a change and show the page again with its refusal."""
+
+    request: Request[Any, Any, Any]
+    conn: Conn
+    viewer: Viewer
+    settings: AppSettings
+    slug: str
+
+    async def page(
+        self, errors: list[FieldError] | None = None, status: int = 200, *, invited: bool = False
+    ) -> Template:
+        conn, slug = self.conn, self.slug
+        detail = await programmes.view_programme(conn, slug)
+        if detail is None:
+            raise NotFoundException("No programme with this address.")
+        return Template(
+            "staff/programme.html",
+            context={
+                "viewer": self.viewer,
+                "detail": detail,
+                "p": detail.programme,
+                "framework": await tag_queries.get_framework(conn, detail.programme.framework_id),
+                "workshops": await workshop_queries.list_for_programme(conn, slug),
+                "propositions": await proposition_queries.list_for_programme(conn, slug),
+                "rounds": await consensus_queries.list_for_programme(conn, slug),
+                "PROPOSITION_STATUS": PROPOSITION_STATUS,
+                "can_run": await programmes.runs_programme(conn, slug, self.viewer),
+                "PHASES": PHASES,
+                "PHASE_LABELS": PHASE_LABELS,
+                "PHASE_PURPOSE": PHASE_PURPOSE,
+                **error_context(errors or [], FIELD_IDS),
+                "base_url": self.settings.base_url,
+                "invited": invited,
+            },
+            status_code=status,
+        )
+
+    async def act(
+        self, change: Awaitable[object], *, query: dict[str, str] | None = None, fragment: str = ""
+    ) -> Template | Redirect:
+        """Make a change in a savepoint (a refused change leaves nothing behind); then back to the page."""
+        async with savepoint(self.conn, ProgrammeProblem) as refusal:
+            await change
+        if refusal.errors:
+            return await self.page(refusal.errors, 422)
+        return redirect(self.request, "staff-programme", slug=self.slug, query=query, fragment=fragment)
+
+
+async def provide_desk(
+    request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, settings: AppSettings, slug: str
+) -> ProgrammeDesk:
+    return ProgrammeDesk(request, conn, viewer, settings, slug)
+
+
+Desk = NamedDependency[ProgrammeDesk]
+
+
 class ProgrammesController(Controller):
     path = "/staff/programmes"
     include_in_schema = False
+    dependencies = {"desk": Provide(provide_desk)}  # noqa: RUF012 - Litestar reads it as declared
 
     @get("/", name="staff-programmes", guards=[requires("read_contributions")])
-    async def index(self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn) -> Template:
+    async def index(self, viewer: Viewer, conn: Conn) -> Template:
         found = await queries.list_programmes(conn)
         return Template(
             "staff/programmes.html",
@@ -74,14 +137,13 @@ class ProgrammesController(Controller):
         )
 
     @get("/new", name="staff-programme-new", guards=[requires("run_programmes")])
-    async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
-        form = {"framework_id": settings_of(state).framework, "neighbourhoods": []}
-        return await self._form(conn, state, viewer, form, [])
+    async def new(self, settings: AppSettings, conn: Conn, viewer: Viewer) -> Template:
+        form = {"framework_id": settings.framework, "neighbourhoods": []}
+        return await self._form(conn, viewer, form, [])
 
     async def _form(
         self,
         conn: Conn,
-        state: State,
         viewer: Viewer,
         form: dict[str, Any],
         errors: list[FieldError],
@@ -103,7 +165,7 @@ class ProgrammesController(Controller):
 
     @post("/new", name="staff-programme-create", status_code=200, guards=[requires("run_programmes")])
     async def create(
-        self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn, data: Form
+        self, request: Request[Any, Any, Any], viewer: Viewer, conn: Conn, data: Form
     ) -> Template | Redirect:
         chosen = data.get("neighbourhoods", [])
         form: dict[str, Any] = {
@@ -123,67 +185,15 @@ class ProgrammesController(Controller):
             neighbourhoods=form["neighbourhoods"],
             **dates,
         )
-        try:
-            async with conn.transaction():
-                slug = await programmes.start_programme(conn, viewer, draft)
-        except ProgrammeProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._form(conn, state, viewer, form, exc.errors, 422)
+        async with savepoint(conn, ProgrammeProblem) as refusal:
+            slug = await programmes.start_programme(conn, viewer, draft)
+        if refusal.errors:
+            return await self._form(conn, viewer, form, refusal.errors, 422)
         return redirect(request, "staff-programme", slug=slug)
 
     @get("/{slug:str}", name="staff-programme", guards=[requires("read_contributions")])
-    async def show(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        conn: Conn,
-        viewer: Viewer,
-        slug: FromPath[str],
-        invited: FromQuery[str] = "",
-    ) -> Template:
-        return await self._page(conn, state, viewer, slug, [], invited=invited == "1")
-
-    async def _page(
-        self,
-        conn: Conn,
-        state: State,
-        viewer: Viewer,
-        slug: str,
-        errors: list[FieldError],
-        status: int = 200,
-        *,
-        invited: bool = False,
-    ) -> Template:
-        detail = await programmes.view_programme(conn, slug)
-        framework = await tag_queries.get_framework(conn, detail.programme.framework_id) if detail else None
-        can_run = await programmes.runs_programme(conn, slug, viewer) if detail else False
-        planned = await workshop_queries.list_for_programme(conn, slug) if detail else []
-        drafted = await proposition_queries.list_for_programme(conn, slug) if detail else []
-        rounds = await consensus_queries.list_for_programme(conn, slug) if detail else []
-        if detail is None:
-            raise NotFoundException("No programme with this address.")
-        return Template(
-            "staff/programme.html",
-            context={
-                "viewer": viewer,
-                "detail": detail,
-                "p": detail.programme,
-                "framework": framework,
-                "workshops": planned,
-                "propositions": drafted,
-                "rounds": rounds,
-                "PROPOSITION_STATUS": PROPOSITION_STATUS,
-                "can_run": can_run,
-                "PHASES": PHASES,
-                "PHASE_LABELS": PHASE_LABELS,
-                "PHASE_PURPOSE": PHASE_PURPOSE,
-                **error_context(errors, FIELD_IDS),
-                "base_url": settings_of(state).base_url,
-                "invited": invited,
-            },
-            status_code=status,
-        )
+    async def show(self, desk: Desk, invited: FromQuery[str] = "") -> Template:
+        return await desk.page(invited=invited == "1")
 
     @get("/{slug:str}/evidence", name="staff-programme-evidence", guards=[requires("read_contributions")])
     async def evidence(
@@ -225,46 +235,14 @@ class ProgrammesController(Controller):
         return redirect(request, "staff-programme-evidence", slug=slug)
 
     @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200, guards=[requires("run_programmes")])
-    async def advance(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        viewer: Viewer,
-        conn: Conn,
-        slug: FromPath[str],
-        data: Form,
-    ) -> Template | Redirect:
-        try:
-            async with conn.transaction():
-                await programmes.advance_phase(
-                    conn, slug, viewer, str(data.get("summary", "")), expected=str(data.get("from_phase", ""))
-                )
-        except ProgrammeProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return redirect(request, "staff-programme", slug=slug)
+    async def advance(self, desk: Desk, data: Form) -> Template | Redirect:
+        summary, expected = str(data.get("summary", "")), str(data.get("from_phase", ""))
+        return await desk.act(programmes.advance_phase(desk.conn, desk.slug, desk.viewer, summary, expected=expected))
 
     @post("/{slug:str}/members", name="staff-programme-members", status_code=200, guards=[requires("run_programmes")])
-    async def add_member(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        viewer: Viewer,
-        conn: Conn,
-        slug: FromPath[str],
-        data: Form,
-    ) -> Template | Redirect:
-        try:
-            async with conn.transaction():
-                await programmes.add_member(
-                    conn, slug, viewer, str(data.get("email", ""))[:254], str(data.get("role", "member"))
-                )
-        except ProgrammeProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return redirect(request, "staff-programme", slug=slug)
+    async def add_member(self, desk: Desk, data: Form) -> Template | Redirect:
+        email, role = str(data.get("email", ""))[:254], str(data.get("role", "member"))
+        return await desk.act(programmes.add_member(desk.conn, desk.slug, desk.viewer, email, role))
 
     @post(
         "/{slug:str}/invitations",
@@ -272,35 +250,20 @@ class ProgrammesController(Controller):
         status_code=200,
         guards=[requires("run_programmes")],
     )
-    async def invite(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        viewer: Viewer,
-        conn: Conn,
-        settings: AppSettings,
-        slug: FromPath[str],
-        data: Form,
-    ) -> Template | Redirect:
+    async def invite(self, desk: Desk, settings: AppSettings, data: Form) -> Template | Redirect:
         """Invite a resident, carer or voluntary-sector member by email (they sign in by the link it carries)."""
         form = fields(data)
-        try:
-            async with conn.transaction():
-                await programmes.invite_member(
-                    conn,
-                    slug,
-                    viewer,
-                    name=form.get("invite_name", "")[:500],
-                    email=form.get("invite_email", "")[:500],
-                    organisation=form.get("organisation", "")[:500],
-                    secret=settings.secret_key,
-                    link_minutes=settings.member_link_minutes,
-                )
-        except ProgrammeProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return redirect(request, "staff-programme", slug=slug, query={"invited": "1"}, fragment="community")
+        invitation = programmes.invite_member(
+            desk.conn,
+            desk.slug,
+            desk.viewer,
+            name=form.get("invite_name", "")[:500],
+            email=form.get("invite_email", "")[:500],
+            organisation=form.get("organisation", "")[:500],
+            secret=settings.secret_key,
+            link_minutes=settings.member_link_minutes,
+        )
+        return await desk.act(invitation, query={"invited": "1"}, fragment="community")
 
     @post(
         "/{slug:str}/members/{user_id:uuid}/remove",
@@ -308,20 +271,7 @@ class ProgrammesController(Controller):
         status_code=200,
         guards=[requires("run_programmes")],
     )
-    async def remove_member(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        viewer: Viewer,
-        conn: Conn,
-        slug: FromPath[str],
-        user_id: FromPath[UUID],
-    ) -> Template | Redirect:
-        try:
-            async with conn.transaction():
-                await programmes.remove_member(conn, slug, viewer, user_id)
-        except ProgrammeProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return redirect(request, "staff-programme", slug=slug, fragment="community")
+    async def remove_member(self, desk: Desk, user_id: FromPath[UUID]) -> Template | Redirect:
+        return await desk.act(
+            programmes.remove_member(desk.conn, desk.slug, desk.viewer, user_id), fragment="community"
+        )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -21,7 +23,7 @@ from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, Decision, PropositionProblem, PropositionText
 from engage.tags import queries as tag_queries
 from engage.web.deps import AppSettings, Conn, ReaderSight, Relay, Viewer, requires
-from engage.web.forms import Form, error_context, parse_day, whole_number
+from engage.web.forms import Form, error_context, parse_day, savepoint, whole_number
 from engage.web.links import redirect
 
 FIELD_IDS = {
@@ -52,9 +54,79 @@ def _text(data: dict[str, Any]) -> PropositionText:
     )
 
 
+@dataclass
+class PropositionDesk:
+    """One proposition's page as a request sees it: what every handler under /staff/propositions/{id} needs to
+    show the page, or to make a change and show the page again with its refusal."""
+
+    request: Request[Any, Any, Any]
+    conn: Conn
+    viewer: Viewer
+    sight: ReaderSight
+    quorum: int
+    proposition_id: UUID
+
+    async def page(
+        self,
+        errors: list[FieldError] | None = None,
+        status: int = 200,
+        *,
+        decision_form: dict[str, str] | None = None,
+    ) -> Template:
+        conn, sight, proposition_id, quorum = self.conn, self.sight, self.proposition_id, self.quorum
+        detail = await propositions.view_proposition(conn, proposition_id, sight)
+        if detail is None:
+            raise HTTPException(status_code=404, detail="No proposition with this address.")
+        programme = await programme_queries.get_programme(conn, detail.proposition.programme)
+        framework = await tag_queries.get_framework(conn, programme.framework_id) if programme else None
+        can_edit = await runs_programme(conn, detail.proposition.programme, self.viewer)
+        round_results = await consensus.results_for_proposition(conn, proposition_id, sight, quorum=quorum)
+        summary = await consensus.summarise_consensus(conn, proposition_id, sight, quorum=quorum)
+        return Template(
+            "staff/proposition.html",
+            context={
+                "viewer": self.viewer,
+                "detail": detail,
+                "consensus_summary": summary,
+                "decision_form": decision_form or {},
+                "p": detail.proposition,
+                "programme": programme,
+                "framework": framework,
+                "can_edit": can_edit,
+                "STATUS_LABELS": STATUS_LABELS,
+                "round_results": round_results,
+                **error_context(errors or [], FIELD_IDS),
+            },
+            status_code=status,
+        )
+
+    async def act(self, action: Action, *, decision_form: dict[str, str] | None = None) -> Template | Redirect:
+        """Make a change in a savepoint (a refused change leaves nothing behind); then back to the page."""
+        async with savepoint(self.conn, PropositionProblem) as refusal:
+            await action(self.conn)
+        if refusal.errors:
+            return await self.page(refusal.errors, 422, decision_form=decision_form)
+        return redirect(self.request, "staff-proposition", proposition_id=self.proposition_id)
+
+
+async def provide_desk(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    viewer: Viewer,
+    sight: ReaderSight,
+    settings: AppSettings,
+    proposition_id: UUID,
+) -> PropositionDesk:
+    return PropositionDesk(request, conn, viewer, sight, settings.consensus_quorum, proposition_id)
+
+
+Desk = NamedDependency[PropositionDesk]
+
+
 class PropositionsController(Controller):
     path = "/staff"
     include_in_schema = False
+    dependencies = {"desk": Provide(provide_desk)}  # noqa: RUF012 - Litestar reads it as declared
 
     @get(
         "/programmes/{slug:str}/propositions/new",
@@ -99,87 +171,21 @@ class PropositionsController(Controller):
         self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form
     ) -> Template | Redirect:
         text = _text(data)
-        try:
-            async with conn.transaction():
-                proposition_id = await propositions.draft_proposition(conn, slug, viewer, text)
-        except PropositionProblem as exc:
-            if exc.status != 422:
-                raise
+        async with savepoint(conn, PropositionProblem) as refusal:
+            proposition_id = await propositions.draft_proposition(conn, slug, viewer, text)
+        if refusal.errors:
             form = {
                 "title": text.title,
                 "description": text.description,
                 "for_whom": text.for_whom,
                 "themes": text.themes,
             }
-            return await self._new_page(conn, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+            return await self._new_page(conn, viewer, slug, form, refusal.errors, 422)
         return redirect(request, "staff-proposition", proposition_id=proposition_id)
 
     @get("/propositions/{proposition_id:uuid}", name="staff-proposition", guards=[requires("read_contributions")])
-    async def show(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, settings: AppSettings, proposition_id: FromPath[UUID]
-    ) -> Template:
-        return await self._page(conn, viewer, sight, proposition_id, [], quorum=settings.consensus_quorum)
-
-    async def _page(
-        self,
-        conn: Conn,
-        viewer: Viewer,
-        sight: ReaderSight,
-        proposition_id: UUID,
-        errors: list[FieldError],
-        status: int = 200,
-        *,
-        quorum: int,
-        decision_form: dict[str, str] | None = None,
-    ) -> Template:
-        detail = await propositions.view_proposition(conn, proposition_id, sight)
-        if detail is None:
-            raise HTTPException(status_code=404, detail="No proposition with this address.")
-        programme = await programme_queries.get_programme(conn, detail.proposition.programme)
-        framework = await tag_queries.get_framework(conn, programme.framework_id) if programme else None
-        can_edit = await runs_programme(conn, detail.proposition.programme, viewer)
-        round_results = await consensus.results_for_proposition(conn, proposition_id, sight, quorum=quorum)
-        summary = await consensus.summarise_consensus(conn, proposition_id, sight, quorum=quorum)
-        return Template(
-            "staff/proposition.html",
-            context={
-                "viewer": viewer,
-                "detail": detail,
-                "consensus_summary": summary,
-                "decision_form": decision_form or {},
-                "p": detail.proposition,
-                "programme": programme,
-                "framework": framework,
-                "can_edit": can_edit,
-                "STATUS_LABELS": STATUS_LABELS,
-                "round_results": round_results,
-                **error_context(errors, FIELD_IDS),
-            },
-            status_code=status,
-        )
-
-    async def _act(
-        self,
-        request: Request[Any, Any, Any],
-        conn: Conn,
-        viewer: Viewer,
-        sight: ReaderSight,
-        proposition_id: UUID,
-        action: Action,
-        *,
-        quorum: int,
-        decision_form: dict[str, str] | None = None,
-    ) -> Template | Redirect:
-        try:
-            async with conn.transaction():  # a savepoint: a refused change leaves nothing behind
-                await action(conn)
-        except PropositionProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(
-                conn, viewer, sight, proposition_id, exc.errors, 422, quorum=quorum, decision_form=decision_form
-            )
-        return redirect(request, "staff-proposition", proposition_id=proposition_id)
+    async def show(self, desk: Desk) -> Template:
+        return await desk.page()
 
     @post(
         "/propositions/{proposition_id:uuid}/versions",
@@ -187,30 +193,21 @@ class PropositionsController(Controller):
         status_code=200,
         guards=[requires("run_programmes")],
     )
-    async def revise(
-        self,
-        request: Request[Any, Any, Any],
-        conn: Conn,
-        viewer: Viewer,
-        sight: ReaderSight,
-        settings: AppSettings,
-        proposition_id: FromPath[UUID],
-        data: Form,
-    ) -> Template | Redirect:
+    async def revise(self, desk: Desk, data: Form) -> Template | Redirect:
         expected = str(data.get("version", ""))
 
         async def action(conn: Conn) -> None:
             await propositions.revise_proposition(
                 conn,
-                proposition_id,
-                viewer,
+                desk.proposition_id,
+                desk.viewer,
                 _text(data),
                 what_changed=str(data.get("what_changed", "")),
                 why=str(data.get("why", "")),
                 expected_version=whole_number(expected, lo=0, hi=1_000_000) or -1,
             )
 
-        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await desk.act(action)
 
     @post(
         "/propositions/{proposition_id:uuid}/status",
@@ -218,20 +215,11 @@ class PropositionsController(Controller):
         status_code=200,
         guards=[requires("run_programmes")],
     )
-    async def status(
-        self,
-        request: Request[Any, Any, Any],
-        conn: Conn,
-        viewer: Viewer,
-        sight: ReaderSight,
-        settings: AppSettings,
-        proposition_id: FromPath[UUID],
-        data: Form,
-    ) -> Template | Redirect:
+    async def status(self, desk: Desk, data: Form) -> Template | Redirect:
         async def action(conn: Conn) -> None:
-            await propositions.set_status(conn, proposition_id, viewer, str(data.get("status", "")))
+            await propositions.set_status(conn, desk.proposition_id, desk.viewer, str(data.get("status", "")))
 
-        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await desk.act(action)
 
     @post(
         "/propositions/{proposition_id:uuid}/evidence",
@@ -239,24 +227,15 @@ class PropositionsController(Controller):
         status_code=200,
         guards=[requires("run_programmes")],
     )
-    async def pin(
-        self,
-        request: Request[Any, Any, Any],
-        conn: Conn,
-        viewer: Viewer,
-        sight: ReaderSight,
-        settings: AppSettings,
-        proposition_id: FromPath[UUID],
-        data: Form,
-    ) -> Template | Redirect:
+    async def pin(self, desk: Desk, data: Form) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             reference = normalise_reference(str(data.get("reference", ""))[:40])
             contribution_id = await queries.contribution_id_by_reference(conn, reference)
             if contribution_id is None:
                 raise PropositionProblem("reference", "No contribution has this reference.")
-            await propositions.pin_evidence(conn, proposition_id, viewer, contribution_id)
+            await propositions.pin_evidence(conn, desk.proposition_id, desk.viewer, contribution_id)
 
-        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await desk.act(action)
 
     @post(
         "/propositions/{proposition_id:uuid}/decision",
@@ -264,16 +243,7 @@ class PropositionsController(Controller):
         status_code=200,
         guards=[requires("run_programmes")],
     )
-    async def decide(
-        self,
-        request: Request[Any, Any, Any],
-        conn: Conn,
-        viewer: Viewer,
-        sight: ReaderSight,
-        settings: AppSettings,
-        proposition_id: FromPath[UUID],
-        data: Form,
-    ) -> Template | Redirect:
+    async def decide(self, desk: Desk, data: Form) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             try:
                 decided_on = parse_day(str(data.get("decided_on", "")))
@@ -300,13 +270,11 @@ class PropositionsController(Controller):
             )
             if str(data.get("approved", "")) not in ("yes", "no"):
                 raise PropositionProblem("approved", "Say whether the board approved it.")
-            summary = await consensus.summarise_consensus(conn, proposition_id, sight, quorum=settings.consensus_quorum)
-            await propositions.record_decision(conn, proposition_id, viewer, decision, summary)
+            summary = await consensus.summarise_consensus(conn, desk.proposition_id, desk.sight, quorum=desk.quorum)
+            await propositions.record_decision(conn, desk.proposition_id, desk.viewer, decision, summary)
 
         typed = {name: str(value) for name, value in data.items() if name != "_csrf_token"}
-        return await self._act(
-            request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum, decision_form=typed
-        )
+        return await desk.act(action, decision_form=typed)
 
     @post(
         "/propositions/{proposition_id:uuid}/evidence/{contribution_id:uuid}/remove",
@@ -314,20 +282,11 @@ class PropositionsController(Controller):
         status_code=200,
         guards=[requires("run_programmes")],
     )
-    async def unpin(
-        self,
-        request: Request[Any, Any, Any],
-        conn: Conn,
-        viewer: Viewer,
-        sight: ReaderSight,
-        settings: AppSettings,
-        proposition_id: FromPath[UUID],
-        contribution_id: FromPath[UUID],
-    ) -> Template | Redirect:
+    async def unpin(self, desk: Desk, contribution_id: FromPath[UUID]) -> Template | Redirect:
         async def action(conn: Conn) -> None:
-            await propositions.unpin_evidence(conn, proposition_id, viewer, contribution_id)
+            await propositions.unpin_evidence(conn, desk.proposition_id, desk.viewer, contribution_id)
 
-        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await desk.act(action)
 
     @post(
         "/propositions/{proposition_id:uuid}/comments",
@@ -335,21 +294,13 @@ class PropositionsController(Controller):
         status_code=200,
         guards=[requires("read_contributions")],
     )
-    async def comment(
-        self,
-        request: Request[Any, Any, Any],
-        conn: Conn,
-        viewer: Viewer,
-        sight: ReaderSight,
-        relay: Relay,
-        settings: AppSettings,
-        proposition_id: FromPath[UUID],
-        data: Form,
-    ) -> Template | Redirect:
+    async def comment(self, desk: Desk, relay: Relay, data: Form) -> Template | Redirect:
         async def action(conn: Conn) -> None:
-            await propositions.post_comment(conn, proposition_id, viewer, str(data.get("comment", ""))[:10_000])
+            await propositions.post_comment(
+                conn, desk.proposition_id, desk.viewer, str(data.get("comment", ""))[:10_000]
+            )
 
-        answer = await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        answer = await desk.act(action)
         relay.wake()  # the worker redacts the comment for readers of redacted words
         return answer
 

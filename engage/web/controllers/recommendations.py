@@ -23,7 +23,7 @@ from engage.recommendations.models import STATUS_LABELS, UPDATE_STATUSES, Recomm
 from engage.responses import queries as response_queries
 from engage.responses.models import STATUS_LABELS as RESPONSE_STATUS
 from engage.web.deps import Conn, ReaderSight, Viewer, requires
-from engage.web.forms import Form, error_context, fields, many, parse_day, parse_uuid
+from engage.web.forms import Form, error_context, fields, many, parse_day, parse_uuid, savepoint
 from engage.web.links import redirect
 
 FIELD_IDS = {
@@ -124,13 +124,10 @@ class RecommendationsController(Controller):
                 [FieldError("due_on", "Give the due date like 2026-09-30, or leave it empty.")],
                 422,
             )
-        try:
-            async with conn.transaction():
-                recommendation_id = await recommendations.record_recommendation(conn, viewer, board, draft)
-        except RecommendationProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._list_page(conn, viewer, board, form, exc.errors, 422)
+        async with savepoint(conn, RecommendationProblem) as refusal:
+            recommendation_id = await recommendations.record_recommendation(conn, viewer, board, draft)
+        if refusal.errors:
+            return await self._list_page(conn, viewer, board, form, refusal.errors, 422)
         return redirect(request, "staff-recommendation", recommendation_id=recommendation_id)
 
     @get(
@@ -197,23 +194,20 @@ class RecommendationsController(Controller):
         if found is None:
             raise NotFoundException("No recommendation with this address.")
         board = await boards.open_recommendations(conn, viewer, found.board_id)
-        try:
-            async with conn.transaction():
-                await recommendations.record_update(
-                    conn,
-                    viewer,
-                    board,
-                    recommendation_id,
-                    status=form.get("status", ""),
-                    note=form.get("note", "")[:4000],
-                    changed_on=parse_day(form.get("changed_on", "")),
-                    expected=form.get("expected", ""),
-                    today=today_local(),
-                )
-        except RecommendationProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(conn, viewer, sight, recommendation_id, form, exc.errors, 422)
+        async with savepoint(conn, RecommendationProblem) as refusal:
+            await recommendations.record_update(
+                conn,
+                viewer,
+                board,
+                recommendation_id,
+                status=form.get("status", ""),
+                note=form.get("note", "")[:4000],
+                changed_on=parse_day(form.get("changed_on", "")),
+                expected=form.get("expected", ""),
+                today=today_local(),
+            )
+        if refusal.errors:
+            return await self._page(conn, viewer, sight, recommendation_id, form, refusal.errors, 422)
         return redirect(request, "staff-recommendation", recommendation_id=recommendation_id)
 
 

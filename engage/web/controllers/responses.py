@@ -19,7 +19,7 @@ from engage.responses import service as responses
 from engage.responses.models import STATUS_LABELS, ResponseDraft, ResponseProblem
 from engage.tags import queries as tag_queries
 from engage.web.deps import Conn, Viewer, relay_of, requires, settings_of
-from engage.web.forms import Form, error_context, fields, parse_day
+from engage.web.forms import Form, error_context, fields, parse_day, savepoint
 from engage.web.links import redirect
 
 FIELD_IDS = {
@@ -108,27 +108,24 @@ class ResponsesController(Controller):
     ) -> Template | Redirect:
         form = fields(data)
         changed_on = parse_day(form.get("changed_on", ""))
-        try:
-            async with conn.transaction():
-                await responses.change_status(
-                    conn,
-                    viewer,
-                    response_id,
-                    status=form.get("status", ""),
-                    note=form.get("note", "")[:4000],
-                    changed_on=changed_on,
-                    expected=form.get("expected", ""),
-                    today=today_local(),
-                )
-        except ResponseProblem as exc:
-            if exc.status != 422:
-                raise
-            return await self._page(conn, viewer, response_id, form, exc.errors, 422)
+        async with savepoint(conn, ResponseProblem) as refusal:
+            await responses.change_status(
+                conn,
+                viewer,
+                response_id,
+                status=form.get("status", ""),
+                note=form.get("note", "")[:4000],
+                changed_on=changed_on,
+                expected=form.get("expected", ""),
+                today=today_local(),
+            )
+        if refusal.errors:
+            return await self._page(conn, viewer, response_id, form, refusal.errors, 422)
         # The emails are queued with the change; the worker's sweep delivers them within seconds.
         return redirect(request, "staff-response", response_id=response_id)
 
     @get("/staff/responses/new", name="staff-response-new", guards=[requires("run_programmes")])
-    async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
+    async def new(self, state: State, conn: Conn, viewer: Viewer) -> Template:
         return await self._form(conn, state, viewer, {"status": "planned"}, [])
 
     async def _form(

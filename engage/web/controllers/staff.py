@@ -10,7 +10,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -38,6 +38,7 @@ from engage.programmes import queries as programme_queries
 from engage.propositions import queries as proposition_queries
 from engage.safeguarding import queries as safeguarding_queries
 from engage.tags import queries as tag_queries
+from engage.web import sessions
 from engage.web.deps import (
     SESSION_COOKIE,
     AppSettings,
@@ -55,7 +56,6 @@ from engage.web.forms import FORM_FIELD_IDS, Form, consent_from, error_context, 
 from engage.web.links import redirect, url
 from engage.workshops import queries as workshop_queries
 
-CSRF_COOKIE = "engage_csrf"
 ACCOUNT_FIELDS = {
     "current_password": "current_password",
     "new_password": "new_password",
@@ -126,18 +126,7 @@ class StaffController(Controller):
         await limits.sign_in.succeeded(email, address)
         return Redirect(
             target,
-            cookies=[
-                Cookie(
-                    key=SESSION_COOKIE,
-                    value=raw,
-                    httponly=True,
-                    secure=settings.secure_cookies,
-                    samesite="lax",
-                    max_age=settings.session_hours * 3600,
-                    path="/",
-                ),
-                Cookie(key=CSRF_COOKIE, value=csrf, secure=settings.secure_cookies, samesite="lax", path="/"),
-            ],
+            cookies=sessions.signed_in(raw, csrf, settings),
         )
 
     @post("/sign-out", name="sign-out", status_code=303)
@@ -152,10 +141,7 @@ class StaffController(Controller):
                 await accounts.sign_out(conn, raw)
         return Redirect(
             target,
-            cookies=[
-                Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"),
-                Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
-            ],
+            cookies=sessions.signed_out(),
         )
 
     @get("/account", name="staff-account", guards=[requires("read_contributions")])
@@ -199,10 +185,7 @@ class StaffController(Controller):
         await accounts.sign_out_everywhere(conn, viewer)
         return Redirect(
             url(request, "sign-in"),
-            cookies=[
-                Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"),
-                Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
-            ],
+            cookies=sessions.signed_out(),
         )
 
     @get("/contributions", name="staff-contributions", guards=[requires("read_contributions")])
