@@ -99,12 +99,13 @@ async def queue_update_emails(conn: Connection, response_id: UUID, update_id: UU
     """One email per contributor who asked to hear back, for this change: the dedupe key names the response, the
     change and the address, so no retry and no second contribution by the same person sends it twice. The same
     people as the response's first email: linked contributions still held (withdrawn ones are gone), consent to
-    contact, an email address still kept."""
+    contact, an email address still kept; in the language of their latest contribution, as the first email."""
     result = await conn.execute(
-        """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id)
+        """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id, locale)
            SELECT gen_random_uuid(),
                   'response_update:' || $1::uuid::text || ':' || $2::uuid::text || ':' || k.email,
-                  'response_update', k.email, min(c.id::text)::uuid
+                  'response_update', k.email, min(c.id::text)::uuid,
+                  (array_agg(c.locale ORDER BY c.received_at DESC))[1]
            FROM response_evidence e JOIN contributions c ON c.id = e.contribution_id
            JOIN contribution_contacts k ON k.contribution_id = c.id
            WHERE e.response_id = $1::uuid AND c.consent_contact AND k.email IS NOT NULL

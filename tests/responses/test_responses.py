@@ -65,6 +65,8 @@ async def test_a_status_change_is_dated_kept_on_the_public_page_and_emailed_once
     second = await give(client, "I can never get to the surgery before six", "amara@example.org")
     third = await give(client, "After-work appointments", "joao@example.org")
     quiet = await give(client, "Evenings would help", None)
+    async with pool.acquire() as conn:  # Joao wrote on the Portuguese pages
+        await conn.execute("UPDATE contributions SET locale = 'pt' WHERE reference = $1", third)
     await create_staff(pool, "facilitator")
     await sign_in(client, "facilitator@test.example")
     page = await client.get("/staff/responses/new")
@@ -148,7 +150,10 @@ async def test_a_status_change_is_dated_kept_on_the_public_page_and_emailed_once
     ]
     body = next(m for m in updates if "could not do" in m["Subject"]).get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "The Norwood hub could not find evening staff" in body and "20 April 2026" in body
-    assert len([m for m in servers.sink.to("joao@example.org") if m["Subject"].startswith("Update:")]) == 1
+    assert sorted(m["Subject"] for m in servers.sink.to("joao@example.org") if "Evening GP" in m["Subject"]) == [
+        "Novidades: Evening GP appointments está agora em curso",
+        "O que aconteceu depois de nos dar a sua opinião: Evening GP appointments",
+    ], "the response and one update, in the language he wrote in"
     public = (await client.get("/you-said-we-did")).text
     assert "What has happened since" in public
     order = [public.index(s) for s in ("Published.", "The Brixton hub opened", "The Norwood hub could not")]
