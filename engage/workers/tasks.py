@@ -56,9 +56,8 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
     settings: Settings = ctx["settings"]
     try:
         async with transaction(pool) as conn:
-            events = await outbox.lock_unprocessed(conn, event_ids)
+            events = await outbox.claim_for_processing(conn, event_ids)
             await _dispatch(conn, events)
-            await outbox.mark_processed(conn, [event.id for event in events])
         # Re-read every event of the batch, processed now or earlier: a run that died after the commit above
         # still owes its tags and emails. Tagging skips what the current model has already tagged.
         async with pool.acquire() as conn:
