@@ -64,6 +64,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     outbox_stale_after_s: int = 300
     """An event enqueued this long ago but never processed is enqueued again (Redis lost it)."""
 
+    intake_batch_window_ms: float = 2.0
+    """Group commit: how long the first contribution to reach an idle web process waits for others to share its
+    statement and commit (0: never wait). Under load it does not matter: whatever arrives while one batch is being
+    written goes in the next. Nobody is told "received" before their batch has committed."""
+
+    intake_batch_size: int = 64
+    """Group commit: the most contributions written by one statement and one commit; a full batch is written at
+    once, without waiting for the window."""
+
     form_rate_limit_per_minute: int = 10
     """Citizen form submissions accepted per client address per minute (per web process); more get 429."""
 

@@ -100,6 +100,17 @@ class ContributionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
 
 
+class Placement(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a workshop note goes on its workshop's live board, written with the note in the same statement."""
+
+    workshop_id: UUID
+    prompt_id: UUID
+    from_paper: bool
+    while_live: bool
+    """Refuse the note if the session has closed by the time it is written (notes from phones); notes typed in
+    from paper are welcome after the session."""
+
+
 class Submission(msgspec.Struct, kw_only=True):
     """A contribution on its way in, from any channel."""
 
@@ -118,6 +129,8 @@ class Submission(msgspec.Struct, kw_only=True):
     fingerprint: str | None = None
     received_at: datetime | None = None
     """When it was given, if earlier than now: a paper form typed in, an import, demo data."""
+    placement: Placement | None = None
+    """A workshop note's place on the board."""
 
 
 class Receipt(msgspec.Struct, kw_only=True):
@@ -207,6 +220,10 @@ class InvalidContribution(Exception):
 
 class IdempotencyConflict(Exception):
     """The Idempotency-Key was used before with a different request."""
+
+
+class PlacementRefused(Exception):
+    """The workshop session a note was posted to closed before the note could be written."""
 
 
 class WithdrawalRefused(Exception):

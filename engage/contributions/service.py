@@ -87,39 +87,53 @@ class Submitted(msgspec.Struct):
     """False when an idempotency key replayed an earlier submission."""
 
 
-async def submit_contribution(conn: asyncpg.Connection, sub: Submission, *, secret: str) -> Submitted:
-    """Store a contribution and its ``contribution.received`` event.
-
-    Everything is written by one statement, so a caller may run this outside an explicit transaction (the API
-    does: it saves two round trips per request) or inside one (the importer batches rows). With an idempotency
-    key already used for the same request, returns the first receipt and writes nothing.
-    """
+def prepare_submission(sub: Submission) -> Submission:
+    """The submission as it will be stored (text normalised), or InvalidContribution naming every problem that can
+    be found without the database."""
     sub = msgspec.structs.replace(sub, text=clean_text(sub.text))
     errors = check_submission(sub)
     if errors:
         raise InvalidContribution(errors)
-    contribution_id = uuid7()
-    reference = new_reference()
+    return sub
+
+
+def unknown_place(sub: Submission, field: str) -> InvalidContribution:
+    if field == "programme":
+        return InvalidContribution([FieldError("programme", f"'{sub.programme}' is not a programme.")])
+    return InvalidContribution(
+        [FieldError("neighbourhood", f"'{sub.neighbourhood}' is not one of our neighbourhoods.")]
+    )
+
+
+def replayed(sub: Submission, existing: queries.ExistingByKey, *, secret: str) -> Submitted:
+    """The first answer again, for a request whose idempotency key was used before (or a 409 if its body differs)."""
+    if existing.request_fingerprint != sub.fingerprint:
+        raise IdempotencyConflict
+    return Submitted(receipt_for(existing.id, existing.reference, secret=secret), created=False)
+
+
+async def submit_contribution(conn: asyncpg.Connection, sub: Submission, *, secret: str) -> Submitted:
+    """Store one contribution and its ``contribution.received`` event, for writers without a batcher (the importer
+    batches rows in its own transaction; web intake goes through `engage.contributions.intake`).
+
+    Everything is written by one statement. With an idempotency key already used for the same request, returns
+    the first receipt and writes nothing.
+    """
+    sub = prepare_submission(sub)
+    contribution_id, reference = uuid7(), new_reference()
     try:
         inserted = await queries.insert_contribution(conn, contribution_id, reference, sub, CONTRIBUTION_RECEIVED)
-    except asyncpg.ForeignKeyViolationError as exc:
-        if "programme" in (exc.constraint_name or ""):
-            raise InvalidContribution([FieldError("programme", f"'{sub.programme}' is not a programme.")]) from exc
-        raise InvalidContribution(
-            [FieldError("neighbourhood", f"'{sub.neighbourhood}' is not one of our neighbourhoods.")]
-        ) from exc
+    except queries.UnknownPlace as exc:
+        raise unknown_place(sub, exc.field) from exc
     if inserted is None:
         assert sub.idempotency_key is not None
-        existing = await queries.get_by_idempotency_key(conn, sub.idempotency_key)
-        assert existing is not None
-        if existing.request_fingerprint != sub.fingerprint:
-            raise IdempotencyConflict
-        receipt = Receipt(
-            id=existing.id, reference=existing.reference, withdrawal_code=withdrawal_code(secret, existing.id)
-        )
-        return Submitted(receipt, created=False)
-    receipt = Receipt(id=contribution_id, reference=reference, withdrawal_code=withdrawal_code(secret, contribution_id))
-    return Submitted(receipt, created=True)
+        existing = (await queries.get_by_idempotency_keys(conn, [sub.idempotency_key]))[sub.idempotency_key]
+        return replayed(sub, existing, secret=secret)
+    return Submitted(receipt_for(contribution_id, reference, secret=secret), created=True)
+
+
+def receipt_for(contribution_id: UUID, reference: str, *, secret: str) -> Receipt:
+    return Receipt(id=contribution_id, reference=reference, withdrawal_code=withdrawal_code(secret, contribution_id))
 
 
 async def withdraw_contribution(conn: asyncpg.Connection, reference: str, code: str, *, secret: str, via: str) -> str:

@@ -27,6 +27,7 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from engage.contributions.intake import IntakeBatcher, IntakeClosed
 from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS, InvalidContribution
 from engage.db import create_pool
 from engage.outbox.service import OutboxRelay
@@ -95,11 +96,20 @@ def create_app(settings: Settings) -> Litestar:
         pool = await create_pool(settings.database_url or "", size=settings.pool_size)
         redis = redis_client(settings.redis_url or "")
         relay = OutboxRelay(pool, redis)
+        intake = IntakeBatcher(
+            pool,
+            redis,
+            secret=settings.secret_key,
+            window_s=settings.intake_batch_window_ms / 1000,
+            max_batch=settings.intake_batch_size,
+        )
         relay.start()
-        app.state.update(pool=pool, redis=redis, relay=relay)
+        intake.start()
+        app.state.update(pool=pool, redis=redis, relay=relay, intake=intake)
         try:
             yield
         finally:
+            await intake.stop()
             await relay.stop()
             await redis.aclose()
             await pool.close()
@@ -168,6 +178,7 @@ def create_app(settings: Settings) -> Litestar:
         ),
         exception_handlers={
             InvalidContribution: errors.invalid_contribution,
+            IntakeClosed: errors.intake_closed,
             LitestarValidationException: errors.validation_failed,
             UnicodeDecodeError: errors.bad_encoding,
             HTTPException: html_errors,

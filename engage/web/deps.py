@@ -27,6 +27,7 @@ from litestar.types import ASGIApp, Guard, Receive, Scope, Send
 
 from engage.accounts import service as accounts
 from engage.accounts.models import Permission, StaffUser, can
+from engage.contributions.intake import IntakeBatcher
 from engage.outbox.service import OutboxRelay
 from engage.privacy.visibility import Sight, sight_for
 from engage.settings import Settings
@@ -139,6 +140,10 @@ def provide_relay(state: State) -> OutboxRelay:
     return state["relay"]  # type: ignore[no-any-return]
 
 
+def provide_intake(state: State) -> IntakeBatcher:
+    return state["intake"]  # type: ignore[no-any-return]
+
+
 Conn = NamedDependency[asyncpg.Connection]
 """The request's connection, inside its transaction (``conn: Conn`` in a handler's signature)."""
 Viewer = NamedDependency[StaffUser]
@@ -147,6 +152,8 @@ ReaderSight = NamedDependency[Sight]
 """What the person asking may see of contributions."""
 AppSettings = NamedDependency[Settings]
 Relay = NamedDependency[OutboxRelay]
+Intake = NamedDependency[IntakeBatcher]
+"""The process's intake batcher: every contribution from the web goes through it (group commit)."""
 
 DEPENDENCIES = {
     "conn": Provide(provide_conn),
@@ -154,6 +161,7 @@ DEPENDENCIES = {
     "sight": Provide(provide_sight),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "relay": Provide(provide_relay, sync_to_thread=False),
+    "intake": Provide(provide_intake, sync_to_thread=False),
 }
 
 
@@ -167,6 +175,10 @@ def settings_of(state: State) -> Settings:
 
 def relay_of(state: State) -> OutboxRelay:
     return state["relay"]  # type: ignore[no-any-return]
+
+
+def intake_of(state: State) -> IntakeBatcher:
+    return state["intake"]  # type: ignore[no-any-return]
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:

@@ -66,10 +66,9 @@ async def get_workshop(conn: asyncpg.Connection, workshop_id: UUID) -> Workshop 
     return None if record is None else await _workshop(conn, record)
 
 
-async def get_by_code(conn: asyncpg.Connection, code: str, *, lock: bool = False) -> Workshop | None:
-    suffix = " FOR SHARE OF w" if lock else ""
+async def get_by_code(conn: asyncpg.Connection, code: str) -> Workshop | None:
     record = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.code = $1{suffix}",  # noqa: S608
+        f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.code = $1",  # noqa: S608
         code,
     )
     return None if record is None else await _workshop(conn, record)

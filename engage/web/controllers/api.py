@@ -29,7 +29,7 @@ from engage.contributions.models import (
 )
 from engage.contributions.service import ContributionDetail
 from engage.ids import fingerprint
-from engage.web.deps import Conn, ReaderSight, Viewer, pool_of, relay_of, requires, settings_of
+from engage.web.deps import Conn, ReaderSight, Viewer, intake_of, requires
 from engage.web.errors import problem
 
 
@@ -97,18 +97,14 @@ class ContributionsApi(Controller):
             fingerprint=fingerprint(await request.body()) if idempotency_key else None,
         )
         try:
-            # One statement, atomic on its own: see submit_contribution.
-            async with pool_of(state).acquire() as conn:
-                receipt = (
-                    await contributions.submit_contribution(conn, submission, secret=settings_of(state).secret_key)
-                ).receipt
+            # Group commit: answered once the batch this joins has committed (engage.contributions.intake).
+            receipt = (await intake_of(state).submit(submission)).receipt
         except IdempotencyConflict:
             return problem(
                 409,
                 "This Idempotency-Key was already used with a different body; nothing was stored.",
                 [FieldError("Idempotency-Key", "was used before for another request")],
             )
-        relay_of(state).wake()
         return Response(receipt, status_code=201)
 
     @get("/contributions", summary="List contributions (staff)", guards=[requires("read_contributions")])

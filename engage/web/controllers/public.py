@@ -24,13 +24,22 @@ from engage.contributions.models import (
     Submission,
     WithdrawalRefused,
 )
-from engage.contributions.service import submit_contribution, withdraw_contribution
+from engage.contributions.service import withdraw_contribution
 from engage.db import transaction
 from engage.ids import fingerprint
 from engage.privacy import service as privacy
 from engage.privacy.models import RetentionPeriods
 from engage.programmes import queries as programme_queries
-from engage.web.deps import AppSettings, Conn, RateLimiter, client_address, pool_of, relay_of, settings_of
+from engage.web.deps import (
+    AppSettings,
+    Conn,
+    RateLimiter,
+    client_address,
+    intake_of,
+    pool_of,
+    relay_of,
+    settings_of,
+)
 from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
 
 
@@ -122,10 +131,8 @@ class PublicController(Controller):
             idempotency_key=f"form:{submission_id[:64]}",
             fingerprint=fingerprint(kind, form.get("text", "")),
         )
-        settings = settings_of(state)
         try:
-            async with transaction(pool_of(state)) as conn:
-                receipt = (await submit_contribution(conn, submission, secret=settings.secret_key)).receipt
+            receipt = (await intake_of(state).submit(submission)).receipt
         except InvalidContribution as exc:
             context = await _give_context(state, form, exc.errors)
             return Template("public/give.html", context=context, status_code=422)
@@ -133,7 +140,6 @@ class PublicController(Controller):
             form["submission_id"] = uuid.uuid4().hex
             errors = [FieldError("text", "This form was already sent with other words. Check them and send again.")]
             return Template("public/give.html", context=await _give_context(state, form, errors), status_code=409)
-        relay_of(state).wake()
         return Template(
             "public/receipt.html",
             context={"receipt": receipt, "kind": kind, "emailed": bool(email and submission.consent.contact)},

@@ -21,10 +21,18 @@ from litestar.response.sse import ServerSentEventMessage
 
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import FieldError, Receipt
-from engage.db import transaction
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
-from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, pool_of, release_request_connection, requires
+from engage.web.deps import (
+    AppSettings,
+    Conn,
+    Intake,
+    ReaderSight,
+    Viewer,
+    pool_of,
+    release_request_connection,
+    requires,
+)
 from engage.web.forms import Form, checked, error_context
 from engage.workshops import queries
 from engage.workshops import service as workshops
@@ -104,7 +112,7 @@ class LiveController(Controller):
         )
 
     @post("/{code:str}", name="live-post", status_code=200)
-    async def post_note(self, state: State, settings: AppSettings, code: FromPath[str], data: Form) -> Template:
+    async def post_note(self, state: State, intake: Intake, code: FromPath[str], data: Form) -> Template:
         note = NoteIn(
             prompt_id=str(data.get("prompt_id", "")),
             text=str(data.get("text", ""))[: MAX_NOTE_CHARS * 4],
@@ -126,8 +134,8 @@ class LiveController(Controller):
             errors = [FieldError("consent_analysis", "Tick the box to agree, or your note cannot be used.")]
             return self._page(workshop, form, errors, posted=None, status=422)
         try:
-            async with transaction(pool_of(state)) as conn:
-                workshop, receipt = await workshops.post_note(conn, code, note, secret=settings.secret_key)
+            async with pool_of(state).acquire() as conn:
+                workshop, receipt = await workshops.post_note(conn, intake, code, note)
         except WorkshopProblem as exc:
             if exc.status in (404, 410):
                 return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
@@ -324,7 +332,7 @@ class WorkshopsController(Controller):
         self,
         conn: Conn,
         viewer: Viewer,
-        settings: AppSettings,
+        intake: Intake,
         workshop_id: FromPath[UUID],
         data: Form,
     ) -> Template:
@@ -335,7 +343,7 @@ class WorkshopsController(Controller):
             consent_quote=checked(data, "consent_quote"),
         )
         try:
-            receipt = await workshops.type_in_note(conn, workshop_id, viewer, note, secret=settings.secret_key)
+            receipt = await workshops.type_in_note(conn, intake, workshop_id, viewer, note)
         except WorkshopProblem as exc:
             raise _problem(exc) from exc
         return Template(
