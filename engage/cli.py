@@ -219,6 +219,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from engage.workers.main import run_worker
 
     settings = settings.with_secret()
+    if settings.worker_nice:
+        # Background work yields the CPU to answering people when the two share a machine (engage run, a small
+        # server); on a machine of its own a worker runs as fast as ever.
+        os.nice(settings.worker_nice)
 
     async def main() -> None:
         task = asyncio.current_task()

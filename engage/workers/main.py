@@ -8,7 +8,7 @@ from typing import Any
 from arq import Worker, cron
 from arq.connections import ArqRedis, RedisSettings
 
-from engage.db import create_pool
+from engage.db import create_pool, freeze_heap
 from engage.mail.smtp import parse_smtp_url
 from engage.outbox.service import OutboxRelay
 from engage.settings import Settings
@@ -17,6 +17,7 @@ from engage.workers.delivery import MailSender
 from engage.workers.redaction import RedactionSweep
 from engage.workers.retraining import TrainingRunner
 from engage.workers.tagging import TaggerHolder, sync_builtin_frameworks
+from nlp.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         ctx["redactions"] = RedactionSweep(settings.tag_batch_size)
         ctx["relay"] = OutboxRelay(ctx["pool"], ctx["redis"])
         ctx["relay"].start()
+        redact("Warm up the redactor's word lists, Ada.")
+        # The language model, the redactor's lists and the rest stay for the process's life: keep them out of
+        # full garbage collections (engage.db.freeze_heap).
+        freeze_heap()
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         if "trainer" in ctx:
