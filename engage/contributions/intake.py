@@ -85,7 +85,8 @@ _Outcome = _Stored | Exception | _Again
 
 
 class IntakeBatcher:
-    """One per web process: started and stopped by the app's lifespan."""
+    """One per web process: started and stopped by the app's lifespan, with a pool of its own (MAX_IN_FLIGHT
+    connections), so requests holding the web pool's connections while they wait can never starve it."""
 
     def __init__(
         self,
@@ -242,12 +243,13 @@ class IntakeBatcher:
             return {}
         async with self._pool.acquire() as conn:
             try:
-                if any(w.submission.placement for w in rows):
-                    # Notes: their boards stay locked from the check that the session is open to the commit.
-                    async with conn.transaction():
-                        written = await self._insert(conn, rows, handed_over=handed_over)
-                else:  # one statement is its own transaction: no BEGIN and COMMIT round trips
-                    written = await self._insert(conn, rows, handed_over=handed_over)
+                # One statement is its own transaction: no BEGIN and COMMIT round trips.
+                written = await queries.insert_batch(
+                    conn,
+                    [queries.NewContribution(id=w.id, reference=w.reference, submission=w.submission) for w in rows],
+                    CONTRIBUTION_RECEIVED,
+                    handed_over=handed_over,
+                )
             except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
                 raise
             except asyncpg.PostgresError as exc:
@@ -268,26 +270,6 @@ class IntakeBatcher:
             ]
             existing = await queries.get_by_idempotency_keys(conn, keys) if keys else {}
         return {w.id: self._outcome(w, row, existing) for w, row in zip(rows, written, strict=True)}
-
-    async def _insert(
-        self, conn: asyncpg.Connection, rows: list[_Waiting], *, handed_over: bool
-    ) -> list[queries.Written]:
-        placements = {w.submission.placement.workshop_id for w in rows if w.submission.placement}
-        open_boards = await queries.lock_boards(conn, sorted(placements)) if placements else set()
-        return await queries.insert_batch(
-            conn,
-            [
-                queries.NewContribution(
-                    id=w.id,
-                    reference=w.reference,
-                    submission=w.submission,
-                    placement_open=_placement_open(w.submission, open_boards),
-                )
-                for w in rows
-            ],
-            CONTRIBUTION_RECEIVED,
-            handed_over=handed_over,
-        )
 
     def _outcome(self, waiting: _Waiting, row: queries.Written, existing: dict[str, queries.ExistingByKey]) -> _Outcome:
         sub = waiting.submission
@@ -330,11 +312,6 @@ class IntakeBatcher:
 def _replay(row: queries.Written) -> bool:
     """Not written only because its idempotency key was used before."""
     return not row.inserted and row.neighbourhood_known and row.programme_known and row.placement_open
-
-
-def _placement_open(sub: Submission, open_boards: set[UUID]) -> bool:
-    placement = sub.placement
-    return placement is None or not placement.while_live or placement.workshop_id in open_boards
 
 
 def _refusal(sub: Submission, exc: Exception) -> Exception:

@@ -41,8 +41,6 @@ class NewContribution(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     reference: str
     submission: Submission
-    placement_open: bool = True
-    """False when its workshop session has closed (see `lock_boards`): the row is then not written."""
 
 
 class Written(msgspec.Struct, frozen=True, kw_only=True):
@@ -88,7 +86,7 @@ class _BatchRow(msgspec.Struct, kw_only=True, omit_defaults=True):
     workshop_id: UUID | None = None
     prompt_id: UUID | None = None
     from_paper: bool
-    placement_open: bool
+    while_live: bool
 
 
 def _batch_row(row: NewContribution) -> _BatchRow:
@@ -125,7 +123,7 @@ def _batch_row(row: NewContribution) -> _BatchRow:
         workshop_id=placement.workshop_id if placement else None,
         prompt_id=placement.prompt_id if placement else None,
         from_paper=bool(placement and placement.from_paper),
-        placement_open=row.placement_open,
+        while_live=bool(placement and placement.while_live),
     )
 
 
@@ -137,14 +135,23 @@ async def insert_batch(
 
     Rows naming an unknown neighbourhood or programme are skipped here rather than failing the statement, so one
     person's mistake never fails everyone else's contribution; so are rows whose idempotency key was used before
-    (ON CONFLICT) and notes for a closed session. ``handed_over``: the caller enqueues the events itself after the
-    commit, so they are written as already on their way (the relay never has to touch them).
+    (ON CONFLICT) and notes from phones for a session that has closed. ``handed_over``: the caller enqueues the
+    events itself after the commit, so they are written as already on their way (the relay never has to touch
+    them).
+
+    Notes lock their workshops' rows (FOR NO KEY UPDATE, in id order, before any board event is numbered) until
+    the statement commits: nobody closes the session between the check and the commit, and each workshop's board
+    events are numbered in the order they commit, so a board reading "everything after event N" never misses an
+    N-1 committed later (engage.workshops.queries.add_event takes the same lock).
     Returns one `Written` per row, in order. The rows travel as one JSON document (msgspec encodes it in C) and
     come back as one: far less work in the web process than a parameter array per column.
     """
     document = await conn.fetchval(
         """
-        WITH input AS (
+        WITH boards AS MATERIALIZED (
+            SELECT id, code IS NOT NULL AND closed_at IS NULL AS open FROM workshops
+            WHERE id = ANY($4::uuid[]) ORDER BY id FOR NO KEY UPDATE
+        ), input AS (
             SELECT * FROM ROWS FROM (json_to_recordset($1::json) AS (
                 id uuid, reference text, kind contribution_kind, text text, source contribution_source,
                 source_name text, neighbourhood text, language text, consent_analysis boolean,
@@ -152,14 +159,17 @@ async def insert_batch(
                 idempotency_key text, request_fingerprint text, received_at timestamptz, programme text,
                 contact_name text, contact_email text, contact_phone text, keep_contact boolean, age_band text,
                 ethnicity text, disability text, carer text, equality_language text, keep_equality boolean,
-                workshop_id uuid, prompt_id uuid, from_paper boolean, placement_open boolean))
+                workshop_id uuid, prompt_id uuid, from_paper boolean, while_live boolean))
             WITH ORDINALITY AS u (id, reference, kind, text, source, source_name, neighbourhood, language,
                 consent_analysis, consent_quote, consent_share, consent_contact, entered_by, idempotency_key,
                 request_fingerprint, received_at, programme, contact_name, contact_email, contact_phone,
                 keep_contact, age_band, ethnicity, disability, carer, equality_language, keep_equality,
-                workshop_id, prompt_id, from_paper, placement_open, position)
+                workshop_id, prompt_id, from_paper, while_live, position)
         ), checked AS (
             SELECT u.*,
+                   u.workshop_id IS NULL
+                       OR EXISTS (SELECT 1 FROM boards b WHERE b.id = u.workshop_id AND (b.open OR NOT u.while_live))
+                       AS placement_open,
                    u.neighbourhood IS NULL
                        OR EXISTS (SELECT 1 FROM neighbourhoods n WHERE n.slug = u.neighbourhood) AS neighbourhood_known,
                    u.programme IS NULL
@@ -209,26 +219,13 @@ async def insert_batch(
         _ROWS.encode([_batch_row(row) for row in rows]).decode(),
         event_topic,
         handed_over,
+        sorted({row.submission.placement.workshop_id for row in rows if row.submission.placement}),
     )
     return _WRITTEN.decode(document)
 
 
 _ROWS = msgspec.json.Encoder()
 _WRITTEN = msgspec.json.Decoder(list[Written])
-
-
-async def lock_boards(conn: asyncpg.Connection, workshop_ids: list[UUID]) -> set[UUID]:
-    """Lock the workshops that notes are about to be placed on, and return those whose session is still open.
-
-    The lock (FOR NO KEY UPDATE, in a fixed order) does two things until the transaction ends: nobody closes the
-    session between this check and the commit, and the workshop's board events are numbered in the order they are
-    committed (a board reading "everything after event N" must never find an N-1 committed later)."""
-    records = await conn.fetch(
-        """SELECT id, code IS NOT NULL AND closed_at IS NULL AS open FROM workshops
-           WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE""",
-        workshop_ids,
-    )
-    return {r["id"] for r in records if r["open"]}
 
 
 async def insert_contribution(

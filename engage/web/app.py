@@ -27,7 +27,7 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from engage.contributions.intake import IntakeBatcher, IntakeClosed
+from engage.contributions.intake import MAX_IN_FLIGHT, IntakeBatcher, IntakeClosed
 from engage.contributions.models import KIND_LABELS, LANGUAGES, SOURCE_LABELS, InvalidContribution
 from engage.db import create_pool, freeze_heap
 from engage.outbox.service import OutboxRelay
@@ -52,6 +52,7 @@ from engage.web.controllers.themes import ModelsController, ReviewController, Sa
 from engage.web.controllers.workshops import LiveController, WorkshopsController
 from engage.web.deps import DEPENDENCIES, RateLimiter, request_database
 from engage.workers.main import redis_client
+from engage.workshops.feed import BoardFeed
 
 log = logging.getLogger(__name__)
 
@@ -96,16 +97,21 @@ def create_app(settings: Settings) -> Litestar:
         pool = await create_pool(settings.database_url or "", size=settings.pool_size, session_state=False)
         redis = redis_client(settings.redis_url or "")
         relay = OutboxRelay(pool, redis)
+        # The batcher's own connections: a request that holds one of the pool's while it waits for its batch
+        # (staff entry) can then never leave the batcher without one.
+        intake_pool = await create_pool(settings.database_url or "", size=MAX_IN_FLIGHT, session_state=False)
         intake = IntakeBatcher(
-            pool,
+            intake_pool,
             redis,
             secret=settings.secret_key,
             window_s=settings.intake_batch_window_ms / 1000,
             max_batch=settings.intake_batch_size,
         )
+        board_feed = BoardFeed(settings.database_url or "")
         relay.start()
         intake.start()
-        app.state.update(pool=pool, redis=redis, relay=relay, intake=intake)
+        board_feed.start()
+        app.state.update(pool=pool, redis=redis, relay=relay, intake=intake, board_feed=board_feed)
         # Everything loaded so far lives as long as the process: keep it out of the cyclic garbage collector's
         # full collections, which otherwise walked it all (80-120 ms, every few seconds under load; that was
         # intake's p99). See engage.db.freeze_heap.
@@ -113,9 +119,11 @@ def create_app(settings: Settings) -> Litestar:
         try:
             yield
         finally:
+            await board_feed.stop()
             await intake.stop()
             await relay.stop()
             await redis.aclose()
+            await intake_pool.close()
             await pool.close()
 
     def html_errors(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -31,6 +31,7 @@ from engage.contributions.intake import IntakeBatcher
 from engage.outbox.service import OutboxRelay
 from engage.privacy.visibility import Sight, sight_for
 from engage.settings import Settings
+from engage.workshops.feed import BoardFeed
 
 SESSION_COOKIE = "engage_session"
 _DB = "engage.db"
@@ -179,6 +180,10 @@ def relay_of(state: State) -> OutboxRelay:
 
 def intake_of(state: State) -> IntakeBatcher:
     return state["intake"]  # type: ignore[no-any-return]
+
+
+def board_feed_of(state: State) -> BoardFeed:
+    return state["board_feed"]  # type: ignore[no-any-return]
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:

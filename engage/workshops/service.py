@@ -150,14 +150,11 @@ async def _place_note(
 CLOSED = "This session has closed. Thank you for taking part."
 
 
-async def post_note(
-    conn: asyncpg.Connection, intake: IntakeBatcher, code: str, note: NoteIn
-) -> tuple[Workshop, Receipt]:
-    """A participant's note from a phone (posting the same note twice places it once). Returns the workshop, for
-    the page that thanks them, and the note's reference and withdrawal code, shown on their phone only. A session
-    closing while the note is on its way refuses it (410), as a closed session does."""
-    workshop = await live_workshop(conn, code)
-    return workshop, await _place_note(intake, workshop, note, from_paper=False, entered_by=None)
+async def post_note(intake: IntakeBatcher, workshop: Workshop, note: NoteIn) -> Receipt:
+    """A participant's note from a phone, for a session found with `live_workshop` (posting the same note twice
+    places it once). Returns the note's reference and withdrawal code, shown on their phone only. A session closing
+    while the note is on its way refuses it (410), as a closed session does."""
+    return await _place_note(intake, workshop, note, from_paper=False, entered_by=None)
 
 
 async def type_in_note(

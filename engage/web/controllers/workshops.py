@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
 import json
 import uuid
@@ -29,6 +30,7 @@ from engage.web.deps import (
     Intake,
     ReaderSight,
     Viewer,
+    board_feed_of,
     pool_of,
     release_request_connection,
     requires,
@@ -50,7 +52,7 @@ FIELD_IDS = {
 }
 STREAM_SECONDS = 300
 """A board's connection is closed after five minutes and the browser reconnects from the last event it saw."""
-POLL_SECONDS = 0.2
+KEEP_ALIVE_SECONDS = 15
 
 
 def _problem(exc: WorkshopProblem) -> HTTPException:
@@ -134,13 +136,13 @@ class LiveController(Controller):
             errors = [FieldError("consent_analysis", "Tick the box to agree, or your note cannot be used.")]
             return self._page(workshop, form, errors, posted=None, status=422)
         try:
+            # The connection goes back before the note waits for its batch: 200 phones must not hold 200.
             async with pool_of(state).acquire() as conn:
-                workshop, receipt = await workshops.post_note(conn, intake, code, note)
+                workshop = await workshops.live_workshop(conn, code)
+            receipt = await workshops.post_note(intake, workshop, note)
         except WorkshopProblem as exc:
             if exc.status in (404, 410):
                 return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-            async with pool_of(state).acquire() as conn:
-                workshop = await workshops.live_workshop(conn, code)
             return self._page(workshop, form, [FieldError(exc.field, exc.reason)], posted=None, status=422)
         # Keep the chosen prompt and their consent for the next note; the text box starts empty. The reference and
         # code are shown on this phone only, never on the projected board.
@@ -293,7 +295,8 @@ class WorkshopsController(Controller):
         after: FromQuery[int] = 0,
     ) -> ServerSentEvent:
         pool = pool_of(state)
-        # The stream runs for minutes: it borrows a connection per poll, not the request's for its whole life.
+        feed = board_feed_of(state)
+        # The stream runs for minutes: it borrows a connection per read, not the request's for its whole life.
         await release_request_connection(request)
         async with pool.acquire() as conn:
             await workshops.record_board_watched(conn, viewer, workshop_id)
@@ -301,24 +304,31 @@ class WorkshopsController(Controller):
         start = int(header) if header.isdigit() else max(0, after)
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
-            # A board that reconnects sends the id of the last event it showed; we replay from just after it.
+            # A board that reconnects sends the id of the last event it showed; we replay from just after it. Then
+            # each commit on this workshop's board wakes us (engage.workshops.feed) and we read what is new, through
+            # the visibility rule, as if polling.
             last = start
             loop = asyncio.get_running_loop()
             deadline = loop.time() + STREAM_SECONDS
             quiet_since = loop.time()
             yield ServerSentEventMessage(data=None, comment="connected", retry=1000)
-            while loop.time() < deadline:
-                async with pool.acquire() as conn:
-                    found = await queries.events_after(conn, workshop_id, last, sight)
-                for event in found:
-                    last = event.id
-                    yield ServerSentEventMessage(data=json.dumps(event.payload), event=event.kind, id=event.id)
-                if found:
-                    quiet_since = loop.time()
-                elif loop.time() - quiet_since > 15:
-                    yield ServerSentEventMessage(data=None, comment="keep-alive")
-                    quiet_since = loop.time()
-                await asyncio.sleep(POLL_SECONDS)
+            with feed.watch(workshop_id) as changed:
+                while loop.time() < deadline:
+                    changed.clear()
+                    async with pool.acquire() as conn:
+                        found = await queries.events_after(conn, workshop_id, last, sight)
+                    for event in found:
+                        last = event.id
+                        yield ServerSentEventMessage(data=json.dumps(event.payload), event=event.kind, id=event.id)
+                    if found:
+                        quiet_since = loop.time()
+                    elif loop.time() - quiet_since > KEEP_ALIVE_SECONDS:
+                        yield ServerSentEventMessage(data=None, comment="keep-alive")
+                        quiet_since = loop.time()
+                    wait = min(feed.wait_s(), KEEP_ALIVE_SECONDS, max(0.0, deadline - loop.time()))
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(wait):
+                            await changed.wait()
 
         return ServerSentEvent(stream(), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
