@@ -146,17 +146,19 @@ async def send_due_digests(ctx: Ctx) -> dict[str, int]:
 
 
 async def refresh_dashboard(ctx: Ctx) -> dict[str, int]:
-    """Keep the dashboard's rollups fresh; one worker at a time (the advisory lock), the others skip."""
+    """Keep the dashboard's rollups fresh and fold the digests' day counts; one worker at a time (the advisory
+    lock), the others skip."""
     pool: asyncpg.Pool = ctx["pool"]
     settings: Settings = ctx["settings"]
     async with pool.acquire() as conn:
         if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext('engage.rollups'))"):
             return {"skipped": 1}
         try:
+            folded = await digest_queries.fold_day_counts(conn)
             took = await dashboards.refresh_if_stale(conn, settings.dashboard_refresh_s)
         finally:
             await conn.execute("SELECT pg_advisory_unlock(hashtext('engage.rollups'))")
-    return {"refreshed_ms": took} if took is not None else {}
+    return {"folded": folded, **({"refreshed_ms": took} if took is not None else {})}
 
 
 async def apply_retention(ctx: Ctx) -> dict[str, int]:
