@@ -46,7 +46,9 @@ from tests.workshops.test_workshops import PROMPTS, post
 
 FLAGGED = "FLAGGEDMARKER I don't want to live any more, nobody comes to see me."
 UNSHARED = "UNSHAREDMARKER the bus to King's never comes on time."
-PERSONAL = "PERSONALMARKER My dad, Kwame Mensah, needs a lift to King's; ring me on 07700 900123 or kwame.mensah@example.org."
+PERSONAL = (
+    "PERSONALMARKER My dad, Kwame Mensah, needs a lift to King's; ring me on 07700 900123 or kwame.mensah@example.org."
+)
 COMMENT = "Kwame Mensah told the group this would help him."
 
 SECRETS: dict[str, tuple[str, ...]] = {
