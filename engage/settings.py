@@ -59,9 +59,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """First retry delay; each further attempt doubles it (30 s, 1 min, 2 min, ...)."""
 
     worker_nice: int = 10
-    """`engage worker` lowers its CPU priority by this much (Unix niceness, 0-19). Where web and worker share the
-    processors, intake and pages then come first and tagging, redaction and emails catch up a few seconds later;
-    with processors to spare it changes nothing. 0 keeps the worker at the web's priority."""
+    """`engage worker` lowers its CPU priority by this much (Unix niceness, 0-19; on Linux its session's too, as
+    the scheduler weighs sessions against each other). Where web and worker share the processors, intake and pages
+    then come first and tagging, redaction and emails catch up seconds later; with processors to spare it changes
+    nothing. 0 keeps the worker at the web's priority."""
 
     sweep_interval_s: int = 5
     """How often the worker re-relays stuck outbox rows and retries due mail."""

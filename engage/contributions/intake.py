@@ -2,10 +2,11 @@
 
 Every web intake path (the API, the citizen form, staff entry, workshop notes from phones and from paper) hands its
 checked submission to the process's one `IntakeBatcher` and waits. The batcher writes whatever has queued, up to
-``intake_batch_size`` rows, with one multi-row statement in one transaction (`queries.insert_batch`), and answers
-each caller only after that transaction has committed: "received" still means committed. When the queue is empty
-the first arrival waits at most ``intake_batch_window_ms`` for company; under load, whatever queued while the
-previous batch was being written goes in the next one, so batches grow with the load and nobody waits for a timer.
+``intake_batch_size`` rows, with one multi-row statement, its own transaction (`queries.insert_batch`), and answers
+each caller only after that statement has committed: "received" still means committed. An idle database gets
+whatever is waiting at once; while a batch is in the database, the next one fills up for at most
+``intake_batch_window_ms`` (or until full) and then goes too, up to MAX_IN_FLIGHT batches at a time. So batches grow
+with the load, and the web process and PostgreSQL work side by side instead of taking turns.
 
 One person's problem stays theirs:
 
@@ -113,7 +114,6 @@ class IntakeBatcher:
         self._hand_over_task: asyncio.Task[None] | None = None
         self._redis_refused_at = -REDIS_BACK_OFF_S
         self.batches = 0
-        self.written = 0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="intake-batcher")
@@ -186,7 +186,7 @@ class IntakeBatcher:
         followers: list[tuple[_Waiting, _Waiting]] = []
         rows: list[_Waiting] = []
         for waiting in batch:
-            if waiting.future.done():  # nobody to answer (cannot happen today: callers are shielded)
+            if waiting.future.done():  # its caller went away before the batch was taken: nobody to tell, so not stored
                 continue
             key = waiting.submission.idempotency_key
             if key is not None and key in leaders:
@@ -231,7 +231,6 @@ class IntakeBatcher:
         if again:
             self._queue[:0] = again
             self._changed.set()
-        self.written += len(events)
         if events and handed_over:
             self._to_hand_over.extend(events)
             self._hand_over_wanted.set()

@@ -17,6 +17,7 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    ServiceUnavailableException,
 )
 from litestar.exceptions import ValidationException as LitestarValidationException
 from litestar.logging.config import LoggingConfig
@@ -141,6 +142,12 @@ def create_app(settings: Settings) -> Litestar:
             status_code=exc.status_code,
         )
 
+    def intake_closed(request: Request[Any, Any, Any], exc: IntakeClosed) -> Response[Any]:
+        """Shutting down: 503 with Retry-After (a page or JSON), so a client or a proxy tries again."""
+        response = html_errors(request, ServiceUnavailableException(detail=str(exc)))
+        response.set_header("Retry-After", "5")
+        return response
+
     return Litestar(
         route_handlers=[
             PublicController,
@@ -190,7 +197,7 @@ def create_app(settings: Settings) -> Litestar:
         ),
         exception_handlers={
             InvalidContribution: errors.invalid_contribution,
-            IntakeClosed: errors.intake_closed,
+            IntakeClosed: intake_closed,
             LitestarValidationException: errors.validation_failed,
             UnicodeDecodeError: errors.bad_encoding,
             HTTPException: html_errors,

@@ -66,10 +66,3 @@ def json_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
 
 def bad_encoding(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
     return problem(400, "The request was not accepted; nothing was stored.", [FieldError("body", "is not valid UTF-8")])
-
-
-def intake_closed(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """The web process is shutting down: say so, and when to try again (a proxy sends it to another process)."""
-    response = problem(503, str(exc))
-    response.headers["Retry-After"] = "5"
-    return response

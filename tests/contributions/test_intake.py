@@ -14,7 +14,7 @@ import httpx
 import msgspec
 import pytest
 
-from engage.contributions.intake import IntakeBatcher
+from engage.contributions.intake import IntakeBatcher, IntakeClosed
 from engage.contributions.models import (
     Consent,
     Contact,
@@ -172,3 +172,17 @@ async def test_concurrent_api_requests_in_one_batch_get_their_own_answers(
         rows = await conn.fetch("SELECT text, xmin::text AS xmin FROM contributions WHERE neighbourhood IS NULL")
     assert len(rows) == 3  # "same" once, "clash" once, "Just me"
     assert len({r["xmin"] for r in rows}) == 1, "the requests that arrived together were committed together"
+
+
+async def test_a_stopped_batcher_writes_what_it_was_given_and_refuses_more(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    async with batcher(pool, settings) as intake:
+        pending = asyncio.create_task(intake.submit(submission("Sent just before shutting down")))
+        await asyncio.sleep(0)
+        await intake.stop()
+        assert (await pending).created
+        with pytest.raises(IntakeClosed):
+            await intake.submit(submission("Too late"))
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM contributions") == 1
