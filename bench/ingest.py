@@ -279,6 +279,9 @@ def main() -> None:
         "ENGAGE_DEMO_DATA": "false",
         "ENGAGE_WEB_WORKERS": "1",
         "ENGAGE_LOG_LEVEL": "warning",
+        # One client address sends everything: the per-address limits would measure themselves.
+        "ENGAGE_API_RATE_LIMIT_PER_MINUTE": "0",
+        "ENGAGE_FORM_RATE_LIMIT_PER_MINUTE": "0",
     }
     engage = subprocess.Popen(
         [sys.executable, "-m", "engage", "run"], env=env, stdout=subprocess.DEVNULL, start_new_session=True

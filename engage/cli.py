@@ -14,25 +14,20 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
+from engage.accounts.models import STAFF_ROLES
 from engage.settings import Settings
 
 log = logging.getLogger("engage")
 
 
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-    )
-    if settings.log_level.lower() != "debug":
-        # Their INFO lines describe every SMTP command and every cron tick: noise when running Engage.
-        for noisy in ("pgserver", "mail.log", "arq.worker", "arq.jobs"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    from engage.logs import configure_logging
+
+    configure_logging(settings)
 
 
 def _require_servers(settings: Settings, command: str) -> None:
@@ -44,7 +39,10 @@ def _require_servers(settings: Settings, command: str) -> None:
         raise SystemExit(f"engage {command} needs {names}. `engage run` starts embedded servers for you.")
 
 
-def _run_async(main: Coroutine[Any, Any, Any]) -> Any:
+_Result = TypeVar("_Result")
+
+
+def _run_async(main: Coroutine[Any, Any, _Result]) -> _Result:
     try:
         import uvloop
 
@@ -124,13 +122,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             if loaded:
                 print(f"  Demo data   {loaded} contributions loaded", flush=True)
 
+        settings.record_running(os.getpid())
+        stoppers.append(lambda: settings.running_file.unlink(missing_ok=True))
         env = {**os.environ, **settings.as_env()}
-        for command in ("web", "worker"):
-            children.append(
-                subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                    [sys.executable, "-m", "engage", command], env=env, start_new_session=True
-                )
-            )
+        supervised = [Supervised(command, env) for command in ("web", "worker")]
+        children.extend(child.start() for child in supervised)
         if not _wait_for_web(settings, children):
             print("The web server did not start; stopping.", flush=True)
             return 1
@@ -139,17 +135,68 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"Sent mail is readable at {settings.base_url}/mailbox (sign in as the admin)", flush=True)
         for email, role, password in demo_logins:
             print(f"  Demo sign-in ({role}): {email} / {password}", flush=True)
+        if demo_logins and settings.mailbox_enabled:
+            from engage.demo.programme import RESIDENT_EMAIL
+
+            print(f"  Demo resident: {RESIDENT_EMAIL} signs in by the emailed link (in the mailbox)", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stopping:
-            for child in children:
-                if child.poll() is not None and not stopping:
-                    print(f"A child process exited with code {child.returncode}; stopping.", flush=True)
-                    stop_everything()
-                    return 1
+            for child in supervised:
+                restarted = child.tend(stopping=stopping)
+                if restarted is not None:
+                    children.append(restarted)
             time.sleep(0.5)
         return 0
     finally:
         stop_everything()
+
+
+class Supervised:
+    """A child process `engage run` keeps alive: when it dies it is started again after a back-off that doubles
+    (1 s, 2 s, ... up to 30 s) and resets once the child has run for a minute. Only Ctrl-C stops Engage."""
+
+    BACKOFF_MAX_S = 30.0
+    STEADY_AFTER_S = 60.0
+
+    def __init__(self, command: str, env: dict[str, str]) -> None:
+        self.command = command
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.backoff_s = 1.0
+        self.restart_at: float | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "engage", self.command], env=self.env, start_new_session=True
+        )
+        self.started_at = time.monotonic()
+        return self.process
+
+    def tend(self, *, stopping: bool) -> subprocess.Popen[bytes] | None:
+        """Look at the child once; returns the new process when it was restarted."""
+        if stopping or self.process is None:
+            return None
+        now = time.monotonic()
+        if self.restart_at is None:
+            if self.process.poll() is None:
+                if now - self.started_at > self.STEADY_AFTER_S:
+                    self.backoff_s = 1.0
+                return None
+            print(
+                f"The {self.command} process stopped (exit code {self.process.returncode}); "
+                f"starting it again in {self.backoff_s:.0f} s.",
+                flush=True,
+            )
+            self.restart_at = now + self.backoff_s
+            self.backoff_s = min(self.backoff_s * 2, self.BACKOFF_MAX_S)
+            return None
+        if now < self.restart_at:
+            return None
+        self.restart_at = None
+        process = self.start()
+        print(f"The {self.command} process is running again.", flush=True)
+        return process
 
 
 def _wait_for_web(settings: Settings, children: list[subprocess.Popen[bytes]], timeout_s: float = 60) -> bool:
@@ -209,7 +256,8 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
         http="httptools",
         log_level="warning",
         access_log=False,
-        proxy_headers=True,
+        # Engage decides whose X-Forwarded-For to believe (ENGAGE_TRUSTED_PROXIES); uvicorn would trust loopback.
+        proxy_headers=False,
         timeout_graceful_shutdown=10,
     )
     return 0
@@ -298,6 +346,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         text_column=args.text_column,
         neighbourhood_column=args.neighbourhood_column,
         language_column=args.language_column,
+        translation_column=args.translation_column,
         date_column=args.date_column,
         id_column=args.id_column,
         consent=tuple(args.consent.split(",")) if args.consent else ("analysis",),
@@ -306,8 +355,22 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         references_path=Path(args.references) if args.references else None,
         programme=args.programme,
     )
+    if args.programme and not _run_async(_programme_exists(settings, args.programme)):
+        raise SystemExit(f"--programme {args.programme}: there is no programme with this slug")
     summary = _run_async(run_import(settings.with_secret(), options, progress=not args.quiet))
     return 0 if summary.rejected == 0 else 3
+
+
+async def _programme_exists(settings: Settings, slug: str) -> bool:
+    from engage.db import create_pool
+    from engage.programmes import queries as programme_queries
+
+    pool = await create_pool(settings.database_url or "", size=1)
+    try:
+        async with pool.acquire() as conn:
+            return await programme_queries.get_programme(conn, slug) is not None
+    finally:
+        await pool.close()
 
 
 def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:
@@ -322,14 +385,22 @@ def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:
         if args.nlp_command == "redact":
             return nlp_cli.redact_lines(sys.stdin.buffer, sys.stdout, sys.stderr)
         if args.nlp_command == "tag":
-            tagger = Tagger.load(Path(args.model) if args.model else None, framework_id=args.framework)
+            tagger = Tagger.load(
+                Path(args.model) if args.model else None, framework_id=args.framework, also=args.also or ()
+            )
             return nlp_cli.tag_lines(tagger, sys.stdin.buffer, sys.stdout, sys.stderr)
         if args.nlp_command == "train":
             return nlp_cli.train_command(
-                Path(args.framework), Path(args.train), Path(args.dev) if args.dev else None, Path(args.out), sys.stdout
+                Path(args.framework),
+                [Path(path) for path in args.train],
+                Path(args.dev) if args.dev else None,
+                Path(args.out),
+                sys.stdout,
             )
         if args.nlp_command == "evaluate":
-            return nlp_cli.evaluate_command(Path(args.model), Path(args.test), sys.stdout, as_json=args.json)
+            return nlp_cli.evaluate_command(
+                Path(args.model), [Path(path) for path in args.test], sys.stdout, as_json=args.json
+            )
         return int(_run_async(_retrain(settings.with_secret())))
     except (FrameworkError, TrainingDataError, ModelError) as exc:
         print(f"engage nlp {args.nlp_command}: {exc}", file=sys.stderr)
@@ -386,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     user = sub.add_parser("user", help="manage staff accounts").add_subparsers(dest="user_command", required=True)
     create = user.add_parser("create", help="create a staff account; asks for the password")
     create.add_argument("--email", required=True)
-    create.add_argument("--role", required=True, choices=["admin", "facilitator", "governance", "partner_staff"])
+    create.add_argument("--role", required=True, choices=list(STAFF_ROLES))
     create.add_argument("--name")
     create.add_argument("--organisation")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
@@ -398,14 +469,25 @@ def build_parser() -> argparse.ArgumentParser:
     tag = nlp.add_parser("tag", help='read {"id", "text"} lines on stdin, write themes, scores, evidence and flags')
     tag.add_argument("--model", help="a model directory (default: the shipped model for --framework)")
     tag.add_argument("--framework", default="lambeth-what-matters", help="which shipped model, without --model")
+    tag.add_argument(
+        "--also",
+        action="append",
+        metavar="FRAMEWORK",
+        help="also tag against this shipped framework's model in the same pass (repeatable); adds 'frameworks'",
+    )
     train = nlp.add_parser("train", help="train a model for any framework from JSON Lines {text, themes}")
     train.add_argument("--framework", required=True, help='framework file {"id", "name", "themes": [...]}')
-    train.add_argument("--train", required=True, help='training lines {"text", "themes": [ids]}')
+    train.add_argument(
+        "--train",
+        required=True,
+        action="append",
+        help='training lines {"text", "themes": [ids]} or {"text", "frameworks": {id: [ids]}} (repeatable)',
+    )
     train.add_argument("--dev", help="development lines, scored after training and never trained on")
     train.add_argument("--out", required=True, help="model directory to write")
     evaluate = nlp.add_parser("evaluate", help="micro and macro F1 and per-theme scores of a model on a test file")
     evaluate.add_argument("--model", required=True)
-    evaluate.add_argument("--test", required=True)
+    evaluate.add_argument("--test", required=True, action="append", help="test lines (repeatable: dev, held-out)")
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     nlp.add_parser(
         "retrain",
@@ -426,7 +508,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--source", required=True, help='where they came from, e.g. "Healthwatch Lambeth — Going Home"')
     imp.add_argument("--text-column", default="text")
     imp.add_argument("--neighbourhood-column", default="neighbourhood")
-    imp.add_argument("--language-column", default="language")
+    imp.add_argument("--language-column", default="language", help="the language the words are written in")
+    imp.add_argument(
+        "--translation-column",
+        default="translation",
+        help="an English translation of words in another language (kept beside them; tagged instead of them)",
+    )
     imp.add_argument("--date-column", default="date", help="ISO date or date-time the contribution was given")
     imp.add_argument("--id-column", default="id", help="the source's own row id, if any (makes re-runs exact)")
     imp.add_argument(
@@ -455,7 +542,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.database_url:
         raise SystemExit("engage digest needs ENGAGE_DATABASE_URL (or run it while `engage run` is up).")
     from engage.db import create_pool
-    from engage.digests.models import PeriodProblem, parse_period
+    from engage.digests.models import DigestContent, PeriodProblem, parse_period
     from engage.digests.service import UnknownBoard, preview_digest, today_local
     from engage.mail.service import render_digest
 
@@ -466,7 +553,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         print(f"engage digest preview: {exc}", file=sys.stderr)
         return 2
 
-    async def build() -> Any:
+    async def build() -> DigestContent:
         pool = await create_pool(settings.database_url or "", size=2)
         try:
             async with pool.acquire() as conn:
@@ -510,6 +597,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
+    if args.command != "run":
+        settings = settings.with_running_servers()
     _setup_logging(settings)
     if args.command == "user":
         return cmd_user_create(settings, args)

@@ -50,18 +50,23 @@ MAX_TAG_TEXT = 100_000
 
 
 def _result_record(line_id: str | int, result: TagResult) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "id": line_id,
         "themes": result.themes,
         "scores": result.scores,
         "evidence": result.evidence,
+        "parents": result.parents,
         "sentiment": result.sentiment,
         "language": result.language,
         "needs_translation": result.needs_translation,
         "safeguarding": result.safeguarding,
+        "safeguarding_kinds": result.safeguarding_kinds,
         "risk": result.risk,
         "model": result.model,
     }
+    if len(result.frameworks) > 1:
+        record["frameworks"] = result.frameworks
+    return record
 
 
 def tag_lines(tagger: Tagger, source: IO[bytes], out: IO[str], err: IO[str], *, batch_size: int = 512) -> int:
@@ -109,11 +114,15 @@ def _looks_binary(text: str) -> bool:
     return control > max(2, len(sample) // 50)
 
 
-def train_command(framework_path: Path, train_path: Path, dev_path: Path | None, out_dir: Path, out: IO[str]) -> int:
+def train_command(
+    framework_path: Path, train_paths: list[Path], dev_path: Path | None, out_dir: Path, out: IO[str]
+) -> int:
+    """Train on every `--train` file (lines not labelled for this framework still teach sentiment and
+    safeguarding), score `--dev` if given, save to `out_dir`."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     framework = load_framework(framework_path)
-    examples = read_examples(train_path, framework)
+    examples = [example for path in train_paths for example in read_examples(path, framework)]
     dev = read_examples(dev_path, framework) if dev_path else None
     nlp = english_pipeline()
     with Progress(
@@ -141,11 +150,22 @@ def train_command(framework_path: Path, train_path: Path, dev_path: Path | None,
     return 0
 
 
-def evaluate_command(model_dir: Path, test_path: Path, out: IO[str], *, as_json: bool = False) -> int:
+def evaluate_command(model_dir: Path, test_paths: list[Path], out: IO[str], *, as_json: bool = False) -> int:
+    """Score the model on each test file (the development and held-out splits, say), one report per file; with
+    --json, one JSON object keyed by file name."""
     model = ThemeModel.load(model_dir)
-    examples = read_examples(test_path, model.framework)
-    score = evaluate(model, examples, nlp=english_pipeline())
-    out.write(msgspec.json.encode(score).decode() + "\n" if as_json else format_score(score))
+    nlp = english_pipeline()
+    scores = {str(path): evaluate(model, read_examples(path, model.framework), nlp=nlp) for path in test_paths}
+    if as_json:
+        if len(scores) == 1:
+            out.write(msgspec.json.encode(next(iter(scores.values()))).decode() + "\n")
+        else:
+            out.write(msgspec.json.encode(scores).decode() + "\n")
+        return 0
+    for path, score in scores.items():
+        if len(scores) > 1:
+            out.write(f"== {path}\n")
+        out.write(format_score(score))
     return 0
 
 
@@ -161,6 +181,11 @@ def format_score(score: Score) -> str:
         lines.append(f"sentiment accuracy {score.sentiment_accuracy:.3f}")
     if score.safeguarding_recall is not None:
         lines.append(
-            f"safeguarding recall {score.safeguarding_recall:.3f}, precision {score.safeguarding_precision or 0:.3f}"
+            f"safeguarding recall {score.safeguarding_recall:.3f}, precision {score.safeguarding_precision or 0:.3f}, "
+            f"false alarms {score.safeguarding_false_alarms or 0:.3f} of texts not at risk"
         )
+    if score.safeguarding_kinds:
+        lines.append(f"{'safeguarding kind':<32} {'flagged':>9} {'named':>7} {'support':>8}")
+        for kind, row in score.safeguarding_kinds.items():
+            lines.append(f"{kind:<32} {row['recall']:>9.3f} {row['named']:>7.3f} {int(row['support']):>8}")
     return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar, Literal
 
 import msgspec
 
@@ -79,11 +80,33 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Group commit: the most contributions written by one statement and one commit; a full batch is written at
     once, without waiting for the window."""
 
-    form_rate_limit_per_minute: int = 10
-    """Citizen form submissions accepted per client address per minute (per web process); more get 429."""
+    form_rate_limit_per_minute: int = 60
+    """Citizen form submissions (give, withdraw, your words, subscribe) accepted per client address per minute,
+    counted across every web process; more get 429 with the form kept as typed. A community centre's shared Wi-Fi
+    is one address, so this is generous; 0 turns it off."""
+
+    api_rate_limit_per_minute: int = 600
+    """``POST /api/v1/contributions`` accepted per client address per minute (0: no limit, e.g. for a benchmark
+    or a partner's bulk feed behind its own limits)."""
+
+    workshop_notes_per_minute: int = 300
+    """Notes a live workshop session accepts per minute, counted per join code rather than per address (a room of
+    60 people on one Wi-Fi is one address)."""
+
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks (``10.0.0.0/8``) of the proxies in front of Engage whose
+    ``X-Forwarded-For`` is believed. Empty: nobody's; the connecting address is the client."""
+
+    hsts_seconds: int = 0
+    """``Strict-Transport-Security`` max-age on every response (0: not sent). Turn on behind HTTPS (compose.yaml
+    does)."""
 
     session_hours: int = 12
-    """Staff sign-ins expire after this long."""
+    """Staff sign-ins (and community of practice members' sign-ins by link) expire after this long."""
+
+    member_link_minutes: int = 60
+    """A community of practice member's emailed sign-in link works once, for this long. Anyone whose link has
+    expired asks for a new one on the page it opens."""
 
     secure_cookies: bool = False
     """Mark cookies Secure. Turn on behind HTTPS (compose.yaml does)."""
@@ -94,14 +117,28 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pool_size: int = 16
     """PostgreSQL connections per process."""
 
+    db_timeout_s: float = 5.0
+    """The longest the web server waits on PostgreSQL (a connection, or one statement) before answering 503 with
+    Retry-After. Workers wait up to ``job_timeout_s`` (their jobs are retried)."""
+
     demo_data: bool = True
     """`engage run` loads the demo data set once, into an empty database."""
 
     log_level: str = "info"
     """Python logging level."""
 
+    log_format: Literal["text", "json"] = "text"
+    """``text``: dated lines for a terminal. ``json``: one JSON object a line (``at``, ``level``, ``logger``,
+    ``message``, ``exception``) for a log collector; compose.yaml uses it."""
+
     framework: str = "lambeth-what-matters"
-    """The theme framework every contribution is tagged against (a shipped one, or one an admin added)."""
+    """The theme framework every contribution is tagged against (a shipped one, or one an admin added): the one
+    staff review and retraining improves."""
+
+    also_frameworks: str = "lambeth-what-matters-detailed,lambeth-outcomes,lambeth-together-outcomes"
+    """More frameworks every contribution is tagged against in the same pass, with the models Engage ships for them
+    (comma-separated ids; empty for none): the sub-themes staff act on, the eight outcome statements and the four
+    partnership outcome areas. The dashboard and boards can follow any of them."""
 
     safeguarding_email: str = ""
     """Who is emailed at once when a contribution is flagged as a possible safeguarding concern (never with the
@@ -119,6 +156,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Local hour (Europe/London) from which a digest whose period ended today is sent; earlier periods go at
     once. The worker checks every minute."""
 
+    consensus_quorum: int = 20
+    """A consensus round declares consensus on a proposition only once at least this many people have voted on it;
+    before that its result says "not enough people yet"."""
+
     dashboard_refresh_s: int = 300
     """How stale the dashboard's monthly rollups may get before the worker recomputes them (it checks every
     minute; at a million contributions a refresh takes a few seconds and never blocks readers)."""
@@ -129,6 +170,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     dpo_contact: str = "dpo@example.org"
     """How to reach the data protection officer (an email address, phone number or postal address), shown on the
     privacy notice and the accessibility statement."""
+
+    crisis_line: str = "South London and Maudsley mental health crisis line"
+    """The local line for a mental health crisis, named on the citizen form, the workshop page and every receipt
+    beside 999, NHS 111 and Samaritans (whatever the tagger makes of what someone wrote)."""
+
+    crisis_line_number: str = "0800 731 2864"
+    """Its number (free, any time, for people of any age in Lambeth, Southwark, Lewisham and Croydon)."""
 
     retain_contacts_days: int = 365
     """Contact details given with a contribution are deleted this many days after it was received (they exist so
@@ -184,6 +232,46 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return msgspec.structs.replace(self, secret_key=path.read_text().strip())
+
+    # What `engage run` started, so every other command run beside it (import, digest preview, settings, migrate,
+    # user create) finds the same servers and the same address without being told.
+    RUNNING_FIELDS: ClassVar[tuple[str, ...]] = (
+        "database_url",
+        "redis_url",
+        "smtp_url",
+        "host",
+        "port",
+        "public_url",
+        "mailbox_enabled",
+    )
+
+    @property
+    def running_file(self) -> Path:
+        return self.data_dir / "running.json"
+
+    def record_running(self, pid: int) -> None:
+        """Written by `engage run` once its servers are up (readable by its owner alone), removed when it stops."""
+        record = {name: getattr(self, name) for name in self.RUNNING_FIELDS} | {"pid": pid}
+        self.running_file.parent.mkdir(parents=True, exist_ok=True)
+        self.running_file.touch(mode=0o600, exist_ok=True)
+        self.running_file.chmod(0o600)
+        self.running_file.write_bytes(msgspec.json.encode(record))
+
+    def with_running_servers(self, env: Mapping[str, str] | None = None) -> Settings:
+        """These settings with the servers of an `engage run` that is up on this data directory filled in where
+        no ``ENGAGE_*`` variable names them: a variable always wins."""
+        source = os.environ if env is None else env
+        try:
+            record = msgspec.json.decode(self.running_file.read_bytes())
+            os.kill(int(record["pid"]), 0)
+        except (OSError, ValueError, KeyError, TypeError, msgspec.DecodeError):
+            return self
+        found = {
+            name: record[name]
+            for name in self.RUNNING_FIELDS
+            if name in record and not source.get(PREFIX + name.upper())
+        }
+        return msgspec.structs.replace(self, **found)
 
     def as_env(self) -> dict[str, str]:
         """The settings as ``ENGAGE_*`` variables, to hand to child processes."""

@@ -7,12 +7,12 @@ matches "waiting", "waited" and "waits", and every match is kept as an evidence 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import msgspec
 import numpy
 import spacy
-from spacy.attrs import LEMMA, LOWER
+from spacy.attrs import IDX, LEMMA, LENGTH, LOWER
 from spacy.language import Language
 from spacy.lookups import Table, load_lookups
 from spacy.matcher import PhraseMatcher
@@ -77,24 +77,39 @@ class Evidence(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
 
 class CueMatcher:
-    def __init__(self, nlp: Language, framework: Framework) -> None:
-        self._nlp = nlp
-        self._matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        self._cue_text: dict[int, tuple[str, str]] = {}
-        for theme in framework.themes:
-            for number, cue in enumerate(theme.cues):
-                key = f"{theme.id}:{number}"
-                self._matcher.add(key, [nlp(cue)])
-                self._cue_text[nlp.vocab.strings[key]] = (theme.id, cue)
+    """Finds the cue phrases of one framework, or of several at once (one matcher pass per text for all)."""
 
-    def evidence(self, doc: Doc) -> dict[str, list[Evidence]]:
-        found: dict[str, list[Evidence]] = {}
-        for match_id, start, end in self._matcher(doc):
-            theme_id, cue = self._cue_text[match_id]
-            span = doc[start:end]
-            found.setdefault(theme_id, []).append(
-                Evidence(start=span.start_char, end=span.end_char, text=span.text, cue=cue)
-            )
+    def __init__(self, nlp: Language, framework: Framework | Sequence[Framework]) -> None:
+        frameworks = [framework] if isinstance(framework, Framework) else list(framework)
+        self._nlp = nlp
+        self._first = frameworks[0].id
+        self._matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self._cue_text: dict[int, tuple[str, str, str]] = {}
+        for each in frameworks:
+            for theme in each.themes:
+                for number, cue in enumerate(theme.cues):
+                    key = f"{each.id}\x00{theme.id}:{number}"
+                    self._matcher.add(key, [nlp(cue)])
+                    self._cue_text[nlp.vocab.strings[key]] = (each.id, theme.id, cue)
+
+    def evidence(self, doc: Doc, text: str | None = None) -> dict[str, list[Evidence]]:
+        """Cue phrases found in `doc`, by theme of the (first) framework; pass the text the doc was made from when
+        at hand (spaCy rebuilds `doc.text` token by token, which costs more than the matching)."""
+        return self.evidence_by_framework(doc, text).get(self._first, {})
+
+    def evidence_by_framework(self, doc: Doc, text: str | None = None) -> dict[str, dict[str, list[Evidence]]]:
+        found: dict[str, dict[str, list[Evidence]]] = {}
+        matches = self._matcher(doc)
+        if not matches:
+            return found
+        # Character offsets from one array read, not a Span and Tokens per match.
+        offsets = doc.to_array([IDX, LENGTH]).tolist()
+        text = doc.text if text is None else text
+        for match_id, start, end in matches:
+            framework_id, theme_id, cue = self._cue_text[match_id]
+            first, last = offsets[start][0], offsets[end - 1][0] + offsets[end - 1][1]
+            evidence = Evidence(start=first, end=last, text=text[first:last], cue=cue)
+            found.setdefault(framework_id, {}).setdefault(theme_id, []).append(evidence)
         return found
 
     def evidence_for_texts(self, texts: Iterable[str], batch_size: int = 256) -> list[dict[str, list[Evidence]]]:

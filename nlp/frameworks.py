@@ -1,4 +1,5 @@
-"""Theme frameworks are data: JSON files with an id, a name and themes (id, name, description, cue phrases).
+"""Theme frameworks are data: JSON files with an id, a name and themes (id, name, description, cue phrases, and
+optionally the id of a broader theme it refines, `parent`, as in lambeth-what-matters-detailed).
 
 A malformed file is refused with its line, column and the problem, so whoever wrote it can fix it. Ids may be
 any printable text (coded datasets use ids such as "Staff - attitude"); unknown fields are ignored, because files
@@ -23,6 +24,7 @@ class Theme(msgspec.Struct, frozen=True, kw_only=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     description: str = ""
     cues: tuple[str, ...] = ()
+    parent: str | None = None
 
 
 class Framework(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,6 +13,8 @@ import email
 import email.policy
 import os
 import shutil
+import signal
+import subprocess
 import tempfile
 import time
 import warnings
@@ -196,6 +198,21 @@ async def clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     servers.sink.rcpt_seen = 0
     servers.sink.in_data = servers.sink.most_in_data = 0
     yield
+    # A relay left running by a test keeps relaying the next tests' outbox rows (the event loop lives for the whole
+    # session): fail the test that left it, by name, rather than a later one at random.
+    await _no_relay_left(request.node.name)
+
+
+async def _no_relay_left(test: str) -> None:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        left = [t for t in asyncio.all_tasks() if t.get_name() == "outbox-relay" and not t.done()]
+        if not left:
+            return
+        await asyncio.sleep(0.1)
+    for task in left:
+        task.cancel()
+    raise AssertionError(f"{test} left {len(left)} outbox relay(s) running")
 
 
 @contextlib.asynccontextmanager
@@ -260,13 +277,23 @@ async def running_worker(settings: Settings) -> AsyncIterator[Any]:
         yield arq_worker
     finally:
         # On Python 3.11 a cancel that races asyncio.wait_for inside a job (aiosmtplib, asyncpg) can be swallowed
-        # and the worker runs on; cancel again until the task has really ended.
+        # and the worker runs on; cancel again until the task has really ended. That stops polling for jobs.
         while not task.done():
             task.cancel()
             await asyncio.wait({task}, timeout=0.5)
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-        await arq_worker.close()
+        # Jobs run in tasks of their own, which outlive the polling: let those in flight finish, or they would
+        # write into the next test's rows (a receipt for a contribution the next test does not have).
+        in_flight = [job for job in arq_worker.tasks.values() if not job.done()]
+        if in_flight:
+            await asyncio.wait(in_flight, timeout=settings.job_timeout_s + 5)
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await arq_worker.close()
+        # close() gives up before its on_shutdown when a cancelled job raises in it: shut down again (it is
+        # idempotent), so the worker's outbox relay and pool end with the test.
+        assert arq_worker.on_shutdown is not None
+        await arq_worker.on_shutdown(arq_worker.ctx)
 
 
 @pytest.fixture
@@ -287,6 +314,20 @@ async def eventually(check: Any, *, timeout: float = 15.0, interval: float = 0.1
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+def stop_process(process: subprocess.Popen[Any], *, grace_s: float) -> None:
+    """SIGTERM the process's group, then SIGKILL it if it has not gone within ``grace_s``: a web or worker left
+    running would relay and deliver the next tests' rows (a stray worker sends their mail; a stray relay enqueues
+    their events)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def env_for(settings: Settings) -> dict[str, str]:

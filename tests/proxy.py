@@ -1,4 +1,5 @@
-"""A TCP proxy the tests can cut: to the app, an outage of the server behind it looks exactly like one."""
+"""A TCP proxy the tests can cut or freeze: to the app, an outage of the server behind it looks exactly like one
+(a cut refuses connections; a freeze accepts them and answers nothing, as a stopped process does)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ class CuttableProxy:
         self.target_port = target_port
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+        self.refusing = False
+        """Listening but resetting every connection: down, while holding the port so that no other process on a
+        busy machine can take it and answer in the server's place."""
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.listen_port, reuse_address=True)
@@ -26,7 +32,18 @@ class CuttableProxy:
             writer.transport.abort()
         self._writers.clear()
 
+    def freeze(self) -> None:
+        """Keep every connection open and pass nothing either way, as a stopped (SIGSTOP) server would."""
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.refusing:
+            writer.transport.abort()
+            return
+        await self._flowing.wait()
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
@@ -37,6 +54,7 @@ class CuttableProxy:
         async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
             with contextlib.suppress(Exception):
                 while data := await source.read(65536):
+                    await self._flowing.wait()
                     sink.write(data)
                     await sink.drain()
             sink.transport.abort()

@@ -26,6 +26,8 @@ def test_compose_has_the_production_services_with_health_checks_and_volumes() ->
     assert services["valkey"]["image"].startswith("valkey/valkey:")
     for name in ("postgres", "valkey", "web"):
         assert "healthcheck" in services[name], name
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "ENGAGE_HSTS_SECONDS" in services["web"]["environment"]
     assert any("pgdata:" in v for v in services["postgres"]["volumes"])
     assert any("valkeydata:" in v for v in services["valkey"]["volumes"])
     assert services["migrate"]["command"] == ["engage", "migrate"]

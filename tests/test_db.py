@@ -1,11 +1,14 @@
 """Pools: the web's pool sends nothing to PostgreSQL when a connection goes back, and still never hands out a
-connection in the middle of a transaction."""
+connection in the middle of a transaction. Migrations: one numbered below those applied is still applied."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import asyncpg
 
-from engage.db import create_pool
+from engage.db import create_pool, latest_migration, migrate, migration_files
 from tests.conftest import Servers
 
 
@@ -33,3 +36,37 @@ async def test_releasing_a_web_connection_costs_no_round_trip(servers: Servers, 
     finally:
         await web.close()
         await worker.close()
+
+
+async def test_a_migration_numbered_below_the_latest_is_applied_when_missing(
+    servers: Servers, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """A branch's migration (0014, reserved for the performance work) can land after later ones (0015-0018) were
+    applied: the runner applies every file not yet recorded, whatever its number, so a database already at 0018 gets
+    0014 too."""
+    database = "late_migration"
+    async with pool.acquire() as conn:
+        await conn.execute(f"DROP DATABASE IF EXISTS {database}")
+        await conn.execute(f"CREATE DATABASE {database}")
+    dsn = servers.database_url.replace("/postgres?", f"/{database}?")
+    assert dsn != servers.database_url
+    try:
+        without = tmp_path / "migrations"
+        without.mkdir()
+        late = [path for _, path in migration_files() if path.name.startswith("0014_")]
+        assert len(late) == 1
+        for _, path in migration_files():
+            if path != late[0]:
+                shutil.copy(path, without / path.name)
+        assert late[0].name not in await migrate(dsn, without)
+        assert await migrate(dsn) == [late[0].name]
+        assert await migrate(dsn) == []
+        conn = await asyncpg.connect(dsn)
+        try:
+            assert await conn.fetchval("SELECT max(version) FROM schema_migrations") == latest_migration()
+            assert await conn.fetchval("SELECT to_regclass('contribution_days') IS NOT NULL")
+        finally:
+            await conn.close()
+    finally:
+        async with pool.acquire() as conn:
+            await conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")

@@ -34,7 +34,7 @@ class Everything(logging.Handler):
         text = record.getMessage()
         if record.exc_info:
             text += "\n" + logging.Formatter().formatException(record.exc_info)
-        self.lines.append(f"{record.name}: {text}")
+        self.lines.append(f"{record.name}: {record.levelname}: {text}")
 
 
 @contextlib.contextmanager
@@ -122,3 +122,35 @@ async def drive_the_main_flows(
         "/withdraw", data={"_csrf_token": csrf_from(page.text), "reference": receipt["reference"], "code": code}
     )
     assert "has been withdrawn" in done.text
+
+
+async def test_expected_refusals_are_one_line_at_info_without_a_traceback(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await create_staff(pool, "governance")
+    await sign_in(client, "governance@test.example")
+    with everything_logged() as logged:
+        assert (await client.get("/no-such-page")).status_code == 404
+        assert (await client.get("/staff/propositions/00000000-0000-0000-0000-000000000000")).status_code == 404
+        assert (await client.get("/staff/users")).status_code == 403
+        assert (await client.post("/api/v1/contributions", json={"kind": "story"})).status_code == 422
+    refusals = [line for line in logged.lines if line.startswith("engage.web: ")]
+    assert len(refusals) == 4 and all(line.startswith("engage.web: INFO: 4") for line in refusals), logged.lines
+    assert not [line for line in logged.lines if "Traceback" in line or "Uncaught" in line]
+
+
+def test_json_lines_carry_the_date_level_logger_and_traceback() -> None:
+    import json
+
+    from engage.logs import JsonLines
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        record = logging.getLogger("engage.web").makeRecord(
+            "engage.web", logging.ERROR, __file__, 1, "500 %s", ("GET /x",), exc_info=__import__("sys").exc_info()
+        )
+    line = json.loads(JsonLines().format(record))
+    assert line["level"] == "error" and line["logger"] == "engage.web" and line["message"] == "500 GET /x"
+    assert line["at"].startswith("20") and line["at"].endswith("+00:00") and "T" in line["at"]
+    assert "RuntimeError: boom" in line["exception"]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal, get_args
 from uuid import UUID
 
 import msgspec
 
-Role = Literal["admin", "facilitator", "governance", "partner_staff"]
-ROLES: tuple[Role, ...] = ("admin", "facilitator", "governance", "partner_staff")
+Role = Literal["admin", "facilitator", "governance", "partner_staff", "community_member"]
+ROLES: tuple[Role, ...] = ("admin", "facilitator", "governance", "partner_staff", "community_member")
+STAFF_ROLES: tuple[Role, ...] = ("admin", "facilitator", "governance", "partner_staff")
+"""Roles with a password; a community of practice member signs in by an emailed link."""
 ROLE_LABELS: dict[str, str] = {
     "admin": "Administrator",
     "facilitator": "Facilitator",
     "governance": "Governance member",
     "partner_staff": "Partner staff",
+    "community_member": "Community of practice member",
 }
 
 Permission = Literal[
@@ -35,6 +39,8 @@ Permission = Literal[
     "manage_models",  # frameworks, model versions, retraining
     "manage_boards",  # create governance boards and name their owners (an owner edits their own board)
     "approve_quotes",  # mark a consented contribution's words fit to quote in digests
+    "translate",  # add an English translation to words written in another language (the original is kept)
+    "take_part",  # the pages of the programmes one was invited to (engage.web.controllers.community)
 ]
 
 # Least privilege: each role gets what its work needs and nothing more. Governance reads themes and redacted
@@ -52,6 +58,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             "review_tags",
             "handle_safeguarding",
             "approve_quotes",
+            "translate",
         }
     ),
     "governance": frozenset({"read_contributions", "read_unshared"}),
@@ -63,6 +70,9 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             "see_contacts_of_own_entries",
         }
     ),
+    # Residents, carers and voluntary-sector people invited to a programme: its pages, its evidence board and
+    # propositions as engage.privacy.visibility allows them (no wider than partner staff), comments and votes.
+    "community_member": frozenset({"take_part"}),
 }
 
 
@@ -76,6 +86,41 @@ class StaffUser(msgspec.Struct, kw_only=True, frozen=True):
     name: str
     role: Role
     organisation: str | None
+
+
+class Session(msgspec.Struct, kw_only=True, frozen=True):
+    user: StaffUser
+    csrf_hash: bytes | None
+    """SHA-256 of the CSRF token issued with this session: a form from another sign-in is refused."""
+
+
+class UserSummary(msgspec.Struct, kw_only=True, frozen=True):
+    id: UUID
+    email: str
+    name: str
+    role: Role
+    organisation: str | None
+    active: bool
+    sessions: int
+    """Sessions open now."""
+
+
+class MemberLink(msgspec.Struct, kw_only=True, frozen=True):
+    """A one-use sign-in link for a community of practice member (only a hash of its token is stored)."""
+
+    id: UUID
+    user: StaffUser
+    active: bool
+    programme: str | None
+    """The programme the link invites them to (None: a link they asked for)."""
+    programme_name: str | None
+    invited_by_name: str | None
+    expires_at: datetime
+    used_at: datetime | None
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= datetime.now(UTC)
 
 
 class UserExists(Exception):

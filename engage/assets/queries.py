@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from engage.assets.models import Asset, AssetDraft
+from engage.db import Connection
 from engage.privacy.visibility import Sight, visible, words
 
 
@@ -25,7 +25,7 @@ def _columns(sight: Sight) -> str:
                n.name AS neighbourhood_name, a.public_contact, a.programme, a.from_note, a.created_at"""
 
 
-async def insert_asset(conn: asyncpg.Connection, asset_id: UUID, draft: AssetDraft, user: UUID) -> None:
+async def insert_asset(conn: Connection, asset_id: UUID, draft: AssetDraft, user: UUID) -> None:
     await conn.execute(
         """INSERT INTO community_assets (id, programme, kind, name, offers, neighbourhood, public_contact, from_note,
                                          created_by, offers_from_note)
@@ -43,7 +43,7 @@ async def insert_asset(conn: asyncpg.Connection, asset_id: UUID, draft: AssetDra
 
 
 async def search_assets(
-    conn: asyncpg.Connection,
+    conn: Connection,
     sight: Sight,
     *,
     q: str | None,
@@ -67,9 +67,7 @@ async def search_assets(
     return [msgspec.convert(dict(r), Asset) for r in records]
 
 
-async def note_text(
-    conn: asyncpg.Connection, contribution_id: UUID, sight: Sight
-) -> tuple[str, str | None, str | None] | None:
+async def note_text(conn: Connection, contribution_id: UUID, sight: Sight) -> tuple[str, str | None, str | None] | None:
     """A workshop note's words (as this reader may read them), neighbourhood and programme, to start an asset."""
     record = await conn.fetchrow(
         f"""SELECT {words(sight)} AS text, c.neighbourhood, c.programme FROM contributions c

@@ -11,6 +11,7 @@ from engage.accounts.models import StaffUser
 from engage.assets import queries
 from engage.assets.models import KIND_LABELS, Asset, AssetDraft
 from engage.audit import queries as audit
+from engage.db import Connection
 from engage.privacy.visibility import sight_for
 from engage.problems import Problem
 
@@ -19,7 +20,7 @@ class AssetProblem(Problem):
     """Bad input about a community asset."""
 
 
-async def record_asset(conn: asyncpg.Connection, viewer: StaffUser, draft: AssetDraft) -> UUID:
+async def record_asset(conn: Connection, viewer: StaffUser, draft: AssetDraft) -> UUID:
     """Add a group, network, forum or place to the register (often captured from a workshop note). Only contact
     details the asset itself makes public belong here: the register is shared."""
     draft.name = " ".join(draft.name.split())[:200]
@@ -40,7 +41,7 @@ async def record_asset(conn: asyncpg.Connection, viewer: StaffUser, draft: Asset
     return asset_id
 
 
-async def export_assets(conn: asyncpg.Connection, viewer: StaffUser) -> list[Asset]:
+async def export_assets(conn: Connection, viewer: StaffUser) -> list[Asset]:
     """The whole register for a CSV file, as this reader may read it; the export is in the audit trail."""
     found = await queries.search_assets(conn, sight_for(viewer), q=None, kind=None, neighbourhood=None, limit=100_000)
     await audit.record(

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
+
+from engage.db import Connection
 
 
 class AuditEntry(msgspec.Struct, kw_only=True):
@@ -21,7 +22,7 @@ class AuditEntry(msgspec.Struct, kw_only=True):
 
 
 async def record(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     actor: UUID | None,
     action: str,
@@ -41,7 +42,7 @@ async def record(
 
 
 async def list_entries(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     subject_type: str | None = None,
     subject_id: str | None = None,
@@ -83,6 +84,6 @@ async def list_entries(
     ]
 
 
-async def list_actions(conn: asyncpg.Connection) -> list[str]:
+async def list_actions(conn: Connection) -> list[str]:
     records = await conn.fetch("SELECT DISTINCT action FROM audit_log ORDER BY action")
     return [r["action"] for r in records]

@@ -33,6 +33,8 @@ class BoardDraft(msgspec.Struct, kw_only=True):
     programmes: list[str] = []
     meetings: list[date] = []
     members: list[str] = []
+    framework_id: str | None = None
+    """The theme framework the board follows (its digests count and quote by it); None: Engage's main one."""
 
 
 class Board(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,10 +52,7 @@ class Board(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     meetings: list[date]
     members: int
-
-    @property
-    def unfiltered(self) -> bool:
-        return not (self.themes or self.neighbourhoods or self.programmes)
+    framework_id: str | None = None
 
 
 class Member(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,14 +13,14 @@ import hashlib
 import re
 from datetime import date
 
-import asyncpg
-
 from engage.accounts.models import StaffUser, can
 from engage.audit import queries as audit
 from engage.boards import queries
 from engage.boards.models import FREQUENCY_LABELS, MAX_MEMBERS, Board, BoardDraft, BoardProblem, Member
 from engage.contributions import queries as contribution_queries
 from engage.contributions.service import EMAIL
+from engage.db import Connection
+from engage.i18n import N_
 from engage.ids import check_member_token
 from engage.programmes import queries as programme_queries
 from engage.tags import queries as tag_queries
@@ -32,7 +32,7 @@ def may_edit(viewer: StaffUser, board: Board) -> bool:
     return can(viewer.role, "manage_boards") or board.owner_id == viewer.id
 
 
-async def may_read_archive(conn: asyncpg.Connection, viewer: StaffUser, board: Board) -> bool:
+async def may_read_archive(conn: Connection, viewer: StaffUser, board: Board) -> bool:
     """Admins, the owner and the board's own members (by the email of their staff account)."""
     return may_edit(viewer, board) or board.id in await queries.boards_of_member(conn, viewer.email)
 
@@ -50,7 +50,7 @@ def parse_emails(text: str) -> list[str]:
 
 
 async def save_board(
-    conn: asyncpg.Connection, viewer: StaffUser, draft: BoardDraft, *, framework_id: str, creating: bool = True
+    conn: Connection, viewer: StaffUser, draft: BoardDraft, *, framework_id: str, creating: bool = True
 ) -> Board:
     """Create a board (an admin), or update one (its owner or an admin). Returns it as saved."""
     existing = await queries.get_board(conn, draft.id.strip().lower())
@@ -62,7 +62,9 @@ async def save_board(
         raise BoardProblem("id", "Only an administrator can create a board.")
     if existing is not None and (existing.kind != "board" or not may_edit(viewer, existing)):
         raise BoardProblem("id", "Only the board's owner or an administrator can change it.")
-    await _validate(conn, draft, framework_id)
+    if draft.framework_id and await tag_queries.get_framework(conn, draft.framework_id) is None:
+        raise BoardProblem("framework_id", "Choose one of the theme frameworks.")
+    await _validate(conn, draft, draft.framework_id or framework_id)
     owner = await programme_queries.user_id_by_email(conn, draft.owner_email)
     if owner is None:
         raise BoardProblem("owner_email", "No staff account has this email: the owner needs one.")
@@ -82,7 +84,7 @@ async def save_board(
     return board
 
 
-async def _validate(conn: asyncpg.Connection, draft: BoardDraft, framework_id: str) -> None:
+async def _validate(conn: Connection, draft: BoardDraft, framework_id: str) -> None:
     draft.id, draft.name = draft.id.strip().lower(), draft.name.strip()
     draft.owner_email = draft.owner_email.strip().lower()
     if not SLUG.match(draft.id):
@@ -124,37 +126,39 @@ def subscription_id(email: str, themes: list[str]) -> str:
     return f"sub-{digest[:20]}"
 
 
-async def subscribe_to_themes(conn: asyncpg.Connection, email: str, themes: list[str], *, framework_id: str) -> bool:
+async def subscribe_to_themes(
+    conn: Connection, email: str, themes: list[str], *, framework_id: str, locale: str = "en"
+) -> bool:
     """Start a weekly theme subscription awaiting confirmation, and email the confirmation link (at most one a
     day). False when the same subscription is already running: nothing is sent, and the page says the same either
     way, so it does not tell a stranger whether an address is subscribed. Someone who unsubscribed can subscribe
     again; they confirm again."""
     email = email.strip().lower()
     if not EMAIL.match(email):
-        raise BoardProblem("email", "This does not look like an email address.")
+        raise BoardProblem("email", N_("This does not look like an email address."))
     framework = await tag_queries.get_framework(conn, framework_id)
     names = {t.id: t.name for t in framework.themes} if framework else {}
     themes = sorted(set(themes))
     if not themes:
-        raise BoardProblem("themes", "Choose at least one theme.")
+        raise BoardProblem("themes", N_("Choose at least one theme."))
     if any(t not in names for t in themes):
-        raise BoardProblem("themes", "Choose themes from the list.")
+        raise BoardProblem("themes", N_("Choose themes from the list."))
     name = "Weekly digest: " + ", ".join(names[t] for t in themes)
     member = await queries.insert_subscription(conn, subscription_id(email, themes), name, email, themes)
     if member is None:
         return False
-    await queries.queue_confirmation(conn, member.id, email)
+    await queries.queue_confirmation(conn, member.id, email, locale=locale)
     return True
 
 
-async def member_from_token(conn: asyncpg.Connection, secret: str, purpose: str, token: str) -> Member | None:
+async def member_from_token(conn: Connection, secret: str, purpose: str, token: str) -> Member | None:
     """The member a link token was made for, for this purpose; None for a token we did not make (or a member
     since removed)."""
     member_id = check_member_token(secret, purpose, token)
     return await queries.get_member(conn, member_id) if member_id else None
 
 
-async def confirm_subscription(conn: asyncpg.Connection, secret: str, token: str) -> Member | None:
+async def confirm_subscription(conn: Connection, secret: str, token: str) -> Member | None:
     """None for a link we did not make. Confirming twice is harmless."""
     member = await member_from_token(conn, secret, "confirm", token)
     if member is not None and await queries.mark_confirmed(conn, member.id):
@@ -164,7 +168,7 @@ async def confirm_subscription(conn: asyncpg.Connection, secret: str, token: str
     return member
 
 
-async def unsubscribe(conn: asyncpg.Connection, secret: str, token: str) -> tuple[Member, bool] | None:
+async def unsubscribe(conn: Connection, secret: str, token: str) -> tuple[Member, bool] | None:
     """None for a link we did not make (or a member since removed); otherwise the member and whether this call
     unsubscribed them (False: they had already)."""
     member = await member_from_token(conn, secret, "unsubscribe", token)

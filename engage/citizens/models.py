@@ -25,6 +25,9 @@ class HeldProposition(msgspec.Struct, frozen=True, kw_only=True):
     programme: str
     decision: str | None
     """"Approved by <board> on <date>" or "Not approved by ..." once a board has decided."""
+    approved: bool | None = None
+    board: str | None = None
+    decided_on: date | None = None
 
 
 class HeldResponse(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,6 +35,15 @@ class HeldResponse(msgspec.Struct, frozen=True, kw_only=True):
     we_did: str
     status: str
     published_at: datetime
+
+
+class HeldRecommendation(msgspec.Struct, frozen=True, kw_only=True):
+    """A board's recommendation that rests on the contribution, and where it has got to."""
+
+    board: str
+    text: str
+    status: str
+    due_on: date | None
 
 
 class OwnContribution(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,6 +55,7 @@ class OwnContribution(msgspec.Struct, frozen=True, kw_only=True):
     reference: str
     kind: str
     text: str
+    """The words as written."""
     language: str
     received_at: datetime
     neighbourhood: str | None
@@ -58,6 +71,11 @@ class OwnContribution(msgspec.Struct, frozen=True, kw_only=True):
     sentiment: str | None
     programme: str | None
     workshop: str | None
+    workshop_title: str | None = None
+    workshop_prompt: str | None = None
+    translation: str | None = None
+    """The English translation staff added, which the themes come from (the words as written are `text`)."""
     propositions: list[HeldProposition]
     responses: list[HeldResponse]
     quoted_in_digests: int
+    recommendations: list[HeldRecommendation] = []

@@ -6,25 +6,33 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
-
 from engage.audit import queries as audit
-from engage.citizens.models import ConsentToStop, HeldProposition, HeldResponse, HeldTheme, OwnContribution
+from engage.citizens.models import (
+    ConsentToStop,
+    HeldProposition,
+    HeldRecommendation,
+    HeldResponse,
+    HeldTheme,
+    OwnContribution,
+)
 from engage.contributions import queries as contributions
-from engage.contributions.models import KIND_LABELS, SOURCE_LABELS, WithdrawalRefused
+from engage.contributions.models import KIND_LABELS, SOURCE_LABELS, Receipt, WithdrawalRefused
+from engage.db import Connection
 from engage.digests import queries as digest_queries
-from engage.ids import check_withdrawal_code, normalise_reference
+from engage.ids import check_withdrawal_code, normalise_reference, withdrawal_code
 from engage.privacy.visibility import UNRESTRICTED
 from engage.programmes import queries as programme_queries
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
+from engage.recommendations import queries as recommendation_queries
+from engage.recommendations.models import STATUS_LABELS as RECOMMENDATION_STATUS
 from engage.responses import queries as response_queries
 from engage.responses.models import STATUS_LABELS as RESPONSE_STATUS
 from engage.tags import queries as tag_queries
 from engage.workshops import queries as workshop_queries
 
 
-async def open_own(conn: asyncpg.Connection, reference: str, code: str, *, secret: str) -> UUID:
+async def open_own(conn: Connection, reference: str, code: str, *, secret: str) -> UUID:
     """The contribution this reference and code open; refused (without saying which was wrong) otherwise."""
     target = await contributions.find_for_withdrawal(conn, normalise_reference(reference))
     if target is None or not check_withdrawal_code(secret, target.id, code):
@@ -32,9 +40,16 @@ async def open_own(conn: asyncpg.Connection, reference: str, code: str, *, secre
     return target.id
 
 
-async def view_own(
-    conn: asyncpg.Connection, reference: str, code: str, *, secret: str, framework: str
-) -> OwnContribution:
+async def receipt_for(conn: Connection, reference: str, code: str, *, secret: str) -> tuple[Receipt, str]:
+    """A receipt shown again (its reference, code and kind: nothing the person did not give us back)."""
+    contribution_id = await open_own(conn, reference, code, secret=secret)
+    row = await contributions.get_contribution(conn, contribution_id, UNRESTRICTED)
+    if row is None:
+        raise WithdrawalRefused
+    return Receipt(id=row.id, reference=row.reference, withdrawal_code=withdrawal_code(secret, row.id)), row.kind
+
+
+async def view_own(conn: Connection, reference: str, code: str, *, secret: str, framework: str) -> OwnContribution:
     contribution_id = await open_own(conn, reference, code, secret=secret)
     held = await _held(conn, contribution_id, framework)
     await audit.record(
@@ -43,9 +58,7 @@ async def view_own(
     return held
 
 
-async def download_own(
-    conn: asyncpg.Connection, reference: str, code: str, *, secret: str, framework: str
-) -> OwnContribution:
+async def download_own(conn: Connection, reference: str, code: str, *, secret: str, framework: str) -> OwnContribution:
     """A subject access request answered in one click."""
     contribution_id = await open_own(conn, reference, code, secret=secret)
     held = await _held(conn, contribution_id, framework)
@@ -59,9 +72,7 @@ async def download_own(
     return held
 
 
-async def stop_consent(
-    conn: asyncpg.Connection, reference: str, code: str, what: ConsentToStop, *, secret: str
-) -> UUID:
+async def stop_consent(conn: Connection, reference: str, code: str, what: ConsentToStop, *, secret: str) -> UUID:
     """Stop quoting (a quote in a digest already built is replaced), sharing with partner organisations, or contact
     (contact details and unsent email are deleted)."""
     contribution_id = await open_own(conn, reference, code, secret=secret)
@@ -82,7 +93,7 @@ async def stop_consent(
     return contribution_id
 
 
-async def _held(conn: asyncpg.Connection, contribution_id: UUID, framework_id: str) -> OwnContribution:
+async def _held(conn: Connection, contribution_id: UUID, framework_id: str) -> OwnContribution:
     row = await contributions.get_contribution(conn, contribution_id, UNRESTRICTED)
     if row is None:
         raise WithdrawalRefused
@@ -104,13 +115,17 @@ async def _held(conn: asyncpg.Connection, contribution_id: UUID, framework_id: s
                 status=PROPOSITION_STATUS.get(used.status, used.status),
                 programme=used.programme,
                 decision=decision,
+                approved=decided.decision.approved if decided else None,
+                board=decided.decision.board if decided else None,
+                decided_on=decided.decision.decided_on if decided else None,
             )
         )
     return OwnContribution(
         id=row.id,
         reference=row.reference,
         kind=KIND_LABELS[row.kind],
-        text=row.text,
+        text=row.original if row.translated and row.original is not None else row.text,
+        translation=row.text if row.translated else None,
         language=row.language,
         received_at=row.received_at,
         neighbourhood=row.neighbourhood_name,
@@ -131,6 +146,8 @@ async def _held(conn: asyncpg.Connection, contribution_id: UUID, framework_id: s
         sentiment=analysis.sentiment if analysis else None,
         programme=programme.name if programme else None,
         workshop=f"{workshop[1]}, answering “{workshop[2]}”" if workshop else None,
+        workshop_title=workshop[1] if workshop else None,
+        workshop_prompt=workshop[2] if workshop else None,
         propositions=propositions,
         responses=[
             HeldResponse(
@@ -142,4 +159,8 @@ async def _held(conn: asyncpg.Connection, contribution_id: UUID, framework_id: s
             for r in await response_queries.responses_answering(conn, contribution_id)
         ],
         quoted_in_digests=await digest_queries.digests_quoting(conn, contribution_id),
+        recommendations=[
+            HeldRecommendation(board=r.board_name, text=r.text, status=RECOMMENDATION_STATUS[r.status], due_on=r.due_on)
+            for r in await recommendation_queries.list_recommendations(conn, contribution_id=contribution_id)
+        ],
     )

@@ -7,15 +7,18 @@ from uuid import UUID
 
 import msgspec
 
+from engage.i18n import N_
 from engage.problems import Problem
 
 SUPPORT_LABELS = {
-    1: "Strongly oppose",
-    2: "Oppose",
-    3: "Neither",
-    4: "Support",
-    5: "Strongly support",
+    1: N_("Strongly oppose"),
+    2: N_("Oppose"),
+    3: N_("Neither"),
+    4: N_("Support"),
+    5: N_("Strongly support"),
 }
+DEFAULT_QUORUM = 20
+"""Fewer votes than this and a round declares nothing (ENGAGE_CONSENSUS_QUORUM)."""
 MIN_GROUP = 5
 """Groups with fewer people than this are not shown (and do not count towards consensus)."""
 SUPPORTED_OVERALL = 0.6
@@ -43,6 +46,36 @@ class Rating(msgspec.Struct, kw_only=True):
     support: int
     statement: str | None = None
     comment: str = ""
+
+
+class CastRating(msgspec.Struct, frozen=True, kw_only=True):
+    """A rating given in a round, with the groups its ballot counts in (never who gave it)."""
+
+    proposition_id: UUID
+    support: int
+    statement: str | None
+    comment: str
+    role: str
+    """The voter's role ("citizen" for a ballot cast by link)."""
+    neighbourhood: str | None
+    age_band: str | None
+
+
+class VoteExport(msgspec.Struct, frozen=True, kw_only=True):
+    """A line of a programme's votes CSV: the fields are its columns, in order."""
+
+    round: str
+    """The round's title."""
+    proposition: str
+    """The proposition's current title."""
+    support: int
+    statement: str | None
+    comment: str
+    """Empty unless the reader may read words as written (voters' comments are not redacted)."""
+    role: str
+    neighbourhood: str | None
+    age_band: str | None
+    cast_at: datetime
 
 
 class GroupResult(msgspec.Struct, frozen=True, kw_only=True):

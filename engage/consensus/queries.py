@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
-from engage.consensus.models import Rating, Round
+from engage.consensus.models import CastRating, Rating, Round, VoteExport
+from engage.db import Connection
 
 
 async def insert_round(
-    conn: asyncpg.Connection,
+    conn: Connection,
     round_id: UUID,
     programme: str,
     title: str,
@@ -38,7 +37,7 @@ async def insert_round(
     )
 
 
-async def get_round(conn: asyncpg.Connection, round_id: UUID) -> Round | None:
+async def get_round(conn: Connection, round_id: UUID) -> Round | None:
     record = await conn.fetchrow(
         """SELECT r.id, r.programme, r.title, r.closes_at,
                   (SELECT count(*) FROM ballots b WHERE b.round_id = r.id) AS ballots
@@ -57,14 +56,12 @@ async def get_round(conn: asyncpg.Connection, round_id: UUID) -> Round | None:
     return msgspec.convert({**dict(record), "propositions": [dict(r) for r in rows]}, Round)
 
 
-async def list_for_programme(conn: asyncpg.Connection, programme: str) -> list[Round]:
+async def list_for_programme(conn: Connection, programme: str) -> list[Round]:
     ids = await conn.fetch("SELECT id FROM consensus_rounds WHERE programme = $1 ORDER BY created_at", programme)
     return [r for r in [await get_round(conn, row["id"]) for row in ids] if r is not None]
 
 
-async def insert_invitations(
-    conn: asyncpg.Connection, round_id: UUID, hashes: list[bytes], neighbourhood: str | None
-) -> None:
+async def insert_invitations(conn: Connection, round_id: UUID, hashes: list[bytes], neighbourhood: str | None) -> None:
     await conn.execute(
         """INSERT INTO round_invitations (token_hash, round_id, neighbourhood)
            SELECT h, $2, $3 FROM unnest($1::bytea[]) AS h""",
@@ -74,7 +71,7 @@ async def insert_invitations(
     )
 
 
-async def invitation(conn: asyncpg.Connection, token_hash: bytes) -> tuple[UUID, str | None] | None:
+async def invitation(conn: Connection, token_hash: bytes) -> tuple[UUID, str | None] | None:
     record = await conn.fetchrow(
         "SELECT round_id, neighbourhood FROM round_invitations WHERE token_hash = $1", token_hash
     )
@@ -82,7 +79,7 @@ async def invitation(conn: asyncpg.Connection, token_hash: bytes) -> tuple[UUID,
 
 
 async def insert_ballot(
-    conn: asyncpg.Connection,
+    conn: Connection,
     ballot_id: UUID,
     round_id: UUID,
     voter: str,
@@ -117,16 +114,16 @@ async def insert_ballot(
     return True
 
 
-async def ratings(conn: asyncpg.Connection, round_id: UUID) -> list[dict[str, Any]]:
+async def ratings(conn: Connection, round_id: UUID) -> list[CastRating]:
     records = await conn.fetch(
         """SELECT r.proposition_id, r.support, r.statement, r.comment, b.role, b.neighbourhood, b.age_band
            FROM ballot_ratings r JOIN ballots b ON b.id = r.ballot_id WHERE b.round_id = $1""",
         round_id,
     )
-    return [dict(r) for r in records]
+    return [msgspec.convert(dict(r), CastRating) for r in records]
 
 
-async def rounds_with(conn: asyncpg.Connection, proposition_id: UUID) -> list[UUID]:
+async def rounds_with(conn: Connection, proposition_id: UUID) -> list[UUID]:
     records = await conn.fetch(
         """SELECT r.id FROM consensus_rounds r JOIN round_propositions rp ON rp.round_id = r.id
            WHERE rp.proposition_id = $1 ORDER BY r.created_at""",
@@ -135,7 +132,7 @@ async def rounds_with(conn: asyncpg.Connection, proposition_id: UUID) -> list[UU
     return [r["id"] for r in records]
 
 
-async def export_votes(conn: asyncpg.Connection, programme: str, *, with_comments: bool) -> list[dict[str, Any]]:
+async def export_votes(conn: Connection, programme: str, *, with_comments: bool) -> list[VoteExport]:
     """Every rating in the programme's rounds, without who gave it. Voters' comments are free text that may name
     people and are not redacted, so only readers of words as written get them."""
     records = await conn.fetch(
@@ -149,4 +146,18 @@ async def export_votes(conn: asyncpg.Connection, programme: str, *, with_comment
            WHERE r.programme = $1 ORDER BY r.created_at, b.cast_at""",  # noqa: S608
         programme,
     )
-    return [dict(r) for r in records]
+    return [msgspec.convert(dict(r), VoteExport) for r in records]
+
+
+async def has_voted(conn: Connection, round_id: UUID, voter: str) -> bool:
+    return bool(
+        await conn.fetchval("SELECT EXISTS (SELECT 1 FROM ballots WHERE round_id = $1 AND voter = $2)", round_id, voter)
+    )
+
+
+async def voted_in(conn: Connection, voter: str, round_ids: list[UUID]) -> set[UUID]:
+    """Which of these rounds this voter has voted in."""
+    records = await conn.fetch(
+        "SELECT round_id FROM ballots WHERE voter = $1 AND round_id = ANY($2::uuid[])", voter, round_ids
+    )
+    return {r["round_id"] for r in records}

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import msgspec
@@ -20,18 +21,18 @@ import msgspec
 from engage.contributions import queries
 from engage.contributions.models import (
     Consent,
-    FieldError,
     IdempotencyConflict,
     InvalidContribution,
     Submission,
 )
-from engage.contributions.service import submit_contribution
-from engage.db import create_pool, transaction
+from engage.contributions.service import check_submission, submit_contribution
+from engage.db import Connection, create_pool, transaction
 from engage.ids import fingerprint
-from engage.programmes import queries as programme_queries
+from engage.problems import FieldError
 from engage.settings import Settings
 
 BATCH_ROWS = 500
+LONDON = ZoneInfo("Europe/London")
 PURPOSES = ("analysis", "quote", "share", "contact")
 _YES = {"yes", "y", "true", "1", "agreed", "x"}
 _NO = {"no", "n", "false", "0", ""}
@@ -44,6 +45,8 @@ class ImportOptions(msgspec.Struct, kw_only=True):
     text_column: str = "text"
     neighbourhood_column: str = "neighbourhood"
     language_column: str = "language"
+    translation_column: str = "translation"
+    """An English translation of a row written in another language: kept beside the words, and tagged instead."""
     date_column: str = "date"
     id_column: str = "id"
     consent: tuple[str, ...] = ("analysis",)
@@ -123,37 +126,63 @@ def _consent(options: ImportOptions, row: dict[str, Any]) -> Consent | str:
     return Consent(**given)
 
 
+# Day first: a UK partner's spreadsheet writes 7 October 2026 as 07/10/2026, and we never read it month first.
+_DAY_FIRST = ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y")
+
+
 def _received_at(value: Any) -> datetime | str | None:
+    """An ISO date or date-time (2026-10-07, 2026-10-07T14:30), or a UK day-first date (07/10/2026, 7/10/2026
+    14:30, 07-10-2026, 07.10.2026, 7 October 2026). Without a zone, London time."""
     if value in (None, ""):
         return None
+    text = " ".join(str(value).split())
+    parsed: datetime | None = None
     try:
-        parsed = datetime.fromisoformat(str(value).strip())
+        parsed = datetime.fromisoformat(text)
     except ValueError:
-        return f"date {str(value)[:30]!r} is not an ISO date such as 2018-03-14"
-    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        for pattern in _DAY_FIRST:
+            try:
+                parsed = datetime.strptime(text, pattern)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return f"date {text[:30]!r} is not a date such as 2026-10-07 or 07/10/2026 (day first)"
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)
     if parsed > datetime.now(UTC):
         return "date is in the future"
     return parsed
 
 
-def row_to_submission(options: ImportOptions, row: dict[str, Any], neighbourhoods: dict[str, str]) -> Submission | str:
+def row_to_submission(
+    options: ImportOptions, row: dict[str, Any], neighbourhoods: dict[str, str]
+) -> Submission | list[str]:
+    """The row as a submission, or every problem with it (not only the first), each naming its column."""
+    problems: list[str] = []
     text = row.get(options.text_column)
+    text_given = isinstance(text, str)
     if not isinstance(text, str):
-        return f"no text in column {options.text_column!r}"
+        problems.append(f"no text in column {options.text_column!r}")
+        text = ""
     hood_value = str(row.get(options.neighbourhood_column) or "").strip()
     hood = neighbourhoods.get(hood_value.lower()) if hood_value else None
     if hood_value and hood is None:
-        return f"neighbourhood {hood_value[:40]!r} is not one of ours"
+        problems.append(f"neighbourhood {hood_value[:40]!r} is not one of ours")
     consent = _consent(options, row)
     if isinstance(consent, str):
-        return consent
+        problems.append(consent)
+        consent = Consent(analysis=True)
     received_at = _received_at(row.get(options.date_column))
     if isinstance(received_at, str):
-        return received_at
+        problems.append(received_at)
+        received_at = None
     language = str(row.get(options.language_column) or "en").strip().lower() or "en"
+    translation = str(row.get(options.translation_column) or "").strip() or None
+    if translation is not None and language == "en":
+        problems.append(f"a translation in column {options.translation_column!r}, but the language column says English")
     source_id = str(row.get(options.id_column) or "").strip()
     key_material = source_id or f"{options.kind}|{text}|{hood or ''}|{received_at or ''}"
-    return Submission(
+    sub = Submission(
         kind=options.kind,  # type: ignore[arg-type]
         text=text,
         consent=consent,
@@ -162,13 +191,44 @@ def row_to_submission(options: ImportOptions, row: dict[str, Any], neighbourhood
         neighbourhood=hood,
         programme=options.programme,
         language=language,
+        translation=translation,
         received_at=received_at,
         idempotency_key="import:" + fingerprint(options.source_name, key_material),
-        fingerprint=fingerprint(options.kind, text, hood or "", language),
+        fingerprint=fingerprint(options.kind, text, hood or "", language, *([translation] if translation else [])),
     )
+    if text_given:
+        problems.extend(f"{e.field}: {e.reason}" for e in check_submission(sub))
+    return problems or sub
 
 
-async def _neighbourhood_lookup(conn: asyncpg.Connection) -> dict[str, str]:
+def check_columns(options: ImportOptions) -> None:
+    """Stop before reading any row when the file lacks a column the options name: a wrong ``--text-column`` should
+    fail once, on the header, not reject every row one by one."""
+    needed = {"--text-column": options.text_column}
+    for mapping in options.consent_columns:
+        purpose, _, column = mapping.partition("=")
+        needed[f"--consent-column {purpose}"] = column
+    if options.path.suffix.lower() == ".csv":
+        with options.path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+            header = next(csv.reader(handle), [])
+        where = "header"
+    else:
+        header = []
+        for _, row in read_rows(options.path):
+            if isinstance(row, dict):
+                header = list(row)
+                break
+        where = "first object"
+    missing = [f"{flag} {column!r}" for flag, column in needed.items() if column not in header]
+    if missing:
+        found = ", ".join(repr(c) for c in header) or "nothing"
+        raise SystemExit(
+            f"{options.path.name}: no column for {' or '.join(missing)}; its {where} has {found}. "
+            "Name the right column (for example --text-column story) and run it again: nothing was imported."
+        )
+
+
+async def _neighbourhood_lookup(conn: Connection) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for hood in await queries.list_neighbourhoods(conn, active_only=False):
         lookup[hood.slug] = hood.slug
@@ -211,8 +271,8 @@ async def import_rows(
             rejects.append(Reject(line, row, {}))
         else:
             sub = row_to_submission(options, row, neighbourhoods)
-            if isinstance(sub, str):
-                rejects.append(Reject(line, sub, row))
+            if isinstance(sub, list):
+                rejects.append(Reject(line, "; ".join(sub), row))
             else:
                 batch.append((line, row, sub))
         if len(batch) >= BATCH_ROWS:
@@ -264,13 +324,10 @@ async def run_import(settings: Settings, options: ImportOptions, *, progress: bo
 
     if not options.path.is_file():
         raise SystemExit(f"{options.path}: no such file")
+    check_columns(options)
     console = Console(stderr=True)
     pool = await create_pool(settings.database_url or "", size=2)
     try:
-        if options.programme:
-            async with pool.acquire() as conn:
-                if await programme_queries.get_programme(conn, options.programme) is None:
-                    raise SystemExit(f"--programme {options.programme}: there is no programme with this slug")
         with Progress(
             TextColumn("Importing"),
             BarColumn(),

@@ -1,7 +1,10 @@
 """Group commit: contributions that arrive together are written by one statement and one commit.
 
 Every web intake path (the API, the citizen form, staff entry, workshop notes from phones and from paper) hands its
-checked submission to the process's one `IntakeBatcher` and waits. The batcher writes whatever has queued, up to
+checked submission to the process's one `IntakeBatcher` and waits. The exception is a paper form typed in with its
+pre-printed reference: claiming the form, writing it and marking the form used happen in the request's own
+transaction (`engage.contributions.service.submit_contribution`, which uses the single-row form of the same
+statement), as do the importer and demo data. The batcher writes whatever has queued, up to
 ``intake_batch_size`` rows, with one multi-row statement, its own transaction (`queries.insert_batch`), and answers
 each caller only after that statement has committed: "received" still means committed. An idle database gets
 whatever is waiting at once; while a batch is in the database, the next one fills up for at most
@@ -133,7 +136,13 @@ class IntakeBatcher:
 
     async def submit(self, submission: Submission) -> Submitted:
         """Store a contribution (and its event; for a workshop note, its place on the board) and return its
-        receipt once committed. Raises InvalidContribution, IdempotencyConflict or PlacementRefused."""
+        receipt once committed. Raises InvalidContribution, IdempotencyConflict or PlacementRefused.
+
+        A paper form typed in with its pre-printed reference does not come here: claiming the printed form, writing
+        the contribution and marking the form used belong in one transaction, the request's
+        (`engage.contributions.service.submit_contribution`)."""
+        if submission.reference is not None:
+            raise ValueError("a paper form with a printed reference is stored by submit_contribution, not batched")
         if self._stopping or self._task is None:
             raise IntakeClosed("Engage is restarting; nothing was stored. Please try again in a moment.")
         loop = asyncio.get_running_loop()

@@ -8,13 +8,16 @@ from uuid import UUID
 
 import msgspec
 
+from engage.i18n import N_
+from engage.problems import FieldError, Problem
+
 Kind = Literal["i_statement", "story", "workshop_note"]
-Source = Literal["web_form", "api", "staff_entry", "import", "workshop"]
+Source = Literal["web_form", "api", "staff_entry", "import", "workshop", "phone"]
 
 KIND_LABELS: dict[str, str] = {
-    "i_statement": "I statement",
-    "story": "Story",
-    "workshop_note": "Workshop note",
+    "i_statement": N_("I statement"),
+    "story": N_("Story"),
+    "workshop_note": N_("Workshop note"),
 }
 SOURCE_LABELS: dict[str, str] = {
     "web_form": "Online form",
@@ -22,6 +25,7 @@ SOURCE_LABELS: dict[str, str] = {
     "staff_entry": "Entered by staff",
     "import": "Imported",
     "workshop": "Workshop (live)",
+    "phone": "By phone",
 }
 
 MAX_TEXT_CHARS = 10_000
@@ -39,23 +43,31 @@ LANGUAGES: dict[str, str] = {
     "ar": "Arabic",
     "bn": "Bengali",
     "tr": "Turkish",
-    "other": "Another language",
+    "other": N_("Another language"),
 }
 
 
 # Categories follow the 2021 Census for England and Wales, so figures can be set against the borough's.
 EQUALITY_CHOICES: dict[str, list[str]] = {
-    "age_band": ["Under 18", "18 to 24", "25 to 34", "35 to 49", "50 to 64", "65 to 74", "75 or over"],
-    "ethnicity": [
-        "Asian or Asian British",
-        "Black, Black British, Caribbean or African",
-        "Mixed or multiple ethnic groups",
-        "White British",
-        "White: another White background (including Portuguese, Polish, Irish)",
-        "Another ethnic group",
+    "age_band": [
+        N_("Under 18"),
+        N_("18 to 24"),
+        N_("25 to 34"),
+        N_("35 to 49"),
+        N_("50 to 64"),
+        N_("65 to 74"),
+        N_("75 or over"),
     ],
-    "disability": ["Yes", "No"],
-    "carer": ["Yes", "No"],
+    "ethnicity": [
+        N_("Asian or Asian British"),
+        N_("Black, Black British, Caribbean or African"),
+        N_("Mixed or multiple ethnic groups"),
+        N_("White British"),
+        N_("White: another White background (including Portuguese, Polish, Irish)"),
+        N_("Another ethnic group"),
+    ],
+    "disability": [N_("Yes"), N_("No")],
+    "carer": [N_("Yes"), N_("No")],
 }
 
 
@@ -98,6 +110,8 @@ class ContributionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The slug of the co-design programme it is given to, if any."""
     language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$|^other$")] = "en"
     email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    locale: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+    """The language the receipt and later emails are written in (one Engage speaks: en, pt, es, pl...)."""
 
 
 class Placement(msgspec.Struct, frozen=True, kw_only=True):
@@ -131,6 +145,12 @@ class Submission(msgspec.Struct, kw_only=True):
     """When it was given, if earlier than now: a paper form typed in, an import, demo data."""
     placement: Placement | None = None
     """A workshop note's place on the board."""
+    locale: str = "en"
+    """The language of the pages (or paper form) the author used: their receipt and emails are in it."""
+    translation: str | None = None
+    """An English translation of words written in another language (an import's translation column)."""
+    reference: str | None = None
+    """The reference pre-printed on a paper form (see `engage.paper`): typing the form in keeps it."""
 
 
 class Receipt(msgspec.Struct, kw_only=True):
@@ -167,6 +187,29 @@ class ContributionRow(msgspec.Struct, kw_only=True):
     """Theme ids given to it (by the model or a person) in any framework."""
     flagged: bool = False
     """A possible safeguarding concern not yet cleared."""
+    translated: bool = False
+    """`text` is an English translation added by staff; `original` holds the words as written."""
+    original: str | None = None
+    """For a translated contribution, the words as written (as this reader may read them)."""
+    locale: str = "en"
+
+
+class ContributionExport(msgspec.Struct, frozen=True, kw_only=True):
+    """A line of a programme's contributions CSV: the fields are its columns, in order. Never contact details or
+    equality answers."""
+
+    reference: str
+    kind: Kind
+    received_at: datetime
+    neighbourhood: str | None
+    source: Source
+    source_name: str | None
+    language: str
+    consent_quote: bool
+    themes: str
+    """Theme ids given to it, in any framework, joined with ";"."""
+    text: str
+    """The words as the reader may read them."""
 
 
 class ContributionPage(msgspec.Struct, kw_only=True):
@@ -205,26 +248,40 @@ class Neighbourhood(msgspec.Struct, kw_only=True):
     active: bool
 
 
-class FieldError(msgspec.Struct):
-    field: str
-    reason: str
-
-
-class InvalidContribution(Exception):
+class InvalidContribution(Problem):
     """Input that cannot be accepted. Carries every problem found, each naming its field."""
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
-        self.errors = errors
+        super().__init__(
+            errors[0].field,
+            errors[0].reason,
+            more=errors[1:],
+            detail="The contribution was not accepted; nothing was stored.",
+        )
+        self.errors = list(errors)  # as given: each keeps its message for translation
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(Problem):
     """The Idempotency-Key was used before with a different request."""
 
+    def __init__(self) -> None:
+        super().__init__(
+            "Idempotency-Key",
+            "was used before for another request",
+            status=409,
+            detail="This Idempotency-Key was already used with a different body; nothing was stored.",
+        )
 
-class PlacementRefused(Exception):
+
+class PlacementRefused(Problem):
     """The workshop session a note was posted to closed before the note could be written."""
 
+    def __init__(self) -> None:
+        super().__init__("workshop", N_("This session has closed. Thank you for taking part."), status=410)
 
-class WithdrawalRefused(Exception):
-    """Reference and code do not match a contribution."""
+
+class WithdrawalRefused(Problem):
+    """Reference and code do not match a contribution (without saying which was wrong)."""
+
+    def __init__(self) -> None:
+        super().__init__("code", "The reference and code do not match. Check both against your receipt.")

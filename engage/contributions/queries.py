@@ -10,7 +10,9 @@ import asyncpg
 import msgspec
 
 from engage.contributions.models import (
+    SOURCE_LABELS,
     Contact,
+    ContributionExport,
     ContributionFilters,
     ContributionPage,
     ContributionRow,
@@ -18,7 +20,8 @@ from engage.contributions.models import (
     Neighbourhood,
     Submission,
 )
-from engage.privacy.visibility import FLAGGED_SQL, Sight, search_vector, visible, words
+from engage.db import Connection
+from engage.privacy.visibility import FLAGGED_SQL, Sight, analysed_words, original_words, search_vector, visible, words
 
 
 def _row_columns(sight: Sight) -> str:
@@ -26,7 +29,9 @@ def _row_columns(sight: Sight) -> str:
     c.id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.source::text AS source, c.source_name,
     c.neighbourhood, n.name AS neighbourhood_name, c.programme, c.language, c.consent_analysis, c.consent_quote,
     c.consent_share, c.consent_contact, c.received_at, c.quote_approved_at, c.entered_by,
-    {words(sight)} IS DISTINCT FROM c.text AS redacted,
+    {words(sight)} IS DISTINCT FROM {analysed_words()} AS redacted,
+    c.translation IS NOT NULL AS translated,
+    CASE WHEN c.translation IS NOT NULL THEN {original_words(sight)} END AS original, c.locale,
     ARRAY(SELECT t.theme_id FROM contribution_tags t
           WHERE t.contribution_id = c.id AND t.given ORDER BY t.theme_id) AS themes,
     {FLAGGED_SQL.format(c="c")} AS flagged
@@ -64,6 +69,8 @@ class _BatchRow(msgspec.Struct, kw_only=True, omit_defaults=True):
     source_name: str | None = None
     neighbourhood: str | None = None
     language: str
+    locale: str
+    translation: str | None = None
     consent_analysis: bool
     consent_quote: bool
     consent_share: bool
@@ -101,6 +108,8 @@ def _batch_row(row: NewContribution) -> _BatchRow:
         source_name=sub.source_name,
         neighbourhood=sub.neighbourhood,
         language=sub.language,
+        locale=sub.locale,
+        translation=sub.translation,
         consent_analysis=sub.consent.analysis,
         consent_quote=sub.consent.quote,
         consent_share=sub.consent.share,
@@ -128,7 +137,7 @@ def _batch_row(row: NewContribution) -> _BatchRow:
 
 
 async def insert_batch(
-    conn: asyncpg.Connection, rows: list[NewContribution], event_topic: str, *, handed_over: bool
+    conn: Connection, rows: list[NewContribution], event_topic: str, *, handed_over: bool
 ) -> list[Written]:
     """Insert contributions with their contact details, equality answers, outbox events and (for workshop notes)
     their place on the board and board event, all in one statement, whatever the number of rows.
@@ -137,7 +146,7 @@ async def insert_batch(
     person's mistake never fails everyone else's contribution; so are rows whose idempotency key was used before
     (ON CONFLICT) and notes from phones for a session that has closed. ``handed_over``: the caller enqueues the
     events itself after the commit, so they are written as already on their way (the relay never has to touch
-    them).
+    them). A row with a translation records who gave it (``entered_by``) and when (now).
 
     Notes lock their workshops' rows (FOR NO KEY UPDATE, in id order, before any board event is numbered) until
     the statement commits: nobody closes the session between the check and the commit, and each workshop's board
@@ -154,16 +163,16 @@ async def insert_batch(
         ), input AS (
             SELECT * FROM ROWS FROM (json_to_recordset($1::json) AS (
                 id uuid, reference text, kind contribution_kind, text text, source contribution_source,
-                source_name text, neighbourhood text, language text, consent_analysis boolean,
-                consent_quote boolean, consent_share boolean, consent_contact boolean, entered_by uuid,
-                idempotency_key text, request_fingerprint text, received_at timestamptz, programme text,
-                contact_name text, contact_email text, contact_phone text, keep_contact boolean, age_band text,
-                ethnicity text, disability text, carer text, equality_language text, keep_equality boolean,
-                workshop_id uuid, prompt_id uuid, from_paper boolean, while_live boolean))
-            WITH ORDINALITY AS u (id, reference, kind, text, source, source_name, neighbourhood, language,
-                consent_analysis, consent_quote, consent_share, consent_contact, entered_by, idempotency_key,
-                request_fingerprint, received_at, programme, contact_name, contact_email, contact_phone,
-                keep_contact, age_band, ethnicity, disability, carer, equality_language, keep_equality,
+                source_name text, neighbourhood text, language text, locale text, translation text,
+                consent_analysis boolean, consent_quote boolean, consent_share boolean, consent_contact boolean,
+                entered_by uuid, idempotency_key text, request_fingerprint text, received_at timestamptz,
+                programme text, contact_name text, contact_email text, contact_phone text, keep_contact boolean,
+                age_band text, ethnicity text, disability text, carer text, equality_language text,
+                keep_equality boolean, workshop_id uuid, prompt_id uuid, from_paper boolean, while_live boolean))
+            WITH ORDINALITY AS u (id, reference, kind, text, source, source_name, neighbourhood, language, locale,
+                translation, consent_analysis, consent_quote, consent_share, consent_contact, entered_by,
+                idempotency_key, request_fingerprint, received_at, programme, contact_name, contact_email,
+                contact_phone, keep_contact, age_band, ethnicity, disability, carer, equality_language, keep_equality,
                 workshop_id, prompt_id, from_paper, while_live, position)
         ), checked AS (
             SELECT u.*,
@@ -179,10 +188,13 @@ async def insert_batch(
             INSERT INTO contributions (
                 id, reference, kind, text, source, source_name, neighbourhood, language,
                 consent_analysis, consent_quote, consent_share, consent_contact,
-                entered_by, idempotency_key, request_fingerprint, received_at, programme)
+                entered_by, idempotency_key, request_fingerprint, received_at, programme, locale,
+                translation, translated_by, translated_at)
             SELECT id, reference, kind, text, source, source_name, neighbourhood, language, consent_analysis,
                    consent_quote, consent_share, consent_contact, entered_by, idempotency_key, request_fingerprint,
-                   coalesce(received_at, now()), programme
+                   coalesce(received_at, now()), programme, locale, translation,
+                   CASE WHEN translation IS NOT NULL THEN entered_by END,
+                   CASE WHEN translation IS NOT NULL THEN now() END
             FROM checked WHERE neighbourhood_known AND programme_known AND placement_open
             ORDER BY position
             ON CONFLICT (idempotency_key) DO NOTHING
@@ -229,32 +241,12 @@ _WRITTEN = msgspec.json.Decoder(list[Written])
 
 
 async def insert_contribution(
-    conn: asyncpg.Connection, contribution_id: UUID, reference: str, sub: Submission, event_topic: str
-) -> UUID | None:
-    """One contribution by the batch statement, for writers without a batcher (the importer, demo data): its event
-    is left for the outbox relay. Returns None, writing nothing, when the idempotency key was used before; raises
-    `UnknownPlace` for a neighbourhood or programme that does not exist."""
-    written = (
-        await insert_batch(
-            conn,
-            [NewContribution(id=contribution_id, reference=reference, submission=sub)],
-            event_topic,
-            handed_over=False,
-        )
-    )[0]
-    if not written.neighbourhood_known:
-        raise UnknownPlace("neighbourhood")
-    if not written.programme_known:
-        raise UnknownPlace("programme")
-    return contribution_id if written.inserted else None
-
-
-class UnknownPlace(LookupError):
-    """A contribution named a neighbourhood or programme that does not exist (``field`` says which)."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__(field)
-        self.field = field
+    conn: Connection, contribution_id: UUID, reference: str, sub: Submission, event_topic: str
+) -> Written:
+    """One contribution by the batch statement, for writers without a batcher (`submit_contribution`: a paper
+    form with a printed reference, the importer, demo data); its event is left for the outbox relay."""
+    rows = [NewContribution(id=contribution_id, reference=reference, submission=sub)]
+    return (await insert_batch(conn, rows, event_topic, handed_over=False))[0]
 
 
 class ExistingByKey(msgspec.Struct):
@@ -263,21 +255,17 @@ class ExistingByKey(msgspec.Struct):
     request_fingerprint: str | None
 
 
-async def get_by_idempotency_keys(conn: asyncpg.Connection, keys: list[str]) -> dict[str, ExistingByKey]:
+async def get_by_idempotency_keys(conn: Connection, keys: list[str]) -> dict[str, ExistingByKey]:
+    """The contributions first stored with these idempotency keys, by key."""
     records = await conn.fetch(
         """SELECT idempotency_key, id, reference, request_fingerprint FROM contributions
            WHERE idempotency_key = ANY($1::text[])""",
         keys,
     )
-    return {
-        r["idempotency_key"]: ExistingByKey(
-            id=r["id"], reference=r["reference"], request_fingerprint=r["request_fingerprint"]
-        )
-        for r in records
-    }
+    return {r["idempotency_key"]: msgspec.convert(dict(r), ExistingByKey) for r in records}
 
 
-async def get_contribution(conn: asyncpg.Connection, contribution_id: UUID, sight: Sight) -> ContributionRow | None:
+async def get_contribution(conn: Connection, contribution_id: UUID, sight: Sight) -> ContributionRow | None:
     """One contribution as this reader may see it, or None when it does not exist or they may not see it."""
     record = await conn.fetchrow(
         f"""SELECT {_row_columns(sight)} FROM contributions c
@@ -288,14 +276,14 @@ async def get_contribution(conn: asyncpg.Connection, contribution_id: UUID, sigh
     return None if record is None else _row(record)
 
 
-async def get_contact(conn: asyncpg.Connection, contribution_id: UUID) -> Contact | None:
+async def get_contact(conn: Connection, contribution_id: UUID) -> Contact | None:
     record = await conn.fetchrow(
         "SELECT name, email, phone FROM contribution_contacts WHERE contribution_id = $1", contribution_id
     )
     return None if record is None else msgspec.convert(dict(record), Contact)
 
 
-async def get_equality(conn: asyncpg.Connection, contribution_id: UUID) -> Equality | None:
+async def get_equality(conn: Connection, contribution_id: UUID) -> Equality | None:
     record = await conn.fetchrow(
         """SELECT age_band, ethnicity, disability, carer, language
            FROM contribution_equality WHERE contribution_id = $1""",
@@ -309,17 +297,17 @@ class WithdrawalTarget(msgspec.Struct):
     reference: str
 
 
-async def find_for_withdrawal(conn: asyncpg.Connection, reference: str) -> WithdrawalTarget | None:
+async def find_for_withdrawal(conn: Connection, reference: str) -> WithdrawalTarget | None:
     record = await conn.fetchrow("SELECT id, reference FROM contributions WHERE reference = $1 FOR UPDATE", reference)
     return None if record is None else msgspec.convert(dict(record), WithdrawalTarget)
 
 
-async def lock_for_withdrawal(conn: asyncpg.Connection, contribution_id: UUID) -> WithdrawalTarget | None:
+async def lock_for_withdrawal(conn: Connection, contribution_id: UUID) -> WithdrawalTarget | None:
     record = await conn.fetchrow("SELECT id, reference FROM contributions WHERE id = $1 FOR UPDATE", contribution_id)
     return None if record is None else msgspec.convert(dict(record), WithdrawalTarget)
 
 
-async def find_withdrawn(conn: asyncpg.Connection, reference: str) -> WithdrawalTarget | None:
+async def find_withdrawn(conn: Connection, reference: str) -> WithdrawalTarget | None:
     record = await conn.fetchrow(
         "SELECT contribution_id AS id, reference FROM withdrawals WHERE reference = $1", reference
     )
@@ -327,7 +315,7 @@ async def find_withdrawn(conn: asyncpg.Connection, reference: str) -> Withdrawal
 
 
 async def delete_and_record_withdrawal(
-    conn: asyncpg.Connection,
+    conn: Connection,
     contribution_id: UUID,
     via: str,
     *,
@@ -368,7 +356,7 @@ def _where(filters: ContributionFilters, sight: Sight, *, with_theme: bool = Tru
                         WHERE e.contribution_id = c.id AND e.age_band = {arg(filters.age_band)})"""  # noqa: S608
         )
     if filters.source:
-        if filters.source in ("web_form", "api", "staff_entry", "import", "workshop"):
+        if filters.source in SOURCE_LABELS:
             clauses.append(f"c.source = {arg(filters.source)}::contribution_source")
         else:
             clauses.append(f"c.source_name = {arg(filters.source)}")
@@ -391,7 +379,7 @@ def _where(filters: ContributionFilters, sight: Sight, *, with_theme: bool = Tru
     return " AND ".join(clauses), args
 
 
-async def list_contributions(conn: asyncpg.Connection, filters: ContributionFilters, sight: Sight) -> ContributionPage:
+async def list_contributions(conn: Connection, filters: ContributionFilters, sight: Sight) -> ContributionPage:
     """A page of the contributions this reader may see, newest first (best match first when searching)."""
     where, args = _where(filters, sight)
     total = await conn.fetchval(f"SELECT count(*) FROM contributions c WHERE {where}", *args)  # noqa: S608
@@ -414,7 +402,7 @@ async def list_contributions(conn: asyncpg.Connection, filters: ContributionFilt
     return ContributionPage(items=[_row(r) for r in records], total=total, page=page, per_page=per_page)
 
 
-async def count_by_theme(conn: asyncpg.Connection, filters: ContributionFilters, sight: Sight) -> dict[str, int]:
+async def count_by_theme(conn: Connection, filters: ContributionFilters, sight: Sight) -> dict[str, int]:
     """How many contributions this reader may see, matching the other filters, carry each theme (the theme filter
     itself is ignored, so the counts say what choosing each theme would show)."""
     where, args = _where(filters, sight, with_theme=False)
@@ -428,14 +416,14 @@ async def count_by_theme(conn: asyncpg.Connection, filters: ContributionFilters,
     return {r["theme_id"]: r["n"] for r in records}
 
 
-async def list_source_names(conn: asyncpg.Connection) -> list[str]:
+async def list_source_names(conn: Connection) -> list[str]:
     records = await conn.fetch(
         "SELECT DISTINCT source_name FROM contributions WHERE source_name IS NOT NULL ORDER BY 1"
     )
     return [r["source_name"] for r in records]
 
 
-async def list_neighbourhoods(conn: asyncpg.Connection, *, active_only: bool = True) -> list[Neighbourhood]:
+async def list_neighbourhoods(conn: Connection, *, active_only: bool = True) -> list[Neighbourhood]:
     records = await conn.fetch(
         "SELECT slug, name, borough, active FROM neighbourhoods WHERE active OR NOT $1 ORDER BY name",
         active_only,
@@ -443,7 +431,7 @@ async def list_neighbourhoods(conn: asyncpg.Connection, *, active_only: bool = T
     return [msgspec.convert(dict(r), Neighbourhood) for r in records]
 
 
-async def upsert_neighbourhood(conn: asyncpg.Connection, hood: Neighbourhood) -> None:
+async def upsert_neighbourhood(conn: Connection, hood: Neighbourhood) -> None:
     await conn.execute(
         """INSERT INTO neighbourhoods (slug, name, borough, active) VALUES ($1, $2, $3, $4)
            ON CONFLICT (slug) DO UPDATE SET name = $2, borough = $3, active = $4""",
@@ -454,11 +442,11 @@ async def upsert_neighbourhood(conn: asyncpg.Connection, hood: Neighbourhood) ->
     )
 
 
-async def count_contributions(conn: asyncpg.Connection) -> int:
+async def count_contributions(conn: Connection) -> int:
     return await conn.fetchval("SELECT count(*) FROM contributions")  # type: ignore[no-any-return]
 
 
-async def export_rows(conn: asyncpg.Connection, programme: str, sight: Sight) -> list[dict[str, Any]]:
+async def export_rows(conn: Connection, programme: str, sight: Sight) -> list[ContributionExport]:
     """A programme's contributions this reader may see, for a CSV export: the words as they may read them and what
     is known about them, never contact details or equality answers."""
     records = await conn.fetch(
@@ -472,10 +460,10 @@ async def export_rows(conn: asyncpg.Connection, programme: str, sight: Sight) ->
            ORDER BY c.received_at, c.id""",  # noqa: S608
         programme,
     )
-    return [dict(r) for r in records]
+    return [msgspec.convert(dict(r), ContributionExport) for r in records]
 
 
-async def set_quote_approval(conn: asyncpg.Connection, contribution_id: UUID, approver: UUID | None) -> None:
+async def set_quote_approval(conn: Connection, contribution_id: UUID, approver: UUID | None) -> None:
     """Approve the words for quoting (approver given) or withdraw the approval (None)."""
     await conn.execute(
         """UPDATE contributions SET quote_approved_at = CASE WHEN $2::uuid IS NULL THEN NULL ELSE now() END,
@@ -488,38 +476,43 @@ async def set_quote_approval(conn: asyncpg.Connection, contribution_id: UUID, ap
 class TextToRedact(msgspec.Struct, frozen=True):
     id: UUID
     text: str
+    """The words redacted readers read: the translation when there is one, else the words as written."""
+    original: str | None = None
+    """The words as written, when `text` is a translation (redacted too, for the original on request)."""
 
 
 async def texts_to_redact(
-    conn: asyncpg.Connection, version: str, *, ids: list[UUID] | None = None, limit: int = 500
+    conn: Connection, version: str, *, ids: list[UUID] | None = None, limit: int = 500
 ) -> list[TextToRedact]:
     """Contributions (of ``ids``, or any) whose stored redaction is missing or was made by another redactor."""
     records = await conn.fetch(
-        """SELECT id, text FROM contributions
+        f"""SELECT id, {analysed_words("contributions")} AS text,
+                   CASE WHEN translation IS NOT NULL THEN text END AS original FROM contributions
            WHERE ($1::uuid[] IS NULL OR id = ANY($1)) AND redactor_version IS DISTINCT FROM $2
-           ORDER BY id LIMIT $3""",
+           ORDER BY id LIMIT $3""",  # noqa: S608
         ids,
         version,
         limit,
     )
-    return [TextToRedact(r["id"], r["text"]) for r in records]
+    return [TextToRedact(r["id"], r["text"], r["original"]) for r in records]
 
 
-async def save_redactions(conn: asyncpg.Connection, redactions: list[TextToRedact], version: str) -> int:
+async def save_redactions(conn: Connection, redactions: list[TextToRedact], version: str) -> int:
     """Store redacted words (a contribution withdrawn meanwhile is simply not there to update)."""
     if not redactions:
         return 0
     result = await conn.execute(
-        """UPDATE contributions c SET redacted_text = u.text, redactor_version = $3
-           FROM unnest($1::uuid[], $2::text[]) AS u(id, text) WHERE c.id = u.id""",
+        """UPDATE contributions c SET redacted_text = u.text, redacted_original = u.original, redactor_version = $4
+           FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, text, original) WHERE c.id = u.id""",
         [r.id for r in redactions],
         [r.text for r in redactions],
+        [r.original for r in redactions],
         version,
     )
     return int(result.split()[-1])
 
 
-async def stop_quoting(conn: asyncpg.Connection, contribution_id: UUID) -> None:
+async def stop_quoting(conn: Connection, contribution_id: UUID) -> None:
     """No more quoting: the consent and any approval go, and a quote in a digest already built is replaced."""
     await conn.execute(
         """UPDATE contributions SET consent_quote = false, quote_approved_at = NULL, quote_approved_by = NULL
@@ -529,14 +522,33 @@ async def stop_quoting(conn: asyncpg.Connection, contribution_id: UUID) -> None:
     await conn.execute("SELECT forget_quote($1, 'Removed at its author''s request.')", contribution_id)
 
 
-async def stop_sharing(conn: asyncpg.Connection, contribution_id: UUID) -> None:
+async def stop_sharing(conn: Connection, contribution_id: UUID) -> None:
     await conn.execute("UPDATE contributions SET consent_share = false WHERE id = $1", contribution_id)
 
 
-async def stop_contact(conn: asyncpg.Connection, contribution_id: UUID) -> None:
+async def stop_contact(conn: Connection, contribution_id: UUID) -> None:
     """No more contact: the consent, the contact details and any email not yet sent go."""
     await conn.execute("UPDATE contributions SET consent_contact = false WHERE id = $1", contribution_id)
     await conn.execute("DELETE FROM contribution_contacts WHERE contribution_id = $1", contribution_id)
     await conn.execute(
         "DELETE FROM mail_messages WHERE contribution_id = $1 AND status IN ('queued', 'failed')", contribution_id
     )
+
+
+async def set_translation(conn: Connection, contribution_id: UUID, translation: str, by: UUID) -> bool:
+    """Keep a translation beside the words as written. Its analysis and model-made tags go (the tagger tags the
+    translation next, which puts it back in the review queue; a person's decisions stay) and it is redacted again.
+    False when there is no such contribution."""
+    updated = await conn.fetchval(
+        """UPDATE contributions SET translation = $2, translated_by = $3, translated_at = now(),
+                  redactor_version = NULL
+           WHERE id = $1 RETURNING id""",
+        contribution_id,
+        translation,
+        by,
+    )
+    if updated is None:
+        return False
+    await conn.execute("DELETE FROM contribution_analyses WHERE contribution_id = $1", contribution_id)
+    await conn.execute("DELETE FROM contribution_tags WHERE contribution_id = $1 AND source = 'model'", contribution_id)
+    return True

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Protocol
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from engage.accounts.models import StaffUser, can
@@ -20,18 +20,23 @@ from engage.contributions.models import (
     ContributionPage,
     ContributionRow,
     Equality,
-    FieldError,
     IdempotencyConflict,
     InvalidContribution,
     Neighbourhood,
+    PlacementRefused,
     Receipt,
     Submission,
     WithdrawalRefused,
 )
+from engage.db import Connection
+from engage.i18n import N_
 from engage.ids import check_withdrawal_code, new_reference, normalise_reference, uuid7, withdrawal_code
 from engage.outbox import queries as outbox
-from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN
+from engage.outbox.models import CONTRIBUTION_RECEIVED, CONTRIBUTION_TRANSLATED, CONTRIBUTION_WITHDRAWN
+from engage.paper import queries as paper_queries
+from engage.paper.models import PaperForm
 from engage.privacy.visibility import UNRESTRICTED, Sight, sight_for
+from engage.problems import FieldError
 from engage.safeguarding import queries as safeguarding_queries
 
 EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
@@ -44,40 +49,107 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
-def text_problem(text: str, *, max_chars: int = MAX_TEXT_CHARS) -> str | None:
-    """Why this text cannot be accepted, in plain English, or None."""
+MIN_WORDS = 2
+MIN_LETTERS = 8
+"""A contribution says something in words of its own: at least two words and eight letters ("I want" alone, "a",
+or one emoji is refused with a request for a few more words). In scripts written without spaces between words
+(Chinese, Japanese, Thai...) each character counts as a word. Applied to what citizens send themselves (the form,
+the easy read form, the API); staff typing in paper or phone contributions write down what was given, however
+short."""
+NOTE_MINIMUM = (1, 3)
+"""A workshop note from a phone is a sticky note: one word will do ("Transport"), but not "a" or an emoji."""
+
+_UNSPACED = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x3400, 0x9FFF), (0xF900, 0xFAFF))
+
+
+def _is_letter(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LM"
+
+
+def _unspaced(ch: str) -> bool:
+    return any(low <= ord(ch) <= high for low, high in _UNSPACED)
+
+
+def words_and_letters(text: str) -> tuple[int, int]:
+    """How many words and letters a text has (see `MIN_WORDS`)."""
+    words = letters = 0
+    for token in text.split():
+        token_letters = [ch for ch in token if _is_letter(ch)]
+        letters += len(token_letters)
+        unspaced = sum(1 for ch in token_letters if _unspaced(ch))
+        words += unspaced + (1 if len(token_letters) > unspaced else 0)
+    return words, letters
+
+
+def text_problem(
+    text: str, *, max_chars: int = MAX_TEXT_CHARS, minimum: tuple[int, int] | None = None
+) -> FieldError | None:
+    """Why these words cannot be accepted, in plain English (and translatable), or None."""
     if not text.strip():
-        return "is empty: write at least a few words"
+        return FieldError.of(
+            "text", N_("The box for your words is empty: write what you want to tell us, a few words at least.")
+        )
     if len(text) > max_chars:
-        return f"is too long: {len(text):,} characters, the most is {max_chars:,}"
+        return FieldError.of(
+            "text",
+            N_(
+                "Your words are %(count)s characters long; the most we can take is %(most)s. "
+                "Shorten them, or send them in two parts."
+            ),
+            count=len(text),
+            most=max_chars,
+        )
     for ch in text:
         if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in ("Cc", "Cs"):
-            return f"contains a control character (U+{ord(ch):04X}) that cannot be stored"
+            return FieldError.of(
+                "text",
+                N_("Your words contain a character that cannot be stored (%(character)s). Remove it and send again."),
+                character=f"U+{ord(ch):04X}",
+            )
+    if minimum is not None:
+        words, letters = words_and_letters(text)
+        if words < minimum[0] or letters < minimum[1]:
+            return FieldError.of(
+                "text",
+                N_(
+                    "Please write a few more words (at least %(letters)s letters), "
+                    "so that we can understand what you mean."
+                ),
+                letters=minimum[1],
+            )
     return None
+
+
+CITIZEN_SOURCES = ("web_form", "api")
+"""Where citizens send their own words (workshop notes from phones are checked by the workshop service)."""
 
 
 def check_submission(sub: Submission) -> list[FieldError]:
     """Every problem with a submission that can be found without the database."""
     errors: list[FieldError] = []
-    problem = text_problem(sub.text)
+    problem = text_problem(sub.text, minimum=(MIN_WORDS, MIN_LETTERS) if sub.source in CITIZEN_SOURCES else None)
     if problem:
-        errors.append(FieldError("text", f"The text {problem}."))
+        errors.append(problem)
+    if sub.translation is not None and (problem := text_problem(sub.translation)) is not None:
+        errors.append(FieldError("translation", f"The translation: {problem.reason}"))
     if not sub.consent.analysis:
         errors.append(
             FieldError(
                 "consent.analysis",
-                "Consent to analysis is needed: without it we cannot read or use what you wrote.",
+                N_("Consent to analysis is needed: without it we cannot read or use what you wrote."),
             )
         )
     if sub.language not in LANGUAGES and not _LANGUAGE_TAG.match(sub.language):
-        errors.append(FieldError("language", f"'{sub.language}' is not a language code such as 'en' or 'pt'."))
+        errors.append(
+            FieldError.of("language", N_("'%(code)s' is not a language code such as 'en' or 'pt'."), code=sub.language)
+        )
     email = sub.contact.email if sub.contact else None
     if email is not None and not EMAIL.match(email):
-        errors.append(FieldError("email", "This does not look like an email address."))
+        errors.append(FieldError("email", N_("This does not look like an email address.")))
     if sub.consent.contact and not (sub.contact and (sub.contact.email or sub.contact.phone)):
-        errors.append(FieldError("email", "To be contacted back, give an email address."))
+        errors.append(FieldError("email", N_("To be contacted back, give an email address.")))
     if sub.contact and (sub.contact.email or sub.contact.phone) and not sub.consent.contact:
-        errors.append(FieldError("consent.contact", "You gave contact details: tick 'contact me' or remove them."))
+        errors.append(FieldError("consent.contact", N_("You gave contact details: tick 'contact me' or remove them.")))
     return errors
 
 
@@ -88,9 +160,11 @@ class Submitted(msgspec.Struct):
 
 
 def prepare_submission(sub: Submission) -> Submission:
-    """The submission as it will be stored (text normalised), or InvalidContribution naming every problem that can
-    be found without the database."""
-    sub = msgspec.structs.replace(sub, text=clean_text(sub.text))
+    """The submission as it will be stored (text and translation normalised), or InvalidContribution naming every
+    problem that can be found without the database."""
+    sub = msgspec.structs.replace(
+        sub, text=clean_text(sub.text), translation=clean_text(sub.translation) if sub.translation else None
+    )
     errors = check_submission(sub)
     if errors:
         raise InvalidContribution(errors)
@@ -98,10 +172,20 @@ def prepare_submission(sub: Submission) -> Submission:
 
 
 def unknown_place(sub: Submission, field: str) -> InvalidContribution:
+    """The refusal of a contribution naming a programme (``field`` "programme") or neighbourhood that does not
+    exist."""
     if field == "programme":
-        return InvalidContribution([FieldError("programme", f"'{sub.programme}' is not a programme.")])
+        return InvalidContribution(
+            [FieldError.of("programme", N_("'%(programme)s' is not a programme."), programme=sub.programme)]
+        )
     return InvalidContribution(
-        [FieldError("neighbourhood", f"'{sub.neighbourhood}' is not one of our neighbourhoods.")]
+        [
+            FieldError.of(
+                "neighbourhood",
+                N_("'%(neighbourhood)s' is not one of our neighbourhoods."),
+                neighbourhood=sub.neighbourhood,
+            )
+        ]
     )
 
 
@@ -112,31 +196,95 @@ def replayed(sub: Submission, existing: queries.ExistingByKey, *, secret: str) -
     return Submitted(receipt_for(existing.id, existing.reference, secret=secret), created=False)
 
 
-async def submit_contribution(conn: asyncpg.Connection, sub: Submission, *, secret: str) -> Submitted:
-    """Store one contribution and its ``contribution.received`` event, for writers without a batcher (the importer
-    batches rows in its own transaction; web intake goes through `engage.contributions.intake`).
+class Submitter(Protocol):
+    """Where a checked contribution goes to be stored: the web process's `IntakeBatcher` (group commit), or
+    `SubmitInTransaction`."""
 
-    Everything is written by one statement. With an idempotency key already used for the same request, returns
-    the first receipt and writes nothing.
-    """
-    sub = prepare_submission(sub)
-    contribution_id, reference = uuid7(), new_reference()
-    try:
-        inserted = await queries.insert_contribution(conn, contribution_id, reference, sub, CONTRIBUTION_RECEIVED)
-    except queries.UnknownPlace as exc:
-        raise unknown_place(sub, exc.field) from exc
-    if inserted is None:
-        assert sub.idempotency_key is not None
-        existing = (await queries.get_by_idempotency_keys(conn, [sub.idempotency_key]))[sub.idempotency_key]
-        return replayed(sub, existing, secret=secret)
-    return Submitted(receipt_for(contribution_id, reference, secret=secret), created=True)
+    async def submit(self, submission: Submission) -> Submitted: ...
+
+
+class SubmitInTransaction:
+    """A `Submitter` that stores each contribution in the caller's transaction with `submit_contribution`, for code
+    running outside a web process (the demo data)."""
+
+    def __init__(self, conn: Connection, *, secret: str) -> None:
+        self._conn = conn
+        self._secret = secret
+
+    async def submit(self, submission: Submission) -> Submitted:
+        return await submit_contribution(self._conn, submission, secret=self._secret)
 
 
 def receipt_for(contribution_id: UUID, reference: str, *, secret: str) -> Receipt:
     return Receipt(id=contribution_id, reference=reference, withdrawal_code=withdrawal_code(secret, contribution_id))
 
 
-async def withdraw_contribution(conn: asyncpg.Connection, reference: str, code: str, *, secret: str, via: str) -> str:
+async def submit_contribution(conn: Connection, sub: Submission, *, secret: str) -> Submitted:
+    """Store one contribution and its ``contribution.received`` event in the caller's transaction, for writers
+    that do not go through the web's intake batcher (`engage.contributions.intake`): a paper form typed in with its
+    pre-printed reference (the printed form is claimed, the contribution written and the form marked used, all in
+    the request's transaction, so a form is never typed in twice), the importer (its rows in its own transaction)
+    and demo data.
+
+    The contribution is written by the single-row form of the intake batch statement (`queries.insert_batch`), with
+    a workshop note's place on the board when it has one (PlacementRefused when its session has closed). With an
+    idempotency key already used for the same request, returns the first receipt and writes nothing.
+    """
+    sub = prepare_submission(sub)
+    contribution_id, reference = uuid7(), new_reference()
+    if sub.reference is not None:
+        printed = await _printed_form(conn, sub, secret)
+        if isinstance(printed, Submitted):
+            return printed
+        contribution_id, reference = printed.contribution_id, printed.reference
+        if sub.locale == "en":  # the form was printed in the language its author read
+            sub = msgspec.structs.replace(sub, locale=printed.locale)
+    written = await queries.insert_contribution(conn, contribution_id, reference, sub, CONTRIBUTION_RECEIVED)
+    if not written.neighbourhood_known:
+        raise unknown_place(sub, "neighbourhood")
+    if not written.programme_known:
+        raise unknown_place(sub, "programme")
+    if not written.placement_open:
+        raise PlacementRefused
+    if not written.inserted:
+        return await _replayed(conn, sub, secret)
+    if sub.reference is not None:
+        await paper_queries.mark_used(conn, reference)
+    return Submitted(receipt_for(contribution_id, reference, secret=secret), created=True)
+
+
+async def _first_by_key(conn: Connection, sub: Submission) -> queries.ExistingByKey | None:
+    if sub.idempotency_key is None:
+        return None
+    return (await queries.get_by_idempotency_keys(conn, [sub.idempotency_key])).get(sub.idempotency_key)
+
+
+async def _replayed(conn: Connection, sub: Submission, secret: str) -> Submitted:
+    """The first receipt for an idempotency key used before with the same request (a conflict otherwise)."""
+    existing = await _first_by_key(conn, sub)
+    assert existing is not None
+    return replayed(sub, existing, secret=secret)
+
+
+async def _printed_form(conn: Connection, sub: Submission, secret: str) -> PaperForm | Submitted:
+    """The paper form a typed-in contribution keeps the reference of; refused when it was never printed, or was
+    typed in before (unless this is the same entry sent twice, which gets its first receipt)."""
+    printed = await paper_queries.claim(conn, normalise_reference(sub.reference or ""))
+    if printed is None:
+        raise InvalidContribution(
+            [FieldError("paper_reference", "No form was printed with this reference: check it against the paper.")]
+        )
+    if printed.used_at is not None:
+        existing = await _first_by_key(conn, sub)
+        if existing is not None and existing.reference == printed.reference:
+            return replayed(sub, existing, secret=secret)
+        raise InvalidContribution(
+            [FieldError("paper_reference", f"The form {printed.reference} was typed in already.")]
+        )
+    return printed
+
+
+async def withdraw_contribution(conn: Connection, reference: str, code: str, *, secret: str, via: str) -> str:
     """Remove a contribution and everything derived from it. Returns the reference.
 
     Asking again with the right code after it has gone answers the same way; a wrong reference or code is
@@ -156,7 +304,7 @@ async def withdraw_contribution(conn: asyncpg.Connection, reference: str, code: 
 
 
 async def _withdraw(
-    conn: asyncpg.Connection, target: queries.WithdrawalTarget, *, via: str, actor: UUID | None, reason: str | None
+    conn: Connection, target: queries.WithdrawalTarget, *, via: str, actor: UUID | None, reason: str | None
 ) -> None:
     """Delete the contribution and everything made from it: rows that refer to it go by cascade, and a database
     trigger reaches the copies inside other rows (digests, assets, clusters); see migrations/0012_trust.sql."""
@@ -172,7 +320,7 @@ async def _withdraw(
     )
 
 
-async def withdraw_on_behalf(conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, *, reason: str) -> str:
+async def withdraw_on_behalf(conn: Connection, viewer: StaffUser, contribution_id: UUID, *, reason: str) -> str:
     """Withdraw for someone who asked by phone or in person and has lost their code. Staff with the
     ``withdraw_on_behalf`` permission only, with a reason, in the audit trail. Returns the reference."""
     if not can(viewer.role, "withdraw_on_behalf"):
@@ -197,17 +345,15 @@ class ContributionDetail(msgspec.Struct, kw_only=True):
     equality_hidden: bool
 
 
-async def list_contributions(conn: asyncpg.Connection, sight: Sight, filters: ContributionFilters) -> ContributionPage:
+async def list_contributions(conn: Connection, sight: Sight, filters: ContributionFilters) -> ContributionPage:
     return await queries.list_contributions(conn, filters, sight)
 
 
-async def count_by_theme(conn: asyncpg.Connection, sight: Sight, filters: ContributionFilters) -> dict[str, int]:
+async def count_by_theme(conn: Connection, sight: Sight, filters: ContributionFilters) -> dict[str, int]:
     return await queries.count_by_theme(conn, filters, sight)
 
 
-async def view_contribution(
-    conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID
-) -> ContributionDetail | None:
+async def view_contribution(conn: Connection, viewer: StaffUser, contribution_id: UUID) -> ContributionDetail | None:
     """One contribution as this viewer may see it (None: no such contribution, or not one they may see).
     Reading flagged words or personal details writes an audit entry."""
     sight = sight_for(viewer)
@@ -244,7 +390,7 @@ def slug_for(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
 
-async def add_neighbourhood(conn: asyncpg.Connection, viewer: StaffUser, name: str, borough: str) -> Neighbourhood:
+async def add_neighbourhood(conn: Connection, viewer: StaffUser, name: str, borough: str) -> Neighbourhood:
     """Add a neighbourhood to the list citizens choose from. Names are unique; the slug is made from the name."""
     name, borough = " ".join(name.split()), " ".join(borough.split())
     errors = []
@@ -268,7 +414,7 @@ async def add_neighbourhood(conn: asyncpg.Connection, viewer: StaffUser, name: s
     return hood
 
 
-async def set_neighbourhood_active(conn: asyncpg.Connection, viewer: StaffUser, slug: str, active: bool) -> bool:
+async def set_neighbourhood_active(conn: Connection, viewer: StaffUser, slug: str, active: bool) -> bool:
     """Hide a neighbourhood from the citizen form (its contributions keep it), or bring it back."""
     found = {n.slug: n for n in await queries.list_neighbourhoods(conn, active_only=False)}.get(slug)
     if found is None:
@@ -284,7 +430,7 @@ async def set_neighbourhood_active(conn: asyncpg.Connection, viewer: StaffUser, 
     return True
 
 
-async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, *, approve: bool) -> None:
+async def approve_quote(conn: Connection, viewer: StaffUser, contribution_id: UUID, *, approve: bool) -> None:
     """Approve a contribution's words for quoting in digests, or withdraw the approval. Only words whose author
     consented to quoting, and that were never flagged as a safeguarding concern, can be approved."""
     if not can(viewer.role, "approve_quotes"):
@@ -301,6 +447,28 @@ async def approve_quote(conn: asyncpg.Connection, viewer: StaffUser, contributio
         conn,
         actor=viewer.id,
         action="quote.approved" if approve else "quote.unapproved",
+        subject_type="contribution",
+        subject_id=str(contribution_id),
+    )
+
+
+async def translate_contribution(conn: Connection, viewer: StaffUser, contribution_id: UUID, translation: str) -> None:
+    """Add (or correct) the English translation of words written in another language. The words as written are
+    kept and shown on request; the translation is what the tagger tags and the redactor redacts, and the themes
+    found in it are the contribution's. Staff with ``translate`` only."""
+    if not can(viewer.role, "translate"):
+        raise InvalidContribution([FieldError("translation", "Your role does not add translations.")])
+    translation = clean_text(translation)
+    problem = text_problem(translation)
+    if problem is not None:
+        raise InvalidContribution([FieldError("translation", f"The translation: {problem.reason}")])
+    if not await queries.set_translation(conn, contribution_id, translation, viewer.id):
+        raise InvalidContribution([FieldError("translation", "This contribution has gone.")])
+    await outbox.insert_event(conn, CONTRIBUTION_TRANSLATED, {"contribution_id": str(contribution_id)})
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="contribution.translated",
         subject_type="contribution",
         subject_id=str(contribution_id),
     )

@@ -16,6 +16,46 @@ class DashboardQuery(msgspec.Struct, frozen=True, kw_only=True):
     programme: str = ""
 
 
+class ThemeMonth(msgspec.Struct, frozen=True, kw_only=True):
+    """Contributions given a theme in a month (from the rollup)."""
+
+    month: date
+    """The first day of the month."""
+    theme_id: str
+    n: int
+
+
+class ThemePlace(msgspec.Struct, frozen=True, kw_only=True):
+    """Contributions given a theme in a neighbourhood over the window (from the rollup)."""
+
+    neighbourhood: str
+    """A slug, or "" for contributions that named none."""
+    theme_id: str
+    n: int
+
+
+class PlaceMonth(msgspec.Struct, frozen=True, kw_only=True):
+    """Contributions in a neighbourhood and month, and the safeguarding flags among them (from the rollup)."""
+
+    month: date
+    neighbourhood: str
+    """A slug, or "" for contributions that named none."""
+    n: int
+    flagged: int
+    flagged_open: int
+
+
+class DrillContribution(msgspec.Struct, frozen=True, kw_only=True):
+    """One contribution behind a number, as the drill-down query reads it (words as the reader may read them)."""
+
+    kind: str
+    text: str
+    neighbourhood: str | None
+    """The neighbourhood's name."""
+    received_on: date
+    themes: list[str]
+
+
 class Series(msgspec.Struct, frozen=True, kw_only=True):
     theme_id: str
     name: str

@@ -9,74 +9,69 @@ from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Any
 
-import asyncpg
+import msgspec
 
+from engage.dashboards.models import DrillContribution, PlaceMonth, ThemeMonth, ThemePlace
+from engage.db import Connection
 from engage.privacy.visibility import Sight, visible, words
 
 ROLLUPS = ("theme_monthly", "contribution_monthly")
 
 
 async def theme_months(
-    conn: asyncpg.Connection, framework_id: str, since: date, neighbourhood: str, programme: str
-) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            """SELECT month, theme_id, sum(contributions)::integer AS n FROM theme_monthly
+    conn: Connection, framework_id: str, since: date, neighbourhood: str, programme: str
+) -> list[ThemeMonth]:
+    records = await conn.fetch(
+        """SELECT month, theme_id, sum(contributions)::integer AS n FROM theme_monthly
                WHERE framework_id = $1 AND month >= $2 AND ($3 = '' OR neighbourhood = $3)
                  AND ($4 = '' OR programme = $4)
                GROUP BY 1, 2""",
-            framework_id,
-            since,
-            neighbourhood,
-            programme,
-        )
+        framework_id,
+        since,
+        neighbourhood,
+        programme,
     )
+    return [msgspec.convert(dict(r), ThemeMonth) for r in records]
 
 
-async def theme_places(
-    conn: asyncpg.Connection, framework_id: str, since: date, programme: str
-) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            """SELECT neighbourhood, theme_id, sum(contributions)::integer AS n FROM theme_monthly
+async def theme_places(conn: Connection, framework_id: str, since: date, programme: str) -> list[ThemePlace]:
+    records = await conn.fetch(
+        """SELECT neighbourhood, theme_id, sum(contributions)::integer AS n FROM theme_monthly
                WHERE framework_id = $1 AND month >= $2 AND ($3 = '' OR programme = $3)
                GROUP BY 1, 2""",
-            framework_id,
-            since,
-            programme,
-        )
+        framework_id,
+        since,
+        programme,
     )
+    return [msgspec.convert(dict(r), ThemePlace) for r in records]
 
 
-async def contribution_months(
-    conn: asyncpg.Connection, since: date, neighbourhood: str, programme: str
-) -> list[asyncpg.Record]:
+async def contribution_months(conn: Connection, since: date, neighbourhood: str, programme: str) -> list[PlaceMonth]:
     """Per month and neighbourhood: contributions, and safeguarding flags raised (and still open)."""
-    return list(
-        await conn.fetch(
-            """SELECT month, neighbourhood, sum(contributions)::integer AS n, sum(flagged)::integer AS flagged,
+    records = await conn.fetch(
+        """SELECT month, neighbourhood, sum(contributions)::integer AS n, sum(flagged)::integer AS flagged,
                       sum(flagged_open)::integer AS flagged_open
                FROM contribution_monthly
                WHERE month >= $1 AND ($2 = '' OR neighbourhood = $2) AND ($3 = '' OR programme = $3)
                GROUP BY 1, 2""",
-            since,
-            neighbourhood,
-            programme,
-        )
+        since,
+        neighbourhood,
+        programme,
     )
+    return [msgspec.convert(dict(r), PlaceMonth) for r in records]
 
 
-async def response_statuses(conn: asyncpg.Connection) -> dict[str, int]:
+async def response_statuses(conn: Connection) -> dict[str, int]:
     records = await conn.fetch("SELECT status::text AS status, count(*)::integer AS n FROM responses GROUP BY 1")
     return {r["status"]: r["n"] for r in records}
 
 
-async def last_refresh(conn: asyncpg.Connection) -> datetime | None:
+async def last_refresh(conn: Connection) -> datetime | None:
     value: datetime | None = await conn.fetchval("SELECT min(refreshed_at) FROM rollup_refreshes")
     return value
 
 
-async def refresh_rollups(conn: asyncpg.Connection) -> int:
+async def refresh_rollups(conn: Connection) -> int:
     """Recompute the rollups without blocking readers. Returns the milliseconds it took."""
     started = time.perf_counter()
     for view in ROLLUPS:
@@ -91,7 +86,7 @@ async def refresh_rollups(conn: asyncpg.Connection) -> int:
 
 
 async def drill_down(
-    conn: asyncpg.Connection,
+    conn: Connection,
     framework_id: str,
     since: datetime,
     until: datetime,
@@ -101,7 +96,7 @@ async def drill_down(
     programme: str,
     sight: Sight,
     limit: int,
-) -> tuple[int, int, list[asyncpg.Record]]:
+) -> tuple[int, int, list[DrillContribution]]:
     """The contributions behind a number: how many (from the rollups, so it is the number that was clicked), how
     many of them are safeguarding-flagged (never shown here), and the words of up to ``limit`` of the rest,
     newest first."""
@@ -164,4 +159,4 @@ async def drill_down(
         *args,
         framework_id,
     )
-    return total, flagged, list(rows)
+    return total, flagged, [msgspec.convert(dict(r), DrillContribution) for r in rows]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-import asyncpg
 import msgspec
 
 from engage.accounts.models import StaffUser
@@ -15,6 +14,7 @@ from engage.contributions import queries as contribution_queries
 from engage.contributions.models import KIND_LABELS
 from engage.dashboards import queries
 from engage.dashboards.models import WINDOWS, Dashboard, DashboardQuery, DrillQuery, DrillRow, PlaceRow, Series
+from engage.db import Connection
 from engage.digests.models import LOCAL, next_month
 from engage.privacy.visibility import sight_for
 from engage.problems import Problem
@@ -35,7 +35,7 @@ def month_starts(today: date, count: int) -> list[date]:
     return starts[::-1]
 
 
-async def check_query(conn: asyncpg.Connection, query: DashboardQuery | DrillQuery) -> dict[str, str]:
+async def check_query(conn: Connection, query: DashboardQuery | DrillQuery) -> dict[str, str]:
     """Refuse filters that name nothing we have. Returns every neighbourhood's name by slug."""
     if query.months not in WINDOWS:
         raise DashboardProblem("months", f"Choose {', '.join(map(str, WINDOWS))} months.")
@@ -47,29 +47,31 @@ async def check_query(conn: asyncpg.Connection, query: DashboardQuery | DrillQue
     return names
 
 
-async def build_dashboard(conn: asyncpg.Connection, framework_id: str, query: DashboardQuery, today: date) -> Dashboard:
+async def build_dashboard(conn: Connection, framework_id: str, query: DashboardQuery, today: date) -> Dashboard:
     names = await check_query(conn, query)
     months = month_starts(today, query.months)
     index = {m: i for i, m in enumerate(months)}
     framework = await tag_queries.get_framework(conn, framework_id)
-    themes = [(t.id, t.name) for t in framework.themes] if framework else []
+    if framework is None:
+        raise DashboardProblem("framework", "No such theme framework.")
+    themes = [(t.id, t.name) for t in framework.themes]
     counts: dict[str, list[int]] = {theme_id: [0] * len(months) for theme_id, _ in themes}
-    for r in await queries.theme_months(conn, framework_id, months[0], query.neighbourhood, query.programme):
-        if r["theme_id"] in counts and r["month"] in index:
-            counts[r["theme_id"]][index[r["month"]]] += r["n"]
+    for tm in await queries.theme_months(conn, framework_id, months[0], query.neighbourhood, query.programme):
+        if tm.theme_id in counts and tm.month in index:
+            counts[tm.theme_id][index[tm.month]] += tm.n
     totals = [0] * len(months)
     flagged = [0] * len(months)
     flagged_open = 0
     by_place: dict[str, int] = {}
-    for r in await queries.contribution_months(conn, months[0], query.neighbourhood, query.programme):
-        if r["month"] in index:
-            totals[index[r["month"]]] += r["n"]
-            flagged[index[r["month"]]] += r["flagged"]
-        flagged_open += r["flagged_open"]
-        by_place[r["neighbourhood"]] = by_place.get(r["neighbourhood"], 0) + r["n"]
+    for pm in await queries.contribution_months(conn, months[0], query.neighbourhood, query.programme):
+        if pm.month in index:
+            totals[index[pm.month]] += pm.n
+            flagged[index[pm.month]] += pm.flagged
+        flagged_open += pm.flagged_open
+        by_place[pm.neighbourhood] = by_place.get(pm.neighbourhood, 0) + pm.n
     place_themes: dict[str, dict[str, int]] = {}
-    for r in await queries.theme_places(conn, framework_id, months[0], query.programme):
-        place_themes.setdefault(r["neighbourhood"], {})[r["theme_id"]] = r["n"]
+    for tp in await queries.theme_places(conn, framework_id, months[0], query.programme):
+        place_themes.setdefault(tp.neighbourhood, {})[tp.theme_id] = tp.n
     if not query.neighbourhood:
         # Every place appears, even one we heard nothing from: a gap is a finding.
         for slug in names:
@@ -101,7 +103,7 @@ async def build_dashboard(conn: asyncpg.Connection, framework_id: str, query: Da
 
 
 async def drill_down(
-    conn: asyncpg.Connection,
+    conn: Connection,
     viewer: StaffUser,
     framework_id: str,
     query: DrillQuery,
@@ -120,7 +122,7 @@ async def drill_down(
         if query.month
         else datetime.combine(today, time.max, LOCAL)
     )
-    total, flagged, records = await queries.drill_down(
+    total, flagged, found = await queries.drill_down(
         conn,
         framework_id,
         since,
@@ -134,13 +136,13 @@ async def drill_down(
     )
     rows = [
         DrillRow(
-            kind=KIND_LABELS[r["kind"]],
-            text=r["text"],
-            neighbourhood=r["neighbourhood"],
-            received_on=r["received_on"],
-            themes=list(r["themes"]),
+            kind=KIND_LABELS[c.kind],
+            text=c.text,
+            neighbourhood=c.neighbourhood,
+            received_on=c.received_on,
+            themes=c.themes,
         )
-        for r in records
+        for c in found
     ]
     await audit.record(
         conn,
@@ -159,7 +161,7 @@ async def drill_down(
     return total, flagged, rows
 
 
-async def refresh_if_stale(conn: asyncpg.Connection, max_age_s: float) -> int | None:
+async def refresh_if_stale(conn: Connection, max_age_s: float) -> int | None:
     """Refresh the rollups when they are older than ``max_age_s``; returns the milliseconds taken, or None."""
     last = await queries.last_refresh(conn)
     now = datetime.now(LOCAL)

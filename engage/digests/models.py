@@ -10,12 +10,17 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from engage.problems import Problem
+
 LOCAL = ZoneInfo("Europe/London")
 """Periods are calendar days in the borough's time zone: a story given at 00:30 BST on the 1st is that month's."""
 
 
-class PeriodProblem(ValueError):
-    pass
+class PeriodProblem(Problem):
+    """A digest period that cannot be built: unreadable, in the future or not over yet."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("period", reason)
 
 
 class Period(msgspec.Struct, frozen=True):
@@ -100,12 +105,55 @@ def parse_period(text: str, today: date) -> Period:
         raise PeriodProblem(f"{text!r} is not a real date: {exc}.") from exc
     if period.start > today:
         raise PeriodProblem(f"{period.label} is in the future: a digest can only cover days that have passed.")
-    if period.end > today + timedelta(days=1):
+    if period.end > today:  # the end is exclusive: a period including today has not finished
         raise PeriodProblem(
             f"{period.label} has not finished yet (it ends on {period.end - timedelta(days=1):%-d %B %Y}): "
             "a digest covers a finished period."
         )
     return period
+
+
+class PeriodCounts(msgspec.Struct, frozen=True, kw_only=True):
+    """Contributions heard in a period and in the one before it: each count is (this period, the one before)."""
+
+    themes: dict[str, tuple[int, int]]
+    """By theme id (themes heard in neither period are absent)."""
+    places: dict[str, tuple[int, int]]
+    """By neighbourhood name ("Not given" for none)."""
+    total: tuple[int, int]
+
+
+class QuoteCandidate(msgspec.Struct, frozen=True, kw_only=True):
+    """A contribution a digest may quote for a theme: consented to, approved, never flagged, redacted."""
+
+    theme_id: str
+    id: UUID
+    text: str
+    """The redacted words (the redacted translation, for words given in another language)."""
+    kind: str
+    neighbourhood: str | None
+    received_at: datetime
+    language: str
+    translated: bool
+    original: str | None
+    """The redacted words as written, when ``text`` is a translation."""
+
+
+class ProgrammeProgress(msgspec.Struct, frozen=True, kw_only=True):
+    slug: str
+    name: str
+    phase: str
+    next_workshop: str | None
+    next_workshop_on: date | None
+    awaiting_decision: int
+    """Propositions shortlisted and waiting for the board's decision."""
+
+
+class ResponseInPeriod(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    title: str
+    status: str
+    we_did: str
 
 
 class ThemeLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -134,6 +182,10 @@ class Quote(msgspec.Struct, frozen=True, kw_only=True):
     month: str
     contribution_id: UUID | None = None
     withdrawn: bool = False
+    translated_from: str | None = None
+    """The language the words were written in, when the quote is a translation staff added."""
+    original: str | None = None
+    """The words as written (redacted), for a translated quote: shown on request in the archive."""
 
 
 class QuoteGroup(msgspec.Struct, frozen=True, kw_only=True):
@@ -172,6 +224,20 @@ class ResponseLine(msgspec.Struct, frozen=True, kw_only=True):
     we_did: str
 
 
+class RecommendationLine(msgspec.Struct, frozen=True, kw_only=True):
+    """One of the board's recommendations: still open, or closed in the period."""
+
+    id: UUID
+    label: str
+    text: str
+    owner: str
+    due_on: date | None
+    status: str
+    overdue: bool
+    changes: list[str]
+    """Its updates dated in the period ("3 March 2026: In progress. The pilot started.")."""
+
+
 class DigestContent(msgspec.Struct, frozen=True, kw_only=True):
     board_id: str
     board_name: str
@@ -190,10 +256,16 @@ class DigestContent(msgspec.Struct, frozen=True, kw_only=True):
     programmes: list[ProgrammeLine]
     responses: list[ResponseLine]
     built_at: datetime
+    recommendations: list[RecommendationLine] = []
+    """The board's recommendations tracker (digests built before it existed have none)."""
 
     @property
     def empty(self) -> bool:
         return self.total == 0
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for r in self.recommendations if r.overdue)
 
 
 class Digest(msgspec.Struct, frozen=True, kw_only=True):

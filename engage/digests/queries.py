@@ -14,7 +14,17 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.digests.models import Digest, DigestContent, StoredDigest, next_month
+from engage.db import Connection
+from engage.digests.models import (
+    Digest,
+    DigestContent,
+    PeriodCounts,
+    ProgrammeProgress,
+    QuoteCandidate,
+    ResponseInPeriod,
+    StoredDigest,
+    next_month,
+)
 
 
 class Filters(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,9 +61,7 @@ def _matched(filters: Filters, args: list[Any]) -> str:
                           WHERE {" AND ".join(clauses)})"""  # noqa: S608 - our own predicates
 
 
-async def counts(
-    conn: asyncpg.Connection, since: datetime, split: datetime, until: datetime, filters: Filters
-) -> dict[str, Any]:
+async def counts(conn: Connection, since: datetime, split: datetime, until: datetime, filters: Filters) -> PeriodCounts:
     """Totals, theme counts and neighbourhood counts for [since, split) ("previous") and [split, until), from the
     contributions themselves (a board filtered by theme; the others read `counts_by_day`)."""
     args: list[Any] = [since, until, split, filters.framework_id]
@@ -79,13 +87,19 @@ async def counts(
            FROM matched""",  # noqa: S608
         *args,
     )
-    result: dict[str, Any] = {"theme": {}, "place": {}, "total": (0, 0)}
+    return _period_counts(records)
+
+
+def _period_counts(records: list[asyncpg.Record]) -> PeriodCounts:
+    """Rows of (what, key, now, before), what being 'theme', 'place' or 'total'."""
+    found: dict[str, dict[str, tuple[int, int]]] = {"theme": {}, "place": {}}
+    total = (0, 0)
     for r in records:
         if r["what"] == "total":
-            result["total"] = (r["now"], r["before"])
+            total = (int(r["now"]), int(r["before"]))
         else:
-            result[r["what"]][r["key"]] = (r["now"], r["before"])
-    return result
+            found[r["what"]][r["key"]] = (int(r["now"]), int(r["before"]))
+    return PeriodCounts(themes=found["theme"], places=found["place"], total=total)
 
 
 class Spans(msgspec.Struct, frozen=True):
@@ -135,9 +149,7 @@ _PLACES = """(cardinality($4::text[]) = 0 OR d.neighbourhood = ANY($4::text[]))
              AND (cardinality($5::text[]) = 0 OR d.programme = ANY($5::text[]))"""
 
 
-async def counts_by_day(
-    conn: asyncpg.Connection, since: date, split: date, until: date, filters: Filters
-) -> dict[str, Any]:
+async def counts_by_day(conn: Connection, since: date, split: date, until: date, filters: Filters) -> PeriodCounts:
     """The same figures as `counts`, from the day counts, for a board filtered by one theme at most (a contribution
     carries a theme once, so with one theme its count is the board's total; with two, a contribution with both
     would count twice)."""
@@ -176,17 +188,11 @@ async def counts_by_day(
            HAVING sum(n) FILTER (WHERE at >= $6) <> 0 OR sum(n) FILTER (WHERE at < $6) <> 0""",  # noqa: S608
         *args,
     )
-    result: dict[str, Any] = {"theme": {}, "place": {}, "total": (0, 0)}
-    for r in records:
-        if r["what"] == "total":
-            result["total"] = (r["now"], r["before"])
-        else:
-            result[r["what"]][r["key"]] = (r["now"], r["before"])
-    return result
+    return _period_counts(records)
 
 
 async def equality_counts_by_day(
-    conn: asyncpg.Connection, start: date, end: date, filters: Filters
+    conn: Connection, start: date, end: date, filters: Filters
 ) -> dict[str, dict[str, int]]:
     """The same figures as `equality_counts`, from the day counts, for a board without theme filters."""
     assert not filters.themes, "a theme filter needs the contributions themselves: use equality_counts()"
@@ -207,23 +213,23 @@ async def equality_counts_by_day(
     return found
 
 
-async def fold_day_counts(conn: asyncpg.Connection) -> int:
+async def fold_day_counts(conn: Connection) -> int:
     """Fold the day counts' appended changes into one row per day and key, and into the month's row (the worker,
     every minute). Returns how many changes it folded."""
     return int(await conn.fetchval("SELECT fold_day_counts()"))
 
 
 async def quotable(
-    conn: asyncpg.Connection, since: datetime, until: datetime, filters: Filters, themes: list[str], per_theme: int
-) -> list[asyncpg.Record]:
+    conn: Connection, since: datetime, until: datetime, filters: Filters, themes: list[str], per_theme: int
+) -> list[QuoteCandidate]:
     """The contributions a digest may quote for each theme, most confidently tagged first: the author consented
     to quoting, a facilitator approved the words, no safeguarding flag was ever raised on them, and the worker has
     redacted them (the quote is the redacted words)."""
-    return list(
-        await conn.fetch(
-            """WITH ranked AS (
+    records = await conn.fetch(
+        """WITH ranked AS (
                  SELECT t.theme_id, c.id, c.redacted_text AS text, c.kind::text AS kind, n.name AS neighbourhood,
-                        c.received_at,
+                        c.received_at, c.language, c.translation IS NOT NULL AS translated,
+                        c.redacted_original AS original,
                         row_number() OVER (PARTITION BY t.theme_id
                                            ORDER BY t.source = 'person' DESC, t.confidence DESC NULLS LAST,
                                                     c.received_at DESC) AS rank
@@ -240,17 +246,17 @@ async def quotable(
                          AND b.given AND b.theme_id = ANY($4::text[])))
                    AND NOT EXISTS (SELECT 1 FROM safeguarding_flags f WHERE f.contribution_id = c.id))
                SELECT * FROM ranked WHERE rank <= $8 ORDER BY theme_id, rank""",
-            since,
-            until,
-            *filters.args(),
-            themes,
-            per_theme,
-        )
+        since,
+        until,
+        *filters.args(),
+        themes,
+        per_theme,
     )
+    return [msgspec.convert(dict(r), QuoteCandidate) for r in records]
 
 
 async def equality_counts(
-    conn: asyncpg.Connection, since: datetime, until: datetime, filters: Filters
+    conn: Connection, since: datetime, until: datetime, filters: Filters
 ) -> dict[str, dict[str, int]]:
     """Equality answers given with the contributions a board's filters choose, from the contributions themselves
     (a board filtered by theme; the others read `equality_counts_by_day`)."""
@@ -270,11 +276,10 @@ async def equality_counts(
     return found
 
 
-async def programme_progress(conn: asyncpg.Connection, slugs: list[str], today: date) -> list[asyncpg.Record]:
+async def programme_progress(conn: Connection, slugs: list[str], today: date) -> list[ProgrammeProgress]:
     """The chosen programmes, or every programme still running when none are chosen."""
-    return list(
-        await conn.fetch(
-            """SELECT p.slug, p.name, p.phase::text AS phase,
+    records = await conn.fetch(
+        """SELECT p.slug, p.name, p.phase::text AS phase,
                       w.title AS next_workshop, w.held_on AS next_workshop_on,
                       (SELECT count(*) FROM propositions pr WHERE pr.programme = p.slug
                        AND pr.status = 'shortlisted') AS awaiting_decision
@@ -284,34 +289,33 @@ async def programme_progress(conn: asyncpg.Connection, slugs: list[str], today: 
                                   ORDER BY held_on LIMIT 1) w ON true
                WHERE CASE WHEN cardinality($1::text[]) = 0 THEN p.ends_on >= $2 ELSE p.slug = ANY($1::text[]) END
                ORDER BY p.name""",
-            slugs,
-            today,
-        )
+        slugs,
+        today,
     )
+    return [msgspec.convert(dict(r), ProgrammeProgress) for r in records]
 
 
 async def responses_in(
-    conn: asyncpg.Connection, since: datetime, until: datetime, filters: Filters, limit: int = 10
-) -> list[asyncpg.Record]:
+    conn: Connection, since: datetime, until: datetime, filters: Filters, limit: int = 10
+) -> list[ResponseInPeriod]:
     """Responses published or updated in the period that touch the board's themes and places (a response about
     no particular theme or place concerns everyone)."""
-    return list(
-        await conn.fetch(
-            """SELECT id, title, status::text AS status, we_did FROM responses
+    records = await conn.fetch(
+        """SELECT id, title, status::text AS status, we_did FROM responses
                WHERE greatest(published_at, updated_at) >= $1 AND greatest(published_at, updated_at) < $2
                  AND (cardinality($3::text[]) = 0 OR theme_id IS NULL OR theme_id = ANY($3::text[]))
                  AND (cardinality($4::text[]) = 0 OR neighbourhood IS NULL OR neighbourhood = ANY($4::text[]))
                ORDER BY greatest(published_at, updated_at) DESC LIMIT $5""",
-            since,
-            until,
-            filters.themes,
-            filters.neighbourhoods,
-            limit,
-        )
+        since,
+        until,
+        filters.themes,
+        filters.neighbourhoods,
+        limit,
     )
+    return [msgspec.convert(dict(r), ResponseInPeriod) for r in records]
 
 
-async def insert_digest(conn: asyncpg.Connection, digest_id: UUID, content: DigestContent) -> bool:
+async def insert_digest(conn: Connection, digest_id: UUID, content: DigestContent) -> bool:
     """Store the digest and queue one email per receiving member, in the caller's transaction: either every
     member is owed this digest or none is. False when this board already has a digest for the period."""
     inserted = await conn.fetchval(
@@ -338,7 +342,7 @@ async def insert_digest(conn: asyncpg.Connection, digest_id: UUID, content: Dige
     return True
 
 
-async def has_digest(conn: asyncpg.Connection, board_id: str, start: date, end: date) -> bool:
+async def has_digest(conn: Connection, board_id: str, start: date, end: date) -> bool:
     return bool(
         await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM digests WHERE board_id = $1 AND period_start = $2 AND period_end = $3)",
@@ -349,7 +353,7 @@ async def has_digest(conn: asyncpg.Connection, board_id: str, start: date, end: 
     )
 
 
-async def get_digest(conn: asyncpg.Connection, digest_id: UUID) -> StoredDigest | None:
+async def get_digest(conn: Connection, digest_id: UUID) -> StoredDigest | None:
     record = await conn.fetchrow("SELECT id, board_id, content, recipients FROM digests WHERE id = $1", digest_id)
     if record is None:
         return None
@@ -361,7 +365,7 @@ async def get_digest(conn: asyncpg.Connection, digest_id: UUID) -> StoredDigest 
     )
 
 
-async def list_digests(conn: asyncpg.Connection, board_id: str) -> list[Digest]:
+async def list_digests(conn: Connection, board_id: str) -> list[Digest]:
     """Every digest the board was sent, newest first, with how its emails are doing."""
     records = await conn.fetch(
         """SELECT d.id, d.board_id, d.period_start, d.period_end, d.built_at, d.recipients,
@@ -376,7 +380,7 @@ async def list_digests(conn: asyncpg.Connection, board_id: str) -> list[Digest]:
     return [msgspec.convert(dict(r), Digest) for r in records]
 
 
-async def boards_for_schedule(conn: asyncpg.Connection) -> list[str]:
+async def boards_for_schedule(conn: Connection) -> list[str]:
     """Boards, and subscriptions someone has confirmed."""
     records = await conn.fetch(
         """SELECT b.id FROM boards b WHERE b.kind = 'board' OR EXISTS (
@@ -387,7 +391,7 @@ async def boards_for_schedule(conn: asyncpg.Connection) -> list[str]:
     return [r["id"] for r in records]
 
 
-async def untagged_between(conn: asyncpg.Connection, since: datetime, until: datetime) -> int:
+async def untagged_between(conn: Connection, since: datetime, until: datetime) -> int:
     """Contributions received in the range that the tagger has not analysed yet."""
     return int(
         await conn.fetchval(
@@ -399,7 +403,7 @@ async def untagged_between(conn: asyncpg.Connection, since: datetime, until: dat
     )
 
 
-async def digests_quoting(conn: asyncpg.Connection, contribution_id: UUID) -> int:
+async def digests_quoting(conn: Connection, contribution_id: UUID) -> int:
     """How many digests already built quote this contribution (withdrawn or stopped quotes included)."""
     return int(
         await conn.fetchval(

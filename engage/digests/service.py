@@ -13,12 +13,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-import asyncpg
-
 from engage.boards import queries as board_queries
 from engage.boards.models import Board
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import KIND_LABELS
+from engage.contributions.models import KIND_LABELS, LANGUAGES
+from engage.db import Connection
 from engage.digests import queries
 from engage.digests.models import (
     LOCAL,
@@ -30,6 +29,7 @@ from engage.digests.models import (
     ProgrammeLine,
     Quote,
     QuoteGroup,
+    RecommendationLine,
     ResponseLine,
     ThemeLine,
     last_full_month,
@@ -38,6 +38,8 @@ from engage.digests.models import (
 from engage.digests.population import BOROUGH_SHARES, QUESTIONS, SUPPRESS_BELOW
 from engage.digests.queries import Filters
 from engage.programmes.models import PHASE_LABELS
+from engage.recommendations import queries as recommendation_queries
+from engage.recommendations.models import STATUS_LABELS as RECOMMENDATION_STATUS
 from engage.responses.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 
@@ -78,7 +80,7 @@ TAGGING_GRACE = timedelta(hours=6)
 """How long a due digest waits for the tagger to catch up with its period (after a large import, say)."""
 
 
-async def ready_to_send(conn: asyncpg.Connection, period: Period, *, waiting_since: datetime, now: datetime) -> bool:
+async def ready_to_send(conn: Connection, period: Period, *, waiting_since: datetime, now: datetime) -> bool:
     """A digest counts themes, so it waits while contributions in its period are still untagged (after an import,
     or on a fresh install), but not for longer than TAGGING_GRACE: a tagger that is down must not stop digests."""
     if now - waiting_since >= TAGGING_GRACE:
@@ -133,7 +135,7 @@ def _heard_from(counts: dict[str, dict[str, int]]) -> list[HeardFrom]:
 
 
 async def build_digest(
-    conn: asyncpg.Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
+    conn: Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
 ) -> DigestContent:
     today = today or today_local()
     framework = await tag_queries.get_framework(conn, framework_id)
@@ -151,14 +153,14 @@ async def build_digest(
         equality = await queries.equality_counts(conn, *period.bounds(), filters)
     else:
         equality = await queries.equality_counts_by_day(conn, period.start, period.end, filters)
-    theme_ids = board.themes or ([t.id for t in framework.themes] if framework else sorted(counted["theme"]))
+    theme_ids = board.themes or ([t.id for t in framework.themes] if framework else sorted(counted.themes))
     themes = sorted(
         (
             ThemeLine(
                 theme_id=t,
                 name=theme_name(t),
-                count=counted["theme"].get(t, (0, 0))[0],
-                previous=counted["theme"].get(t, (0, 0))[1],
+                count=counted.themes.get(t, (0, 0))[0],
+                previous=counted.themes.get(t, (0, 0))[1],
             )
             for t in theme_ids
         ),
@@ -166,28 +168,29 @@ async def build_digest(
     )
     rising = sorted((t for t in themes if t.change > 0), key=lambda t: (-t.change, t.name))[:3]
     places = sorted(
-        (PlaceLine(name=name, count=now, previous=before) for name, (now, before) in counted["place"].items()),
+        (PlaceLine(name=name, count=now, previous=before) for name, (now, before) in counted.places.items()),
         key=lambda line: (-line.count, line.name),
     )
     leading = [t.theme_id for t in themes if t.count > 0][:LEADING_THEMES]
     quotes = await _quotes(conn, period, filters, leading, theme_name)
     programmes = [
         ProgrammeLine(
-            slug=r["slug"],
-            name=r["name"],
-            phase=PHASE_LABELS[r["phase"]],
-            next_workshop=r["next_workshop"],
-            next_workshop_on=r["next_workshop_on"],
-            awaiting_decision=r["awaiting_decision"],
+            slug=r.slug,
+            name=r.name,
+            phase=PHASE_LABELS[r.phase],
+            next_workshop=r.next_workshop,
+            next_workshop_on=r.next_workshop_on,
+            awaiting_decision=r.awaiting_decision,
         )
         for r in await queries.programme_progress(conn, board.programmes, today)
     ]
     responses = [
-        ResponseLine(id=r["id"], title=r["title"], status=STATUS_LABELS[r["status"]], we_did=r["we_did"])
+        ResponseLine(id=r.id, title=r.title, status=STATUS_LABELS[r.status], we_did=r.we_did)
         for r in await queries.responses_in(conn, *period.bounds(), filters)
     ]
-    total, previous_total = counted["total"]
+    total, previous_total = counted.total
     return DigestContent(
+        recommendations=await _recommendations(conn, board, period, today),
         board_id=board.id,
         board_name=board.name,
         period=period,
@@ -208,33 +211,77 @@ async def build_digest(
 
 
 async def _quotes(
-    conn: asyncpg.Connection, period: Period, filters: Filters, leading: list[str], theme_name: Callable[[str], str]
+    conn: Connection, period: Period, filters: Filters, leading: list[str], theme_name: Callable[[str], str]
 ) -> list[QuoteGroup]:
     if not leading:
         return []
-    records = await queries.quotable(conn, *period.bounds(), filters, leading, QUOTES_PER_THEME * 2)
+    candidates = await queries.quotable(conn, *period.bounds(), filters, leading, QUOTES_PER_THEME * 2)
     used: set[UUID] = set()
     groups: list[QuoteGroup] = []
     for theme_id in leading:
         chosen: list[Quote] = []
-        for r in records:
-            if r["theme_id"] != theme_id or r["id"] in used or len(chosen) >= QUOTES_PER_THEME:
+        for c in candidates:
+            if c.theme_id != theme_id or c.id in used or len(chosen) >= QUOTES_PER_THEME:
                 continue
-            used.add(r["id"])
+            used.add(c.id)
             chosen.append(
                 Quote(
-                    contribution_id=r["id"],
-                    text=_shorten(r["text"]),
-                    kind=KIND_LABELS[r["kind"]],
-                    neighbourhood=r["neighbourhood"],
-                    month=r["received_at"].astimezone(LOCAL).strftime("%B %Y"),
+                    contribution_id=c.id,
+                    text=_shorten(c.text),
+                    kind=KIND_LABELS[c.kind],
+                    neighbourhood=c.neighbourhood,
+                    month=c.received_at.astimezone(LOCAL).strftime("%B %Y"),
+                    translated_from=LANGUAGES.get(c.language, c.language) if c.translated else None,
+                    original=_shorten(c.original) if c.translated and c.original else None,
                 )
             )
         groups.append(QuoteGroup(theme_id=theme_id, name=theme_name(theme_id), quotes=chosen))
     return groups
 
 
-async def _describe_filters(conn: asyncpg.Connection, board: Board, theme_name: Callable[[str], str]) -> list[str]:
+async def choose_programme_quotes(
+    conn: Connection, slug: str, framework_id: str, themes: list[str], theme_name: Callable[[str], str]
+) -> list[QuoteGroup]:
+    """Quotes for a programme's report, theme by theme, chosen as a digest chooses them (consented to, approved by a
+    facilitator, never flagged, redacted), from everything the programme has heard."""
+    everything = Period(date(2000, 1, 1), datetime.now(LOCAL).date() + timedelta(days=1))
+    return await _quotes(
+        conn,
+        everything,
+        Filters(framework_id=framework_id, themes=[], neighbourhoods=[], programmes=[slug]),
+        themes,
+        theme_name,
+    )
+
+
+async def _recommendations(conn: Connection, board: Board, period: Period, today: date) -> list[RecommendationLine]:
+    """The board's recommendations still open (overdue first, then by due date) and those closed in the period,
+    each with its updates dated in the period."""
+    found = await recommendation_queries.for_digest(conn, board.id, period.start, period.end)
+    updates = await recommendation_queries.updates_for(
+        conn, [r.id for r in found], since=period.start, until=period.end
+    )
+    lines = [
+        RecommendationLine(
+            id=r.id,
+            label=r.label,
+            text=_shorten(r.text),
+            owner=r.owner,
+            due_on=r.due_on,
+            status=RECOMMENDATION_STATUS[r.status],
+            overdue=r.overdue(today),
+            changes=[
+                f"{u.changed_on:%-d %B %Y}: {RECOMMENDATION_STATUS[u.status]}. {u.note}"
+                for u in updates
+                if u.recommendation_id == r.id
+            ],
+        )
+        for r in found
+    ]
+    return sorted(lines, key=lambda line: (not line.overdue, line.due_on or date.max))
+
+
+async def _describe_filters(conn: Connection, board: Board, theme_name: Callable[[str], str]) -> list[str]:
     described = []
     if board.themes:
         described.append("Themes: " + ", ".join(theme_name(t) for t in board.themes))
@@ -247,7 +294,7 @@ async def _describe_filters(conn: asyncpg.Connection, board: Board, theme_name: 
 
 
 async def preview_digest(
-    conn: asyncpg.Connection, board_id: str, period: Period | None, *, framework_id: str, today: date | None = None
+    conn: Connection, board_id: str, period: Period | None, *, framework_id: str, today: date | None = None
 ) -> DigestContent:
     """What the board would be sent for this period (default: its latest finished one). Sends nothing."""
     today = today or today_local()
@@ -259,7 +306,7 @@ async def preview_digest(
 
 
 async def send_digest(
-    conn: asyncpg.Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
+    conn: Connection, board: Board, period: Period, *, framework_id: str, today: date | None = None
 ) -> UUID | None:
     """Build and store the board's digest for the period and queue it for every member. None when it exists."""
     if await queries.has_digest(conn, board.id, period.start, period.end):

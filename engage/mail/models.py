@@ -22,6 +22,8 @@ class MailMessage(msgspec.Struct, kw_only=True):
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    locale: str = "en"
+    """The language it is written in (its reader's: see engage.i18n)."""
 
 
 class OutgoingEmail(msgspec.Struct, kw_only=True):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import msgspec
 
+from engage.db import Connection
 from engage.outbox.models import Event
 
 
-async def insert_event(conn: asyncpg.Connection, topic: str, payload: dict[str, Any]) -> int:
+async def insert_event(conn: Connection, topic: str, payload: dict[str, Any]) -> int:
     return await conn.fetchval(  # type: ignore[no-any-return]
         "INSERT INTO outbox (topic, payload) VALUES ($1, $2::jsonb) RETURNING id",
         topic,
@@ -18,7 +18,7 @@ async def insert_event(conn: asyncpg.Connection, topic: str, payload: dict[str, 
     )
 
 
-async def claim_unrelayed(conn: asyncpg.Connection, limit: int) -> list[int]:
+async def claim_unrelayed(conn: Connection, limit: int) -> list[int]:
     """Mark committed rows not yet on the queue as on their way, and return their ids: one statement, committed
     when it returns, so the rows are unlocked before anyone enqueues them. ``SKIP LOCKED`` keeps two relays from
     claiming the same row."""
@@ -31,14 +31,14 @@ async def claim_unrelayed(conn: asyncpg.Connection, limit: int) -> list[int]:
     return sorted(r["id"] for r in records)
 
 
-async def unclaim(conn: asyncpg.Connection, ids: list[int]) -> None:
+async def unclaim(conn: Connection, ids: list[int]) -> None:
     """Put claimed rows back on the relay's list (the queue could not take them)."""
     await conn.execute(
         "UPDATE outbox SET enqueued_at = NULL WHERE id = ANY($1::bigint[]) AND processed_at IS NULL", ids
     )
 
 
-async def release_stale(conn: asyncpg.Connection, older_than_s: int) -> int:
+async def release_stale(conn: Connection, older_than_s: int) -> int:
     """Put back on the relay's list events that were enqueued long ago and never processed."""
     result = await conn.execute(
         """UPDATE outbox SET enqueued_at = NULL
@@ -48,7 +48,7 @@ async def release_stale(conn: asyncpg.Connection, older_than_s: int) -> int:
     return int(result.split()[-1])
 
 
-async def claim_for_processing(conn: asyncpg.Connection, ids: list[int]) -> list[Event]:
+async def claim_for_processing(conn: Connection, ids: list[int]) -> list[Event]:
     """Mark these events processed and return those that were not yet: the caller handles them in the same
     transaction. A second job with the same events waits for the first to commit and then finds nothing left."""
     records = await conn.fetch(
@@ -60,6 +60,6 @@ async def claim_for_processing(conn: asyncpg.Connection, ids: list[int]) -> list
     return sorted(events, key=lambda event: event.id)
 
 
-async def get_events(conn: asyncpg.Connection, ids: list[int]) -> list[Event]:
+async def get_events(conn: Connection, ids: list[int]) -> list[Event]:
     records = await conn.fetch("SELECT id, topic, payload FROM outbox WHERE id = ANY($1) ORDER BY id", ids)
     return [Event(id=r["id"], topic=r["topic"], payload=msgspec.json.decode(r["payload"])) for r in records]

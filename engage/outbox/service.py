@@ -22,7 +22,7 @@ import uuid
 from typing import Any
 
 import asyncpg
-from arq.connections import ArqRedis
+from arq.connections import ArqRedis, RedisSettings
 
 from engage.db import transaction
 from engage.outbox import queries
@@ -129,3 +129,18 @@ class OutboxRelay:
 
 def _describe(exc: Any) -> str:
     return f"{type(exc).__name__}: {exc}"
+
+
+def redis_client(url: str) -> ArqRedis:
+    """An arq client that does not need Redis to be up yet: it connects on first use and reconnects."""
+    settings = RedisSettings.from_dsn(url)
+    return ArqRedis(
+        host=settings.host,
+        port=settings.port,
+        db=settings.database,
+        password=settings.password,
+        username=settings.username,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        retry_on_timeout=False,
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import asyncpg
 import msgspec
 
+from engage.db import Connection
 from engage.privacy.models import RetentionPeriods, RetentionRun
 
 # Each statement deletes one kind of data older than its period (in days, the statement's only argument).
@@ -22,7 +22,7 @@ _DELETES: dict[str, str] = {
 }
 
 
-async def delete_expired(conn: asyncpg.Connection, periods: RetentionPeriods) -> dict[str, int]:
+async def delete_expired(conn: Connection, periods: RetentionPeriods) -> dict[str, int]:
     deleted = {}
     for kind, statement in _DELETES.items():
         result = await conn.execute(statement, getattr(periods, kind))
@@ -30,7 +30,7 @@ async def delete_expired(conn: asyncpg.Connection, periods: RetentionPeriods) ->
     return deleted
 
 
-async def record_run(conn: asyncpg.Connection, ran_on: date, deleted: dict[str, Any]) -> bool:
+async def record_run(conn: Connection, ran_on: date, deleted: dict[str, Any]) -> bool:
     """Note today's run; False when today's run was already recorded (another worker did it)."""
     inserted = await conn.fetchval(
         "INSERT INTO retention_runs (ran_on, deleted) VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING RETURNING ran_on",
@@ -40,11 +40,11 @@ async def record_run(conn: asyncpg.Connection, ran_on: date, deleted: dict[str, 
     return inserted is not None
 
 
-async def has_run(conn: asyncpg.Connection, ran_on: date) -> bool:
+async def has_run(conn: Connection, ran_on: date) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM retention_runs WHERE ran_on = $1)", ran_on))
 
 
-async def last_run(conn: asyncpg.Connection) -> RetentionRun | None:
+async def last_run(conn: Connection) -> RetentionRun | None:
     record = await conn.fetchrow(
         "SELECT ran_on, deleted::text AS deleted FROM retention_runs ORDER BY ran_on DESC LIMIT 1"
     )

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import asyncpg
-
 from engage.audit import queries as audit
+from engage.db import Connection
 from engage.privacy import queries
 from engage.privacy.models import RetentionPeriods, RetentionRun
 
 
-async def apply_retention(conn: asyncpg.Connection, periods: RetentionPeriods, today: date) -> RetentionRun | None:
+async def apply_retention(conn: Connection, periods: RetentionPeriods, today: date) -> RetentionRun | None:
     """Delete everything past its period, once a day (a second call the same day does nothing). The count of
     what went is kept, without any of it."""
     if await queries.has_run(conn, today):
@@ -31,5 +30,5 @@ async def apply_retention(conn: asyncpg.Connection, periods: RetentionPeriods, t
     return RetentionRun(ran_on=today, deleted=deleted)
 
 
-async def last_retention_run(conn: asyncpg.Connection) -> RetentionRun | None:
+async def last_retention_run(conn: Connection) -> RetentionRun | None:
     return await queries.last_run(conn)

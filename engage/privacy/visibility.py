@@ -12,8 +12,17 @@ Every query that returns a contribution's words takes a `Sight` and builds its S
   placeholder, never the raw words.
 - Contact details: administrators; partner staff only for what they entered (they gathered them, and call back).
 - Equality answers one by one: administrators only (everyone else gets aggregates with small groups suppressed).
+- Community of practice members (residents, carers, voluntary-sector people a facilitator invited to a programme)
+  see no more than partner staff: the redacted words of contributions shared with partner organisations, never
+  flagged words, contact details or equality answers; and only on the pages of the programmes they were invited
+  to (the member pages check that).
+- Free text people write on Engage itself (comments on propositions): as written for readers of words as written
+  and for its author; everyone else reads the worker's redaction of it (`authored_words`).
 - Nobody without an account reads anyone's words here; a citizen reads their own through the reference and code
-  (`engage.contributions.service.view_own_contribution`).
+  (`engage.citizens.service`).
+- Words not in English may have a translation added by staff: readers get the translation (redacted readers, the
+  translation redacted), marked as such, and the words as written on request through `original_words()`. The
+  tagger and the redactor work on `analysed_words()`.
 
 The SQL fragments embed only booleans and the reader's id (a UUID we hold, rendered by `uuid.UUID`), never text a
 person typed, so they are safe to splice into a statement.
@@ -93,9 +102,17 @@ def _scope(user: StaffUser, everyone: Permission, own: Permission) -> Scope:
     return "own" if can(user.role, own) else "none"
 
 
+def _member_sight(user: StaffUser) -> Sight:
+    """A community of practice member: partner staff's sight for what someone else entered (members enter
+    nothing), which is the narrowest sight that reads any words."""
+    return Sight(reader=user.id, flagged=False, unshared=False, raw_words="none", contacts="none", equality=False)
+
+
 def sight_for(user: StaffUser | None) -> Sight:
-    if user is None or not can(user.role, "read_contributions"):
+    if user is None:
         return NOBODY
+    if not can(user.role, "read_contributions"):
+        return _member_sight(user) if can(user.role, "take_part") else NOBODY
     return Sight(
         reader=user.id,
         flagged=can(user.role, "handle_safeguarding"),
@@ -122,6 +139,11 @@ def visible(sight: Sight, c: str = "c") -> str:
     return "(" + " AND ".join(clauses) + ")" if clauses else "true"
 
 
+def analysed_words(c: str = "c") -> str:
+    """The words the system tags and redacts: the English translation staff added, else the words as written."""
+    return f"coalesce({c}.translation, {c}.text)"
+
+
 def _redacted(c: str) -> str:
     pending = PENDING_REDACTION.replace("'", "''")
     return f"coalesce({c}.redacted_text, '{pending}')"
@@ -130,10 +152,32 @@ def _redacted(c: str) -> str:
 def words(sight: Sight, c: str = "c") -> str:
     """An expression for the words of row ``c`` as this reader may read them (use with `visible`)."""
     if sight.raw_words == "all":
+        return analysed_words(c)
+    if sight.raw_words == "own":
+        return f"CASE WHEN {c}.entered_by = {_reader(sight)} THEN {analysed_words(c)} ELSE {_redacted(c)} END"
+    return _redacted(c)
+
+
+def original_words(sight: Sight, c: str = "c") -> str:
+    """The words as written (for a translated contribution, the original beside its translation), as this reader
+    may read them: redacted readers get the original redacted."""
+    redacted = f"coalesce({c}.redacted_original, {_redacted(c)})"
+    if sight.raw_words == "all":
         return f"{c}.text"
     if sight.raw_words == "own":
-        return f"CASE WHEN {c}.entered_by = {_reader(sight)} THEN {c}.text ELSE {_redacted(c)} END"
-    return _redacted(c)
+        return f"CASE WHEN {c}.entered_by = {_reader(sight)} THEN {c}.text ELSE {redacted} END"
+    return redacted
+
+
+def authored_words(sight: Sight, text: str, redacted: str, author: str) -> str:
+    """An expression for free text someone wrote on Engage (a comment), given its columns: as written for readers
+    of words as written and for its author, otherwise the worker's redaction (a placeholder until it is done)."""
+    if sight.reader is None:
+        return "NULL"
+    if sight.raw_words == "all":
+        return text
+    pending = PENDING_REDACTION.replace("'", "''")
+    return f"CASE WHEN {author} = {_reader(sight)} THEN {text} ELSE coalesce({redacted}, '{pending}') END"
 
 
 def search_vector(sight: Sight, c: str = "c") -> str:

@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.problems import FieldError, Problem
+
 Phase = Literal["discovery", "define", "develop"]
 PHASES: tuple[Phase, ...] = ("discovery", "define", "develop")
 PHASE_LABELS: dict[str, str] = {
@@ -30,10 +32,19 @@ class ProgrammeDraft(msgspec.Struct, kw_only=True):
     purpose: str
     framework_id: str
     neighbourhoods: list[str]
-    discovery_from: date
-    define_from: date
-    develop_from: date
-    ends_on: date
+    discovery_from: date | None
+    """None: not given, or not a date (the edge parses dates; the service names each missing one)."""
+    define_from: date | None
+    develop_from: date | None
+    ends_on: date | None
+
+
+PHASE_DATE_LABELS = {
+    "discovery_from": "the date Discovery starts",
+    "define_from": "the date Define starts",
+    "develop_from": "the date Develop and approval starts",
+    "ends_on": "the date the programme ends",
+}
 
 
 class PhaseChange(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,6 +60,11 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     organisation: str | None
     role: MemberRole
+    community: bool = False
+    """A resident, carer or voluntary-sector member who signs in by emailed links (no staff account)."""
+    added_at: datetime | None = None
+    active: bool = True
+    last_signed_in: datetime | None = None
 
 
 class ProgrammeChoice(msgspec.Struct, frozen=True, kw_only=True):
@@ -91,7 +107,35 @@ class ProgrammeDetail(msgspec.Struct, frozen=True, kw_only=True):
     neighbourhood_names: dict[str, str]
 
 
-class InvalidProgramme(ValueError):
+class ClusterMember(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    reference: str
+    text: str
+    """As the reader may read it."""
+
+
+class Cluster(msgspec.Struct, frozen=True, kw_only=True):
+    """A group of contributions saying the same thing, as one reader may see it."""
+
+    label: str
+    members: list[ClusterMember]
+    hidden: int
+    """Members the reader may not read: counted, not shown."""
+    quote: ClusterMember | None
+    """The member that says it best, when the reader may read it."""
+    terms: list[str]
+    """Words the group shares (none for groups stored before they were kept)."""
+
+
+class StoredClusters(msgspec.Struct, frozen=True, kw_only=True):
+    clusters: list[Cluster]
+    requested_at: datetime | None
+    computed_at: datetime | None
+
+
+class InvalidProgramme(Problem):
+    """A programme, a phase change or a member that cannot be accepted: every problem, each naming its field."""
+
     def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{field}: {reason}" for field, reason in errors))
-        self.errors = errors
+        found = [FieldError(field, reason) for field, reason in errors]
+        super().__init__(found[0].field, found[0].reason, more=found[1:])

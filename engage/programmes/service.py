@@ -1,31 +1,43 @@
 """Use cases for co-design programmes. Callers own the transaction.
 
 Who may do what: admins and facilitators start programmes; a programme's own facilitators (and admins) move it to
-its next phase and add people to its community of practice. Anyone who may read contributions may read a programme.
+its next phase and add people to its community of practice: staff by their account's email, and anyone else
+(residents, carers, voluntary-sector members: the people co-production is for) by an emailed invitation, which
+gives them an account without a password that signs in by one-use links. Anyone who may read contributions may read
+a programme; a community of practice member reads only the programmes they were invited to.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from uuid import UUID
 
-import asyncpg
-
-from engage.accounts.models import StaffUser
+from engage.accounts import queries as account_queries
+from engage.accounts import service as accounts
+from engage.accounts.models import StaffUser, UserExists, can
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
+from engage.contributions.service import EMAIL
+from engage.db import Connection
+from engage.problems import Problem
 from engage.programmes import queries
 from engage.programmes.models import (
+    PHASE_DATE_LABELS,
     PHASE_LABELS,
     InvalidProgramme,
+    Programme,
     ProgrammeDetail,
     ProgrammeDraft,
 )
 from engage.tags import queries as tag_queries
 
 
-class NotAllowed(Exception):
+class NotAllowed(Problem):
     """The viewer may read the programme but not change it."""
+
+    def __init__(self, reason: str = "Only this programme's facilitators (or an admin) change it.") -> None:
+        super().__init__("programme", reason, status=403)
 
 
 def slug_for(name: str) -> str:
@@ -33,7 +45,7 @@ def slug_for(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60] or "programme"
 
 
-async def start_programme(conn: asyncpg.Connection, viewer: StaffUser, draft: ProgrammeDraft) -> str:
+async def start_programme(conn: Connection, viewer: StaffUser, draft: ProgrammeDraft) -> str:
     """Create a programme in Discovery, with the viewer as its first facilitator. Returns its slug."""
     if viewer.role not in ("admin", "facilitator"):
         raise NotAllowed
@@ -51,11 +63,16 @@ async def start_programme(conn: asyncpg.Connection, viewer: StaffUser, draft: Pr
         errors.append(("neighbourhoods", "Choose at least one neighbourhood."))
     elif not set(draft.neighbourhoods) <= known:
         errors.append(("neighbourhoods", "Choose neighbourhoods from the list."))
-    dates = [draft.discovery_from, draft.define_from, draft.develop_from, draft.ends_on]
-    if dates != sorted(dates):
+    dates = {name: getattr(draft, name) for name in PHASE_DATE_LABELS}
+    errors += [
+        (name, f"Give {label}, like 2026-03-14.") for name, label in PHASE_DATE_LABELS.items() if not dates[name]
+    ]
+    given = [value for value in dates.values() if value]
+    if len(given) == len(dates) and given != sorted(given):
         errors.append(("define_from", "The phases must follow each other: Discovery, Define, Develop, then the end."))
     if errors:
         raise InvalidProgramme(errors)
+    assert draft.discovery_from and draft.define_from and draft.develop_from and draft.ends_on
     base = slug_for(draft.name)
     slug, number = base, 1
     while not await queries.insert_programme(conn, slug, draft, viewer.id):
@@ -65,7 +82,7 @@ async def start_programme(conn: asyncpg.Connection, viewer: StaffUser, draft: Pr
     return slug
 
 
-async def view_programme(conn: asyncpg.Connection, slug: str) -> ProgrammeDetail | None:
+async def view_programme(conn: Connection, slug: str) -> ProgrammeDetail | None:
     programme = await queries.get_programme(conn, slug)
     if programme is None:
         return None
@@ -78,17 +95,17 @@ async def view_programme(conn: asyncpg.Connection, slug: str) -> ProgrammeDetail
     )
 
 
-async def runs_programme(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> bool:
+async def runs_programme(conn: Connection, slug: str, viewer: StaffUser) -> bool:
     """Admins, and the programme's own facilitators, run it: its phases, workshops, propositions and rounds."""
     return viewer.role == "admin" or await queries.member_role(conn, slug, viewer.id) == "facilitator"
 
 
-async def _require_facilitator(conn: asyncpg.Connection, slug: str, viewer: StaffUser) -> None:
+async def _require_facilitator(conn: Connection, slug: str, viewer: StaffUser) -> None:
     if not await runs_programme(conn, slug, viewer):
         raise NotAllowed
 
 
-async def advance_phase(conn: asyncpg.Connection, slug: str, viewer: StaffUser, summary: str, expected: str) -> str:
+async def advance_phase(conn: Connection, slug: str, viewer: StaffUser, summary: str, expected: str) -> str:
     """Move the programme from `expected` to the next phase, recording who, when and what was learnt. `expected`
     guards against two people pressing the button at once: the second is told it has already moved."""
     programme = await queries.get_programme(conn, slug, for_update=True)
@@ -117,7 +134,7 @@ async def advance_phase(conn: asyncpg.Connection, slug: str, viewer: StaffUser, 
     return target
 
 
-async def add_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, email: str, role: str) -> None:
+async def add_member(conn: Connection, slug: str, viewer: StaffUser, email: str, role: str) -> None:
     if await queries.get_programme(conn, slug) is None:
         raise LookupError(slug)
     await _require_facilitator(conn, slug, viewer)
@@ -137,7 +154,102 @@ async def add_member(conn: asyncpg.Connection, slug: str, viewer: StaffUser, ema
     )
 
 
-async def record_export(conn: asyncpg.Connection, viewer: StaffUser, slug: str, what: str) -> None:
+async def invite_member(
+    conn: Connection,
+    slug: str,
+    viewer: StaffUser,
+    *,
+    name: str,
+    email: str,
+    organisation: str,
+    secret: str,
+    link_minutes: int,
+) -> None:
+    """Invite someone without a staff account into the community of practice: an account of their own (made on
+    their first invitation, reopened if they were removed from every programme before), membership, and an email
+    with a one-use sign-in link. Inviting them again sends a fresh link."""
+    if await queries.get_programme(conn, slug) is None:
+        raise LookupError(slug)
+    await _require_facilitator(conn, slug, viewer)
+    name, email, organisation = name.strip(), email.strip().lower(), organisation.strip()
+    errors: list[tuple[str, str]] = []
+    if not name or len(name) > 120:
+        errors.append(("invite_name", "Give the name they like to be called (up to 120 characters)."))
+    if len(email) > 254 or not EMAIL.match(email):
+        errors.append(("invite_email", "Give an email address like name@example.org: the invitation goes there."))
+    if len(organisation) > 120:
+        errors.append(("organisation", "Keep the group or organisation under 120 characters."))
+    if errors:
+        raise InvalidProgramme(errors)
+    found = await account_queries.user_by_email(conn, email)
+    if found is not None and found[0].role != "community_member":
+        raise InvalidProgramme([("invite_email", "This person has a staff account: add them by email above.")])
+    if found is None:
+        try:
+            async with conn.transaction():
+                user = await accounts.create_member_account(
+                    conn, email=email, name=name, organisation=organisation or None
+                )
+        except UserExists as exc:  # someone invited them at the same moment
+            raise InvalidProgramme([("invite_email", "They were invited a moment ago: refresh the page.")]) from exc
+    else:
+        user = found[0]
+        if not found[1]:
+            await account_queries.set_active(conn, user.id, True)
+    await queries.add_member(conn, slug, user.id, "member")
+    await accounts.issue_sign_in_link(
+        conn, user, secret=secret, minutes=link_minutes, programme=slug, invited_by=viewer.id
+    )
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="programme.member_invited",
+        subject_type="programme",
+        subject_id=slug,
+        detail={"user": str(user.id)},
+    )
+
+
+async def remove_member(conn: Connection, slug: str, viewer: StaffUser, user_id: UUID) -> None:
+    """Take a member out of the community of practice. Someone without a staff account is signed out everywhere
+    and their unused links stop working; removed from their last programme, their account is closed."""
+    if await queries.get_programme(conn, slug) is None:
+        raise LookupError(slug)
+    await _require_facilitator(conn, slug, viewer)
+    if not await queries.remove_member(conn, slug, user_id):
+        raise InvalidProgramme([("member", "This person is not a member of the programme (facilitators stay).")])
+    user = await account_queries.get_user(conn, user_id)
+    ended = 0
+    if user is not None and user.role == "community_member":
+        await account_queries.delete_links(conn, user_id)
+        ended = await account_queries.delete_user_sessions(conn, user_id)
+        if not await queries.memberships(conn, user_id):
+            await account_queries.set_active(conn, user_id, False)
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="programme.member_removed",
+        subject_type="programme",
+        subject_id=slug,
+        detail={"user": str(user_id), "sessions_ended": ended},
+    )
+
+
+async def takes_part(conn: Connection, slug: str, viewer: StaffUser) -> bool:
+    """Admins, and the programme's own community of practice (facilitators and members)."""
+    return viewer.role == "admin" or await queries.member_role(conn, slug, viewer.id) is not None
+
+
+async def may_read(conn: Connection, slug: str, viewer: StaffUser) -> bool:
+    """Staff who read contributions read every programme; a community of practice member only their own."""
+    return can(viewer.role, "read_contributions") or await takes_part(conn, slug, viewer)
+
+
+async def my_programmes(conn: Connection, viewer: StaffUser) -> list[Programme]:
+    return await queries.memberships(conn, viewer.id)
+
+
+async def record_export(conn: Connection, viewer: StaffUser, slug: str, what: str) -> None:
     """Every CSV export of a programme's data is in the audit trail."""
     await audit.record(
         conn,

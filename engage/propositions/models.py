@@ -8,14 +8,15 @@ from uuid import UUID
 
 import msgspec
 
+from engage.i18n import N_
 from engage.problems import Problem
 
 Status = Literal["draft", "shortlisted", "approved", "set_aside"]
 STATUS_LABELS: dict[str, str] = {
-    "draft": "Draft",
-    "shortlisted": "Shortlisted",
-    "approved": "Approved",
-    "set_aside": "Set aside",
+    "draft": N_("Draft"),
+    "shortlisted": N_("Shortlisted"),
+    "approved": N_("Approved"),
+    "set_aside": N_("Set aside"),
 }
 SHORTLIST_MAX = 3
 
@@ -60,6 +61,20 @@ class Proposition(msgspec.Struct, frozen=True, kw_only=True):
     themes: list[str]
     evidence: int
     withdrawn: int
+    drafted_in_phase: str | None = None
+    """The programme's phase when it was drafted: before Define, the evidence had not been analysed yet."""
+
+
+class ConsensusSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the latest consensus round left a proposition (from the consensus domain, for the decision rule)."""
+
+    round_title: str
+    consensus: bool
+    reason: str
+    supporting: float | None
+    people: int
+    dissenting: list[str]
+    """Groups large enough to show in which support fell short, e.g. "neighbourhood stockwell (0%)"."""
 
 
 class Decision(msgspec.Struct, kw_only=True):
@@ -74,6 +89,8 @@ class Decision(msgspec.Struct, kw_only=True):
     budget: str = ""
     resourcing: str = ""
     milestones: str = ""
+    without_consensus: str = ""
+    """Why the board approved it although the consensus round did not show consensus (required then)."""
 
 
 class RecordedDecision(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,11 +100,29 @@ class RecordedDecision(msgspec.Struct, frozen=True, kw_only=True):
     recorded_at: datetime
 
 
+class Comment(msgspec.Struct, frozen=True, kw_only=True):
+    """A comment on a proposition, as this reader may read it (engage.privacy.visibility.authored_words)."""
+
+    id: UUID
+    author_name: str
+    author_organisation: str | None
+    community: bool
+    """Written by a community of practice member (no staff account)."""
+    mine: bool
+    """Written by the reader: they may withdraw it."""
+    text: str
+    created_at: datetime
+
+
+COMMENT_MAX = 2000
+
+
 class PropositionDetail(msgspec.Struct, frozen=True, kw_only=True):
     proposition: Proposition
     versions: list[Version]
     evidence: list[Evidence]
     decision: RecordedDecision | None = None
+    comments: list[Comment] = []
 
 
 class UsedIn(msgspec.Struct, frozen=True, kw_only=True):

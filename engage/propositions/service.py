@@ -2,7 +2,11 @@
 
 A programme's facilitators (and admins) draft propositions, pin the contributions behind them, revise them in
 versions (each saying what changed and why) and keep a shortlist of at most three. Anyone who may read
-contributions may read them.
+contributions may read them, and so may the programme's community of practice members.
+
+Staff and the programme's community of practice comment on propositions. A comment is free text that may name
+people, so the worker redacts it (the `proposition.comment_posted` event) and only readers of words as written,
+and its author, read it as written; its author may withdraw it, which deletes it.
 """
 
 from __future__ import annotations
@@ -10,17 +14,22 @@ from __future__ import annotations
 import uuid
 from uuid import UUID
 
-import asyncpg
-
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
+from engage.db import Connection
+from engage.ids import uuid7
+from engage.outbox import queries as outbox
+from engage.outbox.models import COMMENT_POSTED
 from engage.privacy.visibility import Sight
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
-from engage.programmes.service import runs_programme
+from engage.programmes.service import may_read, runs_programme
 from engage.propositions import queries
 from engage.propositions.models import (
+    COMMENT_MAX,
     SHORTLIST_MAX,
     STATUS_LABELS,
+    ConsensusSummary,
     Decision,
     Proposition,
     PropositionDetail,
@@ -30,12 +39,12 @@ from engage.propositions.models import (
 from engage.tags import queries as tag_queries
 
 
-async def _require_facilitator(conn: asyncpg.Connection, programme: str, viewer: StaffUser) -> None:
+async def _require_facilitator(conn: Connection, programme: str, viewer: StaffUser) -> None:
     if not await runs_programme(conn, programme, viewer):
         raise PropositionProblem("programme", "Only this programme's facilitators change its propositions.", status=403)
 
 
-async def _checked(conn: asyncpg.Connection, programme: str, text: PropositionText) -> PropositionText:
+async def _checked(conn: Connection, programme: str, text: PropositionText) -> PropositionText:
     found = await programme_queries.get_programme(conn, programme)
     if found is None:
         raise PropositionProblem("programme", "No programme with this address.", status=404)
@@ -51,18 +60,30 @@ async def _checked(conn: asyncpg.Connection, programme: str, text: PropositionTe
     return text
 
 
-async def draft_proposition(conn: asyncpg.Connection, programme: str, viewer: StaffUser, text: PropositionText) -> UUID:
+async def draft_proposition(conn: Connection, programme: str, viewer: StaffUser, text: PropositionText) -> UUID:
     text = await _checked(conn, programme, text)
     await _require_facilitator(conn, programme, viewer)
     proposition_id = uuid.uuid4()
     await queries.insert_proposition(conn, proposition_id, programme, text, viewer.id)
+    # Allowed in any phase, but drafting during Discovery (before the evidence is analysed) is recorded, and the
+    # proposition says so wherever it is shown.
     await audit.record(
-        conn, actor=viewer.id, action="proposition.drafted", subject_type="proposition", subject_id=str(proposition_id)
+        conn,
+        actor=viewer.id,
+        action="proposition.drafted",
+        subject_type="proposition",
+        subject_id=str(proposition_id),
+        detail={"phase": await _phase(conn, programme)},
     )
     return proposition_id
 
 
-async def _editable(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser) -> Proposition:
+async def _phase(conn: Connection, programme: str) -> str:
+    found = await programme_queries.get_programme(conn, programme)
+    return found.phase if found else ""
+
+
+async def _editable(conn: Connection, proposition_id: UUID, viewer: StaffUser) -> Proposition:
     proposition = await queries.get_proposition(conn, proposition_id, lock=True)
     if proposition is None:
         raise PropositionProblem("proposition", "No proposition with this address.", status=404)
@@ -71,7 +92,7 @@ async def _editable(conn: asyncpg.Connection, proposition_id: UUID, viewer: Staf
 
 
 async def revise_proposition(
-    conn: asyncpg.Connection,
+    conn: Connection,
     proposition_id: UUID,
     viewer: StaffUser,
     text: PropositionText,
@@ -107,9 +128,7 @@ async def revise_proposition(
     return version
 
 
-async def pin_evidence(
-    conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID
-) -> None:
+async def pin_evidence(conn: Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID) -> None:
     await _editable(conn, proposition_id, viewer)
     if not await queries.pin(conn, proposition_id, contribution_id, viewer.id) and not await queries.is_pinned(
         conn, proposition_id, contribution_id
@@ -117,14 +136,12 @@ async def pin_evidence(
         raise PropositionProblem("contribution", "No contribution with this id.", status=404)
 
 
-async def unpin_evidence(
-    conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID
-) -> None:
+async def unpin_evidence(conn: Connection, proposition_id: UUID, viewer: StaffUser, contribution_id: UUID) -> None:
     await _editable(conn, proposition_id, viewer)
     await queries.unpin(conn, proposition_id, contribution_id)
 
 
-async def set_status(conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, status: str) -> None:
+async def set_status(conn: Connection, proposition_id: UUID, viewer: StaffUser, status: str) -> None:
     """Shortlist (at most three per programme), set aside or return to draft. Approval is a board's decision
     and is recorded elsewhere."""
     proposition = await _editable(conn, proposition_id, viewer)
@@ -145,15 +162,21 @@ async def set_status(conn: asyncpg.Connection, proposition_id: UUID, viewer: Sta
         action="proposition.status",
         subject_type="proposition",
         subject_id=str(proposition_id),
-        detail={"status": status, "label": STATUS_LABELS[status]},
+        detail={"status": status, "label": STATUS_LABELS[status], "phase": await _phase(conn, proposition.programme)},
     )
 
 
 async def record_decision(
-    conn: asyncpg.Connection, proposition_id: UUID, viewer: StaffUser, decision: Decision
+    conn: Connection,
+    proposition_id: UUID,
+    viewer: StaffUser,
+    decision: Decision,
+    consensus: ConsensusSummary | None,
 ) -> None:
     """Record which board decided, when, and (for an approval) the implementation plan. Approval needs the
-    proposition on the shortlist; a decision, once recorded, is not changed (record a new proposition instead)."""
+    proposition on the shortlist, and approving one the latest consensus round (``consensus``) did not support, or
+    one never put to a round, needs a recorded reason. A decision, once recorded, is not changed (record a new
+    proposition instead)."""
     proposition = await _editable(conn, proposition_id, viewer)
     decision.board = decision.board.strip()[:200]
     for name in ("decision_note", "actions", "owner", "budget", "resourcing", "milestones"):
@@ -164,10 +187,17 @@ async def record_decision(
         raise PropositionProblem("board", "Say which board made the decision.")
     if proposition.status != "shortlisted":
         raise PropositionProblem("approved", "Only a shortlisted proposition goes to a board for decision.")
+    decision.without_consensus = decision.without_consensus.strip()[:4000]
+    errors = []
     if decision.approved and (not decision.actions or not decision.owner):
-        raise PropositionProblem(
-            "actions", "An approval needs its implementation plan: at least the actions and owner."
+        errors.append(
+            FieldError("actions", "An approval needs its implementation plan: at least the actions and owner.")
         )
+    if decision.approved and not (consensus and consensus.consensus) and len(decision.without_consensus) < 10:
+        why = consensus.reason if consensus else "It was never put to a consensus round."
+        errors.append(FieldError("without_consensus", f"{why} Say why the board approves it without consensus."))
+    if errors:
+        raise PropositionProblem.of(errors)
     if not await queries.record_decision(conn, proposition_id, proposition.version, decision, viewer.id):
         raise PropositionProblem("approved", "A decision is already recorded for this proposition.", status=409)
     await queries.set_status(conn, proposition_id, "approved" if decision.approved else "set_aside")
@@ -177,11 +207,16 @@ async def record_decision(
         action="proposition.decided",
         subject_type="proposition",
         subject_id=str(proposition_id),
-        detail={"approved": decision.approved, "board": decision.board, "version": proposition.version},
+        detail={
+            "approved": decision.approved,
+            "board": decision.board,
+            "version": proposition.version,
+            "without_consensus": bool(decision.without_consensus),
+        },
     )
 
 
-async def view_proposition(conn: asyncpg.Connection, proposition_id: UUID, sight: Sight) -> PropositionDetail | None:
+async def view_proposition(conn: Connection, proposition_id: UUID, sight: Sight) -> PropositionDetail | None:
     proposition = await queries.get_proposition(conn, proposition_id)
     if proposition is None:
         return None
@@ -190,4 +225,50 @@ async def view_proposition(conn: asyncpg.Connection, proposition_id: UUID, sight
         versions=await queries.versions(conn, proposition_id),
         evidence=await queries.evidence(conn, proposition_id, sight),
         decision=await queries.decision_for(conn, proposition_id),
+        comments=await queries.comments(conn, proposition_id, sight),
     )
+
+
+async def readable_proposition(conn: Connection, proposition_id: UUID, viewer: StaffUser) -> Proposition:
+    """The proposition, if this viewer may read its programme (a community of practice member: only their own
+    programmes'; an unknown proposition and someone else's look the same, 404)."""
+    proposition = await queries.get_proposition(conn, proposition_id)
+    if proposition is None or not await may_read(conn, proposition.programme, viewer):
+        raise PropositionProblem("proposition", "No proposition with this address.", status=404)
+    return proposition
+
+
+async def post_comment(conn: Connection, proposition_id: UUID, viewer: StaffUser, body: str) -> UUID:
+    proposition = await readable_proposition(conn, proposition_id, viewer)
+    body = body.strip()
+    if not body:
+        raise PropositionProblem("comment", "Write your comment first.")
+    if len(body) > COMMENT_MAX:
+        raise PropositionProblem("comment", f"Keep a comment under {COMMENT_MAX:,} characters.")
+    comment_id = uuid7()
+    await queries.insert_comment(conn, comment_id, proposition.id, viewer.id, body)
+    await outbox.insert_event(conn, COMMENT_POSTED, {"comment_id": str(comment_id)})
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="proposition.commented",
+        subject_type="proposition",
+        subject_id=str(proposition_id),
+    )
+    return comment_id
+
+
+async def withdraw_comment(conn: Connection, comment_id: UUID, viewer: StaffUser) -> UUID:
+    """Delete the viewer's own comment. Returns the proposition it was on."""
+    found = await queries.comment_author(conn, comment_id)
+    if found is None or found[0] != viewer.id:
+        raise PropositionProblem("comment", "No comment of yours has this address.", status=404)
+    await queries.delete_comment(conn, comment_id)
+    await audit.record(
+        conn,
+        actor=viewer.id,
+        action="proposition.comment_withdrawn",
+        subject_type="proposition",
+        subject_id=str(found[1]),
+    )
+    return found[1]

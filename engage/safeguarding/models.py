@@ -8,7 +8,32 @@ from uuid import UUID
 
 import msgspec
 
-from engage.tags.models import RiskReason
+KIND_NAMES: dict[str, str] = {
+    "physical": "Physical abuse",
+    "domestic": "Domestic abuse",
+    "sexual": "Sexual abuse",
+    "psychological": "Psychological or emotional abuse",
+    "financial": "Financial or material abuse",
+    "modern_slavery": "Modern slavery",
+    "discriminatory": "Discriminatory abuse",
+    "organisational": "Organisational abuse",
+    "neglect": "Neglect or acts of omission",
+    "self_neglect": "Self-neglect",
+    "risk_to_life": "Risk to life",
+}
+"""The ten kinds of abuse and neglect in the Care Act 2014 statutory guidance, plus risk to life: the vocabulary a
+flag names its concern in. The tagger (nlp/safeguarding.py) uses the same ids; a test keeps the two lists equal
+(the web process does not import nlp)."""
+
+
+class RiskReason(msgspec.Struct, frozen=True, kw_only=True):
+    """Words that raised a possible concern, and the kind of concern they suggest."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
 
 FlagStatus = Literal["open", "actioned", "not_a_concern"]
 STATUS_LABELS: dict[str, str] = {
@@ -24,6 +49,7 @@ class NewFlag(msgspec.Struct, frozen=True, kw_only=True):
     """"rules", "model" or "rules and model"; or "person" when staff raise one by hand."""
     score: float | None
     reasons: list[RiskReason]
+    kinds: list[str] = []
 
 
 class Flag(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,3 +66,9 @@ class Flag(msgspec.Struct, frozen=True, kw_only=True):
     handled_by_name: str | None
     handled_at: datetime | None
     note: str
+    kinds: list[str] = []
+    """Kinds of abuse or neglect the words suggest, ids of KIND_NAMES."""
+
+    @property
+    def kind_names(self) -> list[str]:
+        return [KIND_NAMES.get(kind, kind.replace("_", " ")) for kind in self.kinds]

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import asyncpg
-
 from engage.accounts.models import StaffUser, can
 from engage.audit import queries as audit
+from engage.db import Connection
 from engage.privacy.visibility import sight_for
 from engage.problems import Problem
 from engage.safeguarding import queries
@@ -24,7 +23,7 @@ def _handler(viewer: StaffUser) -> None:
         raise FlagProblem("flag", "Only those who handle safeguarding read or change flags.", status=403)
 
 
-async def list_flags(conn: asyncpg.Connection, viewer: StaffUser, *, status: str | None) -> list[Flag]:
+async def list_flags(conn: Connection, viewer: StaffUser, *, status: str | None) -> list[Flag]:
     _handler(viewer)
     flags = await queries.list_flags(conn, sight_for(viewer), status=status)
     if flags:
@@ -39,7 +38,7 @@ async def list_flags(conn: asyncpg.Connection, viewer: StaffUser, *, status: str
     return flags
 
 
-async def view_flag(conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID) -> Flag:
+async def view_flag(conn: Connection, viewer: StaffUser, contribution_id: UUID) -> Flag:
     _handler(viewer)
     flag = await queries.get_flag(conn, contribution_id, sight_for(viewer))
     if flag is None:
@@ -56,9 +55,7 @@ async def view_flag(conn: asyncpg.Connection, viewer: StaffUser, contribution_id
     return flag
 
 
-async def record_outcome(
-    conn: asyncpg.Connection, viewer: StaffUser, contribution_id: UUID, status: str, note: str
-) -> None:
+async def record_outcome(conn: Connection, viewer: StaffUser, contribution_id: UUID, status: str, note: str) -> None:
     """What was done about a flag: actioned (referred or handled), or not a safeguarding concern."""
     _handler(viewer)
     if status not in STATUS_LABELS:

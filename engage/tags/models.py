@@ -11,6 +11,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.safeguarding.models import RiskReason
+
 Sentiment = Literal["negative", "positive", "mixed", "neutral"]
 TagSource = Literal["model", "person"]
 
@@ -39,11 +41,14 @@ class EvidenceSpan(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     weight: float | None = None
 
 
-class RiskReason(msgspec.Struct, frozen=True, kw_only=True):
-    kind: str
-    start: int
-    end: int
-    text: str
+class OtherFramework(msgspec.Struct, frozen=True, kw_only=True):
+    """A contribution's themes in a framework besides the primary one (tagged in the same pass)."""
+
+    framework_id: str
+    model_version: str
+    themes: list[str]
+    scores: dict[str, float]
+    evidence: dict[str, list[EvidenceSpan]]
 
 
 class Tagging(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,6 +66,9 @@ class Tagging(msgspec.Struct, frozen=True, kw_only=True):
     risk: list[RiskReason]
     margin: float
     """Distance of the nearest theme score from its threshold: small means unsure."""
+    safeguarding_kinds: list[str] = []
+    """The kinds of abuse or neglect the words suggest (ids from nlp.safeguarding.KINDS)."""
+    others: list[OtherFramework] = []
 
 
 class TextToTag(msgspec.Struct, frozen=True, kw_only=True):
@@ -106,6 +114,9 @@ class ReviewItem(msgspec.Struct, frozen=True, kw_only=True):
     received_at: datetime
     analysis: Analysis
     tags: list[Tag]
+    translated_from: str | None = None
+    """The language of the words as written when `text` is a translation staff added."""
+    original: str | None = None
 
 
 class ModelVersion(msgspec.Struct, frozen=True, kw_only=True):
@@ -132,11 +143,6 @@ class Correction(msgspec.Struct, frozen=True, kw_only=True):
 
     text: str
     themes: list[str]
-
-
-class ReviewDecision(msgspec.Struct, frozen=True, kw_only=True):
-    themes: list[str]
-    """Every theme the reviewer says applies; the framework's other themes are recorded as removed."""
 
 
 def evidence_list(raw: Any) -> list[EvidenceSpan]:

@@ -9,7 +9,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from engage.privacy.visibility import Sight, visible, words
+from engage.db import Connection
+from engage.privacy.visibility import Sight, analysed_words, original_words, visible, words
 from engage.tags.models import (
     Analysis,
     Correction,
@@ -24,9 +25,7 @@ from engage.tags.models import (
 )
 
 
-async def upsert_framework(
-    conn: asyncpg.Connection, document: bytes, *, builtin: bool, added_by: UUID | None = None
-) -> None:
+async def upsert_framework(conn: Connection, document: bytes, *, builtin: bool, added_by: UUID | None = None) -> None:
     parsed = json.loads(document)
     await conn.execute(
         """INSERT INTO frameworks (id, name, document, builtin, added_by) VALUES ($1, $2, $3::jsonb, $4, $5)
@@ -45,31 +44,31 @@ def _framework(record: asyncpg.Record) -> FrameworkInfo:
     return msgspec.convert({**document, "builtin": record["builtin"]}, FrameworkInfo, strict=False)
 
 
-async def get_framework(conn: asyncpg.Connection, framework_id: str) -> FrameworkInfo | None:
+async def get_framework(conn: Connection, framework_id: str) -> FrameworkInfo | None:
     record = await conn.fetchrow(
         "SELECT document::text AS document, builtin FROM frameworks WHERE id = $1", framework_id
     )
     return None if record is None else _framework(record)
 
 
-async def get_framework_document(conn: asyncpg.Connection, framework_id: str) -> bytes | None:
+async def get_framework_document(conn: Connection, framework_id: str) -> bytes | None:
     document = await conn.fetchval("SELECT document::text FROM frameworks WHERE id = $1", framework_id)
     return None if document is None else str(document).encode()
 
 
-async def list_frameworks(conn: asyncpg.Connection) -> list[FrameworkInfo]:
+async def list_frameworks(conn: Connection) -> list[FrameworkInfo]:
     records = await conn.fetch("SELECT document::text AS document, builtin FROM frameworks ORDER BY builtin DESC, id")
     return [_framework(r) for r in records]
 
 
-async def active_model_version(conn: asyncpg.Connection, framework_id: str) -> str | None:
+async def active_model_version(conn: Connection, framework_id: str) -> str | None:
     value = await conn.fetchval(
         "SELECT version FROM theme_models WHERE framework_id = $1 AND status = 'active'", framework_id
     )
     return None if value is None else str(value)
 
 
-async def get_active_model(conn: asyncpg.Connection, framework_id: str) -> StoredModel | None:
+async def get_active_model(conn: Connection, framework_id: str) -> StoredModel | None:
     record = await conn.fetchrow(
         "SELECT version, card, weights FROM theme_models WHERE framework_id = $1 AND status = 'active'", framework_id
     )
@@ -81,7 +80,7 @@ async def get_active_model(conn: asyncpg.Connection, framework_id: str) -> Store
 
 
 async def insert_model(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     version: str,
     framework_id: str,
@@ -118,7 +117,7 @@ async def insert_model(
     )
 
 
-async def list_models(conn: asyncpg.Connection, framework_id: str, *, limit: int = 20) -> list[ModelVersion]:
+async def list_models(conn: Connection, framework_id: str, *, limit: int = 20) -> list[ModelVersion]:
     records = await conn.fetch(
         """SELECT version, framework_id, status::text AS status, dev_micro_f1, dev_macro_f1, train_examples,
                   corrections, note, trained_at, decided_at
@@ -130,14 +129,14 @@ async def list_models(conn: asyncpg.Connection, framework_id: str, *, limit: int
 
 
 async def texts_to_tag(
-    conn: asyncpg.Connection, contribution_ids: list[UUID], *, skip_version: str | None = None
+    conn: Connection, contribution_ids: list[UUID], *, skip_version: str | None = None
 ) -> list[TextToTag]:
     """The texts of these contributions that still exist, leaving out those already tagged by `skip_version`."""
     records = await conn.fetch(
-        """SELECT c.id, c.text FROM contributions c
+        f"""SELECT c.id, {analysed_words()} AS text FROM contributions c
            LEFT JOIN contribution_analyses a ON a.contribution_id = c.id
            WHERE c.id = ANY($1) AND (a.model_version IS DISTINCT FROM $2 OR $2 IS NULL)
-           ORDER BY c.id""",
+           ORDER BY c.id""",  # noqa: S608
         contribution_ids,
         skip_version,
     )
@@ -145,7 +144,7 @@ async def texts_to_tag(
 
 
 async def stale_contribution_ids(
-    conn: asyncpg.Connection, model_version: str, *, limit: int, settled_for_s: float = 30.0
+    conn: Connection, model_version: str, *, limit: int, settled_for_s: float = 30.0
 ) -> list[UUID]:
     """Contributions never analysed (and received a while ago, so not still on their way through the event
     queue) or analysed by another model version: what the re-tagging sweep works through."""
@@ -162,9 +161,7 @@ async def stale_contribution_ids(
     return [r["id"] for r in records]
 
 
-async def save_taggings(
-    conn: asyncpg.Connection, framework_id: str, model_version: str, taggings: list[Tagging]
-) -> int:
+async def save_taggings(conn: Connection, framework_id: str, model_version: str, taggings: list[Tagging]) -> int:
     """Record analyses and replace model-made tags. A person's tag (given or removed) is never touched, and a
     contribution withdrawn meanwhile is skipped. Returns the number of model tags written."""
     if not taggings:
@@ -191,31 +188,41 @@ async def save_taggings(
         [t.needs_translation for t in taggings],
         [t.margin for t in taggings],
     )
+    frameworks = [framework_id, *{o.framework_id for t in taggings for o in t.others}]
     await conn.execute(
-        "DELETE FROM contribution_tags WHERE contribution_id = ANY($1) AND framework_id = $2 AND source = 'model'",
+        """DELETE FROM contribution_tags
+           WHERE contribution_id = ANY($1) AND framework_id = ANY($2) AND source = 'model'""",
         ids,
-        framework_id,
+        frameworks,
     )
     rows = [
-        (t.contribution_id, theme, t.scores.get(theme), t.evidence.get(theme, []))
+        (t.contribution_id, framework_id, model_version, theme, t.scores.get(theme), t.evidence.get(theme, []))
         for t in taggings
         for theme in t.themes
+    ] + [
+        (t.contribution_id, o.framework_id, o.model_version, theme, o.scores.get(theme), o.evidence.get(theme, []))
+        for t in taggings
+        for o in t.others
+        for theme in o.themes
     ]
     if not rows:
         return 0
+    # A person's tag (given or removed) in any framework stays: ON CONFLICT leaves it.
     result = await conn.execute(
         """INSERT INTO contribution_tags (contribution_id, framework_id, theme_id, given, source, confidence,
                                           evidence, model_version)
-           SELECT u.id, $2, u.theme, true, 'model', u.confidence, u.evidence::jsonb, $3
-           FROM unnest($1::uuid[], $4::text[], $5::real[], $6::text[]) AS u(id, theme, confidence, evidence)
+           SELECT u.id, u.framework, u.theme, true, 'model', u.confidence, u.evidence::jsonb, u.version
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::real[], $6::text[])
+                AS u(id, framework, version, theme, confidence, evidence)
            JOIN contributions c ON c.id = u.id
+           JOIN frameworks f ON f.id = u.framework
            ON CONFLICT (contribution_id, framework_id, theme_id) DO NOTHING""",
         [row[0] for row in rows],
-        framework_id,
-        model_version,
         [row[1] for row in rows],
         [row[2] for row in rows],
-        [msgspec.json.encode(row[3]).decode() for row in rows],
+        [row[3] for row in rows],
+        [row[4] for row in rows],
+        [msgspec.json.encode(row[5]).decode() for row in rows],
     )
     return int(result.split()[-1])
 
@@ -237,7 +244,7 @@ _TAG_COLUMNS = """t.theme_id, t.given, t.source::text AS source, t.confidence, t
                   t.model_version, u.name AS tagged_by_name, t.tagged_at"""
 
 
-async def tags_for(conn: asyncpg.Connection, contribution_id: UUID, framework_id: str) -> list[Tag]:
+async def tags_for(conn: Connection, contribution_id: UUID, framework_id: str) -> list[Tag]:
     records = await conn.fetch(
         f"""SELECT {_TAG_COLUMNS} FROM contribution_tags t LEFT JOIN users u ON u.id = t.tagged_by
             WHERE t.contribution_id = $1 AND t.framework_id = $2
@@ -248,7 +255,7 @@ async def tags_for(conn: asyncpg.Connection, contribution_id: UUID, framework_id
     return [_tag(r) for r in records]
 
 
-async def analysis_for(conn: asyncpg.Connection, contribution_id: UUID) -> Analysis | None:
+async def analysis_for(conn: Connection, contribution_id: UUID) -> Analysis | None:
     record = await conn.fetchrow(
         """SELECT a.model_version, a.scores::text AS scores, a.sentiment, a.detected_language, a.needs_translation,
                   a.margin, a.analysed_at, a.reviewed_at, u.name AS reviewed_by_name
@@ -261,7 +268,7 @@ async def analysis_for(conn: asyncpg.Connection, contribution_id: UUID) -> Analy
     return msgspec.convert({**dict(record), "scores": json.loads(record["scores"])}, Analysis)
 
 
-async def review_queue(conn: asyncpg.Connection, framework_id: str, *, limit: int) -> list[UUID]:
+async def review_queue(conn: Connection, framework_id: str, *, limit: int) -> list[UUID]:
     """Unreviewed contributions, least confident first (not-English ones, margin 0, lead)."""
     records = await conn.fetch(
         """SELECT a.contribution_id FROM contribution_analyses a
@@ -273,7 +280,7 @@ async def review_queue(conn: asyncpg.Connection, framework_id: str, *, limit: in
     return [r["contribution_id"] for r in records]
 
 
-async def review_queue_size(conn: asyncpg.Connection, framework_id: str) -> int:
+async def review_queue_size(conn: Connection, framework_id: str) -> int:
     return int(
         await conn.fetchval(
             "SELECT count(*) FROM contribution_analyses WHERE reviewed_at IS NULL AND framework_id = $1", framework_id
@@ -281,12 +288,12 @@ async def review_queue_size(conn: asyncpg.Connection, framework_id: str) -> int:
     )
 
 
-async def review_item(
-    conn: asyncpg.Connection, contribution_id: UUID, framework_id: str, sight: Sight
-) -> ReviewItem | None:
+async def review_item(conn: Connection, contribution_id: UUID, framework_id: str, sight: Sight) -> ReviewItem | None:
     record = await conn.fetchrow(
-        f"""SELECT c.id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.received_at FROM contributions c
-            WHERE c.id = $1 AND {visible(sight)}""",  # noqa: S608
+        f"""SELECT c.id, c.reference, c.kind::text AS kind, {words(sight)} AS text, c.received_at,
+                   CASE WHEN c.translation IS NOT NULL THEN c.language END AS translated_from,
+                   CASE WHEN c.translation IS NOT NULL THEN {original_words(sight)} END AS original
+            FROM contributions c WHERE c.id = $1 AND {visible(sight)}""",  # noqa: S608
         contribution_id,
     )
     analysis = await analysis_for(conn, contribution_id)
@@ -300,11 +307,13 @@ async def review_item(
         received_at=record["received_at"],
         analysis=analysis,
         tags=await tags_for(conn, contribution_id, framework_id),
+        translated_from=record["translated_from"],
+        original=record["original"],
     )
 
 
 async def record_review(
-    conn: asyncpg.Connection,
+    conn: Connection,
     contribution_id: UUID,
     framework_id: str,
     decisions: dict[str, bool],
@@ -333,19 +342,19 @@ async def record_review(
     )
 
 
-async def corrections(conn: asyncpg.Connection, framework_id: str) -> list[Correction]:
+async def corrections(conn: Connection, framework_id: str) -> list[Correction]:
     records = await conn.fetch(
-        """SELECT c.text, ARRAY(SELECT t.theme_id FROM contribution_tags t
+        f"""SELECT {analysed_words()} AS text, ARRAY(SELECT t.theme_id FROM contribution_tags t
                                 WHERE t.contribution_id = c.id AND t.framework_id = $1 AND t.given
                                 ORDER BY t.theme_id) AS themes
            FROM contributions c JOIN contribution_analyses a ON a.contribution_id = c.id
            WHERE a.reviewed_at IS NOT NULL AND a.framework_id = $1 AND NOT a.needs_translation
-           ORDER BY a.reviewed_at""",
+           ORDER BY a.reviewed_at""",  # noqa: S608
         framework_id,
     )
     return [Correction(text=r["text"], themes=list(r["themes"])) for r in records]
 
 
-async def lock_retagging(conn: asyncpg.Connection, framework_id: str) -> bool:
+async def lock_retagging(conn: Connection, framework_id: str) -> bool:
     """Only one worker re-tags a framework at a time (the lock ends with the transaction)."""
     return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext('retag:' || $1))", framework_id))

@@ -9,14 +9,15 @@ import logging
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from engage.accounts.models import StaffUser, can
 from engage.audit import queries as audit
+from engage.db import Connection
 from engage.outbox import queries as outbox
 from engage.outbox.models import RETRAIN_REQUESTED
 from engage.privacy.visibility import Sight
+from engage.problems import Problem
 from engage.safeguarding import queries as safeguarding
 from engage.safeguarding.models import NewFlag
 from engage.tags import queries
@@ -25,8 +26,11 @@ from engage.tags.models import Correction, FrameworkInfo, ReviewItem, Tagging, T
 log = logging.getLogger(__name__)
 
 
-class FrameworkInvalid(ValueError):
-    pass
+class FrameworkInvalid(Problem):
+    """A framework file Engage cannot use, and why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("file", reason)
 
 
 def parse_framework_document(document: bytes) -> FrameworkInfo:
@@ -46,12 +50,12 @@ def parse_framework_document(document: bytes) -> FrameworkInfo:
     return framework
 
 
-async def sync_builtin_frameworks(conn: asyncpg.Connection, documents: list[bytes]) -> None:
+async def sync_builtin_frameworks(conn: Connection, documents: list[bytes]) -> None:
     for document in documents:
         await queries.upsert_framework(conn, document, builtin=True)
 
 
-async def add_framework(conn: asyncpg.Connection, document: bytes, *, added_by: UUID | None) -> FrameworkInfo:
+async def add_framework(conn: Connection, document: bytes, *, added_by: UUID | None) -> FrameworkInfo:
     framework = parse_framework_document(document)
     existing = await queries.get_framework(conn, framework.id)
     if existing is not None and existing.builtin:
@@ -69,7 +73,7 @@ async def add_framework(conn: asyncpg.Connection, document: bytes, *, added_by: 
 
 
 async def record_taggings(
-    conn: asyncpg.Connection,
+    conn: Connection,
     framework_id: str,
     model_version: str,
     taggings: list[Tagging],
@@ -85,6 +89,7 @@ async def record_taggings(
             raised_by="rules" if t.risk else "model",
             score=t.safeguarding_score,
             reasons=t.risk,
+            kinds=t.safeguarding_kinds,
         )
         for t in taggings
         if t.safeguarding
@@ -100,9 +105,7 @@ async def record_taggings(
     return TaggingOutcome(tagged=len(taggings), tags=tags, flagged=flagged)
 
 
-async def next_for_review(
-    conn: asyncpg.Connection, framework_id: str, sight: Sight, *, skip: int = 0
-) -> ReviewItem | None:
+async def next_for_review(conn: Connection, framework_id: str, sight: Sight, *, skip: int = 0) -> ReviewItem | None:
     """The least confident unreviewed contribution (skipping `skip` of them, for "skip for now")."""
     ids = await queries.review_queue(conn, framework_id, limit=skip + 1)
     if len(ids) <= skip:
@@ -110,7 +113,7 @@ async def next_for_review(
     return await queries.review_item(conn, ids[skip], framework_id, sight)
 
 
-async def request_retraining(conn: asyncpg.Connection, viewer: StaffUser) -> None:
+async def request_retraining(conn: Connection, viewer: StaffUser) -> None:
     """An admin asks for a new model now; a worker trains it beside its jobs (see engage.workers.retraining)."""
     if not can(viewer.role, "manage_models"):
         raise ReviewInvalid("Only administrators retrain the model.")
@@ -118,12 +121,15 @@ async def request_retraining(conn: asyncpg.Connection, viewer: StaffUser) -> Non
     await audit.record(conn, actor=viewer.id, action="model.retrain_requested", subject_type="model", subject_id="")
 
 
-class ReviewInvalid(ValueError):
-    pass
+class ReviewInvalid(Problem):
+    """A review that cannot be saved, and why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("theme", reason)
 
 
 async def review_contribution(
-    conn: asyncpg.Connection,
+    conn: Connection,
     contribution_id: UUID,
     framework: FrameworkInfo,
     themes: list[str],
@@ -150,12 +156,12 @@ async def review_contribution(
     )
 
 
-async def training_corrections(conn: asyncpg.Connection, framework_id: str) -> list[Correction]:
+async def training_corrections(conn: Connection, framework_id: str) -> list[Correction]:
     return await queries.corrections(conn, framework_id)
 
 
 async def record_model(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     version: str,
     framework_id: str,

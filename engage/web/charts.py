@@ -32,6 +32,8 @@ class Line(msgspec.Struct, frozen=True, kw_only=True):
 class Tick(msgspec.Struct, frozen=True, kw_only=True):
     position: float
     label: str
+    anchor: str = "middle"
+    """SVG text-anchor."""
 
 
 class LineChart(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,19 +47,22 @@ class LineChart(msgspec.Struct, frozen=True, kw_only=True):
     right: float
 
 
-def _nice_max(value: int) -> int:
-    if value <= 5:
-        return 5
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        top = int(step * magnitude)
-        if top >= value:
-            return top
-    return value
+def _nice_scale(value: int) -> tuple[int, int]:
+    """A top and a whole-number step (1, 2 or 5 times a power of ten) giving at most five steps above zero, so the
+    axis reads 0, 2, 4, 6, 8 rather than 0, 1, 2, 3, 5."""
+    value = max(value, 1)
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * magnitude
+            steps = -(-value // step)
+            if steps <= 5:
+                return step * max(steps, 1), step
+        magnitude *= 10
 
 
 def line_chart(months: Sequence[date], series: Sequence[tuple[str, Sequence[int]]]) -> LineChart:
-    top_value = _nice_max(max((max(counts, default=0) for _, counts in series), default=0))
+    top_value, y_step = _nice_scale(max((max(counts, default=0) for _, counts in series), default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(1, len(months) - 1)
 
@@ -77,9 +82,19 @@ def line_chart(months: Sequence[date], series: Sequence[tuple[str, Sequence[int]
         )
         for i, (name, counts) in enumerate(series)
     ]
-    every = max(1, len(months) // 8)
-    x_ticks = [Tick(position=x(i), label=m.strftime("%b %y")) for i, m in enumerate(months) if i % every == 0]
-    y_ticks = [Tick(position=y(top_value * k // 4), label=f"{top_value * k // 4:,}") for k in range(5)]
+    every = max(1, -(-len(months) // 8))
+    # Count back from the last month so the latest is always labelled; it sits at the right edge, so it is anchored
+    # at its end rather than its middle, which would cut it off.
+    x_ticks = [
+        Tick(
+            position=x(i),
+            label=m.strftime("%b %y"),
+            anchor="end" if i == len(months) - 1 and i > 0 else "middle",
+        )
+        for i, m in enumerate(months)
+        if (len(months) - 1 - i) % every == 0
+    ]
+    y_ticks = [Tick(position=y(value), label=f"{value:,}") for value in range(0, top_value + 1, y_step)]
     return LineChart(
         width=WIDTH,
         height=HEIGHT,
@@ -93,15 +108,28 @@ def line_chart(months: Sequence[date], series: Sequence[tuple[str, Sequence[int]
 
 
 def describe_trend(months: Sequence[date], series: Sequence[tuple[str, Sequence[int]]]) -> str:
-    """The chart in one or two sentences, for its text alternative."""
+    """The chart in one or two sentences, for its text alternative. A rise compares the two halves of the months
+    that have any contributions: months before the first contribution are not a fall to rise from."""
     if not months or not any(sum(counts) for _, counts in series):
         return "No contributions were tagged in this period."
     totals = sorted(((sum(counts), name) for name, counts in series), reverse=True)
-    half = len(months) // 2
-    changes = [(sum(counts[half:]) - sum(counts[:half]), name) for name, counts in series if len(counts) > 1]
-    rising = max(changes) if changes else None
     first, last = months[0].strftime("%B %Y"), months[-1].strftime("%B %Y")
-    text = f"From {first} to {last}, the most mentioned theme was {totals[0][1]} ({totals[0][0]:,} contributions)."
-    if rising and rising[0] > 0:
-        text += f" {rising[1]} rose most between the first and second half of the period (+{rising[0]:,})."
+    top = totals[0]
+    text = f"From {first} to {last}, the most mentioned theme was {top[1]} ({top[0]:,} contribution{plural(top[0])})."
+    start = min(next(i for i, v in enumerate(counts) if v) for _, counts in series if sum(counts))
+    span = len(months) - start
+    if span >= 4:
+        half = start + span // 2
+        changes = [(sum(counts[half:]) - sum(counts[start:half]), name) for name, counts in series]
+        rising = max(changes)
+        if rising[0] > 0:
+            since = months[start].strftime("%B %Y")
+            text += (
+                f" {rising[1]} rose most: {rising[0]:,} more in the last {len(months) - half} months than in the"
+                f" {half - start} before{f' (counting from {since}, the first month with any)' if start else ''}."
+            )
     return text
+
+
+def plural(count: int) -> str:
+    return "" if count == 1 else "s"

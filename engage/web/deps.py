@@ -11,12 +11,11 @@ lacks the permission (403), and leaves the signed-in user for the ``viewer`` dep
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import AsyncGenerator
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
@@ -26,11 +25,12 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Guard, Receive, Scope, Send
 
 from engage.accounts import service as accounts
-from engage.accounts.models import Permission, StaffUser, can
+from engage.accounts.models import Permission, Session, StaffUser, can
 from engage.contributions.intake import IntakeBatcher
 from engage.outbox.service import OutboxRelay
 from engage.privacy.visibility import Sight, sight_for
 from engage.settings import Settings
+from engage.web.limits import Limits
 from engage.workshops.feed import BoardFeed
 
 SESSION_COOKIE = "engage_session"
@@ -43,9 +43,9 @@ class RequestDatabase:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
-        self._conn: asyncpg.Connection | None = None
+        self._conn: PoolConnectionProxy | None = None
 
-    async def connection(self) -> asyncpg.Connection:
+    async def connection(self) -> PoolConnectionProxy:
         if self._conn is None:
             self._conn = await self._pool.acquire()
         return self._conn
@@ -77,33 +77,56 @@ def _database(connection: ASGIConnection[Any, Any, Any, Any]) -> RequestDatabase
     return connection.scope["state"][_DB]  # type: ignore[no-any-return]
 
 
-async def signed_in_user(connection: ASGIConnection[Any, Any, Any, Any]) -> StaffUser | None:
-    """Who holds this request's session cookie, read once per request."""
+async def current_session(connection: ASGIConnection[Any, Any, Any, Any]) -> Session | None:
+    """The session this request's cookie opens, read once per request."""
     state = connection.scope["state"]
     if _VIEWER not in state:
         raw = connection.cookies.get(SESSION_COOKIE)
-        user = None
+        found = None
         if raw:
-            user = await accounts.user_for_session(await _database(connection).connection(), raw)
-        state[_VIEWER] = user
+            found = await accounts.session_for(await _database(connection).connection(), raw)
+        state[_VIEWER] = found
     return state[_VIEWER]  # type: ignore[no-any-return]
 
 
+async def signed_in_user(connection: ASGIConnection[Any, Any, Any, Any]) -> StaffUser | None:
+    found = await current_session(connection)
+    return found.user if found else None
+
+
+async def submitted_csrf_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    if header := connection.headers.get("x-csrf-token"):
+        return header
+    if isinstance(connection, Request) and connection.content_type[0] in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        value = (await connection.form()).get("_csrf_token")
+        return value if isinstance(value, str) else None
+    return None
+
+
 def requires(permission: Permission) -> Guard:
-    """A guard: the request needs a signed-in user whose role has this permission."""
+    """A guard: the request needs a signed-in user whose role has this permission; a form it sends must carry the
+    CSRF token issued with that session (Litestar's middleware has checked it matches the cookie)."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        user = await signed_in_user(connection)
-        if user is None:
+        found = await current_session(connection)
+        if found is None:
             raise NotAuthorizedException("Sign in to see this page.")
-        if not can(user.role, permission):
+        if not can(found.user.role, permission):
             raise PermissionDeniedException("Your role does not give access to this.")
+        unsafe = connection.scope.get("method", "GET") not in ("GET", "HEAD", "OPTIONS")
+        if unsafe and not accounts.csrf_matches(found, await submitted_csrf_token(connection)):
+            raise PermissionDeniedException(
+                "This form was opened before you last signed in. Go back, reload the page and send it again."
+            )
 
     guard.__name__ = f"requires_{permission}"
     return guard
 
 
-async def provide_conn(request: Request[Any, Any, Any]) -> AsyncGenerator[asyncpg.Connection, None]:
+async def provide_conn(request: Request[Any, Any, Any]) -> AsyncGenerator[PoolConnectionProxy, None]:
     """The request's transaction: committed when the handler returns (before the response goes out), rolled back
     when it raises."""
     database = _database(request)
@@ -145,8 +168,10 @@ def provide_intake(state: State) -> IntakeBatcher:
     return state["intake"]  # type: ignore[no-any-return]
 
 
-Conn = NamedDependency[asyncpg.Connection]
-"""The request's connection, inside its transaction (``conn: Conn`` in a handler's signature)."""
+Conn = NamedDependency[PoolConnectionProxy]
+"""The request's connection, inside its transaction (``conn: Conn`` in a handler's signature). Named for the one
+class it is (a pool's connection), not ``engage.db.Connection``: Litestar checks dependencies with msgspec, which
+accepts one custom class in a type but not a union of two."""
 Viewer = NamedDependency[StaffUser]
 """The signed-in user of a guarded handler."""
 ReaderSight = NamedDependency[Sight]
@@ -154,7 +179,9 @@ ReaderSight = NamedDependency[Sight]
 AppSettings = NamedDependency[Settings]
 Relay = NamedDependency[OutboxRelay]
 Intake = NamedDependency[IntakeBatcher]
-"""The process's intake batcher: every contribution from the web goes through it (group commit)."""
+"""The process's intake batcher: every contribution from the web goes through it (group commit), except a paper
+form typed in with its pre-printed reference (`engage.contributions.service.submit_contribution`, in the request's
+transaction)."""
 
 DEPENDENCIES = {
     "conn": Provide(provide_conn),
@@ -167,7 +194,7 @@ DEPENDENCIES = {
 
 
 def pool_of(state: State) -> asyncpg.Pool:
-    return state["pool"]
+    return state["pool"]  # type: ignore[no-any-return]
 
 
 def settings_of(state: State) -> Settings:
@@ -186,27 +213,5 @@ def board_feed_of(state: State) -> BoardFeed:
     return state["board_feed"]  # type: ignore[no-any-return]
 
 
-def client_address(request: Request[Any, Any, Any]) -> str:
-    # Behind a proxy, uvicorn's --forwarded-allow-ips puts the real client here.
-    return request.client.host if request.client else "unknown"
-
-
-class RateLimiter:
-    """A sliding window per client, kept in this process. Enough to blunt a script hammering the form; a
-    determined attacker with many addresses needs a proxy's limits in front."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._hits: dict[str, deque[float]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        hits = self._hits.setdefault(key, deque())
-        while hits and now - hits[0] > 60:
-            hits.popleft()
-        if len(hits) >= self.per_minute:
-            return False
-        hits.append(now)
-        if len(self._hits) > 50_000:
-            self._hits = {k: v for k, v in self._hits.items() if v and now - v[-1] <= 60}
-        return True
+def limits_of(state: State) -> Limits:
+    return state["limits"]  # type: ignore[no-any-return]

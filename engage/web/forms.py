@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
+from uuid import UUID
 
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from engage.contributions.models import EQUALITY_CHOICES, Consent, FieldError
+from engage.contributions.models import EQUALITY_CHOICES, Consent
+from engage.problems import FieldError
 
 __all__ = [
     "EQUALITY_CHOICES",
@@ -27,7 +30,7 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 
 def error_context(errors: list[FieldError], field_ids: dict[str, str]) -> dict[str, Any]:
     """What a form template needs to show errors: the summary list, each field's message, and where they link."""
-    return {"errors": errors, "error_for": {e.field: e.reason for e in errors}, "field_ids": field_ids}
+    return {"errors": errors, "error_for": {e.field: e for e in errors}, "field_ids": field_ids}
 
 
 # Error summary links jump to the field itself (WCAG 3.3.1: errors identified, and reachable).
@@ -46,6 +49,9 @@ FORM_FIELD_IDS: dict[str, str] = {
     "consent_analysis": "consent_analysis",
     "gathered_on": "gathered_on",
     "reason": "reason",
+    "paper_reference": "paper_reference",
+    "translation": "translation",
+    "locale": "locale",
 }
 
 
@@ -78,3 +84,29 @@ def consent_from(form: dict[str, Any]) -> Consent:
         share=checked(form, "consent_share"),
         contact=checked(form, "consent_contact"),
     )
+
+
+def whole_number(value: str, *, lo: int, hi: int) -> int | None:
+    """A whole number typed in ASCII digits within [lo, hi], or None. ("²".isdigit() is true, and a twenty-digit
+    number overflows a database integer: neither gets past here.)"""
+    text = value.strip()
+    if not text or len(text) > 18 or not (text.isascii() and text.isdecimal()):
+        return None
+    number = int(text)
+    return number if lo <= number <= hi else None
+
+
+def parse_day(value: str) -> date | None:
+    """A date typed as 2026-03-14, between 1900 and 2200 (so that adding a day to it cannot overflow), or None."""
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return day if 1900 <= day.year <= 2200 else None
+
+
+def parse_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value.strip())
+    except ValueError:
+        return None

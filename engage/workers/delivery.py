@@ -25,6 +25,7 @@ from uuid import UUID
 
 import asyncpg
 
+from engage.db import Connection, Lock, advisory_lock
 from engage.mail import queries, service
 from engage.mail.smtp import DefiniteRefusal, Envelope, SmtpTarget, UncertainDelivery
 from engage.settings import Settings
@@ -35,14 +36,8 @@ Outcome = Literal["sent", "retry", "failed", "unconfirmed", "skipped"]
 
 
 async def deliver_message(pool: asyncpg.Pool, settings: Settings, target: SmtpTarget, message_id: UUID) -> Outcome:
-    async with pool.acquire() as conn:
-        lock_key = message_id.int & 0x7FFFFFFFFFFFFFFF
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
-            return "skipped"
-        try:
-            return await _deliver_locked(conn, settings, target, message_id)
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
+    async with pool.acquire() as conn, advisory_lock(conn, Lock.for_item(message_id)) as held:
+        return await _deliver_locked(conn, settings, target, message_id) if held else "skipped"
 
 
 class MailSender:
@@ -69,10 +64,8 @@ class MailSender:
         return outcomes
 
 
-async def _deliver_locked(
-    conn: asyncpg.Connection, settings: Settings, target: SmtpTarget, message_id: UUID
-) -> Outcome:
-    message = await queries.lock_message(conn, message_id)
+async def _deliver_locked(conn: Connection, settings: Settings, target: SmtpTarget, message_id: UUID) -> Outcome:
+    message = await queries.get_message(conn, message_id)
     if message is None:
         return "skipped"
     if message.status == "sending":
@@ -102,7 +95,7 @@ async def _deliver_locked(
 
 
 async def _retry_or_fail(
-    conn: asyncpg.Connection,
+    conn: Connection,
     settings: Settings,
     message_id: UUID,
     attempts: int,
@@ -113,7 +106,7 @@ async def _retry_or_fail(
     error = f"{type(exc).__name__}: {exc}"[:500]  # kept for admins at /staff/mail; logs get `_loggable`
     if counts:
         # mark_sending counts attempts that reached DATA; count the ones that did not get that far here.
-        await conn.execute("UPDATE mail_messages SET attempts = attempts + 1 WHERE id = $1", message_id)
+        await queries.count_attempt(conn, message_id)
     if attempts >= settings.mail_max_attempts:
         await queries.mark_failed(conn, message_id, error)
         log.error("mail %s failed after %d attempts: %s", message_id, attempts, _loggable(exc))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
 from arq import Worker, cron
-from arq.connections import ArqRedis, RedisSettings
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engage.db import create_pool, freeze_heap
 from engage.mail.smtp import parse_smtp_url
-from engage.outbox.service import OutboxRelay
+from engage.outbox.service import OutboxRelay, redis_client
 from engage.settings import Settings
 from engage.workers import tasks
 from engage.workers.delivery import MailSender
@@ -22,35 +25,52 @@ from nlp.redact import redact
 log = logging.getLogger(__name__)
 
 
-def redis_client(url: str) -> ArqRedis:
-    """An arq client that does not need Redis to be up yet: it connects on first use and reconnects."""
-    settings = RedisSettings.from_dsn(url)
-    return ArqRedis(
-        host=settings.host,
-        port=settings.port,
-        db=settings.database,
-        password=settings.password,
-        username=settings.username,
-        socket_connect_timeout=2,
-        socket_timeout=5,
-        retry_on_timeout=False,
-    )
+class WorkerResources:
+    """What a worker process loads once and keeps, even when it has to reconnect to Valkey: the database pool,
+    the spaCy pipeline and model, the mail sender, the trainer."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.loaded: dict[str, Any] = {}
+
+    async def load(self) -> dict[str, Any]:
+        if not self.loaded:
+            settings = self.settings
+            pool = await create_pool(
+                settings.database_url or "", size=settings.pool_size, timeout_s=settings.job_timeout_s
+            )
+            await sync_builtin_frameworks(pool)
+            # The spaCy pipeline and the model load once per process, here, not in the first job.
+            tagger = TaggerHolder(
+                settings.framework, [f.strip() for f in settings.also_frameworks.split(",") if f.strip()]
+            )
+            async with pool.acquire() as conn:
+                await tagger.current(conn)
+            self.loaded = {
+                "settings": settings,
+                "pool": pool,
+                "mail": MailSender(pool, settings, parse_smtp_url(settings.smtp_url or "")),
+                "tagger": tagger,
+                "trainer": TrainingRunner(pool, settings),
+                "redactions": RedactionSweep(settings.tag_batch_size),
+            }
+        return self.loaded
+
+    async def close(self) -> None:
+        if self.loaded:
+            await self.loaded["trainer"].stop()
+            await self.loaded["pool"].close()
+            self.loaded = {}
 
 
-def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
+def build_worker(settings: Settings, *, burst: bool = False, resources: WorkerResources | None = None) -> Worker:
+    """An arq worker. Given `resources`, it borrows them (they outlive it); otherwise it loads and closes its own."""
     assert settings.database_url and settings.redis_url and settings.smtp_url, "engage run fills these in"
+    owned = resources is None
+    held = resources or WorkerResources(settings)
 
     async def startup(ctx: dict[str, Any]) -> None:
-        ctx["settings"] = settings
-        ctx["pool"] = await create_pool(settings.database_url or "", size=settings.pool_size)
-        ctx["mail"] = MailSender(ctx["pool"], settings, parse_smtp_url(settings.smtp_url or ""))
-        await sync_builtin_frameworks(ctx["pool"])
-        # The spaCy pipeline and the model load once per process, here, not in the first job.
-        ctx["tagger"] = TaggerHolder(settings.framework)
-        async with ctx["pool"].acquire() as conn:
-            await ctx["tagger"].current(conn)
-        ctx["trainer"] = TrainingRunner(ctx["pool"], settings)
-        ctx["redactions"] = RedactionSweep(settings.tag_batch_size)
+        ctx.update(await held.load())
         ctx["relay"] = OutboxRelay(ctx["pool"], ctx["redis"])
         ctx["relay"].start()
         redact("Warm up the redactor's word lists, Ada.")
@@ -59,12 +79,10 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         freeze_heap()
 
     async def shutdown(ctx: dict[str, Any]) -> None:
-        if "trainer" in ctx:
-            await ctx["trainer"].stop()
         if "relay" in ctx:
             await ctx["relay"].stop()
-        if "pool" in ctx:
-            await ctx["pool"].close()
+        if owned:
+            await held.close()
 
     interval = max(1, min(settings.sweep_interval_s, 30))
     cron_jobs = [
@@ -94,9 +112,29 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
     )
 
 
+VALKEY_DOWN: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError)
+
+
 async def run_worker(settings: Settings) -> None:
-    worker = build_worker(settings)
+    """Run jobs until stopped. A lost Valkey does not stop the process: it reconnects with a back-off (1 s doubling
+    to 30 s), keeping its database pool and model; the outbox sweep then re-relays anything Valkey lost."""
+    resources = WorkerResources(settings)
+    backoff = 1.0
     try:
-        await worker.async_run()
+        while True:
+            worker = build_worker(settings, resources=resources)
+            started = asyncio.get_running_loop().time()
+            try:
+                await worker.async_run()
+                return
+            except VALKEY_DOWN as exc:
+                if asyncio.get_running_loop().time() - started > 60:
+                    backoff = 1.0
+                log.warning("lost Valkey (%s); reconnecting in %.0f s", type(exc).__name__, backoff)
+            finally:
+                with contextlib.suppress(*VALKEY_DOWN):
+                    await worker.close()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
     finally:
-        await worker.close()
+        await resources.close()

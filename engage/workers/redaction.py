@@ -12,6 +12,7 @@ import asyncpg
 from engage.contributions import queries
 from engage.contributions.queries import TextToRedact
 from engage.db import transaction
+from engage.propositions import queries as proposition_queries
 from nlp.redact import REDACTOR_VERSION, redact
 
 RESCAN_AFTER_S = 600.0
@@ -19,7 +20,9 @@ RESCAN_AFTER_S = 600.0
 
 
 def _redacted(rows: list[TextToRedact]) -> list[TextToRedact]:
-    return [TextToRedact(row.id, redact(row.text).text) for row in rows]
+    return [
+        TextToRedact(row.id, redact(row.text).text, redact(row.original).text if row.original else None) for row in rows
+    ]
 
 
 async def redact_contributions(pool: asyncpg.Pool, contribution_ids: list[UUID]) -> int:
@@ -29,6 +32,16 @@ async def redact_contributions(pool: asyncpg.Pool, contribution_ids: list[UUID])
         if not todo:
             return 0
         return await queries.save_redactions(conn, await asyncio.to_thread(_redacted, todo), REDACTOR_VERSION)
+
+
+async def redact_comments(pool: asyncpg.Pool, comment_ids: list[UUID] | None = None, *, limit: int = 500) -> int:
+    """Redact comments on propositions (these, or any not redacted by this redactor) and commit."""
+    async with transaction(pool) as conn:
+        todo = await proposition_queries.comments_to_redact(conn, REDACTOR_VERSION, ids=comment_ids, limit=limit)
+        if not todo:
+            return 0
+        done = await asyncio.to_thread(lambda: [(i, redact(text).text) for i, text in todo])
+        return await proposition_queries.save_comment_redactions(conn, done, REDACTOR_VERSION)
 
 
 class RedactionSweep:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import asyncpg
 import msgspec
 
-from engage.db import transaction
+from engage.db import Lock, advisory_lock, transaction
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
 from engage.tags import service as tags
@@ -32,6 +32,7 @@ from nlp.training import (
     evaluate,
     read_examples,
     shipped_labelled_examples,
+    shipped_training_examples,
     train_model,
 )
 
@@ -60,7 +61,8 @@ def _train_and_compare(
     train_file, dev_file = corpus_path(framework.id, "train"), corpus_path(framework.id, "dev")
     if not train_file.is_file() or not dev_file.is_file():
         raise TrainingDataError(f"there is no training corpus for {framework.id!r} under nlp/data/")
-    corpus = read_examples(train_file, framework)
+    # The same texts `make model` trains the shipped models on (the corpus, the safeguarding texts and voices.jsonl).
+    corpus = shipped_training_examples(framework)
     dev = read_examples(dev_file, framework)
     dev_texts = {example.text for example in dev}
     used = [c for c in corrections if c.text not in dev_texts]
@@ -138,8 +140,6 @@ class TrainingRunner:
     nothing but the run: the weekly schedule or an admin's request starts another.
     """
 
-    LOCK = 0x656E_7472  # "entr"
-
     def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
         self._pool = pool
         self._settings = settings
@@ -160,8 +160,8 @@ class TrainingRunner:
         return None if self._task is None else await self._task
 
     async def _run(self) -> RetrainResult | None:
-        async with self._pool.acquire() as conn:
-            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.LOCK):
+        async with self._pool.acquire() as conn, advisory_lock(conn, Lock.RETRAINING) as held:
+            if not held:
                 log.info("retraining is already running in another worker")
                 return None
             try:
@@ -170,8 +170,6 @@ class TrainingRunner:
             except Exception:
                 log.exception("retraining failed")
                 return None
-            finally:
-                await conn.execute("SELECT pg_advisory_unlock($1)", self.LOCK)
 
     async def stop(self) -> None:
         if self._task is not None and not self._task.done():

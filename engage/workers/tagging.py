@@ -6,17 +6,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from engage.db import transaction
+from engage.db import Connection, transaction
+from engage.safeguarding.models import RiskReason
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
 from engage.tags import service as tags
-from engage.tags.models import EvidenceSpan, RiskReason, Tagging, TaggingOutcome, TextToTag
+from engage.tags.models import EvidenceSpan, OtherFramework, Tagging, TaggingOutcome, TextToTag
 from nlp.frameworks import BUILTIN_DIR
-from nlp.model import ThemeModel
+from nlp.model import ThemeModel, default_model_dir
 from nlp.tagger import Tagger, TagResult
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,14 @@ async def sync_builtin_frameworks(pool: asyncpg.Pool) -> None:
         await tags.sync_builtin_frameworks(conn, documents)
 
 
-def to_tagging(contribution_id: UUID, result: TagResult, thresholds: dict[str, float]) -> Tagging:
+def _spans(evidence: dict[str, list[Any]]) -> dict[str, list[EvidenceSpan]]:
+    return {
+        theme: [EvidenceSpan(start=e.start, end=e.end, text=e.text, cue=e.cue, weight=e.weight) for e in spans]
+        for theme, spans in evidence.items()
+    }
+
+
+def to_tagging(contribution_id: UUID, result: TagResult, thresholds: dict[str, float], primary: str = "") -> Tagging:
     margin = (
         0.0
         if result.needs_translation or not result.scores
@@ -42,10 +51,7 @@ def to_tagging(contribution_id: UUID, result: TagResult, thresholds: dict[str, f
         contribution_id=contribution_id,
         themes=result.themes,
         scores=result.scores,
-        evidence={
-            theme: [EvidenceSpan(start=e.start, end=e.end, text=e.text, cue=e.cue, weight=e.weight) for e in spans]
-            for theme, spans in result.evidence.items()
-        },
+        evidence=_spans(result.evidence),
         sentiment=result.sentiment,  # type: ignore[arg-type]
         language=result.language,
         needs_translation=result.needs_translation,
@@ -53,6 +59,18 @@ def to_tagging(contribution_id: UUID, result: TagResult, thresholds: dict[str, f
         safeguarding_score=result.safeguarding_score,
         risk=[RiskReason(kind=r.kind, start=r.start, end=r.end, text=r.text) for r in result.risk],
         margin=round(margin, 4),
+        safeguarding_kinds=list(result.safeguarding_kinds),
+        others=[
+            OtherFramework(
+                framework_id=framework_id,
+                model_version=found.model,
+                themes=found.themes,
+                scores=found.scores,
+                evidence=_spans(found.evidence),
+            )
+            for framework_id, found in result.frameworks.items()
+            if framework_id != primary
+        ],
     )
 
 
@@ -61,15 +79,17 @@ class TaggerHolder:
     and the holder reloads only when a new model has been promoted. Tagging runs in a thread, one batch at a
     time, so the event loop (heartbeats, the outbox relay, other jobs) keeps going."""
 
-    def __init__(self, framework_id: str) -> None:
+    def __init__(self, framework_id: str, also: Sequence[str] = ()) -> None:
         self.framework_id = framework_id
+        self.also = [other for other in also if other != framework_id]
+        """Frameworks tagged in the same pass with their shipped models (see ENGAGE_ALSO_FRAMEWORKS)."""
         self._tagger: Tagger | None = None
         self._lock = asyncio.Lock()
         # The version for which a full re-tagging pass last found nothing to do, and when: the sweep then skips
         # the scan (a query over every contribution) for a while, until a promotion changes the version.
         self.settled: tuple[str, float] | None = None
 
-    async def current(self, conn: asyncpg.Connection) -> Tagger:
+    async def current(self, conn: Connection) -> Tagger:
         active = await tag_queries.active_model_version(conn, self.framework_id)
         if self._tagger is not None and (active is None or active == self._tagger.version):
             return self._tagger
@@ -86,7 +106,8 @@ class TaggerHolder:
             model = Tagger.load(framework_id=self.framework_id).model
         else:
             model = ThemeModel.from_bytes(stored.card, stored.weights, source=stored.version)  # type: ignore[attr-defined]
-        tagger = Tagger(model, nlp)
+        others = [ThemeModel.load(default_model_dir(other)) for other in self.also]
+        tagger = Tagger([model, *others], nlp)
         tagger.warm_up()
         return tagger
 
@@ -114,7 +135,9 @@ async def tag_contributions(
 async def _taggings(holder: TaggerHolder, tagger: Tagger, todo: list[TextToTag]) -> list[Tagging]:
     results = await holder.tag(tagger, [row.text for row in todo])
     thresholds = tagger.model.card.thresholds
-    return [to_tagging(row.id, result, thresholds) for row, result in zip(todo, results, strict=True)]
+    return [
+        to_tagging(row.id, result, thresholds, holder.framework_id) for row, result in zip(todo, results, strict=True)
+    ]
 
 
 async def retag_stale(pool: asyncpg.Pool, settings: Settings, holder: TaggerHolder, *, budget_s: float) -> int:

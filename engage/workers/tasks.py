@@ -13,7 +13,7 @@ from arq import Retry
 from engage.accounts import queries as accounts
 from engage.boards import queries as board_queries
 from engage.dashboards import service as dashboards
-from engage.db import transaction
+from engage.db import Connection, Lock, advisory_lock, transaction
 from engage.digests import queries as digest_queries
 from engage.digests import service as digests
 from engage.digests.models import LOCAL
@@ -23,7 +23,9 @@ from engage.outbox import queries as outbox
 from engage.outbox import service as relay
 from engage.outbox.models import (
     CLUSTERS_REQUESTED,
+    COMMENT_POSTED,
     CONTRIBUTION_RECEIVED,
+    CONTRIBUTION_TRANSLATED,
     CONTRIBUTION_WITHDRAWN,
     RETRAIN_REQUESTED,
     Event,
@@ -32,7 +34,7 @@ from engage.privacy import service as privacy
 from engage.privacy.models import RetentionPeriods
 from engage.settings import Settings
 from engage.workers.clustering import cluster_programme
-from engage.workers.redaction import redact_contributions
+from engage.workers.redaction import redact_comments, redact_contributions
 from engage.workers.tagging import retag_stale, tag_contributions
 
 log = logging.getLogger(__name__)
@@ -40,14 +42,22 @@ log = logging.getLogger(__name__)
 Ctx = dict[str, Any]
 
 
-async def _dispatch(conn: asyncpg.Connection, events: list[Event]) -> None:
+async def _dispatch(conn: Connection, events: list[Event]) -> None:
     """Handle a batch of events, one statement per topic rather than one per event."""
     received = [UUID(e.payload["contribution_id"]) for e in events if e.topic == CONTRIBUTION_RECEIVED]
     await mail.queue_receipts(conn, received)
     for event in events:
         # Withdrawal: everything derived from a contribution is deleted with it by foreign keys. A retraining
         # request is acted on after the commit (see handle_events).
-        if event.topic not in (CONTRIBUTION_RECEIVED, CONTRIBUTION_WITHDRAWN, RETRAIN_REQUESTED, CLUSTERS_REQUESTED):
+        handled = (
+            CONTRIBUTION_RECEIVED,
+            CONTRIBUTION_TRANSLATED,
+            CONTRIBUTION_WITHDRAWN,
+            RETRAIN_REQUESTED,
+            CLUSTERS_REQUESTED,
+            COMMENT_POSTED,
+        )
+        if event.topic not in handled:
             log.warning("no handler for event topic %s (event %d)", event.topic, event.id)
 
 
@@ -62,10 +72,18 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
         # still owes its tags and emails. Tagging skips what the current model has already tagged.
         async with pool.acquire() as conn:
             batch = await outbox.get_events(conn, event_ids)
-        contribution_ids = [UUID(e.payload["contribution_id"]) for e in batch if e.topic == CONTRIBUTION_RECEIVED]
+        # A translation is tagged and redacted like new words (its receipt went out when the words arrived).
+        contribution_ids = [
+            UUID(e.payload["contribution_id"])
+            for e in batch
+            if e.topic in (CONTRIBUTION_RECEIVED, CONTRIBUTION_TRANSLATED)
+        ]
         tagged = await tag_contributions(pool, settings, ctx["tagger"], contribution_ids) if contribution_ids else None
         if contribution_ids:
             await redact_contributions(pool, contribution_ids)
+        comment_ids = [UUID(e.payload["comment_id"]) for e in batch if e.topic == COMMENT_POSTED]
+        if comment_ids:
+            await redact_comments(pool, comment_ids, limit=len(comment_ids))
         async with pool.acquire() as conn:
             due = await mail_queries.due_message_ids(conn, contribution_ids=contribution_ids, limit=10_000)
     except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
@@ -73,7 +91,7 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
     if any(event.topic == RETRAIN_REQUESTED for event in events):
         ctx["trainer"].start()
     for slug in {str(e.payload["programme"]) for e in events if e.topic == CLUSTERS_REQUESTED}:
-        await cluster_programme(pool, ctx["tagger"], slug)
+        await cluster_programme(pool, settings, ctx["tagger"], slug)
     delivered = await ctx["mail"].deliver(due, budget_s=settings.job_timeout_s / 2)
     return {
         "events": len(events),
@@ -104,6 +122,8 @@ async def sweep(ctx: Ctx) -> dict[str, int]:
     # each sweep. Any alerts it raises are delivered below.
     outcomes["retagged"] = await retag_stale(pool, settings, ctx["tagger"], budget_s=settings.job_timeout_s / 3)
     outcomes["redacted"] = await ctx["redactions"].run(pool, budget_s=settings.job_timeout_s / 6)
+    # Comments an event did not reach, or that an older redactor redacted (few: one small query when none are).
+    outcomes["comments_redacted"] = await redact_comments(pool)
     if outcomes["retagged"]:
         async with pool.acquire() as conn:
             due = [*due, *await mail_queries.due_message_ids(conn, limit=500)]
@@ -134,7 +154,8 @@ async def send_due_digests(ctx: Ctx) -> dict[str, int]:
                 log.info("digest for %s, %s, waits for tagging to catch up", board_id, period.label)
                 continue
             ctx["digests_waiting"].pop((board_id, period.start), None)
-            if await digests.send_digest(conn, board, period, framework_id=settings.framework, today=now.date()):
+            framework_id = board.framework_id or settings.framework
+            if await digests.send_digest(conn, board, period, framework_id=framework_id, today=now.date()):
                 built += 1
                 log.info("digest for %s, %s, queued", board_id, period.label)
     outcomes: dict[str, int] = {"built": built}
@@ -150,14 +171,11 @@ async def refresh_dashboard(ctx: Ctx) -> dict[str, int]:
     lock), the others skip."""
     pool: asyncpg.Pool = ctx["pool"]
     settings: Settings = ctx["settings"]
-    async with pool.acquire() as conn:
-        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext('engage.rollups'))"):
+    async with pool.acquire() as conn, advisory_lock(conn, Lock.DASHBOARD_ROLLUPS) as held:
+        if not held:
             return {"skipped": 1}
-        try:
-            folded = await digest_queries.fold_day_counts(conn)
-            took = await dashboards.refresh_if_stale(conn, settings.dashboard_refresh_s)
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock(hashtext('engage.rollups'))")
+        folded = await digest_queries.fold_day_counts(conn)
+        took = await dashboards.refresh_if_stale(conn, settings.dashboard_refresh_s)
     return {"folded": folded, **({"refreshed_ms": took} if took is not None else {})}
 
 

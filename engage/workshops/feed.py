@@ -18,6 +18,7 @@ from uuid import UUID
 
 import asyncpg
 
+from engage.db import Connection
 from engage.workshops import queries
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class BoardFeed:
         self.safety_s = safety_s
         self.fallback_s = fallback_s
         self._watchers: dict[UUID, set[asyncio.Event]] = {}
-        self._conn: asyncpg.Connection | None = None
+        self._conn: Connection | None = None
         self._lost = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

@@ -15,11 +15,14 @@ MAX_NOTE_CHARS = 1000
 
 class WorkshopDraft(msgspec.Struct, kw_only=True):
     title: str
-    held_on: date
+    held_on: date | None
+    """None: not given, or not a date (the edge parses it; the service names the field)."""
     venue: str = ""
     neighbourhood: str | None = None
     accessibility: str = ""
     attendance: int | None = None
+    attendance_given: str = ""
+    """What was typed for attendance: a number from 0 to 100,000, or nothing."""
     equality_summary: str = ""
     prompts: list[str] = []
 
@@ -64,6 +67,8 @@ class Note(msgspec.Struct, frozen=True, kw_only=True):
     from_paper: bool
     received_at: datetime
     hidden: bool = False
+    translated_from: str | None = None
+    """The language of the note as written, when `text` is a translation staff added."""
 
 
 class BoardEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,6 +82,8 @@ class NoteIn(msgspec.Struct, kw_only=True):
     text: str
     client_key: str
     consent_quote: bool = False
+    locale: str = "en"
+    """The language of the page the participant posted from."""
 
 
 class WorkshopProblem(Problem):

@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from engage.db import Connection
 from engage.privacy.visibility import Sight, visible, words
 from engage.workshops.models import HIDDEN_NOTE, BoardEvent, Note, Workshop, WorkshopDraft
 
@@ -27,7 +28,7 @@ def _workshop(record: asyncpg.Record) -> Workshop:
 
 
 async def insert_workshop(
-    conn: asyncpg.Connection,
+    conn: Connection,
     workshop_id: UUID,
     programme: str,
     draft: WorkshopDraft,
@@ -60,7 +61,7 @@ async def insert_workshop(
     )
 
 
-async def get_workshop(conn: asyncpg.Connection, workshop_id: UUID) -> Workshop | None:
+async def get_workshop(conn: Connection, workshop_id: UUID) -> Workshop | None:
     record = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.id = $1",  # noqa: S608
         workshop_id,
@@ -68,7 +69,7 @@ async def get_workshop(conn: asyncpg.Connection, workshop_id: UUID) -> Workshop 
     return None if record is None else _workshop(record)
 
 
-async def get_by_code(conn: asyncpg.Connection, code: str) -> Workshop | None:
+async def get_by_code(conn: Connection, code: str) -> Workshop | None:
     record = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.code = $1",  # noqa: S608
         code,
@@ -76,7 +77,7 @@ async def get_by_code(conn: asyncpg.Connection, code: str) -> Workshop | None:
     return None if record is None else _workshop(record)
 
 
-async def list_for_programme(conn: asyncpg.Connection, programme: str) -> list[Workshop]:
+async def list_for_programme(conn: Connection, programme: str) -> list[Workshop]:
     records = await conn.fetch(
         f"""SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme
             WHERE w.programme = $1 ORDER BY w.held_on, w.created_at""",  # noqa: S608
@@ -85,7 +86,7 @@ async def list_for_programme(conn: asyncpg.Connection, programme: str) -> list[W
     return [_workshop(r) for r in records]
 
 
-async def open_session(conn: asyncpg.Connection, workshop_id: UUID, code: str) -> bool:
+async def open_session(conn: Connection, workshop_id: UUID, code: str) -> bool:
     """Give the workshop a join code (unless it is live already). False if another workshop has the code."""
     try:
         await conn.execute(
@@ -99,7 +100,7 @@ async def open_session(conn: asyncpg.Connection, workshop_id: UUID, code: str) -
     return True
 
 
-async def close_session(conn: asyncpg.Connection, workshop_id: UUID) -> bool:
+async def close_session(conn: Connection, workshop_id: UUID) -> bool:
     result = await conn.execute(
         "UPDATE workshops SET closed_at = now() WHERE id = $1 AND code IS NOT NULL AND closed_at IS NULL", workshop_id
     )
@@ -107,7 +108,7 @@ async def close_session(conn: asyncpg.Connection, workshop_id: UUID) -> bool:
 
 
 async def insert_note(
-    conn: asyncpg.Connection, contribution_id: UUID, workshop_id: UUID, prompt_id: UUID, *, from_paper: bool
+    conn: Connection, contribution_id: UUID, workshop_id: UUID, prompt_id: UUID, *, from_paper: bool
 ) -> None:
     await conn.execute(
         """INSERT INTO workshop_notes (contribution_id, workshop_id, prompt_id, from_paper) VALUES ($1, $2, $3, $4)""",
@@ -119,7 +120,7 @@ async def insert_note(
 
 
 async def add_event(
-    conn: asyncpg.Connection, workshop_id: UUID, kind: str, contribution_id: UUID | None, payload: dict[str, Any]
+    conn: Connection, workshop_id: UUID, kind: str, contribution_id: UUID | None, payload: dict[str, Any]
 ) -> int:
     # The workshop's row lock (intake takes it too for notes: contributions.queries.insert_batch) numbers a
     # board's events in the order they commit, so a board reading "after N" never misses one committed late.
@@ -141,12 +142,12 @@ BOARD_CHANNEL = "engage_board_events"
 """Notified with a workshop's id when its board events commit (a trigger: migrations/0014)."""
 
 
-async def listen_for_board_events(conn: asyncpg.Connection, callback: Callable[..., None]) -> None:
+async def listen_for_board_events(conn: Connection, callback: Callable[..., None]) -> None:
     await conn.add_listener(BOARD_CHANNEL, callback)
 
 
 async def events_after(
-    conn: asyncpg.Connection, workshop_id: UUID, after: int, sight: Sight, *, limit: int = 500
+    conn: Connection, workshop_id: UUID, after: int, sight: Sight, *, limit: int = 500
 ) -> list[BoardEvent]:
     """The board's events after ``after``. A note event carries the note's words as this reader may read them
     (read now, so a note flagged since it was posted is hidden on replay), or none and ``hidden``."""
@@ -169,11 +170,12 @@ async def events_after(
     return events
 
 
-async def notes(conn: asyncpg.Connection, workshop_id: UUID, sight: Sight) -> list[Note]:
+async def notes(conn: Connection, workshop_id: UUID, sight: Sight) -> list[Note]:
     """Every note on a workshop's board, with the words this reader may read (others say they are hidden)."""
     records = await conn.fetch(
         f"""SELECT n.contribution_id, n.prompt_id, n.group_label, n.duplicate_of, n.from_paper, c.received_at,
-                   v.text, v.text IS NULL AS hidden
+                   v.text, v.text IS NULL AS hidden,
+                   CASE WHEN c.translation IS NOT NULL AND v.text IS NOT NULL THEN c.language END AS translated_from
             FROM workshop_notes n JOIN contributions c ON c.id = n.contribution_id
             LEFT JOIN LATERAL (SELECT {words(sight)} AS text WHERE {visible(sight)}) v ON true
             WHERE n.workshop_id = $1 ORDER BY c.received_at, c.id""",  # noqa: S608
@@ -182,12 +184,12 @@ async def notes(conn: asyncpg.Connection, workshop_id: UUID, sight: Sight) -> li
     return [msgspec.convert({**dict(r), "text": r["text"] or HIDDEN_NOTE}, Note) for r in records]
 
 
-async def note_ids(conn: asyncpg.Connection, workshop_id: UUID) -> set[UUID]:
+async def note_ids(conn: Connection, workshop_id: UUID) -> set[UUID]:
     records = await conn.fetch("SELECT contribution_id FROM workshop_notes WHERE workshop_id = $1", workshop_id)
     return {r["contribution_id"] for r in records}
 
 
-async def update_note(conn: asyncpg.Connection, workshop_id: UUID, contribution_id: UUID, **changes: Any) -> bool:
+async def update_note(conn: Connection, workshop_id: UUID, contribution_id: UUID, **changes: Any) -> bool:
     allowed = {"prompt_id", "group_label", "duplicate_of"}
     assert set(changes) <= allowed
     assignments = ", ".join(f"{name} = ${number}" for number, name in enumerate(changes, start=3))
@@ -200,7 +202,7 @@ async def update_note(conn: asyncpg.Connection, workshop_id: UUID, contribution_
     return str(result).endswith(" 1")
 
 
-async def workshop_of_note(conn: asyncpg.Connection, contribution_id: UUID) -> tuple[UUID, str, str] | None:
+async def workshop_of_note(conn: Connection, contribution_id: UUID) -> tuple[UUID, str, str] | None:
     """(workshop id, workshop title, prompt) for a workshop note."""
     record = await conn.fetchrow(
         """SELECT w.id, w.title, p.text AS prompt FROM workshop_notes n

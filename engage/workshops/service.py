@@ -16,10 +16,21 @@ import asyncpg
 
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
-from engage.contributions.intake import IntakeBatcher
-from engage.contributions.models import Consent, IdempotencyConflict, Placement, PlacementRefused, Receipt, Submission
+from engage.contributions.models import (
+    Consent,
+    IdempotencyConflict,
+    InvalidContribution,
+    Placement,
+    PlacementRefused,
+    Receipt,
+    Submission,
+)
+from engage.contributions.service import NOTE_MINIMUM, Submitter, text_problem
+from engage.db import Connection
+from engage.i18n import N_
 from engage.ids import fingerprint, uuid7
 from engage.privacy.visibility import Sight
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.workshops import queries
@@ -32,21 +43,26 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())[:6]
 
 
-async def plan_workshop(conn: asyncpg.Connection, programme: str, viewer: StaffUser, draft: WorkshopDraft) -> UUID:
+async def plan_workshop(conn: Connection, programme: str, viewer: StaffUser, draft: WorkshopDraft) -> UUID:
     if await programme_queries.get_programme(conn, programme) is None:
         raise WorkshopProblem("programme", "No programme with this address.", status=404)
     if not await runs_programme(conn, programme, viewer):
         raise WorkshopProblem("programme", "Only this programme's facilitators plan its workshops.", status=403)
     draft.title = draft.title.strip()
     draft.prompts = [p.strip() for p in draft.prompts if p.strip()]
+    errors = []
     if not draft.title:
-        raise WorkshopProblem("title", "Give the workshop a title.")
+        errors.append(FieldError("title", "Give the workshop a title."))
+    if draft.held_on is None:
+        errors.append(FieldError("held_on", "Give the date of the workshop, like 2026-03-14."))
     if not draft.prompts:
-        raise WorkshopProblem("prompts", "Write at least one prompt, one per line.")
-    if len(draft.prompts) > 12 or any(len(p) > 300 for p in draft.prompts):
-        raise WorkshopProblem("prompts", "Up to 12 prompts, each under 300 characters.")
-    if draft.attendance is not None and draft.attendance < 0:
-        raise WorkshopProblem("attendance", "Attendance cannot be negative.")
+        errors.append(FieldError("prompts", "Write at least one prompt, one per line."))
+    elif len(draft.prompts) > 12 or any(len(p) > 300 for p in draft.prompts):
+        errors.append(FieldError("prompts", "Up to 12 prompts, each under 300 characters."))
+    if draft.attendance_given and draft.attendance is None:
+        errors.append(FieldError("attendance", "Give attendance as a whole number of people, up to 100,000."))
+    if errors:
+        raise WorkshopProblem.of(errors)
     workshop_id = uuid7()
     try:
         await queries.insert_workshop(
@@ -60,7 +76,7 @@ async def plan_workshop(conn: asyncpg.Connection, programme: str, viewer: StaffU
     return workshop_id
 
 
-async def _workshop_for_staff(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser) -> Workshop:
+async def _workshop_for_staff(conn: Connection, workshop_id: UUID, viewer: StaffUser) -> Workshop:
     workshop = await queries.get_workshop(conn, workshop_id)
     if workshop is None:
         raise WorkshopProblem("workshop", "No workshop with this address.", status=404)
@@ -69,7 +85,7 @@ async def _workshop_for_staff(conn: asyncpg.Connection, workshop_id: UUID, viewe
     return workshop
 
 
-async def open_live_session(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser) -> str:
+async def open_live_session(conn: Connection, workshop_id: UUID, viewer: StaffUser) -> str:
     """Open (or re-open) the live session and return its join code."""
     workshop = await _workshop_for_staff(conn, workshop_id, viewer)
     if workshop.is_live and workshop.code:
@@ -84,7 +100,7 @@ async def open_live_session(conn: asyncpg.Connection, workshop_id: UUID, viewer:
     raise RuntimeError("no free join code after 20 tries")
 
 
-async def close_live_session(conn: asyncpg.Connection, workshop_id: UUID, viewer: StaffUser) -> None:
+async def close_live_session(conn: Connection, workshop_id: UUID, viewer: StaffUser) -> None:
     """Close the session: no more notes from phones; everything posted stays as workshop-note contributions."""
     await _workshop_for_staff(conn, workshop_id, viewer)
     if await queries.close_session(conn, workshop_id):
@@ -94,32 +110,44 @@ async def close_live_session(conn: asyncpg.Connection, workshop_id: UUID, viewer
         )
 
 
-async def live_workshop(conn: asyncpg.Connection, code: str) -> Workshop:
+CLOSED = N_("This session has closed. Thank you for taking part.")
+ALREADY_POSTED = N_("That note was already posted with other words. To add these words, post them again.")
+
+
+async def live_workshop(conn: Connection, code: str) -> Workshop:
     """The workshop a join code belongs to, refusing unknown codes (404) and closed sessions (410)."""
     workshop = await queries.get_by_code(conn, normalise_code(code))
     if workshop is None:
-        raise WorkshopProblem("code", "There is no session with this code. Check the code on the screen.", status=404)
+        raise WorkshopProblem(
+            "code", N_("There is no session with this code. Check the code on the screen."), status=404
+        )
     if not workshop.is_live:
         raise WorkshopProblem("code", CLOSED, status=410)
     return workshop
 
 
 async def _place_note(
-    intake: IntakeBatcher, workshop: Workshop, note: NoteIn, *, from_paper: bool, entered_by: UUID | None
+    intake: Submitter, workshop: Workshop, note: NoteIn, *, from_paper: bool, entered_by: UUID | None
 ) -> Receipt:
     """Put a note on the board (once: the same client key again finds the note already there). The note, its
-    place and its board event are written by the intake batcher in one statement."""
+    place and its board event are written together in one statement (by the web's intake batcher)."""
     text = " ".join(note.text.split())
     if not text:
-        raise WorkshopProblem("text", "Write your note before posting it.")
+        raise WorkshopProblem("text", N_("Write your note before posting it."))
     if len(text) > MAX_NOTE_CHARS:
-        raise WorkshopProblem("text", f"Keep a note under {MAX_NOTE_CHARS:,} characters; post a second one for more.")
+        raise WorkshopProblem(
+            "text",
+            N_("Keep a note under %(most)s characters; post a second one for more."),
+            params={"most": MAX_NOTE_CHARS},
+        )
     try:
         prompt_id = UUID(note.prompt_id)
     except ValueError:
         prompt_id = None
     if prompt_id is None or not any(p.id == prompt_id for p in workshop.prompts):
-        raise WorkshopProblem("prompt_id", "Choose one of this session's prompts.")
+        raise WorkshopProblem("prompt_id", N_("Choose one of this session's prompts."))
+    if not from_paper and (problem := text_problem(text, minimum=NOTE_MINIMUM)) is not None:
+        raise WorkshopProblem("text", problem.msgid or problem.reason, params=problem.params)
     key = note.client_key.strip()[:64] or uuid.uuid4().hex
     submission = Submission(
         kind="workshop_note",
@@ -130,6 +158,7 @@ async def _place_note(
         neighbourhood=workshop.neighbourhood,
         programme=workshop.programme,
         entered_by=entered_by,
+        locale=note.locale,
         idempotency_key=f"workshop:{workshop.id}:{key}",
         fingerprint=fingerprint(note.prompt_id, text),
         # Notes from phones only while the session is open; notes from paper are typed in during or after it.
@@ -142,23 +171,21 @@ async def _place_note(
     except PlacementRefused as exc:
         raise WorkshopProblem("code", CLOSED, status=410) from exc
     except IdempotencyConflict as exc:
-        raise WorkshopProblem(
-            "text", "That note was already posted with other words. To add these words, post them again."
-        ) from exc
+        raise WorkshopProblem("text", ALREADY_POSTED) from exc
+    except InvalidContribution as exc:
+        raise WorkshopProblem.of(exc.errors) from exc
 
 
-CLOSED = "This session has closed. Thank you for taking part."
-
-
-async def post_note(intake: IntakeBatcher, workshop: Workshop, note: NoteIn) -> Receipt:
+async def post_note(intake: Submitter, workshop: Workshop, note: NoteIn) -> Receipt:
     """A participant's note from a phone, for a session found with `live_workshop` (posting the same note twice
     places it once). Returns the note's reference and withdrawal code, shown on their phone only. A session closing
-    while the note is on its way refuses it (410), as a closed session does."""
+    while the note is on its way refuses it (410), as a closed session does: the statement that writes the note
+    locks the workshop's row and checks it is still open."""
     return await _place_note(intake, workshop, note, from_paper=False, entered_by=None)
 
 
 async def type_in_note(
-    conn: asyncpg.Connection, intake: IntakeBatcher, workshop_id: UUID, viewer: StaffUser, note: NoteIn
+    conn: Connection, intake: Submitter, workshop_id: UUID, viewer: StaffUser, note: NoteIn
 ) -> Receipt:
     """A note from paper, typed in by a facilitator (during or after the session). The reference and code go back
     to whoever wrote it, if they can be reached, so they can withdraw it too."""
@@ -167,7 +194,7 @@ async def type_in_note(
 
 
 async def arrange_note(
-    conn: asyncpg.Connection,
+    conn: Connection,
     workshop_id: UUID,
     viewer: StaffUser,
     contribution_id: UUID,
@@ -199,7 +226,10 @@ async def arrange_note(
             conn, workshop_id, "grouped", contribution_id, {"id": str(contribution_id), "group": label}
         )
     if duplicate_of is not None:
-        original = UUID(duplicate_of) if duplicate_of else None
+        try:
+            original = UUID(duplicate_of) if duplicate_of else None
+        except ValueError as exc:
+            raise WorkshopProblem("duplicate_of", "Choose another note on this board.") from exc
         if original is not None and (original not in on_board or original == contribution_id):
             raise WorkshopProblem("duplicate_of", "Choose another note on this board.")
         await queries.update_note(conn, workshop_id, contribution_id, duplicate_of=original)
@@ -212,7 +242,7 @@ async def arrange_note(
         )
 
 
-async def view_notes(conn: asyncpg.Connection, viewer: StaffUser, sight: Sight, workshop_id: UUID) -> list[Note]:
+async def view_notes(conn: Connection, viewer: StaffUser, sight: Sight, workshop_id: UUID) -> list[Note]:
     """A workshop's notes as this reader may read them; showing them is recorded in the audit trail."""
     found = await queries.notes(conn, workshop_id, sight)
     if found:
@@ -227,7 +257,7 @@ async def view_notes(conn: asyncpg.Connection, viewer: StaffUser, sight: Sight, 
     return found
 
 
-async def record_board_watched(conn: asyncpg.Connection, viewer: StaffUser, workshop_id: UUID) -> None:
+async def record_board_watched(conn: Connection, viewer: StaffUser, workshop_id: UUID) -> None:
     """Opening a board's live stream shows its notes: in the audit trail."""
     await audit.record(
         conn, actor=viewer.id, action="workshop.board_watched", subject_type="workshop", subject_id=str(workshop_id)

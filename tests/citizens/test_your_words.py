@@ -15,6 +15,8 @@ from engage.boards.models import BoardDraft
 from engage.db import transaction
 from engage.digests import service as digests
 from engage.digests.models import LOCAL, last_full_week
+from engage.recommendations import service as recommendations
+from engage.recommendations.models import RecommendationDraft
 from engage.workers.redaction import redact_contributions
 from tests.conftest import create_staff, csrf_from, sign_in
 from tests.seed import FRAMEWORK, add_contributions, many
@@ -187,3 +189,33 @@ async def test_workshop_participants_get_their_reference_and_code_on_their_phone
     assert reference in posted.text and "Withdrawal code" in posted.text
     board = await client.get(f"/staff/workshops/{workshop_id}/board")
     assert reference not in board.text
+
+
+async def test_a_citizen_sees_the_recommendation_their_words_are_behind(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    receipt = await give(client)
+    admin = await create_staff(pool, "admin")
+    async with transaction(pool) as conn:
+        board = await boards.save_board(
+            conn,
+            admin,
+            BoardDraft(id="scrutiny", name="Health Scrutiny", frequency="monthly", owner_email=admin.email),
+            framework_id=FRAMEWORK,
+        )
+        await recommendations.record_recommendation(
+            conn,
+            admin,
+            board,
+            RecommendationDraft(
+                text="Open lunch clubs at weekends.",
+                owner="Head of Libraries",
+                made_on=datetime.now(LOCAL).date(),
+                due_on=datetime.now(LOCAL).date() + timedelta(days=90),
+                references=[receipt["reference"]],
+            ),
+        )
+    page = await open_page(client, receipt)
+    assert (
+        "Behind a recommendation of Health Scrutiny: “Open lunch clubs at weekends.” (awaiting a response" in page.text
+    )

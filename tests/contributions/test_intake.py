@@ -110,9 +110,9 @@ async def test_a_batch_the_database_refuses_is_written_again_one_by_one(pool: as
     whole statement; the batch's members are then written one at a time and only that one is refused."""
     async with batcher(pool, settings) as intake:
         results = await asyncio.gather(
-            outcome(intake, submission("First")),
-            outcome(intake, submission("Second", entered_by=uuid.uuid4())),
-            outcome(intake, submission("Third", idempotency_key="k3", fingerprint="f")),
+            outcome(intake, submission("First words given")),
+            outcome(intake, submission("Second words given", entered_by=uuid.uuid4())),
+            outcome(intake, submission("Third words given", idempotency_key="k3", fingerprint="f")),
         )
         assert intake.batches == 1
     first, refused, third = results
@@ -120,7 +120,7 @@ async def test_a_batch_the_database_refuses_is_written_again_one_by_one(pool: as
     assert isinstance(refused, asyncpg.ForeignKeyViolationError)
     async with pool.acquire() as conn:
         texts = [r["text"] for r in await conn.fetch("SELECT text FROM contributions ORDER BY text")]
-    assert texts == ["First", "Third"]
+    assert texts == ["First words given", "Third words given"]
 
 
 async def test_invalid_words_are_refused_before_they_reach_a_batch(pool: asyncpg.Pool, settings: Settings) -> None:
@@ -153,10 +153,10 @@ async def test_concurrent_api_requests_in_one_batch_get_their_own_answers(
         others = asyncio.gather(
             post(body, "same"),
             post(body, "same"),
-            post({**body, "text": "Different words"}, "clash"),
+            post({**body, "text": "Different words entirely"}, "clash"),
             post(body, "clash"),
             post({**body, "neighbourhood": "atlantis"}),
-            post({**body, "text": "Just me"}),
+            post({**body, "text": "Just me, on my own"}),
         )
         await asyncio.sleep(0.2)
         await transaction.rollback()
@@ -170,7 +170,7 @@ async def test_concurrent_api_requests_in_one_batch_get_their_own_answers(
     assert alone.status_code == 201
     async with pool.acquire() as conn:
         rows = await conn.fetch("SELECT text, xmin::text AS xmin FROM contributions WHERE neighbourhood IS NULL")
-    assert len(rows) == 3  # "same" once, "clash" once, "Just me"
+    assert len(rows) == 3  # "same" once, "clash" once, "Just me, on my own"
     assert len({r["xmin"] for r in rows}) == 1, "the requests that arrived together were committed together"
 
 

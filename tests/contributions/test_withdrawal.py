@@ -25,6 +25,9 @@ from engage.digests.models import LOCAL, last_full_week
 from engage.ids import withdrawal_code
 from engage.privacy.visibility import UNRESTRICTED
 from engage.programmes import queries as programme_queries
+from engage.recommendations import queries as recommendation_queries
+from engage.recommendations import service as recommendations
+from engage.recommendations.models import RecommendationDraft
 from engage.settings import Settings
 from engage.tags import queries as tag_queries
 from engage.tags import service as tags
@@ -223,3 +226,42 @@ async def test_staff_withdraw_for_someone_who_asks_with_a_reason_in_the_audit_tr
     assert withdrawal["reference"] == reference and withdrawal["via"] == "staff"
     assert withdrawal["withdrawn_by"] == facilitator.id and "3 March" in withdrawal["reason"]
     assert entry["actor_user_id"] == facilitator.id and "3 March" in entry["detail"]
+
+
+async def test_a_recommendation_keeps_its_own_facts_and_counts_one_contribution_fewer(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    contribution_id = await one(pool)
+    kept = await one(pool)
+    admin = await create_staff(pool, "admin")
+    async with transaction(pool) as conn:
+        board = await boards.save_board(
+            conn,
+            admin,
+            BoardDraft(id="scrutiny", name="Scrutiny", frequency="monthly", owner_email=admin.email),
+            framework_id=FRAMEWORK,
+        )
+        references = [
+            await conn.fetchval("SELECT reference FROM contributions WHERE id = $1", i) for i in (contribution_id, kept)
+        ]
+        await recommendations.record_recommendation(
+            conn,
+            admin,
+            board,
+            RecommendationDraft(
+                text="Open the lunch club on Saturdays.",
+                owner="Head of Libraries",
+                made_on=datetime.now(LOCAL).date(),
+                references=references,
+            ),
+        )
+    await withdraw(pool, settings, contribution_id)
+    async with pool.acquire() as conn:
+        found = await recommendation_queries.list_recommendations(conn)
+        assert [(r.text, r.contributions) for r in found] == [("Open the lunch club on Saturdays.", 1)]
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM recommendation_contributions WHERE contribution_id = $1", contribution_id
+            )
+            == 0
+        )

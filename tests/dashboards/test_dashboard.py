@@ -132,3 +132,17 @@ async def test_partner_staff_drill_down_only_to_words_shared_with_partners(
     page = await client.get("/staff/dashboard/contributions?months=3")
     assert page.status_code == 200 and page.text.count('class="contribution"') == 3
     assert "I want to feel safe" not in page.text
+
+
+async def test_the_dashboard_follows_any_framework_the_worker_tags(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await create_staff(pool, "governance")
+    await sign_in(client, "governance@test.example")
+    outcomes = await client.get("/staff/dashboard?framework=lambeth-outcomes")
+    assert outcomes.status_code == 200 and "I live independently" in outcomes.text
+    assert "framework=lambeth-outcomes" in outcomes.text, "drill-down links keep the framework"
+    areas = await client.get("/staff/dashboard?framework=lambeth-together-outcomes")
+    assert areas.status_code == 200 and "Make it easier for us" not in areas.text.split("<table")[1]
+    assert (await client.get("/staff/dashboard?framework=nope")).status_code == 400
+    assert (await client.get("/staff/dashboard/contributions?framework=nope")).status_code == 400

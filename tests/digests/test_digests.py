@@ -280,3 +280,18 @@ async def test_a_due_digest_waits_for_the_tagger_but_not_for_ever(pool: asyncpg.
         await conn.execute("DELETE FROM contribution_analyses")  # as after an import the tagger has not reached
         assert not await digests.ready_to_send(conn, week, waiting_since=now, now=now)
         assert await digests.ready_to_send(conn, week, waiting_since=now - digests.TAGGING_GRACE, now=now)
+
+
+async def test_a_board_can_follow_an_outcome_framework(pool: asyncpg.Pool) -> None:
+    week, day = week_and_day()
+    board = await make_board(pool, ["member@example.org"], framework_id="lambeth-outcomes")
+    async with transaction(pool) as conn:
+        ids = await add_contributions(conn, many(4, "I want to stay in my own home", day))
+        await conn.executemany(
+            """INSERT INTO contribution_tags (contribution_id, framework_id, theme_id, source, confidence)
+               VALUES ($1, 'lambeth-outcomes', 'independent', 'model', 0.9)""",
+            [(i,) for i in ids],
+        )
+        content = await digests.build_digest(conn, board, week, framework_id=board.framework_id or FRAMEWORK)
+    assert board.framework_id == "lambeth-outcomes"
+    assert any(t.name == "I live independently" and t.count == 4 for t in content.themes)

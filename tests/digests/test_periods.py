@@ -41,3 +41,12 @@ def test_the_latest_finished_week_and_month() -> None:
     assert last_full_week(TODAY) == Period(date(2026, 11, 16), date(2026, 11, 23))
     assert last_full_week(date(2026, 11, 30)) == Period(date(2026, 11, 23), date(2026, 11, 30))
     assert last_full_month(date(2026, 1, 1)) == Period(date(2025, 12, 1), date(2026, 1, 1))
+
+
+def test_a_period_that_includes_today_has_not_finished() -> None:
+    with pytest.raises(PeriodProblem, match="has not finished yet"):
+        parse_period("2026-11", date(2026, 11, 30))  # its last day is today
+    assert parse_period("2026-11", date(2026, 12, 1)) == Period(date(2026, 11, 1), date(2026, 12, 1))
+    with pytest.raises(PeriodProblem, match="has not finished yet"):
+        parse_period("2026-W48", date(2026, 11, 29))  # Sunday, the week's last day
+    assert parse_period("2026-W48", date(2026, 11, 30)).label == "23 to 29 November 2026"

@@ -9,9 +9,14 @@ import pytest
 from nlp.frameworks import DEFAULT_FRAMEWORK, FrameworkError, builtin_frameworks, load_framework, parse_framework
 
 
-def test_the_three_lambeth_frameworks_ship() -> None:
+def test_the_lambeth_frameworks_ship() -> None:
     frameworks = builtin_frameworks()
-    assert set(frameworks) == {"lambeth-what-matters", "lambeth-outcomes", "lambeth-together-outcomes"}
+    assert set(frameworks) == {
+        "lambeth-what-matters",
+        "lambeth-what-matters-detailed",
+        "lambeth-outcomes",
+        "lambeth-together-outcomes",
+    }
     assert frameworks[DEFAULT_FRAMEWORK].theme_ids == ("listen", "easier", "quality", "choice", "thrive", "safe")
     assert len(frameworks["lambeth-outcomes"].themes) == 8
     assert len(frameworks["lambeth-together-outcomes"].themes) == 4
@@ -48,3 +53,21 @@ def test_a_forty_theme_framework_is_just_data() -> None:
     themes = ",".join(f'{{"id": "t{i}", "name": "Theme {i}"}}' for i in range(42))
     framework = parse_framework(f'{{"id": "nhs-feedback", "name": "NHS feedback", "themes": [{themes}]}}'.encode())
     assert len(framework.theme_ids) == 42
+
+
+def test_each_detailed_theme_refines_one_what_matters_theme_and_every_theme_has_some() -> None:
+    frameworks = builtin_frameworks()
+    broad, detailed = frameworks[DEFAULT_FRAMEWORK], frameworks["lambeth-what-matters-detailed"]
+    assert 30 <= len(detailed.themes) <= 45
+    for theme in detailed.themes:
+        assert theme.parent in broad.theme_ids, theme.id
+        assert theme.id.startswith(f"{theme.parent}."), theme.id
+        assert theme.description and theme.cues, theme.id
+    assert {theme.parent for theme in detailed.themes} == set(broad.theme_ids)
+
+
+def test_parent_is_optional_and_read_when_given() -> None:
+    framework = parse_framework(
+        b'{"id": "x", "name": "X", "themes": [{"id": "a.b", "name": "B", "parent": "a"}, {"id": "c", "name": "C"}]}'
+    )
+    assert [theme.parent for theme in framework.themes] == ["a", None]

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
+from spacy.tokens import Span
 
 from nlp.cues import english_pipeline
 from nlp.frameworks import parse_framework
-from nlp.model import ModelError, ThemeModel, text_features
+from nlp.model import _TOKEN_ATTRS, LONG_TEXT_WORDS, WINDOW_TOKENS, ModelError, ThemeModel, text_features
 from nlp.training import Example, train_model
 
 FRAMEWORK = parse_framework(
@@ -48,6 +49,34 @@ def test_fast_inference_equals_the_training_arithmetic(model: ThemeModel) -> Non
     expected = 1 / (1 + np.exp(-(matrix @ model._theme_coef + model._arrays["theme_bias"])))
     for row, prediction in zip(expected, model.predict(docs), strict=True):
         assert [prediction.scores[t] for t in model.theme_ids] == pytest.approx(list(row), abs=1e-4)
+
+
+def test_a_long_text_is_also_scored_in_windows_and_each_theme_takes_the_mean_with_the_best(model: ThemeModel) -> None:
+    """A report that says one thing in one paragraph: the whole text's score dilutes it, the best window does not."""
+    nlp = english_pipeline()
+    filler = "we talked about the garden and the weather and the shops on the high road " * 20
+    long_text = f"{filler} I waited six weeks for an appointment and the waiting list is two years. {filler}"
+    assert len(long_text.split()) > LONG_TEXT_WORDS
+    short, long = list(nlp.pipe(["I waited six weeks for an appointment", long_text]))
+    features = model.featurizer([short, long])
+    assert set(features.window_owner.tolist()) == {1}, "only the long text has windows"
+    assert len(features.window_owner) >= len(long) // WINDOW_TOKENS
+
+    # The same arithmetic by hand: whole text and every window of 40 tokens, half overlapping.
+    def scores(spans: list[Span]) -> np.ndarray:
+        tables = [span.to_array(_TOKEN_ATTRS) for span in spans]
+        plain = model.featurizer._features(tables, long.vocab.strings)
+        split = len(model._idf_word)
+        logits = plain.words @ model._theme_coef[:split] + plain.chars @ model._theme_coef[split:]
+        return np.asarray(1 / (1 + np.exp(-(logits + model._arrays["theme_bias"]))))
+
+    windows = [long[start : start + WINDOW_TOKENS] for start in range(0, len(long), WINDOW_TOKENS // 2)]
+    windows = [w for number, w in enumerate(windows) if number == 0 or len(w) >= WINDOW_TOKENS // 2]
+    whole = scores([long[:]])[0]
+    best = scores(windows).max(axis=0)
+    predicted = model.predict([long], features=model.featurizer([long]))[0]
+    assert [predicted.scores[t] for t in model.theme_ids] == pytest.approx(list((whole + best) / 2), abs=1e-4)
+    assert predicted.scores["wait"] > whole[model.theme_ids.index("wait")], "the window hears the wait"
 
 
 def test_a_model_round_trips_through_files_and_bytes(model: ThemeModel, tmp_path: Path) -> None:

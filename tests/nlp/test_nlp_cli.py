@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -127,5 +128,44 @@ def test_evaluate_without_a_model_says_so(tmp_path: Path) -> None:
 
 
 def test_tag_with_a_framework_engage_has_no_model_for_says_what_to_do() -> None:
-    result = engage("tag", "--framework", "lambeth-outcomes", stdin='{"id": 1, "text": "hello there"}\n')
-    assert result.returncode == 2 and "ships no model for 'lambeth-outcomes'" in result.stderr
+    result = engage("tag", "--framework", "nhs-feedback", stdin='{"id": 1, "text": "hello there"}\n')
+    assert result.returncode == 2 and "ships no model for 'nhs-feedback'" in result.stderr
+
+
+def test_tag_against_several_frameworks_in_one_pass() -> None:
+    line = json.dumps({"id": 1, "text": "I waited six weeks for a GP appointment and nobody rang me back"})
+    result = engage("tag", "--also", "lambeth-what-matters-detailed", "--also", "lambeth-outcomes", stdin=line)
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout)
+    assert set(row["frameworks"]) == {"lambeth-what-matters", "lambeth-what-matters-detailed", "lambeth-outcomes"}
+    assert row["frameworks"]["lambeth-what-matters"]["themes"] == row["themes"]
+    detailed = row["frameworks"]["lambeth-what-matters-detailed"]
+    assert any(theme.startswith("easier.") for theme in detailed["themes"]), detailed["scores"]
+    assert "easier" in detailed["parents"]
+
+
+def test_evaluate_reports_each_split_and_safeguarding_per_kind(tmp_path: Path) -> None:
+    lines = [
+        {
+            "text": "my husband hits me and takes my wages",
+            "themes": ["safe"],
+            "safeguarding": True,
+            "safeguarding_kinds": ["domestic", "financial"],
+        },
+        {
+            "text": "the bus to the clinic is always late",
+            "themes": ["easier"],
+            "safeguarding": False,
+            "safeguarding_kinds": [],
+        },
+    ]
+    dev, heldout = tmp_path / "dev.jsonl", tmp_path / "heldout.jsonl"
+    for path in (dev, heldout):
+        path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    result = engage(
+        "evaluate", "--model", "nlp/models/lambeth-what-matters", "--test", str(dev), "--test", str(heldout)
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"== {dev}" in result.stdout and f"== {heldout}" in result.stdout
+    assert "false alarms 0.000 of texts not at risk" in result.stdout
+    assert re.search(r"domestic\s+1\.000\s+1\.000\s+1", result.stdout), result.stdout

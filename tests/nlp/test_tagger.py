@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
+import msgspec
+import numpy as np
 import pytest
 
+from nlp.frameworks import builtin_frameworks
+from nlp.model import ThemeModel
 from nlp.tagger import Tagger
 
 
@@ -45,7 +51,8 @@ def test_a_text_not_in_english_is_flagged_for_translation_not_tagged(tagger: Tag
 def test_someone_at_risk_is_flagged_with_the_words_why(tagger: Tagger) -> None:
     result = tagger.tag(["My stepdad hits my mum when he is drunk and I'm scared to go home from school"])[0]
     assert result.safeguarding
-    assert {r.kind for r in result.risk} == {"abuse or violence"}
+    assert {r.kind for r in result.risk} >= {"domestic"}
+    assert "domestic" in result.safeguarding_kinds
 
 
 def test_an_ordinary_request_is_not_a_safeguarding_flag(tagger: Tagger) -> None:
@@ -62,3 +69,48 @@ def test_awkward_input_gives_a_result_not_a_crash(tagger: Tagger, text: str) -> 
 def test_terse_workshop_notes_are_treated_as_english(tagger: Tagger) -> None:
     result = tagger.tag(["phones 8am - nobody gets through"])[0]
     assert result.language == "en" and "easier" in result.themes
+
+
+def test_several_frameworks_in_one_pass_equal_each_tagged_alone(tagger: Tagger) -> None:
+    others = [framework for framework in builtin_frameworks() if framework != tagger.model.framework.id]
+    every = Tagger.load(also=others)
+    featurizers = {id(model.featurizer) for model in every.models.values()}
+    assert len(featurizers) == 1, "models trained on the same texts compute their features once"
+    texts = [
+        "I rang the surgery forty times and still couldn't get an appointment for my son",
+        "The carer slapped my mother and took her pension",
+        "Não consigo marcar consulta",
+    ]
+    together = every.tag(texts)
+    assert [r.themes for r in together] == [r.themes for r in tagger.tag(texts)]
+    for framework_id in others:
+        alone = Tagger.load(framework_id=framework_id).tag(texts)
+        for joint, single in zip(together, alone, strict=True):
+            assert joint.frameworks[framework_id].themes == single.themes
+            assert joint.frameworks[framework_id].scores == single.scores
+            assert joint.frameworks[framework_id].evidence == single.evidence
+    assert together[0].frameworks["lambeth-what-matters-detailed"].parents
+    assert together[2].frameworks["lambeth-outcomes"].themes == [] and together[2].needs_translation
+
+
+def test_a_flag_names_its_kinds(tagger: Tagger) -> None:
+    result = tagger.tag(["The carer slapped my mother and took her pension, she is terrified of him"])[0]
+    assert result.safeguarding
+    assert {"physical", "financial"} <= set(result.safeguarding_kinds)
+    assert not tagger.tag(["The bus to the clinic was late again"])[0].safeguarding_kinds
+
+
+def test_a_format_1_model_still_loads_and_tags(tagger: Tagger) -> None:
+    """Models stored in the database before kinds and parents existed keep working."""
+    card, weights = tagger.model.to_bytes()
+    old = msgspec.json.decode(card)
+    old["format"] = 1
+    for field in ("parent_thresholds", "kind_thresholds"):
+        old.pop(field, None)
+    with np.load(io.BytesIO(weights)) as stored:
+        arrays = {name: stored[name] for name in stored.files if not name.startswith(("kind_", "parent_"))}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    model = ThemeModel.from_bytes(msgspec.json.encode(old), buffer.getvalue())
+    result = Tagger(model).tag(["I rang the surgery forty times and still couldn't get an appointment"])[0]
+    assert "easier" in result.themes and result.safeguarding_kinds == []

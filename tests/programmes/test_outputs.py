@@ -118,4 +118,45 @@ async def test_the_evidence_board_groups_by_theme_and_similarity_and_shows_who_i
 
         html = await eventually(grouped, timeout=30)
     assert "appointment" in html.split("3 contributions")[0].rsplit("<strong>", 1)[-1]
+    group = html.split("3 contributions")[1].split("</details>")[0]
+    assert '<blockquote class="contribution-text">' in group and "GP appointment" in group, "a quote stands for it"
+    assert "Words they share" in group
     assert "Make it easier for us (" in html
+
+
+async def test_the_report_quotes_people_as_a_digest_would(client: httpx.AsyncClient, pool: asyncpg.Pool) -> None:
+    from tests.programmes.test_programmes import start
+
+    await create_staff(pool, "facilitator")
+    await sign_in(client, "facilitator@test.example")
+    await start(client)
+    for text, quotable in [
+        ("Nobody told us when Dad was coming home, so the flat was cold.", True),
+        ("The discharge nurse rang me the day before, which helped.", False),
+    ]:
+        given = await client.post(
+            "/api/v1/contributions",
+            json={
+                "kind": "story",
+                "text": text,
+                "programme": "going-home-from-hospital",
+                "consent": {"analysis": True, "quote": True},
+            },
+        )
+        async with pool.acquire() as conn:
+            await conn.execute(
+                """UPDATE contributions SET redacted_text = text,
+                          quote_approved_at = CASE WHEN $2 THEN now() END WHERE id = $1""",
+                given.json()["id"],
+                quotable,
+            )
+            await conn.execute(
+                """INSERT INTO contribution_tags (contribution_id, framework_id, theme_id, source, confidence)
+                   VALUES ($1, 'lambeth-what-matters', 'listen', 'model', 0.9)""",
+                given.json()["id"],
+            )
+    report = (await client.get("/staff/programmes/going-home-from-hospital/report")).text
+    words = report[report.index("In their words") : report.index("<h2>Workshops")]
+    assert "Nobody told us when Dad was coming home" in words
+    assert "discharge nurse rang me" not in words, "a quote no facilitator approved stays out"
+    assert "2 contributions;" in report

@@ -71,6 +71,27 @@ async def test_a_facilitator_starts_a_programme_and_moves_it_through_its_phases(
     assert row["changed_by"] is not None
 
 
+async def test_an_empty_programme_form_names_every_missing_field_at_once(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await create_staff(pool, "facilitator")
+    await sign_in(client, "facilitator@test.example")
+    page = await client.get("/staff/programmes/new")
+    refused = await client.post("/staff/programmes/new", data={"_csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 422
+    for reason in (
+        "Give the programme a name",
+        "what the programme is for",
+        "at least one neighbourhood",
+        "Give the date Discovery starts",
+        "Give the date Define starts",
+        "Give the date Develop and approval starts",
+        "Give the date the programme ends",
+    ):
+        assert reason in refused.text, reason
+    assert await count(pool, "programmes") == 0
+
+
 async def test_bad_programmes_are_refused_with_the_field_and_nothing_is_created(
     client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:
@@ -82,7 +103,7 @@ async def test_bad_programmes_are_refused_with_the_field_and_nothing_is_created(
         ({"neighbourhoods": []}, "at least one neighbourhood"),
         ({"neighbourhoods": ["atlantis"]}, "from the list"),
         ({"define_from": "2025-01-01"}, "must follow each other"),
-        ({"ends_on": "not a date"}, "start date"),
+        ({"ends_on": "not a date"}, "Give the date the programme ends"),
         ({"framework_id": "made-up"}, "theme frameworks"),
     ]:
         response = await start(client, {**GOOD, **changes})

@@ -121,3 +121,26 @@ async def test_bad_propositions_and_edits_without_rights_change_nothing(
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM proposition_versions") == 1
         assert await conn.fetchval("SELECT count(*) FROM propositions") == 1
+
+
+async def test_a_proposition_drafted_in_discovery_is_warned_about_and_marked(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    await create_staff(pool, "facilitator")
+    await sign_in(client, "facilitator@test.example")
+    await start(client)  # a new programme starts in Discovery
+    new_page = await client.get(f"/staff/programmes/{PROGRAMME}/propositions/new")
+    assert "This programme is still in Discovery" in new_page.text
+    url = (await draft(client)).headers["location"]
+    page = await client.get(url)
+    assert "Drafted during Discovery" in page.text and "a shortlist usually waits" in page.text
+    await client.post(f"{url}/status", data={"_csrf_token": csrf_from(page.text), "status": "shortlisted"})
+    decision_page = (await client.get(url)).text
+    assert "Drafted during Discovery</strong>, before the evidence was analysed" in decision_page
+    assert "Never put to a consensus round" in decision_page
+    async with pool.acquire() as conn:
+        phase = await conn.fetchval("SELECT drafted_in_phase::text FROM propositions")
+        shortlisted_in = await conn.fetchval(
+            "SELECT detail->>'phase' FROM audit_log WHERE action = 'proposition.status'"
+        )
+    assert phase == "discovery" and shortlisted_in == "discovery"

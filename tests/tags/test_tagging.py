@@ -18,6 +18,7 @@ from engage.tags import queries as tag_queries
 from engage.tags import service as tags
 from engage.tags.models import Tagging
 from engage.workers.retraining import MACRO_TOLERANCE, retrain
+from nlp.frameworks import builtin_frameworks
 from tests.conftest import Servers, create_staff, csrf_from, eventually, running_worker, sign_in
 
 FRAMEWORK = "lambeth-what-matters"
@@ -25,6 +26,9 @@ FRAMEWORK = "lambeth-what-matters"
 
 def submission(text: str, **extra: Any) -> dict[str, Any]:
     return {"kind": "i_statement", "text": text, "consent": {"analysis": True}, **extra}
+
+
+DETAILED = "lambeth-what-matters-detailed"
 
 
 async def analysed(pool: asyncpg.Pool, contribution_id: str) -> Any:
@@ -52,6 +56,18 @@ async def test_a_contribution_is_tagged_within_seconds_with_confidence_and_evide
     assert easier.source == "model" and easier.model_version == analysis.model_version
     assert easier.confidence is not None and easier.confidence > 0.5
     assert easier.evidence and all(text[e.start : e.end] == e.text for e in easier.evidence)
+    # Every active framework in the same pass: the sub-themes staff act on and the outcome frameworks.
+    async with pool.acquire() as conn:
+        detailed = {t.theme_id for t in await tag_queries.tags_for(conn, UUID(created["id"]), DETAILED) if t.given}
+        by_framework = {
+            r["framework_id"]: r["n"]
+            for r in await conn.fetch(
+                "SELECT framework_id, count(*) AS n FROM contribution_tags WHERE contribution_id = $1 GROUP BY 1",
+                UUID(created["id"]),
+            )
+        }
+    assert any(theme.startswith("easier.") for theme in detailed), detailed
+    assert set(by_framework) >= {FRAMEWORK, DETAILED, "lambeth-outcomes"}, by_framework
 
 
 async def test_not_english_goes_to_review_untagged(
@@ -94,7 +110,10 @@ async def test_a_safeguarding_flag_alerts_the_lead_without_the_words_and_hides_t
     queue = await client.get("/staff/safeguarding")
     assert created["reference"] in queue.text
     page = await client.get(f"/staff/safeguarding/{created['id']}")
-    assert "scared to go home" in page.text and "Abuse or violence" in page.text
+    assert "scared to go home" in page.text and "Domestic abuse" in page.text
+    assert "Domestic abuse" in queue.text, "the queue names the kind of concern"
+    async with pool.acquire() as conn:
+        assert "domestic" in await conn.fetchval("SELECT kinds FROM safeguarding_flags")
     saved = await client.post(
         f"/staff/safeguarding/{created['id']}",
         data={"_csrf_token": csrf_from(page.text), "status": "actioned", "note": "Referred to MASH"},
@@ -254,7 +273,7 @@ async def test_an_admin_adds_a_framework_from_a_file_and_bad_files_are_refused(
     assert added.status_code == 303
     async with pool.acquire() as conn:
         ids = [f.id for f in await tag_queries.list_frameworks(conn)]
-    assert "nhs-feedback" in ids and len(ids) == 4
+    assert sorted(ids) == sorted([*builtin_frameworks(), "nhs-feedback"])
 
 
 async def test_an_admin_asks_for_a_new_model_and_a_worker_trains_it(

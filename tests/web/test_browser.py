@@ -3,6 +3,7 @@ without JavaScript, staff pages, and axe-core's accessibility rules on every pag
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -14,9 +15,10 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from engage.accounts.service import link_token
 from engage.embedded import free_port
 from engage.settings import Settings
-from tests.conftest import create_staff, env_for
+from tests.conftest import create_staff, env_for, stop_process
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +45,7 @@ def live_url(base_settings: Settings) -> Iterator[str]:
 
     port = free_port()
     settings = msgspec.structs.replace(base_settings, port=port)
-    process = subprocess.Popen([sys.executable, "-m", "engage", "web"], env=env_for(settings))
+    process = subprocess.Popen([sys.executable, "-m", "engage", "web"], env=env_for(settings), start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -57,8 +59,7 @@ def live_url(base_settings: Settings) -> Iterator[str]:
             raise RuntimeError("engage web did not start")
         time.sleep(0.2)
     yield url
-    process.terminate()
-    process.wait(timeout=15)
+    stop_process(process, grace_s=15)
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +156,7 @@ async def test_staff_sign_in_search_and_read_on_a_laptop(browser: Browser, live_
     await page.get_by_label("Password").fill("correct horse battery")
     await assert_accessible(page)
     await page.get_by_role("button", name="Sign in").click()
-    await page.get_by_role("heading", name="Contributions").wait_for()
+    await page.get_by_role("heading", name="Contributions", exact=True).wait_for()
     await page.get_by_label("Search the words").fill("receptionist")
     await page.get_by_role("button", name="Apply filters").click()
     assert "1 contribution" in await page.get_by_role("status").inner_text()
@@ -177,8 +178,133 @@ async def test_keyboard_users_can_skip_to_the_content(browser: Browser, live_url
     focused = await page.evaluate("document.activeElement.textContent")
     assert focused == "Skip to main content"
     await page.keyboard.press("Enter")
+    # The easy read form and the paper form come first, for those who need them; then the first question.
+    for expected in ("Use the easy read form", "Print a form"):
+        await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.textContent") == expected
     await page.keyboard.press("Tab")
     assert await page.evaluate("document.activeElement.id") == "kind-i_statement"
+    await context.close()
+
+
+async def test_a_story_given_in_portuguese_on_the_portuguese_page_gets_a_portuguese_receipt(
+    browser: Browser, live_url: str, pool: Any
+) -> None:
+    """A phone set to Portuguese: every page on the way is in Portuguese, passes axe, and so is the receipt."""
+    context = await browser.new_context(**PHONE, locale="pt-PT")
+    page = await context.new_page()
+    await page.goto(live_url)
+    assert await page.get_attribute("html", "lang") == "pt-PT"
+    await page.get_by_role("heading", name="Dê a sua opinião sobre saúde e cuidados em Lambeth").wait_for()
+    await assert_accessible(page)
+    await page.get_by_role("link", name="Conte a sua história").click()
+    await page.get_by_role("heading", name="Partilhe a sua experiência").wait_for()
+    await assert_accessible(page)
+    assert await page.get_by_label("Em que língua escreveu?").input_value() == "pt"
+    await page.get_by_label("As suas palavras").fill(
+        "O meu pai saiu do hospital sem ninguém lhe explicar os medicamentos. Ficámos perdidos."
+    )
+    await page.get_by_role("button", name="Enviar").click()
+    summary = page.get_by_role("alert")
+    assert "Precisamos da sua autorização para ler e analisar" in await summary.inner_text()
+    await assert_accessible(page)
+    await page.get_by_label("Podem ler e analisar o que escrevi (obrigatório)").check()
+    await page.get_by_role("button", name="Enviar").click()
+    await page.get_by_role("heading", name="Obrigado, recebemos a sua história").wait_for()
+    await assert_accessible(page)
+    assert "Guarde o seu código de retirada" in await page.content()
+    assert "Precisa de ajuda agora?" in await page.content()
+    reference = (await page.locator(".big-code").all_inner_texts())[0]
+    # The language switch on the receipt opens the same receipt in another language.
+    await page.get_by_role("link", name="Español").click()
+    await page.get_by_role("heading", name="Gracias, hemos recibido su historia").wait_for()
+    assert reference in await page.content()
+    await context.close()
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT locale, language, kind::text AS kind FROM contributions")
+    assert dict(row) == {"locale": "pt", "language": "pt", "kind": "story"}
+
+
+CITIZEN_PAGES = [
+    "/",
+    "/give",
+    "/easy-read",
+    "/easy-read/give",
+    "/give/paper",
+    "/withdraw",
+    "/your-words",
+    "/subscribe",
+    "/you-said-we-did",
+    "/privacy",
+    "/accessibility",
+    "/w",
+    "/w/ZZZZZZ",
+]
+
+
+async def test_citizen_pages_pass_axe_in_every_language(browser: Browser, live_url: str) -> None:
+    """Each language chosen with the switch (which sticks), every citizen page, a form with its errors, and both
+    receipts: no serious or critical axe violation anywhere. Prints what axe found per language."""
+    from engage import i18n
+
+    context = await browser.new_context(**PHONE)
+    page = await context.new_page()
+    report = []
+    for code, language in i18n.languages().items():
+        await page.goto(f"{live_url}/accessibility")
+        await page.get_by_role("navigation", name=re.compile(".")).first.wait_for()
+        await page.locator(f'.languages a[lang="{language.tag}"]').click()
+        assert await page.get_attribute("html", "lang") == language.tag
+        checked, minor = 0, 0
+        for path in CITIZEN_PAGES:
+            await page.goto(live_url + path)
+            assert await page.get_attribute("html", "lang") == language.tag, f"{path}: the choice sticks"
+            minor += await axe_findings(page)
+            checked += 1
+        # A form with errors, then the receipt; the easy read form and its receipt.
+        await page.goto(f"{live_url}/give?kind=story")
+        await page.locator("button.button[type=submit]").click()
+        await page.locator(".error-summary").wait_for()
+        minor += await axe_findings(page)
+        await page.locator("#text").fill("Os enfermeiros foram muito atenciosos com a minha filha.")
+        await page.locator("#consent_analysis").check()
+        await page.locator("button.button[type=submit]").click()
+        await page.locator(".panel-success").wait_for()
+        minor += await axe_findings(page)
+        await page.goto(f"{live_url}/easy-read/give")
+        await page.locator("#text").fill("Quero um médico que me ouça")
+        await page.locator("#consent_analysis").check()
+        await page.locator("button.button[type=submit]").click()
+        await page.locator(".panel-success").wait_for()
+        minor += await axe_findings(page)
+        checked += 3
+        report.append(f"{code}: {checked} pages, 0 serious or critical, {minor} minor or moderate")
+    await context.close()
+    print("\naxe, citizen pages per language: " + "; ".join(report))
+
+
+async def axe_findings(page: Page) -> int:
+    """Fails on any serious or critical violation; returns how many lesser ones there were."""
+    results = await Axe().run(page)
+    violations = results.response["violations"]
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{page.url}: {serious}"
+    return sum(len(v["nodes"]) for v in violations)
+
+
+async def test_the_character_counter_counts_as_people_type(browser: Browser, live_url: str) -> None:
+    context = await browser.new_context(**PHONE, locale="pl-PL")
+    page = await context.new_page()
+    await page.goto(f"{live_url}/give")
+    counter = page.locator("#text-count")
+    assert "Do 10 000 znaków" in await counter.inner_text(), "the limit is said before any script runs"
+    await page.locator("#text").fill("x" * 10_012)
+    await expect(counter).to_have_text("10 012 znaków: o 12 za dużo", timeout=5_000)
+    assert await counter.get_attribute("aria-live") == "polite"
     await context.close()
 
 
@@ -190,7 +316,7 @@ async def test_admin_pages_pass_axe(browser: Browser, live_url: str, pool: Any) 
     await page.get_by_label("Email address").fill("admin@test.example")
     await page.get_by_label("Password").fill("correct horse battery")
     await page.get_by_role("button", name="Sign in").click()
-    await page.get_by_role("heading", name="Contributions").wait_for()
+    await page.get_by_role("heading", name="Contributions", exact=True).wait_for()
     await page.goto(f"{live_url}/staff/contributions/new")
     await page.get_by_role("button", name="Save contribution").click()  # nothing filled in: errors shown
     assert "There is a problem" in await page.get_by_role("alert").inner_text()
@@ -339,10 +465,15 @@ async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
         await page.goto(f"{live_url}/w")
         await page.get_by_label("The code on the screen").fill(code.lower())
         await page.get_by_role("button", name="Join").click()
+        consent = page.get_by_label("I agree my note is used to improve health and care here (required)")
+        assert not await consent.is_checked(), "nobody's consent is ticked for them"
+        await consent.check()
         for text in texts:
             await page.get_by_label("Your note").fill(text)
             await page.get_by_role("button", name="Post my note").click()
             await page.get_by_text("your note is on the board").wait_for()
+            # Their reference and withdrawal code, on their phone only.
+            await page.get_by_text("Withdrawal code").wait_for()
         await context.close()
 
     notes = board.locator(".board-note")
@@ -359,14 +490,24 @@ async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
     texts = await notes.all_inner_texts()
     assert len(texts) == 5 and len({t.split(" ", 1)[1] for t in texts}) == 5
     await assert_accessible(board)
+    # A presentation view: on a projector's 1920 px the board uses the screen, with no site navigation or footer,
+    # a QR code people can scan from their seats, and no empty group chips.
+    await board.set_viewport_size({"width": 1920, "height": 1080})
+    assert await board.locator("header, footer, nav").count() == 0
+    board_box = await board.locator("#board").bounding_box()
+    qr_box = await board.locator("img.qr").bounding_box()
+    assert board_box and board_box["width"] > 1700, board_box
+    assert qr_box and qr_box["width"] >= 300, qr_box
+    assert await board.locator(".note-group:visible").count() == 0
 
     # Keyboard only: group a note from the workshop page; the board shows the group.
     workshop_page = await board_context.new_page()
     await workshop_page.goto(board.url.rsplit("/board", 1)[0])
     await workshop_page.get_by_label("Group").first.focus()
     await workshop_page.keyboard.type("Family")
-    await workshop_page.keyboard.press("Enter")
-    await workshop_page.wait_for_load_state()
+    # The pushed board can show the group before this page has followed its redirect: wait for the page itself.
+    async with workshop_page.expect_navigation():
+        await workshop_page.keyboard.press("Enter")
     await board.get_by_text("Family", exact=True).wait_for()
     await assert_accessible(workshop_page)
     await board_context.close()
@@ -419,14 +560,98 @@ async def test_a_consensus_round_from_invitation_to_result(browser: Browser, liv
     await citizen.get_by_role("button", name="Send my vote").click()
     await citizen.get_by_role("heading", name="Thank you: your vote is counted").wait_for()
     await citizen.goto(link)
-    await citizen.get_by_label("1: Strongly oppose").check()
-    await citizen.get_by_role("button", name="Send my vote").click()
-    assert "already voted" in await citizen.content()
+    await citizen.get_by_role("heading", name="This link has been used").wait_for()
+    assert await citizen.get_by_label("1: Strongly oppose").count() == 0, "a used link shows no ballot"
     await citizen_context.close()
 
     await staff.goto(round_url)
     assert "1 vote" in await staff.content() and "Yes, Mum needed this." in await staff.content()
+
+    # The approval form shows where the round left it; one vote is short of the quorum, so approving needs a reason.
+    await staff.get_by_role("link", name="Open the proposition A named discharge coordinator").click()
+    warning = staff.locator("#consensus-before-decision")
+    await warning.wait_for()
+    assert "No consensus" in await warning.inner_text() and "1 of the 20 needed" in await warning.inner_text()
+    assert "Drafted during Discovery" in await warning.inner_text()
+    await staff.get_by_label("Approved", exact=True).check()
+    await staff.get_by_label("Which board").fill("Health and Wellbeing Board")
+    await staff.get_by_label("Date of the decision").fill("2026-06-10")
+    await staff.get_by_label("Actions").fill("Recruit two coordinators")
+    await staff.get_by_label("Owner").fill("Director of Integrated Care")
+    await staff.get_by_role("button", name="Record the decision").click()
+    summary = staff.locator(".error-summary")
+    await summary.wait_for()
+    assert await summary.evaluate("node => node === document.activeElement"), "focus moves to the errors"
+    assert "approves it without consensus" in await summary.inner_text()
+    assert await staff.get_by_label("Owner").input_value() == "Director of Integrated Care", "typed values kept"
+    await assert_accessible(staff)
+    await staff.get_by_role("link", name="approves it without consensus", exact=False).click()
+    assert await staff.evaluate("document.activeElement.id") == "without_consensus"
+    await staff.keyboard.type("The pilot cannot wait; we review it in March.")
+    await staff.get_by_role("button", name="Record the decision").click()
+    await staff.locator("#without-consensus").wait_for()
+    assert "The pilot cannot wait" in await staff.locator("#without-consensus").inner_text()
     await staff_context.close()
+
+
+async def test_a_resident_signs_in_by_an_emailed_link_and_comments_on_a_phone(
+    browser: Browser, live_url: str, pool: Any, base_settings: Settings
+) -> None:
+    await create_staff(pool, "facilitator")
+    staff_context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    staff = await staff_context.new_page()
+    await staff.goto(f"{live_url}/staff/sign-in?next=/staff/programmes/new")
+    await staff.get_by_label("Email address").fill("facilitator@test.example")
+    await staff.get_by_label("Password").fill("correct horse battery")
+    await staff.keyboard.press("Enter")
+    await staff.get_by_label("Name").fill("Going home")
+    await staff.get_by_label("Purpose").fill("Safe discharge for older people.")
+    await staff.get_by_label("Brixton").check()
+    for label, day in [
+        ("Discovery starts", "2026-01-05"),
+        ("Define starts", "2026-03-02"),
+        ("Develop and approval starts", "2026-05-04"),
+        ("The programme ends", "2026-12-31"),
+    ]:
+        await staff.get_by_label(label).fill(day)
+    await staff.get_by_role("button", name="Start the programme").click()
+    await staff.get_by_role("link", name="Draft a proposition").click()
+    await staff.get_by_label("Title").fill("A named discharge coordinator")
+    await staff.get_by_label("What it is, in plain English").fill("One person who owns the plan home.")
+    await staff.get_by_role("button", name="Save the draft").click()
+    await staff.get_by_role("link", name="Going home").click()
+    await staff.get_by_label("Their name").fill("Amina Yusuf")
+    await staff.get_by_label("Their email address").fill("amina@example.org")
+    await staff.get_by_label("Group or organisation (optional)").fill("Carers' Hub")
+    await staff.get_by_role("button", name="Send the invitation").click()
+    await staff.get_by_text("Invitation sent").wait_for()
+    await assert_accessible(staff)
+    await staff_context.close()
+
+    # The link the invitation email carries (the worker would send it; here it is made the same way).
+    async with pool.acquire() as conn:
+        link_id = await conn.fetchval("SELECT id FROM member_links")
+    link = f"{live_url}/members/sign-in/{link_token(base_settings.secret_key, link_id)}"
+    context = await browser.new_context(**PHONE)
+    resident = await context.new_page()
+    await resident.goto(link)
+    await resident.get_by_role("heading", name="Welcome, Amina Yusuf").wait_for()
+    await assert_accessible(resident)
+    await resident.get_by_role("button", name="Sign in").click()
+    await resident.get_by_role("heading", name="Going home").wait_for()
+    await assert_accessible(resident)
+    await resident.get_by_role("link", name="A named discharge coordinator").click()
+    await resident.get_by_label("Add a comment").fill("Ring Dad the day after he gets home, not the week after.")
+    await resident.get_by_role("button", name="Post comment").click()
+    await resident.get_by_text("Ring Dad the day after he gets home").wait_for()
+    await assert_accessible(resident)
+    await resident.get_by_role("button", name="Withdraw my comment").click()
+    await resident.get_by_text("No comments yet.").wait_for()
+    # The link worked once.
+    await resident.goto(link)
+    assert "already been used" in await resident.content()
+    await assert_accessible(resident)
+    await context.close()
 
 
 async def test_a_board_member_reads_the_dashboard_and_drills_down_on_a_phone(

@@ -28,6 +28,8 @@ import httpx
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
+from engage.accounts import queries as account_queries
+from engage.accounts.service import issue_sign_in_link
 from engage.boards import service as boards
 from engage.boards.models import BoardDraft
 from engage.db import transaction
@@ -35,10 +37,14 @@ from engage.digests import service as digests
 from engage.digests.models import LOCAL, last_full_week
 from engage.ids import member_token
 from engage.programmes import queries as programme_queries
+from engage.recommendations import service as recommendations
+from engage.recommendations.models import RecommendationDraft
 from engage.settings import Settings
-from engage.workers.redaction import redact_contributions
+from engage.workers.redaction import redact_comments, redact_contributions
 from tests.conftest import client_of, create_staff, csrf_from, running_app, sign_in
 from tests.consensus.test_rounds import invite
+from tests.programmes.test_community import invite as invite_member
+from tests.programmes.test_community import latest_link, sign_in_by_link
 from tests.programmes.test_programmes import start
 from tests.propositions.test_propositions import PROGRAMME, draft
 from tests.seed import FRAMEWORK
@@ -50,6 +56,8 @@ PERSONAL = (
     "PERSONALMARKER My dad, Kwame Mensah, needs a lift to King's; ring me on 07700 900123 or kwame.mensah@example.org."
 )
 COMMENT = "Kwame Mensah told the group this would help him."
+MEMBER_COMMENT = "Kwame Mensah from the lunch club would come if the bus stopped outside."
+MEMBER_COMMENT_REDACTED = "[name] from the lunch club would come if the bus stopped outside."
 
 SECRETS: dict[str, tuple[str, ...]] = {
     "flagged words": ("FLAGGEDMARKER",),
@@ -65,7 +73,8 @@ MAY_READ: dict[str, set[str]] = {
     "contact details": {"admin"},
     "equality answers one by one": {"admin"},
 }
-ROLES = ["anonymous", "admin", "facilitator", "governance", "partner_staff"]
+ROLES = ["anonymous", "admin", "facilitator", "governance", "partner_staff", "community_member"]
+"""community_member: a resident invited to the programme's community of practice (signs in by an emailed link)."""
 
 
 class World:
@@ -74,6 +83,8 @@ class World:
     def __init__(self) -> None:
         self.values: dict[str, list[str]] = {}
         self.by_path: dict[str, dict[str, list[str]]] = {}
+        self.member_link = ""
+        """The community of practice member's sign-in link (spent when the test signs them in)."""
 
     def fill(self, path: str) -> Iterator[str]:
         names = re.findall(r"\{(\w+):[^}]*\}", path)
@@ -213,6 +224,72 @@ async def build_world(app: Litestar, pool: asyncpg.Pool, settings: Settings) -> 
                 },
             )
             assert voted.status_code == 200, voted.text[:300]
+        page = await facilitator.get("/staff/paper-forms")
+        printed = await facilitator.post(
+            "/staff/paper-forms",
+            data={"_csrf_token": csrf_from(page.text), "count": "2", "locale": "pl"},
+            follow_redirects=False,
+        )
+        batch_id = str(printed.headers["location"]).rsplit("/", 1)[-1]
+        # The community of practice: a resident (the community_member role below) and another who comments on the
+        # proposition (a name in it) and votes.
+        for email, name in (("community_member@test.example", "Cora Member"), ("commenter@test.example", "Cal")):
+            assert (await invite_member(facilitator, email, name)).status_code == 200
+        # Their first link is spent here (the sign-in route is requested with it below, and refuses it); the test
+        # signs them in with a second.
+        spent_link = await latest_link(pool, settings, "community_member@test.example")
+        async with client_of(app) as once:
+            assert (await sign_in_by_link(once, spent_link)).status_code == 303
+        async with transaction(pool) as conn:
+            found = await account_queries.user_by_email(conn, "community_member@test.example")
+            assert found is not None
+            await issue_sign_in_link(conn, found[0], secret=settings.secret_key, minutes=60)
+        world.member_link = await latest_link(pool, settings, "community_member@test.example")
+        async with client_of(app) as commenter:
+            assert (
+                await sign_in_by_link(commenter, await latest_link(pool, settings, "commenter@test.example"))
+            ).status_code == 303
+            page = await commenter.get(f"/community/propositions/{proposition_id}")
+            commented = await commenter.post(
+                f"/community/propositions/{proposition_id}/comments",
+                data={"_csrf_token": csrf_from(page.text), "comment": MEMBER_COMMENT},
+            )
+            assert commented.status_code == 200
+            ballot = await commenter.get(f"/community/rounds/{round_url.rsplit('/', 1)[-1]}/vote")
+            voted = await commenter.post(
+                f"/community/rounds/{round_url.rsplit('/', 1)[-1]}/vote",
+                data={"_csrf_token": csrf_from(ballot.text), f"support-{proposition_id}": "4"},
+            )
+            assert voted.status_code == 200, voted.text[:300]
+        await redact_comments(pool)
+        # "You said, we did" answering the three notes, moved on once.
+        page = await facilitator.get("/staff/responses/new")
+        published = await facilitator.post(
+            "/staff/responses/new",
+            data={
+                "_csrf_token": csrf_from(page.text),
+                "title": "A lift to the hospital",
+                "you_said": "Getting to King's is hard.",
+                "we_did": "A volunteer driver scheme.",
+                "status": "planned",
+                "references": " ".join(references),
+            },
+            follow_redirects=False,
+        )
+        assert published.status_code == 303
+        async with pool.acquire() as conn:
+            response_id = await conn.fetchval("SELECT id FROM responses")
+        page = await facilitator.get(f"/staff/responses/{response_id}")
+        await facilitator.post(
+            f"/staff/responses/{response_id}/status",
+            data={
+                "_csrf_token": csrf_from(page.text),
+                "expected": "planned",
+                "status": "in_progress",
+                "note": "Ten drivers signed up.",
+                "changed_on": datetime.now(LOCAL).date().isoformat(),
+            },
+        )
         for note in (flagged, unshared):
             page = await facilitator.get(f"/staff/assets/new?note={note}")
             offers = re.search(r'<textarea id="offers" name="offers" rows="4">([^<]*)</textarea>', page.text)
@@ -248,6 +325,21 @@ async def build_world(app: Litestar, pool: asyncpg.Pool, settings: Settings) -> 
             ),
             framework_id=FRAMEWORK,
         )
+        # Its recommendations tracker: one recommendation resting on the three notes, the proposition and the response.
+        recommendation_id = await recommendations.record_recommendation(
+            conn,
+            owner,
+            board,
+            RecommendationDraft(
+                text="Offer everyone leaving hospital a lift home.",
+                owner="Director of Integrated Care",
+                made_on=week.start,
+                due_on=week.start,
+                references=references,
+                propositions=[UUID(proposition_id)],
+                responses=[UUID(str(response_id))],
+            ),
+        )
         digest_id = await digests.send_digest(conn, board, week, framework_id=FRAMEWORK)
         await conn.execute("UPDATE mail_messages SET status = 'failed', last_error = 'test'")
         message_id = await conn.fetchval("SELECT id FROM mail_messages LIMIT 1")
@@ -265,18 +357,35 @@ async def build_world(app: Litestar, pool: asyncpg.Pool, settings: Settings) -> 
         "board_id": [board.id],
         "digest_id": [str(digest_id)],
         "message_id": [str(message_id)],
+        "batch_id": [batch_id],
         "code": [code],
         "what": ["contributions.csv", "propositions.csv", "votes.csv"],
         "file_path": ["engage.css"],
         "name": ["nothing-here"],
         "path": ["openapi.yaml"],
+        "user_id": [str(await _user_id(pool, "partner_staff"))],
+        "comment_id": [str(await _one(pool, "SELECT id FROM proposition_comments"))],
+        "response_id": [str(response_id)],
+        "recommendation_id": [str(recommendation_id)],
     }
     world.by_path = {
         "/r/{token:str}": {"token": [links[1].rsplit("/", 1)[-1]]},
         "/subscribe/confirm/{token:str}": {"token": [member_token(secret, "confirm", UUID(str(member_id)))]},
         "/unsubscribe/{token:str}": {"token": [member_token(secret, "unsubscribe", UUID(str(member_id)))]},
+        # A link already spent: requested by everyone, it signs nobody in.
+        "/members/sign-in/{token:str}": {"token": [spent_link.rsplit("/", 1)[-1]]},
     }
     return world
+
+
+async def _one(pool: asyncpg.Pool, query: str) -> Any:
+    async with pool.acquire() as conn:
+        return await conn.fetchval(query)
+
+
+async def _user_id(pool: asyncpg.Pool, role: str) -> UUID:
+    async with pool.acquire() as conn:
+        return UUID(str(await conn.fetchval("SELECT id FROM users WHERE role = $1::user_role", role)))
 
 
 async def read_event_stream(app: Litestar, path: str, cookies: httpx.Cookies, seconds: float = 1.5) -> str:
@@ -351,7 +460,9 @@ async def test_no_route_shows_any_role_words_or_personal_data_it_may_not_see(
         clients = {role: client_of(app) for role in ROLES}
         try:
             for role, client in clients.items():
-                if role != "anonymous":
+                if role == "community_member":
+                    assert (await sign_in_by_link(client, world.member_link)).status_code == 303
+                elif role != "anonymous":
                     await sign_in(client, f"{role}@test.example")
             tokens = {role: csrf_from((await client.get("/give")).text) for role, client in clients.items()}
             for method, path in ordered:
@@ -375,6 +486,9 @@ async def test_no_route_shows_any_role_words_or_personal_data_it_may_not_see(
     for what, roles in MAY_READ.items():
         for role in roles:
             assert SECRETS[what][0] in seen[role], f"{role} never saw the {what} anywhere: the fixture is broken"
-    for role in ("governance", "partner_staff"):
+    for role in ("governance", "partner_staff", "community_member"):
         assert "PERSONALMARKER My dad, [name], needs a lift to King" in seen[role], f"{role} reads it redacted"
+        assert MEMBER_COMMENT_REDACTED in seen[role], f"{role} reads the member's comment redacted"
+    for role in ("admin", "facilitator"):
+        assert MEMBER_COMMENT in seen[role], f"{role} reads the member's comment as written"
     print(f"\nroutes x roles checked: {len(routes)} routes, {checked} requests")

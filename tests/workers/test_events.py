@@ -14,8 +14,8 @@ import asyncpg
 import httpx
 import msgspec
 
+from engage.outbox.service import redis_client
 from engage.settings import Settings
-from engage.workers.main import redis_client
 from tests.conftest import (
     Servers,
     app_client,
@@ -25,6 +25,7 @@ from tests.conftest import (
     eventually,
     running_worker,
     sign_in,
+    stop_process,
 )
 from tests.proxy import CuttableProxy
 
@@ -84,6 +85,8 @@ async def test_redis_down_at_submit_time_loses_nothing(
     assert servers.valkey.port is not None
     proxy = CuttableProxy(free_port(), servers.valkey.port)
     through_proxy = msgspec.structs.replace(settings, redis_url=f"redis://127.0.0.1:{proxy.listen_port}/0")
+    proxy.refusing = True
+    await proxy.start()
     async with app_client(through_proxy) as client:
         response = await client.post("/api/v1/contributions", json=WITH_CONTACT)
         assert response.status_code == 201
@@ -91,7 +94,7 @@ async def test_redis_down_at_submit_time_loses_nothing(
             assert await conn.fetchval("SELECT count(*) FROM contributions") == 1
             await asyncio.sleep(1.0)  # the relay has tried, and failed, by now
             assert await conn.fetchval("SELECT count(*) FROM outbox WHERE enqueued_at IS NULL") == 1
-        await proxy.start()
+        proxy.refusing = False
         async with running_worker(through_proxy):
             await eventually(lambda: servers.sink.to("kofi@example.org"), timeout=30)
             await proxy.cut()  # and down again mid-flight: the worker and relay must shrug it off
@@ -184,8 +187,7 @@ async def test_worker_killed_before_the_mail_went_out_reruns_and_sends_exactly_o
         await eventually(lambda: servers.sink.to("kofi@example.org"), timeout=20)
         await wait_for_second_try(settings)
     finally:
-        second.terminate()
-        second.wait()
+        stop_process(second, grace_s=30)
     assert len(servers.sink.messages) == 1
     assert await mail_status(pool) == [("sent", 1)]
 
@@ -208,7 +210,6 @@ async def test_worker_killed_while_handing_over_the_mail_never_sends_it_twice(
         await wait_for_second_try(settings)
         await eventually(lambda: _status_is(pool, "unconfirmed"), timeout=10)
     finally:
-        second.terminate()
-        second.wait()
+        stop_process(second, grace_s=30)
     assert len(servers.sink.messages) == 1
     assert servers.sink.data_started == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,25 +12,27 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
+from engage import i18n
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
 from engage.contributions.models import (
     Contact,
-    ContributionFilters,
     ContributionIn,
     ContributionPage,
     ContributionRow,
-    FieldError,
-    IdempotencyConflict,
+    InvalidContribution,
     Kind,
     Neighbourhood,
     Receipt,
     Submission,
 )
 from engage.contributions.service import ContributionDetail
+from engage.db import latest_migration, readiness
 from engage.ids import fingerprint
-from engage.web.deps import Conn, ReaderSight, Viewer, intake_of, requires
-from engage.web.errors import problem
+from engage.problems import FieldError, Problem
+from engage.web.deps import Conn, ReaderSight, Viewer, intake_of, limits_of, pool_of, requires
+from engage.web.errors import problem_responses
+from engage.web.filters import filters_from_query
 
 
 class ContributionList(msgspec.Struct, kw_only=True):
@@ -38,27 +40,6 @@ class ContributionList(msgspec.Struct, kw_only=True):
     total: int
     page: int
     pages: int
-
-
-def filters_from_query(
-    kind: Kind | None,
-    neighbourhood: str | None,
-    source: str | None,
-    received_from: date | None,
-    received_to: date | None,
-    q: str | None,
-    page: int,
-) -> ContributionFilters:
-    """Dates are whole days in UTC; ``received_to`` includes its day."""
-    return ContributionFilters(
-        kind=kind,
-        neighbourhood=neighbourhood or None,
-        source=source or None,
-        received_from=datetime.combine(received_from, time.min, tzinfo=UTC) if received_from else None,
-        received_to=datetime.combine(received_to, time.min, tzinfo=UTC) + timedelta(days=1) if received_to else None,
-        q=(q or "").strip()[:200] or None,
-        page=page,
-    )
 
 
 class ContributionsApi(Controller):
@@ -74,6 +55,7 @@ class ContributionsApi(Controller):
             "`Idempotency-Key` header to make retries safe: the same key with the same body returns the first "
             "answer and stores nothing new; the same key with another body is refused with 409."
         ),
+        responses=problem_responses(400, 409, 413, 415, 422, 429, 503),
     )
     async def create_contribution(
         self,
@@ -83,7 +65,19 @@ class ContributionsApi(Controller):
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200)
         ] = None,
-    ) -> Response[Receipt | dict[str, Any]]:
+    ) -> Response[Receipt]:
+        limits = limits_of(state)
+        if (wait := await limits.api.allow(limits.address(request))) is not None:
+            raise Problem(
+                "body",
+                f"too many contributions from this address in the last minute: wait {wait:.0f} s",
+                status=429,
+                detail="Slow down; nothing was stored.",
+            )
+        locale = i18n.supported(data.locale) if data.locale else i18n.SOURCE
+        if locale is None:
+            known = ", ".join(i18n.languages())
+            raise InvalidContribution([FieldError("locale", f"is not a language Engage writes emails in ({known})")])
         submission = Submission(
             kind=data.kind,
             text=data.text,
@@ -92,22 +86,22 @@ class ContributionsApi(Controller):
             neighbourhood=data.neighbourhood,
             programme=data.programme,
             language=data.language,
+            locale=locale,
             contact=Contact(email=data.email) if data.email else None,
             idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
             fingerprint=fingerprint(await request.body()) if idempotency_key else None,
         )
-        try:
-            # Group commit: answered once the batch this joins has committed (engage.contributions.intake).
-            receipt = (await intake_of(state).submit(submission)).receipt
-        except IdempotencyConflict:
-            return problem(
-                409,
-                "This Idempotency-Key was already used with a different body; nothing was stored.",
-                [FieldError("Idempotency-Key", "was used before for another request")],
-            )
+        # Group commit: answered once the batch this joins has committed (engage.contributions.intake). A refusal
+        # (422, or 409 for an idempotency clash) is a Problem, answered by engage.web.errors.
+        receipt = (await intake_of(state).submit(submission)).receipt
         return Response(receipt, status_code=201)
 
-    @get("/contributions", summary="List contributions (staff)", guards=[requires("read_contributions")])
+    @get(
+        "/contributions",
+        summary="List contributions (staff)",
+        guards=[requires("read_contributions")],
+        responses=problem_responses(400, 401, 403, 422, 503),
+    )
     async def list_contributions(
         self,
         conn: Conn,
@@ -128,6 +122,7 @@ class ContributionsApi(Controller):
         "/contributions/{contribution_id:uuid}",
         summary="One contribution (staff)",
         guards=[requires("read_contributions")],
+        responses=problem_responses(400, 401, 403, 404, 422, 503),
     )
     async def get_contribution(self, conn: Conn, viewer: Viewer, contribution_id: FromPath[UUID]) -> ContributionDetail:
         detail = await contributions.view_contribution(conn, viewer, contribution_id)
@@ -135,12 +130,31 @@ class ContributionsApi(Controller):
             raise NotFoundException("No contribution with this id, or not one you may see.")
         return detail
 
-    @get("/neighbourhoods", summary="Neighbourhoods a contribution can name", tags=["places"])
+    @get(
+        "/neighbourhoods",
+        summary="Neighbourhoods a contribution can name",
+        tags=["places"],
+        responses=problem_responses(400, 503),
+    )
     async def list_neighbourhoods(self, conn: Conn) -> list[Neighbourhood]:
         return await contribution_queries.list_neighbourhoods(conn)
 
 
 @get("/healthz", include_in_schema=False, sync_to_thread=False)
 def health() -> dict[str, str]:
-    """The cheapest endpoint: no database, no template. The benchmark's ceiling for the framework."""
+    """Alive: the process answers. No database, no template (it is also the benchmark's ceiling for the
+    framework). An orchestrator restarts a process that stops answering this."""
     return {"status": "ok"}
+
+
+@get("/readyz", include_in_schema=False)
+async def ready(state: State) -> Response[dict[str, str]]:
+    """Ready for traffic: PostgreSQL answers with every migration applied, and Valkey answers. 503 otherwise, so a
+    load balancer sends requests elsewhere (the process stays alive and keeps what it can do)."""
+    checks = await readiness(pool_of(state), state["redis"], latest_migration())
+    ok = all(value == "ok" for value in checks.values())
+    return Response(
+        {"status": "ready" if ok else "not ready", **checks},
+        status_code=200 if ok else 503,
+        headers={} if ok else {"Retry-After": "5"},
+    )

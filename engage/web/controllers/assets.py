@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
@@ -15,16 +16,19 @@ from engage.assets import service as assets
 from engage.assets.models import KIND_LABELS, AssetDraft
 from engage.consensus import queries as consensus_queries
 from engage.consensus import service as consensus
+from engage.consensus.models import VoteExport
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
-from engage.contributions.models import ContributionFilters, FieldError
+from engage.contributions.models import ContributionExport, ContributionFilters
+from engage.digests import service as digests
+from engage.problems import FieldError
 from engage.programmes import service as programmes
 from engage.programmes.models import PHASE_LABELS
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 from engage.web.csvs import csv_response
-from engage.web.deps import Conn, ReaderSight, Viewer, requires
+from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, requires
 from engage.web.forms import Form
 from engage.workshops import queries as workshop_queries
 
@@ -107,7 +111,7 @@ class AssetsController(Controller):
     async def _form(
         self,
         conn: Conn,
-        viewer: Any,
+        viewer: Viewer,
         form: dict[str, Any],
         errors: list[FieldError],
         status: int = 200,
@@ -175,8 +179,11 @@ class ProgrammeOutputsController(Controller):
         await programmes.record_export(conn, viewer, slug, what)
         if what == "contributions.csv":
             rows = await contribution_queries.export_rows(conn, slug, sight)
-            header = list(rows[0]) if rows else ["reference", "kind", "received_at", "text"]
-            return csv_response(f"{slug}-contributions.csv", header, [list(r.values()) for r in rows])
+            return csv_response(
+                f"{slug}-contributions.csv",
+                ContributionExport.__struct_fields__,
+                [msgspec.structs.astuple(r) for r in rows],
+            )
         if what == "propositions.csv":
             found = await proposition_queries.list_for_programme(conn, slug)
             return csv_response(
@@ -197,12 +204,14 @@ class ProgrammeOutputsController(Controller):
                 ],
             )
         votes = await consensus_queries.export_votes(conn, slug, with_comments=sight.raw_words == "all")
-        header = list(votes[0]) if votes else ["round", "proposition", "support"]
-        return csv_response(f"{slug}-votes.csv", header, [list(v.values()) for v in votes])
+        return csv_response(
+            f"{slug}-votes.csv", VoteExport.__struct_fields__, [msgspec.structs.astuple(v) for v in votes]
+        )
 
     @get("/{slug:str}/report", name="staff-programme-report", guards=[requires("read_contributions")])
     async def report(
         self,
+        settings: AppSettings,
         viewer: Viewer,
         sight: ReaderSight,
         conn: Conn,
@@ -214,11 +223,16 @@ class ProgrammeOutputsController(Controller):
         framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
         filters = ContributionFilters(programme=slug, framework=detail.programme.framework_id)
         theme_counts = await contributions.count_by_theme(conn, sight, filters)
+        heard = sorted((t for t in theme_counts if theme_counts[t]), key=lambda t: -theme_counts[t])
+        names = {t.id: t.name for t in framework.themes} if framework else {}
+        quotes = await digests.choose_programme_quotes(
+            conn, slug, detail.programme.framework_id, heard, lambda t: names.get(t, t)
+        )
         planned = await workshop_queries.list_for_programme(conn, slug)
         drafted = await proposition_queries.list_for_programme(conn, slug)
         decisions = {p.id: await proposition_queries.decision_for(conn, p.id) for p in drafted}
         rounds = [
-            (r, await consensus.results(conn, r.id, sight))
+            (r, await consensus.results(conn, r.id, sight, quorum=settings.consensus_quorum))
             for r in await consensus_queries.list_for_programme(conn, slug)
         ]
         return Template(
@@ -229,6 +243,7 @@ class ProgrammeOutputsController(Controller):
                 "p": detail.programme,
                 "framework": framework,
                 "theme_counts": theme_counts,
+                "quotes": [group for group in quotes if group.quotes],
                 "workshops": planned,
                 "propositions": drafted,
                 "decisions": decisions,

@@ -14,43 +14,13 @@ from litestar.response import Redirect, Template
 
 from engage.consensus import queries
 from engage.consensus import service as consensus
-from engage.consensus.models import SUPPORT_LABELS, Rating, Round, VoteProblem
+from engage.consensus.models import VoteProblem
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import FieldError
+from engage.problems import FieldError
 from engage.propositions import queries as proposition_queries
+from engage.web.ballots import FIELD_IDS, ballot_context, ratings_from_form
 from engage.web.deps import Conn, ReaderSight, Viewer, requires, settings_of
-from engage.web.forms import EQUALITY_CHOICES, Form, error_context
-
-FIELD_IDS = {"support": "ballot", "statement": "ballot", "title": "title", "closes_at": "closes_at", "count": "count"}
-
-
-def _ballot(template_round: Any, form: dict[str, Any], errors: list[FieldError], **context: Any) -> dict[str, Any]:
-    return {
-        "round": template_round,
-        "form": form,
-        **error_context(errors, FIELD_IDS),
-        "SUPPORT_LABELS": SUPPORT_LABELS,
-        "age_bands": EQUALITY_CHOICES.get("age_band", []),
-        "staff": False,
-        **context,
-    }
-
-
-def ratings_from_form(data: dict[str, Any], round_: Round) -> list[Rating]:
-    ratings = []
-    for proposition in round_.propositions:
-        key = str(proposition.proposition_id)
-        raw = str(data.get(f"support-{key}", ""))
-        statement = str(data.get(f"statement-{key}", "")) or None
-        ratings.append(
-            Rating(
-                proposition_id=proposition.proposition_id,
-                support=int(raw) if raw.isdigit() else 0,
-                statement=statement,
-                comment=str(data.get(f"comment-{key}", ""))[:4000],
-            )
-        )
-    return ratings
+from engage.web.forms import Form, error_context, parse_uuid, whole_number
 
 
 class VoteController(Controller):
@@ -64,15 +34,15 @@ class VoteController(Controller):
         try:
             round_, _ = await consensus.round_for_token(conn, token)
         except VoteProblem as exc:
-            return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-        return Template("rounds/ballot.html", context=_ballot(round_, {}, [], action=f"/r/{token}"))
+            return Template("rounds/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+        return Template("rounds/ballot.html", context=ballot_context(round_, {}, [], action=f"/r/{token}"))
 
     @post("/{token:str}", name="round-vote", status_code=200)
     async def vote(self, state: State, conn: Conn, token: FromPath[str], data: Form) -> Template:
         try:
             round_, _ = await consensus.round_for_token(conn, token)
         except VoteProblem as exc:
-            return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+            return Template("rounds/gone.html", context={"reason": exc.reason}, status_code=exc.status)
         ratings = ratings_from_form(data, round_)
         age_band = str(data.get("age_band", "")) or None
         try:
@@ -80,10 +50,10 @@ class VoteController(Controller):
                 await consensus.cast_citizen_ballot(conn, token, ratings, age_band=age_band)
         except VoteProblem as exc:
             if exc.status in (409, 410):
-                return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-            context = _ballot(round_, dict(data), [FieldError(exc.field, exc.reason)], action=f"/r/{token}")
+                return Template("rounds/gone.html", context={"reason": exc.reason}, status_code=exc.status)
+            context = ballot_context(round_, dict(data), [FieldError(exc.field, exc.reason)], action=f"/r/{token}")
             return Template("rounds/ballot.html", context=context, status_code=422)
-        return Template("rounds/thanks.html", context={"round": round_})
+        return Template("rounds/thanks.html", context={"round": round_, "member": False})
 
 
 class RoundsController(Controller):
@@ -105,7 +75,7 @@ class RoundsController(Controller):
         self,
         conn: Conn,
         state: State,
-        viewer: Any,
+        viewer: Viewer,
         slug: str,
         form: dict[str, Any],
         errors: list[FieldError],
@@ -147,7 +117,9 @@ class RoundsController(Controller):
                 conn, state, viewer, slug, form, [FieldError("closes_at", "Give the closing date and time.")], 422
             )
         statements = {
-            UUID(key.removeprefix("statement-")): value for key, value in form.items() if key.startswith("statement-")
+            proposition: value
+            for key, value in form.items()
+            if key.startswith("statement-") and (proposition := parse_uuid(key.removeprefix("statement-")))
         }
         try:
             async with conn.transaction():
@@ -175,7 +147,7 @@ class RoundsController(Controller):
         self,
         conn: Conn,
         state: State,
-        viewer: Any,
+        viewer: Viewer,
         sight: ReaderSight,
         round_id: UUID,
         *,
@@ -186,7 +158,7 @@ class RoundsController(Controller):
         round_ = await queries.get_round(conn, round_id)
         if round_ is None:
             raise HTTPException(status_code=404, detail="No round with this address.")
-        outcome = await consensus.results(conn, round_id, sight)
+        outcome = await consensus.results(conn, round_id, sight, quorum=settings_of(state).consensus_quorum)
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         errors = errors or []
         return Template(
@@ -223,7 +195,11 @@ class RoundsController(Controller):
         try:
             async with conn.transaction():
                 tokens = await consensus.invite_citizens(
-                    conn, round_id, viewer, int(raw) if raw.isdigit() else 0, str(data.get("neighbourhood", "")) or None
+                    conn,
+                    round_id,
+                    viewer,
+                    whole_number(raw, lo=0, hi=10_000) or 0,
+                    str(data.get("neighbourhood", "")) or None,
                 )
         except VoteProblem as exc:
             if exc.status != 422:
@@ -245,7 +221,7 @@ class RoundsController(Controller):
         round_ = await queries.get_round(conn, round_id)
         if round_ is None:
             raise HTTPException(status_code=404, detail="No round with this address.")
-        context = _ballot(round_, {}, [], action=f"/staff/rounds/{round_id}/vote", viewer=viewer, staff=True)
+        context = ballot_context(round_, {}, [], action=f"/staff/rounds/{round_id}/vote", viewer=viewer, staff=True)
         return Template("rounds/ballot.html", context=context)
 
     @post(
@@ -272,7 +248,7 @@ class RoundsController(Controller):
         except VoteProblem as exc:
             if exc.status in (409, 410):
                 raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
-            context = _ballot(
+            context = ballot_context(
                 round_,
                 dict(data),
                 [FieldError(exc.field, exc.reason)],
@@ -281,4 +257,4 @@ class RoundsController(Controller):
                 staff=True,
             )
             return Template("rounds/ballot.html", context=context, status_code=422)
-        return Template("rounds/thanks.html", context={"round": round_, "viewer": viewer})
+        return Template("rounds/thanks.html", context={"round": round_, "viewer": viewer, "member": False})

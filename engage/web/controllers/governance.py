@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -17,21 +16,24 @@ from engage.boards import queries as board_queries
 from engage.boards import service as boards
 from engage.boards.models import FREQUENCY_LABELS, Board, BoardDraft, BoardProblem
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import FieldError
 from engage.dashboards import service as dashboards
 from engage.dashboards.models import WINDOWS, DashboardQuery, DrillQuery
 from engage.dashboards.service import DashboardProblem
 from engage.digests import queries as digest_queries
 from engage.digests.service import today_local
+from engage.i18n import N_
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.responses.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 from engage.web.charts import describe_trend, line_chart
 from engage.web.csvs import csv_response
 from engage.web.deps import Conn, Viewer, requires, settings_of, signed_in_user
-from engage.web.forms import Form, error_context, fields, many
+from engage.web.forms import Form, error_context, fields, many, parse_day
+from engage.web.locale import locale_of
 
 BOARD_FIELD_IDS = {
+    "framework_id": "framework_id",
     "id": "id",
     "name": "name",
     "owner_email": "owner_email",
@@ -97,6 +99,7 @@ class BoardsController(Controller):
             "neighbourhoods": board.neighbourhoods,
             "programmes": board.programmes,
             "members": "\n".join(members),
+            "framework_id": board.framework_id or "",
         }
         return await self._form(conn, state, viewer, board, form, [])
 
@@ -146,6 +149,7 @@ class BoardsController(Controller):
                 programmes=form["programmes"],
                 meetings=boards.parse_meetings(form.get("meetings", "")),
                 members=boards.parse_emails(form.get("members", "")),
+                framework_id=form.get("framework_id") or None,
             )
             async with conn.transaction():
                 saved = await boards.save_board(
@@ -165,12 +169,16 @@ class BoardsController(Controller):
         errors: list[FieldError],
         status: int = 200,
     ) -> Template:
-        framework = await tag_queries.get_framework(conn, settings_of(state).framework)
+        frameworks = await tag_queries.list_frameworks(conn)
+        chosen = form.get("framework_id") or settings_of(state).framework
+        framework = next((f for f in frameworks if f.id == chosen), None)
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         programmes = await programme_queries.programme_choices(conn)
         return Template(
             "staff/board_form.html",
             context={
+                "frameworks": frameworks,
+                "default_framework": settings_of(state).framework,
                 "viewer": viewer,
                 "board": board,
                 "form": form,
@@ -184,7 +192,7 @@ class BoardsController(Controller):
         )
 
 
-async def _board_or_404(conn: Any, board_id: str) -> Board:
+async def _board_or_404(conn: Conn, board_id: str) -> Board:
     board = await board_queries.get_board(conn, board_id)
     if board is None:
         raise NotFoundException(f"No board has the id “{board_id}”.")
@@ -285,12 +293,16 @@ class SubscriptionsController(Controller):
         )
 
     @post("/subscribe", name="subscribe-submit", status_code=200)
-    async def subscribe(self, state: State, conn: Conn, data: Form) -> Template:
+    async def subscribe(self, request: Request[Any, Any, Any], state: State, conn: Conn, data: Form) -> Template:
         form: dict[str, Any] = {**fields(data), "themes": many(data, "themes")}
         try:
             async with conn.transaction():
                 await boards.subscribe_to_themes(
-                    conn, form.get("email", ""), form["themes"], framework_id=settings_of(state).framework
+                    conn,
+                    form.get("email", ""),
+                    form["themes"],
+                    framework_id=settings_of(state).framework,
+                    locale=locale_of(request),
                 )
         except BoardProblem as exc:
             return await self._form(conn, state, form, [FieldError(exc.field, exc.reason)], 422)
@@ -305,7 +317,7 @@ class SubscriptionsController(Controller):
         async with conn.transaction():
             member = await boards.confirm_subscription(conn, settings_of(state).secret_key, token)
         if member is None:
-            raise HTTPException(status_code=400, detail="This confirmation link is not valid. Subscribe again.")
+            raise HTTPException(status_code=400, detail=N_("This confirmation link is not valid. Subscribe again."))
         return Template("public/member_action.html", context={"action": "confirmed", "member": member, "token": token})
 
     @get("/unsubscribe/{token:str}", name="unsubscribe")
@@ -319,7 +331,7 @@ class SubscriptionsController(Controller):
         async with conn.transaction():
             result = await boards.unsubscribe(conn, settings_of(state).secret_key, token)
         if result is None:
-            raise HTTPException(status_code=400, detail="This unsubscribe link is not valid: nothing was changed.")
+            raise HTTPException(status_code=400, detail=N_("This unsubscribe link is not valid: nothing was changed."))
         member, changed = result
         return Template(
             "public/member_action.html",
@@ -330,7 +342,7 @@ class SubscriptionsController(Controller):
         member = await boards.member_from_token(conn, settings_of(state).secret_key, purpose, token)
         board = await board_queries.get_board(conn, member.board_id) if member else None
         if member is None or board is None:
-            raise HTTPException(status_code=400, detail="This link is not valid: nothing was changed.")
+            raise HTTPException(status_code=400, detail=N_("This link is not valid: nothing was changed."))
         return Template(
             "public/member_action.html",
             context={"action": f"ask_{purpose}", "member": member, "board": board, "token": token},
@@ -352,10 +364,12 @@ class DashboardController(Controller):
         neighbourhood: FromQuery[str] = "",
         programme: FromQuery[str] = "",
         format: FromQuery[str] = "",
+        framework: FromQuery[str] = "",
     ) -> Template | Response[bytes]:
         query = DashboardQuery(months=months, neighbourhood=neighbourhood, programme=programme)
+        framework_id = framework or settings_of(state).framework
         try:
-            dash = await dashboards.build_dashboard(conn, settings_of(state).framework, query, today_local())
+            dash = await dashboards.build_dashboard(conn, framework_id, query, today_local())
         except DashboardProblem as exc:
             raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
@@ -377,6 +391,8 @@ class DashboardController(Controller):
                 "WINDOWS": WINDOWS,
                 "STATUS_LABELS": STATUS_LABELS,
                 "can_see_flags": can(viewer.role, "handle_safeguarding"),
+                "frameworks": await tag_queries.list_frameworks(conn),
+                "framework_id": framework_id,
             },
         )
 
@@ -393,22 +409,24 @@ class DashboardController(Controller):
         programme: FromQuery[str] = "",
         months: FromQuery[int] = 12,
         format: FromQuery[str] = "",
+        framework: FromQuery[str] = "",
     ) -> Template | Response[bytes]:
-        settings = settings_of(state)
-        try:
-            month_start = date.fromisoformat(month + "-01") if month else None
-        except ValueError as exc:
-            raise HTTPException(status_code=400, detail="month: give a month as YYYY-MM.") from exc
+        framework_id = framework or settings_of(state).framework
+        month_start = parse_day(month + "-01") if month else None
+        if month and month_start is None:
+            raise HTTPException(status_code=400, detail="month: give a month as YYYY-MM.")
         query = DrillQuery(
             month=month_start, theme=theme, neighbourhood=neighbourhood, programme=programme, months=months
         )
         async with conn.transaction():
-            framework = await tag_queries.get_framework(conn, settings.framework)
-            if theme and (framework is None or theme not in {t.id for t in framework.themes}):
-                raise HTTPException(status_code=400, detail=f"theme: {theme!r} is not a theme of {settings.framework}.")
+            found = await tag_queries.get_framework(conn, framework_id)
+            if found is None:
+                raise HTTPException(status_code=400, detail=f"framework: {framework_id!r} is not a framework.")
+            if theme and theme not in {t.id for t in found.themes}:
+                raise HTTPException(status_code=400, detail=f"theme: {theme!r} is not a theme of {framework_id}.")
             try:
                 total, flagged, rows = await dashboards.drill_down(
-                    conn, viewer, settings.framework, query, today_local(), limit=10_000 if format == "csv" else 100
+                    conn, viewer, framework_id, query, today_local(), limit=10_000 if format == "csv" else 100
                 )
             except DashboardProblem as exc:
                 raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
@@ -420,7 +438,7 @@ class DashboardController(Controller):
                 ),
                 "",
             )
-        name = framework.theme_name if framework else str
+        name = found.theme_name
         if format == "csv":
             return csv_response(
                 "engage-contributions-de-identified.csv",

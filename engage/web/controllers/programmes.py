@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -15,17 +16,18 @@ from litestar.response import Redirect, Template
 from engage.consensus import queries as consensus_queries
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
-from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS, ContributionFilters, FieldError
+from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS, ContributionFilters
 from engage.outbox import queries as outbox
 from engage.outbox.models import CLUSTERS_REQUESTED
+from engage.problems import FieldError
 from engage.programmes import queries
 from engage.programmes import service as programmes
 from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, InvalidProgramme, ProgrammeDraft
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
-from engage.web.deps import Conn, ReaderSight, Viewer, relay_of, requires, settings_of
-from engage.web.forms import Form
+from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, relay_of, requires, settings_of
+from engage.web.forms import Form, error_context, fields, parse_day
 from engage.workshops import queries as workshop_queries
 
 FIELD_IDS = {
@@ -35,16 +37,22 @@ FIELD_IDS = {
     "neighbourhoods": "neighbourhood-0",
     "define_from": "define_from",
     "discovery_from": "discovery_from",
+    "develop_from": "develop_from",
+    "ends_on": "ends_on",
     "summary": "summary",
     "phase": "summary",
     "email": "email",
     "role": "role-member",
+    "invite_name": "invite_name",
+    "invite_email": "invite_email",
+    "organisation": "organisation",
+    "member": "community",
 }
 
 
 def _date(value: Any) -> date | None:
     try:
-        return date.fromisoformat(str(value))
+        return parse_day(str(value))
     except ValueError:
         return None
 
@@ -70,9 +78,9 @@ class ProgrammesController(Controller):
         self,
         conn: Conn,
         state: State,
-        viewer: Any,
+        viewer: Viewer,
         form: dict[str, Any],
-        errors: list[Any],
+        errors: list[FieldError],
         status: int = 200,
     ) -> Template:
         frameworks = await tag_queries.list_frameworks(conn)
@@ -82,9 +90,7 @@ class ProgrammesController(Controller):
             context={
                 "viewer": viewer,
                 "form": form,
-                "errors": [FieldError(field, reason) for field, reason in errors],
-                "error_for": dict(errors),
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
                 "frameworks": frameworks,
                 "neighbourhoods": neighbourhoods,
             },
@@ -106,17 +112,12 @@ class ProgrammesController(Controller):
             name: _date(data.get(name, "")) for name in ("discovery_from", "define_from", "develop_from", "ends_on")
         }
         form.update({name: str(data.get(name, "")) for name in dates})
-        missing = [name for name, value in dates.items() if value is None]
-        if missing:
-            return await self._form(
-                conn, state, viewer, form, [(missing[0], "Give each phase's start date, and the end date.")], 422
-            )
         draft = ProgrammeDraft(
             name=form["name"],
             purpose=form["purpose"],
             framework_id=form["framework_id"],
             neighbourhoods=form["neighbourhoods"],
-            **{name: value for name, value in dates.items() if value is not None},
+            **dates,
         )
         try:
             async with conn.transaction():
@@ -135,17 +136,20 @@ class ProgrammesController(Controller):
         conn: Conn,
         viewer: Viewer,
         slug: FromPath[str],
+        invited: FromQuery[str] = "",
     ) -> Template:
-        return await self._page(conn, state, viewer, slug, [])
+        return await self._page(conn, state, viewer, slug, [], invited=invited == "1")
 
     async def _page(
         self,
         conn: Conn,
         state: State,
-        viewer: Any,
+        viewer: Viewer,
         slug: str,
-        errors: list[tuple[str, str]],
+        errors: list[FieldError],
         status: int = 200,
+        *,
+        invited: bool = False,
     ) -> Template:
         detail = await programmes.view_programme(conn, slug)
         framework = await tag_queries.get_framework(conn, detail.programme.framework_id) if detail else None
@@ -170,10 +174,9 @@ class ProgrammesController(Controller):
                 "PHASES": PHASES,
                 "PHASE_LABELS": PHASE_LABELS,
                 "PHASE_PURPOSE": PHASE_PURPOSE,
-                "errors": [FieldError(field, reason) for field, reason in errors],
-                "error_for": dict(errors),
-                "field_ids": FIELD_IDS,
+                **error_context(errors, FIELD_IDS),
                 "base_url": settings_of(state).base_url,
+                "invited": invited,
             },
             status_code=status,
         )
@@ -293,3 +296,54 @@ class ProgrammesController(Controller):
         except InvalidProgramme as exc:
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
         return Redirect(f"/staff/programmes/{slug}", status_code=303)
+
+    @post(
+        "/{slug:str}/invitations",
+        name="staff-programme-invite",
+        status_code=200,
+        guards=[requires("read_contributions")],
+    )
+    async def invite(
+        self, state: State, viewer: Viewer, conn: Conn, settings: AppSettings, slug: FromPath[str], data: Form
+    ) -> Template | Redirect:
+        """Invite a resident, carer or voluntary-sector member by email (they sign in by the link it carries)."""
+        form = fields(data)
+        try:
+            async with conn.transaction():
+                await programmes.invite_member(
+                    conn,
+                    slug,
+                    viewer,
+                    name=form.get("invite_name", "")[:500],
+                    email=form.get("invite_email", "")[:500],
+                    organisation=form.get("organisation", "")[:500],
+                    secret=settings.secret_key,
+                    link_minutes=settings.member_link_minutes,
+                )
+        except LookupError as exc:
+            raise NotFoundException("No programme with this address.") from exc
+        except programmes.NotAllowed as exc:
+            raise PermissionDeniedException("Only this programme's facilitators invite people to it.") from exc
+        except InvalidProgramme as exc:
+            return await self._page(conn, state, viewer, slug, exc.errors, 422)
+        return Redirect(f"/staff/programmes/{slug}?invited=1#community", status_code=303)
+
+    @post(
+        "/{slug:str}/members/{user_id:uuid}/remove",
+        name="staff-programme-member-remove",
+        status_code=200,
+        guards=[requires("read_contributions")],
+    )
+    async def remove_member(
+        self, state: State, viewer: Viewer, conn: Conn, slug: FromPath[str], user_id: FromPath[UUID]
+    ) -> Template | Redirect:
+        try:
+            async with conn.transaction():
+                await programmes.remove_member(conn, slug, viewer, user_id)
+        except LookupError as exc:
+            raise NotFoundException("No programme with this address.") from exc
+        except programmes.NotAllowed as exc:
+            raise PermissionDeniedException("Only this programme's facilitators remove people from it.") from exc
+        except InvalidProgramme as exc:
+            return await self._page(conn, state, viewer, slug, exc.errors, 422)
+        return Redirect(f"/staff/programmes/{slug}#community", status_code=303)

@@ -3,43 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 from litestar import Controller, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from engage.consensus import queries as consensus_queries
 from engage.consensus import service as consensus
-from engage.contributions.models import FieldError
 from engage.ids import normalise_reference
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.propositions import queries
 from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, Decision, PropositionProblem, PropositionText
 from engage.tags import queries as tag_queries
-from engage.web.deps import Conn, ReaderSight, Viewer, requires
-from engage.web.forms import Form, error_context
+from engage.web.deps import AppSettings, Conn, ReaderSight, Relay, Viewer, requires
+from engage.web.forms import Form, error_context, parse_day, whole_number
 
 FIELD_IDS = {
     "approved": "approved-yes",
     "board": "board",
     "decided_on": "decided_on",
     "actions": "actions",
+    "without_consensus": "without_consensus",
     "title": "title",
     "description": "description",
     "themes": "theme-0",
     "what_changed": "what_changed",
     "reference": "reference",
     "status": "status-shortlisted",
+    "comment": "comment",
 }
 
-Action = Callable[[asyncpg.Connection], Awaitable[None]]
+Action = Callable[[Conn], Awaitable[None]]
 
 
 def _text(data: dict[str, Any]) -> PropositionText:
@@ -113,8 +112,10 @@ class PropositionsController(Controller):
         return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
 
     @get("/propositions/{proposition_id:uuid}", name="staff-proposition", guards=[requires("read_contributions")])
-    async def show(self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID]) -> Template:
-        return await self._page(conn, viewer, sight, proposition_id, [])
+    async def show(
+        self, conn: Conn, viewer: Viewer, sight: ReaderSight, settings: AppSettings, proposition_id: FromPath[UUID]
+    ) -> Template:
+        return await self._page(conn, viewer, sight, proposition_id, [], quorum=settings.consensus_quorum)
 
     async def _page(
         self,
@@ -124,6 +125,9 @@ class PropositionsController(Controller):
         proposition_id: UUID,
         errors: list[FieldError],
         status: int = 200,
+        *,
+        quorum: int,
+        decision_form: dict[str, str] | None = None,
     ) -> Template:
         detail = await propositions.view_proposition(conn, proposition_id, sight)
         if detail is None:
@@ -131,17 +135,15 @@ class PropositionsController(Controller):
         programme = await programme_queries.get_programme(conn, detail.proposition.programme)
         framework = await tag_queries.get_framework(conn, programme.framework_id) if programme else None
         can_edit = await runs_programme(conn, detail.proposition.programme, viewer)
-        round_results = []
-        for round_id in await consensus_queries.rounds_with(conn, proposition_id):
-            found = await consensus_queries.get_round(conn, round_id)
-            mine = [r for r in await consensus.results(conn, round_id, sight) if r.proposition_id == proposition_id]
-            if found and mine:
-                round_results.append((found, mine[0]))
+        round_results = await consensus.results_for_proposition(conn, proposition_id, sight, quorum=quorum)
+        summary = await consensus.summarise_consensus(conn, proposition_id, sight, quorum=quorum)
         return Template(
             "staff/proposition.html",
             context={
                 "viewer": viewer,
                 "detail": detail,
+                "consensus_summary": summary,
+                "decision_form": decision_form or {},
                 "p": detail.proposition,
                 "programme": programme,
                 "framework": framework,
@@ -154,7 +156,15 @@ class PropositionsController(Controller):
         )
 
     async def _act(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: UUID, action: Action
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        proposition_id: UUID,
+        action: Action,
+        *,
+        quorum: int,
+        decision_form: dict[str, str] | None = None,
     ) -> Template | Redirect:
         try:
             async with conn.transaction():  # a savepoint: a refused change leaves nothing behind
@@ -162,7 +172,9 @@ class PropositionsController(Controller):
         except PropositionProblem as exc:
             if exc.status != 422:
                 raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
-            return await self._page(conn, viewer, sight, proposition_id, [FieldError(exc.field, exc.reason)], 422)
+            return await self._page(
+                conn, viewer, sight, proposition_id, exc.errors, 422, quorum=quorum, decision_form=decision_form
+            )
         return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
 
     @post(
@@ -172,7 +184,13 @@ class PropositionsController(Controller):
         guards=[requires("enter_contributions")],
     )
     async def revise(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        settings: AppSettings,
+        proposition_id: FromPath[UUID],
+        data: Form,
     ) -> Template | Redirect:
         expected = str(data.get("version", ""))
 
@@ -184,10 +202,10 @@ class PropositionsController(Controller):
                 _text(data),
                 what_changed=str(data.get("what_changed", "")),
                 why=str(data.get("why", "")),
-                expected_version=int(expected) if expected.isdigit() else -1,
+                expected_version=whole_number(expected, lo=0, hi=1_000_000) or -1,
             )
 
-        return await self._act(conn, viewer, sight, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/status",
@@ -196,12 +214,18 @@ class PropositionsController(Controller):
         guards=[requires("enter_contributions")],
     )
     async def status(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        settings: AppSettings,
+        proposition_id: FromPath[UUID],
+        data: Form,
     ) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             await propositions.set_status(conn, proposition_id, viewer, str(data.get("status", "")))
 
-        return await self._act(conn, viewer, sight, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/evidence",
@@ -210,7 +234,13 @@ class PropositionsController(Controller):
         guards=[requires("enter_contributions")],
     )
     async def pin(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        settings: AppSettings,
+        proposition_id: FromPath[UUID],
+        data: Form,
     ) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             reference = normalise_reference(str(data.get("reference", ""))[:40])
@@ -219,7 +249,7 @@ class PropositionsController(Controller):
                 raise PropositionProblem("reference", "No contribution has this reference.")
             await propositions.pin_evidence(conn, proposition_id, viewer, contribution_id)
 
-        return await self._act(conn, viewer, sight, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/decision",
@@ -228,27 +258,47 @@ class PropositionsController(Controller):
         guards=[requires("enter_contributions")],
     )
     async def decide(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, proposition_id: FromPath[UUID], data: Form
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        settings: AppSettings,
+        proposition_id: FromPath[UUID],
+        data: Form,
     ) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             try:
-                decided_on = date.fromisoformat(str(data.get("decided_on", "")))
+                decided_on = parse_day(str(data.get("decided_on", "")))
+                if decided_on is None:
+                    raise ValueError
             except ValueError as exc:
-                raise PropositionProblem("decided_on", "Give the date of the decision.") from exc
+                raise PropositionProblem("decided_on", "Give the date of the decision, like 2026-03-14.") from exc
             decision = Decision(
                 approved=str(data.get("approved", "")) == "yes",
                 board=str(data.get("board", "")),
                 decided_on=decided_on,
                 **{
                     name: str(data.get(name, ""))
-                    for name in ("decision_note", "actions", "owner", "budget", "resourcing", "milestones")
+                    for name in (
+                        "decision_note",
+                        "actions",
+                        "owner",
+                        "budget",
+                        "resourcing",
+                        "milestones",
+                        "without_consensus",
+                    )
                 },
             )
             if str(data.get("approved", "")) not in ("yes", "no"):
                 raise PropositionProblem("approved", "Say whether the board approved it.")
-            await propositions.record_decision(conn, proposition_id, viewer, decision)
+            summary = await consensus.summarise_consensus(conn, proposition_id, sight, quorum=settings.consensus_quorum)
+            await propositions.record_decision(conn, proposition_id, viewer, decision, summary)
 
-        return await self._act(conn, viewer, sight, proposition_id, action)
+        typed = {name: str(value) for name, value in data.items() if name != "_csrf_token"}
+        return await self._act(
+            conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum, decision_form=typed
+        )
 
     @post(
         "/propositions/{proposition_id:uuid}/evidence/{contribution_id:uuid}/remove",
@@ -261,10 +311,48 @@ class PropositionsController(Controller):
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
+        settings: AppSettings,
         proposition_id: FromPath[UUID],
         contribution_id: FromPath[UUID],
     ) -> Template | Redirect:
         async def action(conn: Conn) -> None:
             await propositions.unpin_evidence(conn, proposition_id, viewer, contribution_id)
 
-        return await self._act(conn, viewer, sight, proposition_id, action)
+        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+
+    @post(
+        "/propositions/{proposition_id:uuid}/comments",
+        name="staff-proposition-comment",
+        status_code=200,
+        guards=[requires("read_contributions")],
+    )
+    async def comment(
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        relay: Relay,
+        settings: AppSettings,
+        proposition_id: FromPath[UUID],
+        data: Form,
+    ) -> Template | Redirect:
+        async def action(conn: Conn) -> None:
+            await propositions.post_comment(conn, proposition_id, viewer, str(data.get("comment", ""))[:10_000])
+
+        answer = await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        relay.wake()  # the worker redacts the comment for readers of redacted words
+        return answer
+
+    @post(
+        "/comments/{comment_id:uuid}/withdraw",
+        name="staff-comment-withdraw",
+        status_code=303,
+        guards=[requires("read_contributions")],
+    )
+    async def withdraw_comment(self, conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]) -> Redirect:
+        try:
+            async with conn.transaction():
+                proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
+        except PropositionProblem as exc:
+            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+        return Redirect(f"/staff/propositions/{proposition_id}#comments", status_code=303)

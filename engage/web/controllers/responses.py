@@ -1,4 +1,4 @@
-"""'You said, we did': staff publish responses; anyone reads them."""
+"""'You said, we did': staff publish responses and move their status on; anyone reads them, with their history."""
 
 from __future__ import annotations
 
@@ -7,17 +7,19 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromQuery
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import FieldError
+from engage.digests.service import today_local
+from engage.problems import FieldError
 from engage.responses import queries
 from engage.responses import service as responses
 from engage.responses.models import STATUS_LABELS, ResponseDraft, ResponseProblem
 from engage.tags import queries as tag_queries
 from engage.web.deps import Conn, Viewer, relay_of, requires, settings_of
-from engage.web.forms import Form, error_context
+from engage.web.forms import Form, error_context, fields, parse_day
 
 FIELD_IDS = {
     "title": "title",
@@ -27,7 +29,10 @@ FIELD_IDS = {
     "references": "references",
     "neighbourhood": "neighbourhood",
     "proposition_id": "proposition_id",
+    "note": "note",
+    "changed_on": "changed_on",
 }
+STATUS_FIELD_IDS = {**FIELD_IDS, "status": "new-status"}
 
 
 class ResponsesController(Controller):
@@ -38,6 +43,9 @@ class ResponsesController(Controller):
         self, state: State, conn: Conn, theme: FromQuery[str] = "", neighbourhood: FromQuery[str] = ""
     ) -> Template:
         found = await queries.list_responses(conn, theme=theme or None, neighbourhood=neighbourhood or None)
+        history: dict[UUID, list[Any]] = {}
+        for update in await queries.updates_for(conn, [r.id for r in found]):
+            history.setdefault(update.response_id, []).append(update)
         framework = await tag_queries.get_framework(conn, settings_of(state).framework)
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         return Template(
@@ -48,8 +56,75 @@ class ResponsesController(Controller):
                 "neighbourhoods": neighbourhoods,
                 "query": {"theme": theme, "neighbourhood": neighbourhood},
                 "STATUS_LABELS": STATUS_LABELS,
+                "history": history,
             },
         )
+
+    @get("/staff/responses", name="staff-responses", guards=[requires("read_contributions")])
+    async def staff_list(self, conn: Conn, viewer: Viewer) -> Template:
+        found = await queries.list_responses(conn, theme=None, neighbourhood=None, limit=500)
+        return Template(
+            "staff/responses.html", context={"viewer": viewer, "responses": found, "STATUS_LABELS": STATUS_LABELS}
+        )
+
+    @get("/staff/responses/{response_id:uuid}", name="staff-response", guards=[requires("read_contributions")])
+    async def show(self, conn: Conn, viewer: Viewer, response_id: FromPath[UUID]) -> Template:
+        return await self._page(conn, viewer, response_id, {}, [])
+
+    async def _page(
+        self,
+        conn: Conn,
+        viewer: Viewer,
+        response_id: UUID,
+        form: dict[str, Any],
+        errors: list[FieldError],
+        status: int = 200,
+    ) -> Template:
+        detail = await responses.view_response(conn, response_id)
+        if detail is None:
+            raise HTTPException(status_code=404, detail="No response with this address.")
+        return Template(
+            "staff/response.html",
+            context={
+                "viewer": viewer,
+                "detail": detail,
+                "r": detail.response,
+                "form": {"changed_on": today_local().isoformat(), **form},
+                **error_context(errors, STATUS_FIELD_IDS),
+                "STATUS_LABELS": STATUS_LABELS,
+            },
+            status_code=status,
+        )
+
+    @post(
+        "/staff/responses/{response_id:uuid}/status",
+        name="staff-response-status",
+        status_code=200,
+        guards=[requires("enter_contributions")],
+    )
+    async def change_status(
+        self, conn: Conn, viewer: Viewer, response_id: FromPath[UUID], data: Form
+    ) -> Template | Redirect:
+        form = fields(data)
+        changed_on = parse_day(form.get("changed_on", ""))
+        try:
+            async with conn.transaction():
+                await responses.change_status(
+                    conn,
+                    viewer,
+                    response_id,
+                    status=form.get("status", ""),
+                    note=form.get("note", "")[:4000],
+                    changed_on=changed_on,
+                    expected=form.get("expected", ""),
+                    today=today_local(),
+                )
+        except ResponseProblem as exc:
+            if exc.status != 422:
+                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+            return await self._page(conn, viewer, response_id, form, exc.errors, 422)
+        # The emails are queued with the change; the worker's sweep delivers them within seconds.
+        return Redirect(f"/staff/responses/{response_id}", status_code=303)
 
     @get("/staff/responses/new", name="staff-response-new", guards=[requires("enter_contributions")])
     async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
@@ -59,7 +134,7 @@ class ResponsesController(Controller):
         self,
         conn: Conn,
         state: State,
-        viewer: Any,
+        viewer: Viewer,
         form: dict[str, Any],
         errors: list[FieldError],
         status: int = 200,
@@ -105,7 +180,7 @@ class ResponsesController(Controller):
         )
         try:
             async with conn.transaction():
-                await responses.publish_response(conn, viewer, draft)
+                await responses.publish_response(conn, viewer, draft, today=today_local())
         except ResponseProblem as exc:
             return await self._form(conn, state, viewer, form, [FieldError(exc.field, exc.reason)], 422)
         relay_of(state).wake()

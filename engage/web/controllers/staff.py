@@ -12,9 +12,11 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
+from engage import i18n
 from engage.accounts import service as accounts
 from engage.accounts.models import can
 from engage.audit import queries as audit
@@ -23,7 +25,6 @@ from engage.contributions import service as contributions
 from engage.contributions.models import (
     KIND_LABELS,
     Contact,
-    FieldError,
     IdempotencyConflict,
     InvalidContribution,
     Submission,
@@ -33,12 +34,11 @@ from engage.ids import fingerprint
 from engage.mail import queries as mail_queries
 from engage.mail import service as mail_service
 from engage.privacy.visibility import sight_for
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.propositions import queries as proposition_queries
 from engage.safeguarding import queries as safeguarding_queries
 from engage.tags import queries as tag_queries
-from engage.web.controllers.api import filters_from_query
-from engage.web.controllers.themes import highlight
 from engage.web.deps import (
     SESSION_COOKIE,
     AppSettings,
@@ -47,13 +47,22 @@ from engage.web.deps import (
     ReaderSight,
     Relay,
     Viewer,
-    client_address,
+    limits_of,
     pool_of,
     requires,
-    settings_of,
 )
-from engage.web.forms import FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
+from engage.web.evidence import highlight
+from engage.web.filters import filters_from_query
+from engage.web.forms import FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional, parse_day
 from engage.workshops import queries as workshop_queries
+
+CSRF_COOKIE = "engage_csrf"
+ACCOUNT_FIELDS = {
+    "current_password": "current_password",
+    "new_password": "new_password",
+    "confirm_password": "confirm_password",
+}
+ACCOUNT_DONE = {"password": "Your password is changed. You are signed out everywhere else."}
 
 
 def _safe_next(target: str | None) -> str:
@@ -76,17 +85,35 @@ class StaffController(Controller):
         return Template("staff/sign_in.html", context={"next": _safe_next(next_path), "error": None, "email": ""})
 
     @post("/sign-in", name="sign-in-submit", status_code=200)
-    async def sign_in(self, request: Request[Any, Any, Any], state: State, data: Form) -> Template | Redirect:
+    async def sign_in(
+        self, request: Request[Any, Any, Any], state: State, settings: AppSettings, data: Form
+    ) -> Template | Redirect:
         email = str(data.get("email", ""))[:254]
         password = str(data.get("password", ""))[:1000]
         target = _safe_next(str(data.get("next", "")))
-        if not state["sign_in_limiter"].allow(client_address(request)):
-            return Template("public/slow_down.html", context={}, status_code=429, headers={"Retry-After": "60"})
-        settings = settings_of(state)
+        limits = limits_of(state)
+        address = limits.address(request)
+        if (wait := await limits.sign_in.wait_needed(email, address)) is not None:
+            minutes = max(1, round(wait / 60))
+            error = (
+                f"Too many wrong passwords for this account from this connection. Wait {wait:.0f} seconds and try "
+                "again."
+                if wait < 120
+                else f"Too many wrong passwords from this connection. Wait about {minutes} minutes and try again."
+            )
+            context = {"next": target, "email": email, "error": error}
+            return Template(
+                "staff/sign_in.html", context=context, status_code=429, headers={"Retry-After": str(int(wait) + 1)}
+            )
+        # A new CSRF token with the new session: forms from before this sign-in (or another one) are refused.
+        csrf = generate_csrf_token(secret=settings.secret_key)
         try:
             async with transaction(pool_of(state)) as conn:
-                _, raw = await accounts.sign_in(conn, email, password, session_hours=settings.session_hours)
+                _, raw = await accounts.sign_in(
+                    conn, email, password, session_hours=settings.session_hours, csrf_token=csrf
+                )
         except accounts.SignInFailed:
+            await limits.sign_in.failed(email, address)
             async with transaction(pool_of(state)) as conn:
                 await accounts.record_failed_sign_in(conn, email)
             return Template(
@@ -94,6 +121,7 @@ class StaffController(Controller):
                 context={"next": target, "email": email, "error": "The email address or password is wrong."},
                 status_code=401,
             )
+        await limits.sign_in.succeeded(email, address)
         return Redirect(
             target,
             cookies=[
@@ -105,17 +133,75 @@ class StaffController(Controller):
                     samesite="lax",
                     max_age=settings.session_hours * 3600,
                     path="/",
-                )
+                ),
+                Cookie(key=CSRF_COOKIE, value=csrf, secure=settings.secure_cookies, samesite="lax", path="/"),
             ],
         )
 
     @post("/sign-out", name="sign-out", status_code=303)
     async def sign_out(self, request: Request[Any, Any, Any], state: State) -> Redirect:
         raw = request.cookies.get(SESSION_COOKIE)
+        target = "/staff/sign-in"
         if raw:
             async with transaction(pool_of(state)) as conn:
+                session = await accounts.session_for(conn, raw)
+                if session is not None and session.user.role == "community_member":
+                    target = "/members/sign-in"  # they sign in by emailed link, not with a password
                 await accounts.sign_out(conn, raw)
-        return Redirect("/staff/sign-in", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+        return Redirect(
+            target,
+            cookies=[
+                Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"),
+                Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
+            ],
+        )
+
+    @get("/account", name="staff-account", guards=[requires("read_contributions")])
+    async def account(self, viewer: Viewer, done: FromQuery[str] = "") -> Template:
+        return self._account_page(viewer, [], done=ACCOUNT_DONE.get(done, ""))
+
+    def _account_page(self, viewer: Viewer, errors: list[FieldError], *, done: str = "", status: int = 200) -> Template:
+        return Template(
+            "staff/account.html",
+            context={"viewer": viewer, "done": done, **error_context(errors, ACCOUNT_FIELDS)},
+            status_code=status,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post("/account/password", name="staff-account-password", status_code=200, guards=[requires("read_contributions")])
+    async def change_password(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, data: Form
+    ) -> Template | Redirect:
+        form = fields(data)
+        try:
+            async with conn.transaction():
+                await accounts.change_password(
+                    conn,
+                    viewer,
+                    form.get("current_password", ""),
+                    form.get("new_password", ""),
+                    form.get("confirm_password", ""),
+                    keep_session=request.cookies.get(SESSION_COOKIE, ""),
+                )
+        except accounts.PasswordProblem as exc:
+            return self._account_page(viewer, exc.errors, status=422)
+        return Redirect("/staff/account?done=password", status_code=303)
+
+    @post(
+        "/account/sign-out-everywhere",
+        name="staff-sign-out-everywhere",
+        status_code=303,
+        guards=[requires("read_contributions")],
+    )
+    async def sign_out_everywhere(self, conn: Conn, viewer: Viewer) -> Redirect:
+        await accounts.sign_out_everywhere(conn, viewer)
+        return Redirect(
+            "/staff/sign-in",
+            cookies=[
+                Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"),
+                Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
+            ],
+        )
 
     @get("/contributions", name="staff-contributions", guards=[requires("read_contributions")])
     async def list_contributions(
@@ -221,6 +307,7 @@ class StaffController(Controller):
                 "can_review": can(viewer.role, "review_tags"),
                 "can_approve_quotes": can(viewer.role, "approve_quotes"),
                 "can_withdraw": can(viewer.role, "withdraw_on_behalf"),
+                "can_translate": can(viewer.role, "translate"),
                 "used_in": used_in,
                 "workshop": workshop,
             },
@@ -266,19 +353,43 @@ class StaffController(Controller):
         relay.wake()
         return Template("staff/withdrawn.html", context={"viewer": viewer, "reference": reference})
 
+    @post(
+        "/contributions/{contribution_id:uuid}/translation",
+        name="staff-translate",
+        status_code=303,
+        guards=[requires("translate")],
+    )
+    async def translate(
+        self, conn: Conn, viewer: Viewer, relay: Relay, contribution_id: FromPath[UUID], data: Form
+    ) -> Redirect:
+        """Keep an English translation beside the words as written; the worker tags and redacts it."""
+        form = fields(data)
+        try:
+            async with conn.transaction():
+                await contributions.translate_contribution(conn, viewer, contribution_id, form.get("translation", ""))
+        except InvalidContribution as exc:
+            raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
+        relay.wake()
+        back = form.get("back", "")
+        if back not in (f"/staff/contributions/{contribution_id}", "/staff/review?translated=1"):
+            back = f"/staff/contributions/{contribution_id}"
+        return Redirect(back, status_code=303)
+
     @get("/contributions/new", name="staff-enter", guards=[requires("enter_contributions")])
     async def enter_form(self, conn: Conn, viewer: Viewer) -> Template:
         form = {
             "kind": "story",
             "submission_id": uuid.uuid4().hex,
             "language": "en",
+            "locale": "en",
+            "channel": "paper",
             "source_name": viewer.organisation or "",
         }
         return Template("staff/enter.html", context=await self._enter_context(conn, viewer, form, []))
 
     @post("/contributions/new", name="staff-enter-submit", status_code=200, guards=[requires("enter_contributions")])
     async def enter_submit(
-        self, conn: Conn, viewer: Viewer, settings: AppSettings, intake: Intake, data: Form
+        self, conn: Conn, viewer: Viewer, settings: AppSettings, intake: Intake, relay: Relay, data: Form
     ) -> Template:
         form: dict[str, Any] = fields(data)
         kind = form.get("kind", "")
@@ -295,11 +406,15 @@ class StaffController(Controller):
                 "staff/enter.html", context=await self._enter_context(conn, viewer, form, errors), status_code=422
             )
         email, phone = optional(form, "email"), optional(form, "phone", limit=40)
+        channel = form.get("channel", "paper")
         submission = Submission(
             kind=kind,
             text=form.get("text", ""),
             consent=consent_from(form),
-            source="staff_entry",
+            # Taken down by phone, or typed in from paper or from what someone said in person.
+            source="phone" if channel == "phone" else "staff_entry",
+            locale=i18n.supported(form.get("locale")) or i18n.SOURCE,
+            reference=optional(form, "paper_reference", limit=40) if channel == "paper" else None,
             source_name=optional(form, "source_name"),
             neighbourhood=optional(form, "neighbourhood"),
             programme=optional(form, "programme", limit=64),
@@ -311,7 +426,17 @@ class StaffController(Controller):
             received_at=datetime.combine(gathered_on, time(12), tzinfo=UTC) if gathered_on else None,
         )
         try:
-            receipt = (await intake.submit(submission)).receipt
+            if submission.reference is None:
+                # Group commit: answered once the batch this joins has committed (engage.contributions.intake).
+                receipt = (await intake.submit(submission)).receipt
+            else:
+                # A pre-printed paper form is claimed, written and marked used in this request's transaction, not
+                # batched (a savepoint: a refused entry leaves the request's transaction usable).
+                async with conn.transaction():
+                    receipt = (
+                        await contributions.submit_contribution(conn, submission, secret=settings.secret_key)
+                    ).receipt
+                relay.wake()
         except (InvalidContribution, IdempotencyConflict) as exc:
             errors = (
                 exc.errors
@@ -324,12 +449,20 @@ class StaffController(Controller):
         # The reference and code, to hand or post back to the person: with them they can withdraw their words.
         return Template(
             "staff/entered.html",
-            context={"viewer": viewer, "receipt": receipt, "kind": kind, "base_url": settings.base_url},
+            context={
+                "viewer": viewer,
+                "receipt": receipt,
+                "kind": kind,
+                "base_url": settings.base_url,
+                "by_phone": submission.source == "phone",
+                "read_out": {"reference": spoken(receipt.reference), "code": spoken(receipt.withdrawal_code)},
+                "email_language": i18n.languages()[submission.locale].name,
+            },
             headers={"Cache-Control": "no-store"},
         )
 
     async def _enter_context(
-        self, conn: Conn, viewer: Any, form: dict[str, Any], errors: list[FieldError]
+        self, conn: Conn, viewer: Viewer, form: dict[str, Any], errors: list[FieldError]
     ) -> dict[str, Any]:
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn)
         programmes = await programme_queries.list_programmes(conn)
@@ -358,11 +491,30 @@ class StaffController(Controller):
         return Redirect("/staff/mail")
 
 
+PHONETIC = {
+    "A": "Alpha", "B": "Bravo", "C": "Charlie", "D": "Delta", "E": "Echo", "F": "Foxtrot", "G": "Golf",
+    "H": "Hotel", "J": "Juliet", "K": "Kilo", "M": "Mike", "N": "November", "P": "Papa", "Q": "Quebec",
+    "R": "Romeo", "S": "Sierra", "T": "Tango", "V": "Victor", "W": "Whiskey", "X": "X-ray", "Y": "Yankee",
+    "Z": "Zulu",
+}  # fmt: skip
+"""The spelling alphabet, for reading references over the phone (Crockford's letters: no I, L, O or U)."""
+
+
+def spoken(code: str) -> list[list[str]]:
+    """A reference or code as groups of characters to read out: ``ENG-4K7QP`` -> [["E for Echo", ...], [...]]."""
+    return [
+        [f"{ch} as in {PHONETIC[ch]}" if ch in PHONETIC else ch for ch in group] for group in code.split("-") if group
+    ]
+
+
 def _day(value: str, label: str, notices: list[str]) -> date | None:
     if not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
+        found = parse_day(value)
+        if found is None:
+            raise ValueError(value)
+        return found
     except ValueError:
         notices.append(f"{label} date “{value[:20]}” is not a date like 2026-03-14, so it was ignored.")
         return None
@@ -402,7 +554,7 @@ class AdminController(Controller):
         return Redirect("/staff/neighbourhoods")
 
     async def _neighbourhoods_page(
-        self, conn: Conn, viewer: Any, form: dict[str, str], errors: list[FieldError]
+        self, conn: Conn, viewer: Viewer, form: dict[str, str], errors: list[FieldError]
     ) -> Template:
         hoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
         return Template(
@@ -416,6 +568,24 @@ class AdminController(Controller):
                 "field_ids": {"name": "name", "borough": "borough"},
             },
         )
+
+    @get("/users", name="staff-users", guards=[requires("manage_users")])
+    async def users(self, conn: Conn, viewer: Viewer, done: FromQuery[str] = "") -> Template:
+        return Template(
+            "staff/users.html",
+            context={"viewer": viewer, "users": await accounts.list_users(conn, viewer), "done": done[:254]},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post(
+        "/users/{user_id:uuid}/end-sessions",
+        name="staff-users-end-sessions",
+        status_code=303,
+        guards=[requires("manage_users")],
+    )
+    async def end_sessions(self, conn: Conn, viewer: Viewer, user_id: FromPath[UUID]) -> Redirect:
+        ended = await accounts.end_sessions(conn, viewer, user_id)
+        return Redirect(f"/staff/users?done={ended}", status_code=303)
 
     @get("/audit", name="staff-audit", guards=[requires("read_audit")])
     async def audit_trail(

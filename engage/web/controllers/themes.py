@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -13,34 +12,21 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from engage.accounts.models import can
 from engage.privacy.visibility import sight_for
 from engage.safeguarding import service as safeguarding
 from engage.safeguarding.models import STATUS_LABELS
 from engage.tags import queries as tag_queries
 from engage.tags import service as tags
-from engage.tags.models import EvidenceSpan, FrameworkInfo, Tag
+from engage.tags.models import FrameworkInfo
 from engage.web.deps import AppSettings, Conn, Relay, Viewer, requires
+from engage.web.evidence import highlight
 from engage.web.forms import Form
 
 MAX_FRAMEWORK_BYTES = 200_000
 
 
-def highlight(text: str, tags_given: list[Tag], framework: FrameworkInfo) -> list[dict[str, Any]]:
-    """Split the text at evidence boundaries so a template can mark each piece with the themes it supports."""
-    spans: list[tuple[EvidenceSpan, str]] = [
-        (span, tag.theme_id) for tag in tags_given if tag.given for span in tag.evidence if span.end <= len(text)
-    ]
-    cuts = sorted({0, len(text), *(s.start for s, _ in spans), *(s.end for s, _ in spans)})
-    segments = []
-    for start, end in itertools.pairwise(cuts):
-        themes = sorted({theme for span, theme in spans if span.start <= start and end <= span.end})
-        segments.append(
-            {"text": text[start:end], "themes": [framework.theme_name(theme) for theme in themes], "ids": themes}
-        )
-    return segments
-
-
-async def _framework(conn: Any, framework_id: str) -> FrameworkInfo:
+async def _framework(conn: Conn, framework_id: str) -> FrameworkInfo:
     framework = await tag_queries.get_framework(conn, framework_id)
     if framework is None:
         raise NotFoundException(f"The framework {framework_id!r} is not loaded; run `engage migrate`.")
@@ -75,6 +61,8 @@ class ReviewController(Controller):
                 "skip": skip,
                 "segments": highlight(item.text, item.tags, framework) if item else [],
                 "saved": request.query_params.get("saved") == "1",
+                "translated": request.query_params.get("translated") == "1",
+                "can_translate": can(viewer.role, "translate"),
             },
             headers={"Cache-Control": "no-store"},
         )
@@ -163,7 +151,7 @@ class ModelsController(Controller):
         self,
         conn: Conn,
         settings: AppSettings,
-        viewer: Any,
+        viewer: Viewer,
         *,
         errors: list[str],
         notice: str,

@@ -9,7 +9,6 @@ import io
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +20,9 @@ from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 
 from engage.contributions import queries as contribution_queries
-from engage.contributions.models import FieldError, Receipt
+from engage.contributions.models import Receipt
+from engage.i18n import N_
+from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.web.deps import (
@@ -31,11 +32,13 @@ from engage.web.deps import (
     ReaderSight,
     Viewer,
     board_feed_of,
+    limits_of,
     pool_of,
     release_request_connection,
     requires,
 )
-from engage.web.forms import Form, checked, error_context
+from engage.web.forms import Form, checked, error_context, parse_day, whole_number
+from engage.web.locale import locale_of
 from engage.workshops import queries
 from engage.workshops import service as workshops
 from engage.workshops.models import MAX_NOTE_CHARS, NoteIn, WorkshopDraft, WorkshopProblem
@@ -114,12 +117,15 @@ class LiveController(Controller):
         )
 
     @post("/{code:str}", name="live-post", status_code=200)
-    async def post_note(self, state: State, intake: Intake, code: FromPath[str], data: Form) -> Template:
+    async def post_note(
+        self, request: Request[Any, Any, Any], state: State, intake: Intake, code: FromPath[str], data: Form
+    ) -> Template:
         note = NoteIn(
             prompt_id=str(data.get("prompt_id", "")),
             text=str(data.get("text", ""))[: MAX_NOTE_CHARS * 4],
             client_key=str(data.get("client_key", "")),
             consent_quote=checked(data, "consent_quote"),
+            locale=locale_of(request),
         )
         form = {
             "prompt_id": note.prompt_id,
@@ -127,13 +133,20 @@ class LiveController(Controller):
             "consent_quote": note.consent_quote,
             "consent_analysis": checked(data, "consent_analysis"),
         }
+        limits = limits_of(state)
+        # Counted per join code, not per address: a room of people on one Wi-Fi is one address.
+        if (wait := await limits.notes.allow(workshops.normalise_code(code))) is not None:
+            async with pool_of(state).acquire() as conn:
+                workshop = await workshops.live_workshop(conn, code)
+            error = FieldError("text", f"A lot of notes are arriving at once. Wait {wait:.0f} seconds and post again.")
+            return self._page(workshop, form, [error], posted=None, status=429)
         if not checked(data, "consent_analysis"):
             async with pool_of(state).acquire() as conn:
                 try:
                     workshop = await workshops.live_workshop(conn, code)
                 except WorkshopProblem as exc:
                     return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-            errors = [FieldError("consent_analysis", "Tick the box to agree, or your note cannot be used.")]
+            errors = [FieldError("consent_analysis", N_("Tick the box to agree, or your note cannot be used."))]
             return self._page(workshop, form, errors, posted=None, status=422)
         try:
             # The connection goes back before the note waits for its batch: 200 phones must not hold 200.
@@ -143,7 +156,8 @@ class LiveController(Controller):
         except WorkshopProblem as exc:
             if exc.status in (404, 410):
                 return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-            return self._page(workshop, form, [FieldError(exc.field, exc.reason)], posted=None, status=422)
+            error = FieldError(exc.field, exc.reason, exc.msgid, exc.params)
+            return self._page(workshop, form, [error], posted=None, status=422)
         # Keep the chosen prompt and their consent for the next note; the text box starts empty. The reference and
         # code are shown on this phone only, never on the projected board.
         next_form = {"prompt_id": note.prompt_id, "consent_analysis": True, "consent_quote": note.consent_quote}
@@ -161,7 +175,7 @@ class WorkshopsController(Controller):
     async def _form(
         self,
         conn: Conn,
-        viewer: Any,
+        viewer: Viewer,
         slug: str,
         form: dict[str, Any],
         errors: list[FieldError],
@@ -191,18 +205,15 @@ class WorkshopsController(Controller):
     )
     async def create(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Template | Redirect:
         form = {key: str(value) for key, value in data.items() if key != "_csrf_token"}
-        try:
-            held_on = date.fromisoformat(form.get("held_on", ""))
-        except ValueError:
-            return await self._form(conn, viewer, slug, form, [FieldError("held_on", "Give the date.")], 422)
         attendance = form.get("attendance", "").strip()
         draft = WorkshopDraft(
             title=form.get("title", "")[:200],
-            held_on=held_on,
+            held_on=parse_day(form.get("held_on", "")),
             venue=form.get("venue", "")[:200],
             neighbourhood=form.get("neighbourhood") or None,
             accessibility=form.get("accessibility", "")[:2000],
-            attendance=int(attendance) if attendance.isdigit() else None,
+            attendance=whole_number(attendance, lo=0, hi=100_000),
+            attendance_given=attendance[:40],
             equality_summary=form.get("equality_summary", "")[:4000],
             prompts=form.get("prompts", "").splitlines(),
         )
@@ -212,7 +223,7 @@ class WorkshopsController(Controller):
         except WorkshopProblem as exc:
             if exc.status != 422:
                 raise _problem(exc) from exc
-            return await self._form(conn, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
+            return await self._form(conn, viewer, slug, form, exc.errors, 422)
         return Redirect(f"/staff/workshops/{workshop_id}", status_code=303)
 
     @get("/workshops/{workshop_id:uuid}", name="staff-workshop", guards=[requires("read_contributions")])
@@ -301,7 +312,7 @@ class WorkshopsController(Controller):
         async with pool.acquire() as conn:
             await workshops.record_board_watched(conn, viewer, workshop_id)
         header = request.headers.get("last-event-id", "")
-        start = int(header) if header.isdigit() else max(0, after)
+        start = whole_number(header, lo=0, hi=2**62) or max(0, after)
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
             # A board that reconnects sends the id of the last event it showed; we replay from just after it. Then

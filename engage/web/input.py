@@ -1,0 +1,77 @@
+"""One door for input: every string from a query, a path, a form or a JSON body is checked here, before any handler
+sees it, for characters no person types (NUL and other control characters; newlines and tabs are allowed, for
+long text). A refusal is a `Problem` naming the field: 422, and nothing changes."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.datastructures import UploadFile
+
+from engage.problems import FieldError, Problem
+
+ALLOWED_CONTROLS = frozenset("\n\r\t")
+MAX_FIELD_CHARS = 100_000
+"""Longer than any field we accept (a story is at most 10,000 characters); the body limit is 256 KB anyway."""
+
+
+def control_character(value: str) -> str | None:
+    """The first character in ``value`` that no person types, as U+XXXX, or None."""
+    for ch in value:
+        if ch not in ALLOWED_CONTROLS and unicodedata.category(ch) in ("Cc", "Cs"):
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield from _strings(key, path or "body")
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}.{index}" if path else str(index))
+
+
+def problems_in(strings: Iterator[tuple[str, str]]) -> list[FieldError]:
+    found: dict[str, FieldError] = {}
+    for field, value in strings:
+        if field in found:
+            continue
+        if (bad := control_character(value)) is not None:
+            found[field] = FieldError(field, f"contains a control character ({bad}) that cannot be accepted")
+        elif len(value) > MAX_FIELD_CHARS:
+            found[field] = FieldError(field, f"is too long: the most is {MAX_FIELD_CHARS:,} characters")
+    return list(found.values())
+
+
+async def check_input(request: Request[Any, Any, Any]) -> None:
+    """Litestar ``before_request`` hook for every route. The parsed body is cached, so handlers read it again
+    for free."""
+    strings: list[tuple[str, str]] = []
+    for key, value in request.query_params.multi_items():
+        strings += [(key, key), (key, str(value))]
+    strings += [(key, value) for key, value in request.path_params.items() if isinstance(value, str)]
+    if request.method in ("POST", "PUT", "PATCH"):
+        media = request.content_type[0]
+        if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for key, value in (await request.form()).multi_items():
+                strings.append((key, key))
+                if not isinstance(value, UploadFile):
+                    strings.append((key, str(value)))
+        elif media == "application/json" or media.endswith("+json"):
+            try:
+                decoded = msgspec.json.decode(await request.body())
+            except msgspec.DecodeError:
+                decoded = None  # the handler says what is wrong with it
+            strings += list(_strings(decoded, ""))
+    found = problems_in(iter(strings))
+    if found:
+        raise Problem.of(found)
