@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from engage.problems import Problem
+
 Role = Literal["admin", "facilitator", "governance", "partner_staff", "community_member"]
 ROLES: tuple[Role, ...] = ("admin", "facilitator", "governance", "partner_staff", "community_member")
 STAFF_ROLES: tuple[Role, ...] = ("admin", "facilitator", "governance", "partner_staff")
@@ -25,7 +27,10 @@ Permission = Literal[
     "read_unshared",  # contributions whose authors did not agree to sharing with partner organisations
     "read_unredacted",  # the words as written; without it, names and other details are replaced
     "read_own_entries_unredacted",  # the words as written of what this person typed in or imported
-    "enter_contributions",  # type in stories gathered on paper or by phone
+    "enter_contributions",  # type in stories gathered on paper or by phone, print numbered paper forms
+    "run_programmes",  # start co-design programmes and run their work: workshops (planned, live, notes typed in
+    # from them), propositions, consensus rounds, community assets, "you said, we did" responses
+    "run_any_programme",  # run every programme, not only those one is a facilitator of
     "withdraw_on_behalf",  # withdraw a contribution for someone who asks by phone or in person, with a reason
     "see_contacts",  # a contributor's name, email, phone
     "see_contacts_of_own_entries",  # the same, for what this person entered (they gathered it and call back)
@@ -45,7 +50,8 @@ Permission = Literal[
 
 # Least privilege: each role gets what its work needs and nothing more. Governance reads themes and redacted
 # words, never who said them; partner staff read what was shared with partners (redacted) and what they entered
-# themselves (as written, with the contact details they took, because they call people back).
+# themselves (as written, with the contact details they took, because they call people back). Entering what people
+# said is not running a programme: partner staff type in stories, facilitators run the co-design work built on them.
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     "admin": frozenset(get_args(Permission)),
     "facilitator": frozenset(
@@ -54,6 +60,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             "read_unshared",
             "read_unredacted",
             "enter_contributions",
+            "run_programmes",
             "withdraw_on_behalf",
             "review_tags",
             "handle_safeguarding",
@@ -123,5 +130,8 @@ class MemberLink(msgspec.Struct, kw_only=True, frozen=True):
         return self.expires_at <= datetime.now(UTC)
 
 
-class UserExists(Exception):
-    pass
+class UserExists(Problem):
+    """An account already has this email address."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__("email", f"An account already has the email address {email}.", status=409)

@@ -26,8 +26,11 @@ _DUMMY_HASH = _hasher.hash("not a real password")
 MIN_PASSWORD_LENGTH = 10
 
 
-class SignInFailed(Exception):
-    pass
+class SignInFailed(Problem):
+    """The email address or password is wrong (which one is never said)."""
+
+    def __init__(self) -> None:
+        super().__init__("password", "The email address or password is wrong.", status=401)
 
 
 async def create_user(
@@ -75,9 +78,9 @@ async def sign_in(
         # argon2 is deliberately slow; keep it off the event loop.
         await asyncio.to_thread(_hasher.verify, stored, password)
     except (VerificationError, InvalidHashError) as exc:
-        raise SignInFailed from exc
+        raise SignInFailed() from exc
     if credentials is None:
-        raise SignInFailed
+        raise SignInFailed()
     if _hasher.check_needs_rehash(stored):
         await queries.set_password_hash(conn, credentials.user.id, await asyncio.to_thread(_hasher.hash, password))
     raw, hashed = token()

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-from engage.accounts.models import StaffUser
+from engage.accounts.models import StaffUser, can
 from engage.assets import queries
 from engage.assets.models import KIND_LABELS, Asset, AssetDraft
 from engage.audit import queries as audit
@@ -22,7 +22,10 @@ class AssetProblem(Problem):
 
 async def record_asset(conn: Connection, viewer: StaffUser, draft: AssetDraft) -> UUID:
     """Add a group, network, forum or place to the register (often captured from a workshop note). Only contact
-    details the asset itself makes public belong here: the register is shared."""
+    details the asset itself makes public belong here: the register is shared. Recording one is part of running a
+    programme (its facilitators capture assets from workshop notes); everyone who reads contributions reads them."""
+    if not can(viewer.role, "run_programmes"):
+        raise AssetProblem("name", "Your role does not record community assets.", status=403)
     draft.name = " ".join(draft.name.split())[:200]
     draft.offers = draft.offers.strip()[:4000]
     draft.public_contact = draft.public_contact.strip()[:300]

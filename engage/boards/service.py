@@ -37,6 +37,61 @@ async def may_read_archive(conn: Connection, viewer: StaffUser, board: Board) ->
     return may_edit(viewer, board) or board.id in await queries.boards_of_member(conn, viewer.email)
 
 
+async def boards_for(conn: Connection, viewer: StaffUser) -> list[Board]:
+    """The boards a viewer's list shows: every board to those who manage boards, otherwise the boards they own or
+    sit on."""
+    mine = set(await queries.boards_of_member(conn, viewer.email))
+    return [b for b in await queries.list_boards(conn) if may_edit(viewer, b) or b.id in mine]
+
+
+async def _board(conn: Connection, board_id: str) -> Board:
+    board = await queries.get_board(conn, board_id)
+    if board is None:
+        raise BoardProblem("board", f"No board has the id “{board_id}”.", status=404)
+    return board
+
+
+async def board_to_edit(conn: Connection, viewer: StaffUser, board_id: str) -> Board:
+    """The board, when the viewer may change it (its owner, or who manages boards)."""
+    board = await _board(conn, board_id)
+    if not may_edit(viewer, board):
+        raise BoardProblem("board", "Only the board's owner or an administrator can change it.", status=403)
+    return board
+
+
+async def open_archive(conn: Connection, board_id: str, viewer: StaffUser | None, *, key: str, secret: str) -> Board:
+    """The board whose archive of digests is asked for, when the asker may read it: by the link in one of its
+    digests (a key made for a member who still receives them), or signed in as its owner, an administrator or a
+    member (by their account's email). Without either, they are asked to sign in (401)."""
+    board = await _board(conn, board_id)
+    if key:
+        member = await member_from_token(conn, secret, "archive", key)
+        if member is None or member.board_id != board.id or not member.receives:
+            raise BoardProblem(
+                "key",
+                f"This link does not open the archive of {board.name}. Use the link in one of its digests.",
+                status=403,
+            )
+        return board
+    if viewer is None:
+        raise BoardProblem("key", "Sign in, or use the link in one of the board's digests.", status=401)
+    if not await may_read_archive(conn, viewer, board):
+        raise BoardProblem("board", f"The archive of {board.name} is for its members.", status=403)
+    return board
+
+
+async def open_recommendations(conn: Connection, viewer: StaffUser, board_id: str) -> Board:
+    """A board whose recommendations tracker the viewer may read: its owner, its members, administrators."""
+    board = await _board(conn, board_id)
+    if board.kind != "board":
+        raise BoardProblem("board", f"No board has the id “{board_id}”.", status=404)
+    if not await may_read_archive(conn, viewer, board):
+        raise BoardProblem(
+            "board", f"The recommendations of {board.name} are kept by its owner and members.", status=403
+        )
+    return board
+
+
 def parse_emails(text: str) -> list[str]:
     """One address per line, or separated by commas or semicolons; "Name <address>" is fine."""
     found: list[str] = []

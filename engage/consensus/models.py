@@ -19,8 +19,6 @@ SUPPORT_LABELS = {
 }
 DEFAULT_QUORUM = 20
 """Fewer votes than this and a round declares nothing (ENGAGE_CONSENSUS_QUORUM)."""
-MIN_GROUP = 5
-"""Groups with fewer people than this are not shown (and do not count towards consensus)."""
 SUPPORTED_OVERALL = 0.6
 SUPPORTED_IN_GROUP = 0.5
 

@@ -7,7 +7,8 @@ voluntary-sector members), whose ballots form a group of their own in the result
 round; after the closing time, votes are refused.
 
 The consensus rule: a proposition has consensus when at least 60% of everyone rates it 4 or 5, *and* at least 50%
-do so in every group large enough to show (five people or more) by neighbourhood, by role and by age band. A
+do so in every group large enough to show (engage.privacy.models.SMALLEST_GROUP_SHOWN people or more: smaller
+groups are counted overall but neither shown nor asked to agree) by neighbourhood, by role and by age band. A
 proposition loved on average but opposed by one neighbourhood does not have consensus, and the result says which
 group stood against it.
 """
@@ -29,7 +30,6 @@ from engage.audit import queries as audit
 from engage.consensus import queries
 from engage.consensus.models import (
     DEFAULT_QUORUM,
-    MIN_GROUP,
     SUPPORTED_IN_GROUP,
     SUPPORTED_OVERALL,
     CastRating,
@@ -41,6 +41,7 @@ from engage.consensus.models import (
 )
 from engage.db import Connection
 from engage.i18n import N_
+from engage.privacy.models import SMALLEST_GROUP_SHOWN
 from engage.privacy.visibility import Sight
 from engage.programmes.service import may_read, runs_programme
 from engage.propositions import queries as proposition_queries
@@ -210,7 +211,7 @@ async def results(
                 if name := group_of(r):
                     by_group[name].append(r.support)
             for group, values in sorted(by_group.items()):
-                shown = len(values) >= MIN_GROUP
+                shown = len(values) >= SMALLEST_GROUP_SHOWN
                 groups.append(
                     GroupResult(
                         dimension=dimension,

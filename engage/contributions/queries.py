@@ -552,3 +552,32 @@ async def set_translation(conn: Connection, contribution_id: UUID, translation: 
     await conn.execute("DELETE FROM contribution_analyses WHERE contribution_id = $1", contribution_id)
     await conn.execute("DELETE FROM contribution_tags WHERE contribution_id = $1 AND source = 'model'", contribution_id)
     return True
+
+
+async def newest_by_theme(
+    conn: Connection, filters: ContributionFilters, sight: Sight, *, per_theme: int
+) -> dict[str, list[ContributionRow]]:
+    """For every theme of `filters.framework`, the newest `per_theme` contributions this reader may see that match
+    the other filters and carry it (as `list_contributions` would list them, theme by theme), in one statement."""
+    where, args = _where(filters, sight, with_theme=False)
+    records = await conn.fetch(
+        f"""SELECT * FROM (
+                SELECT t.theme_id AS evidence_theme, {_row_columns(sight)},
+                       row_number() OVER (PARTITION BY t.theme_id ORDER BY c.received_at DESC, c.id) AS evidence_rank
+                FROM contributions c
+                JOIN contribution_tags t ON t.contribution_id = c.id AND t.given AND t.framework_id = ${len(args) + 1}
+                LEFT JOIN neighbourhoods n ON n.slug = c.neighbourhood
+                WHERE {where}
+            ) ranked
+            WHERE evidence_rank <= ${len(args) + 2}
+            ORDER BY evidence_theme, evidence_rank""",  # noqa: S608
+        *args,
+        filters.framework,
+        per_theme,
+    )
+    found: dict[str, list[ContributionRow]] = {}
+    for r in records:
+        row = dict(r)
+        theme, _ = row.pop("evidence_theme"), row.pop("evidence_rank")
+        found.setdefault(theme, []).append(msgspec.convert(row, ContributionRow))
+    return found

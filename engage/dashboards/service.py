@@ -23,7 +23,10 @@ from engage.tags import queries as tag_queries
 
 
 class DashboardProblem(Problem):
-    """A dashboard filter that names nothing we have."""
+    """A dashboard filter that names nothing we have: a bad query parameter (400)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(field, reason, status=400)
 
 
 def month_starts(today: date, count: int) -> list[date]:

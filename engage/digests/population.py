@@ -9,7 +9,10 @@ them elsewhere; another borough replaces this table.
 from __future__ import annotations
 
 SUPPRESS_BELOW = 10
-"""Groups of fewer people than this are never shown, in digests or dashboards."""
+"""Equality-monitoring groups (age band, ethnic group, disability, carer) of fewer people than this are never shown,
+in digests or on the public form's promise. Larger than `engage.privacy.models.SMALLEST_GROUP_SHOWN` on purpose: a
+digest leaves Engage by email to people without accounts, is kept by them, and sets each group against the
+borough's published census shares, so a small group there is easier to single out and cannot be taken back."""
 
 QUESTIONS: dict[str, str] = {
     "age_band": "Age",

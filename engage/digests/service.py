@@ -37,6 +37,7 @@ from engage.digests.models import (
 )
 from engage.digests.population import BOROUGH_SHARES, QUESTIONS, SUPPRESS_BELOW
 from engage.digests.queries import Filters
+from engage.problems import Problem
 from engage.programmes.models import PHASE_LABELS
 from engage.recommendations import queries as recommendation_queries
 from engage.recommendations.models import STATUS_LABELS as RECOMMENDATION_STATUS
@@ -48,8 +49,11 @@ QUOTES_PER_THEME = 5
 QUOTE_CHARS = 320
 
 
-class UnknownBoard(LookupError):
-    pass
+class UnknownBoard(Problem):
+    """No board has this id."""
+
+    def __init__(self, board_id: str) -> None:
+        super().__init__("board", f"No board has the id {board_id!r}.", status=404)
 
 
 def today_local() -> date:

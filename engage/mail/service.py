@@ -20,6 +20,7 @@ from engage.contributions import queries as contributions
 from engage.db import Connection
 from engage.digests import queries as digest_queries
 from engage.digests.models import LOCAL, DigestContent
+from engage.digests.population import SUPPRESS_BELOW
 from engage.i18n import N_
 from engage.ids import member_token, withdrawal_code
 from engage.mail import queries
@@ -40,6 +41,7 @@ _templates = jinja2.Environment(
 )
 _templates.policies["ext.i18n.trimmed"] = True
 i18n.install_jinja(_templates)
+_templates.globals["SUPPRESS_BELOW"] = SUPPRESS_BELOW
 
 SUBJECTS = {
     "i_statement": N_("We have received your I statement (%(reference)s)"),

@@ -8,7 +8,8 @@ from uuid import UUID
 
 import msgspec
 
-from engage.problems import FieldError, Problem
+from engage.contributions.models import ContributionRow
+from engage.problems import Problem
 
 Phase = Literal["discovery", "define", "develop"]
 PHASES: tuple[Phase, ...] = ("discovery", "define", "develop")
@@ -133,9 +134,41 @@ class StoredClusters(msgspec.Struct, frozen=True, kw_only=True):
     computed_at: datetime | None
 
 
-class InvalidProgramme(Problem):
-    """A programme, a phase change or a member that cannot be accepted: every problem, each naming its field."""
+class EvidenceQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """The evidence board's filters ("" for all)."""
 
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        found = [FieldError(field, reason) for field, reason in errors]
-        super().__init__(found[0].field, found[0].reason, more=found[1:])
+    neighbourhood: str = ""
+    """One of the programme's neighbourhoods."""
+    kind: str = ""
+    age_band: str = ""
+    """An equality group: see `EvidenceBoard.counts_only`."""
+
+
+class ThemeEvidence(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    name: str
+    count: int | None
+    """How many contributions the reader may see carry the theme; None when the board shows counts only and there
+    are fewer than `engage.privacy.models.SMALLEST_GROUP_SHOWN`."""
+    newest: list[ContributionRow]
+    """The newest few, as the reader may read them (none when the board shows counts only)."""
+
+
+class EvidenceBoard(msgspec.Struct, frozen=True, kw_only=True):
+    """A programme's evidence board as one reader may see it."""
+
+    detail: ProgrammeDetail
+    query: EvidenceQuery
+    """The filters as applied (a value that names nothing is dropped)."""
+    themes: list[ThemeEvidence]
+    counts_only: bool
+    """Filtered by an equality group, for a reader who may not see equality answers one by one: listing who matched
+    would tell them each person's answer, so the board gives counts, small ones suppressed."""
+    clusters: StoredClusters | None
+    heard: dict[str, list[tuple[str, int]]]
+    """Who the programme heard from, by neighbourhood, kind and (for staff) age band."""
+
+
+class ProgrammeProblem(Problem):
+    """A programme, a phase change or a member that cannot be accepted (422, every problem at once, each naming its
+    field), a programme that does not exist (404), or a change the viewer may not make (403)."""

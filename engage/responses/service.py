@@ -1,7 +1,7 @@
 """Use cases for "you said, we did". Callers own the transaction.
 
-Staff with the right to enter contributions record what people said, what was done and its status, linked to a
-theme, a neighbourhood, a proposition and the contributions it answers. Everyone who gave one of those
+Staff who run programmes (the permission run_programmes) record what people said, what was done and its status,
+linked to a theme, a neighbourhood, a proposition and the contributions it answers. Everyone who gave one of those
 contributions, agreed to be contacted and left an email gets one email about it (the dedupe key makes it one,
 whatever retries happen); the public page lists responses by theme and neighbourhood.
 
@@ -31,8 +31,8 @@ async def publish_response(
     conn: Connection, viewer: StaffUser, draft: ResponseDraft, *, today: date
 ) -> tuple[UUID, int]:
     """Returns the response's id and how many contributors will be emailed."""
-    if not can(viewer.role, "enter_contributions"):
-        raise ResponseProblem("title", "Your role does not publish responses.")
+    if not can(viewer.role, "run_programmes"):
+        raise ResponseProblem("title", "Your role does not publish responses.", status=403)
     draft.title, draft.you_said, draft.we_did = draft.title.strip(), draft.you_said.strip(), draft.we_did.strip()
     for field, value, limit in (
         ("title", draft.title, 200),
@@ -84,7 +84,7 @@ async def change_status(
     """Move a response to a new status, dated, with a line of what changed; queue one email per person to tell.
     `expected` is the status the form was opened on: a second press of the same button, or two people at once,
     is refused rather than recorded (and emailed) twice. Returns how many people will be emailed."""
-    if not can(viewer.role, "enter_contributions"):
+    if not can(viewer.role, "run_programmes"):
         raise ResponseProblem("status", "Your role does not change responses.", status=403)
     response = await queries.lock_response(conn, response_id)
     if response is None:

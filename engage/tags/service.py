@@ -116,7 +116,7 @@ async def next_for_review(conn: Connection, framework_id: str, sight: Sight, *, 
 async def request_retraining(conn: Connection, viewer: StaffUser) -> None:
     """An admin asks for a new model now; a worker trains it beside its jobs (see engage.workers.retraining)."""
     if not can(viewer.role, "manage_models"):
-        raise ReviewInvalid("Only administrators retrain the model.")
+        raise ReviewInvalid("Only administrators retrain the model.", status=403)
     await outbox.insert_event(conn, RETRAIN_REQUESTED, {"requested_by": str(viewer.id)})
     await audit.record(conn, actor=viewer.id, action="model.retrain_requested", subject_type="model", subject_id="")
 
@@ -124,8 +124,8 @@ async def request_retraining(conn: Connection, viewer: StaffUser) -> None:
 class ReviewInvalid(Problem):
     """A review that cannot be saved, and why."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__("theme", reason)
+    def __init__(self, reason: str, *, status: int = 422) -> None:
+        super().__init__("theme", reason, status=status)
 
 
 async def review_contribution(

@@ -20,7 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from engage.accounts.models import ROLE_LABELS
+from engage.accounts.models import ROLE_LABELS, Permission, StaffUser, can
 from engage.contributions.intake import MAX_IN_FLIGHT, IntakeBatcher
 from engage.contributions.models import (
     EQUALITY_CHOICES,
@@ -31,12 +31,14 @@ from engage.contributions.models import (
     ContributionIn,
 )
 from engage.db import create_pool, freeze_heap
+from engage.digests.population import SUPPRESS_BELOW
 from engage.logs import configure_logging
 from engage.outbox.service import OutboxRelay, redis_client
+from engage.privacy.models import SMALLEST_GROUP_SHOWN
 from engage.problems import Problem
 from engage.safeguarding.models import KIND_NAMES as SAFEGUARDING_KINDS
 from engage.settings import Settings
-from engage.web import errors, locale
+from engage.web import errors, links, locale
 from engage.web.controllers.api import ContributionsApi, health, ready
 from engage.web.controllers.assets import AssetsController, ProgrammeOutputsController
 from engage.web.controllers.community import CommunityController, MemberSignInController
@@ -74,6 +76,11 @@ CSRF_FAILED = "CSRF token verification failed"
 """What Litestar's CSRF middleware says when a form's token does not match its cookie."""
 
 
+def may(viewer: StaffUser | None, permission: Permission) -> bool:
+    """Templates ask the permission table, never a role's name: ``{% if can(viewer, "run_programmes") %}``."""
+    return viewer is not None and can(viewer.role, permission)
+
+
 def _template_environment(settings: Settings) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
@@ -91,6 +98,9 @@ def _template_environment(settings: Settings) -> jinja2.Environment:
         ROLE_LABELS=ROLE_LABELS,
         KIND_NAMES=SAFEGUARDING_KINDS,
         EQUALITY_CHOICES=EQUALITY_CHOICES,
+        can=may,
+        SMALLEST_GROUP_SHOWN=SMALLEST_GROUP_SHOWN,
+        SUPPRESS_BELOW=SUPPRESS_BELOW,
         crisis_line=settings.crisis_line,
         crisis_line_number=settings.crisis_line_number,
     )
@@ -164,6 +174,7 @@ def create_app(settings: Settings) -> Litestar:
         locale.ensure_locale(request)
         return errors.problem(request, exc)
 
+    environment = _template_environment(settings)
     app = Litestar(
         route_handlers=[
             PublicController,
@@ -203,7 +214,7 @@ def create_app(settings: Settings) -> Litestar:
         before_send=[security_headers(settings)],
         dependencies=DEPENDENCIES,
         state=State({"settings": settings}),
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_template_environment(settings))),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment)),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="engage_csrf",
@@ -228,6 +239,8 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=LoggingConfig(log_exceptions="never"),
         debug=False,
     )
+    # After Litestar's engine registered its own url_for (which needs the request in the template's context).
+    environment.globals["url_for"] = links.url_for(app)
     _exact_openapi(app)
     return app
 

@@ -21,11 +21,12 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.types import Scope
 
 from engage.contributions.intake import IntakeClosed
 from engage.problems import FieldError, Problem
+from engage.web.links import redirect, url
 
 log = logging.getLogger("engage.web")
 
@@ -101,7 +102,7 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
 def _answer(
     request: Request[Any, Any, Any],
     status: int,
-    detail: str,
+    detail: str | FieldError,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
@@ -119,16 +120,31 @@ def _answer(
     )
 
 
+FIELD_STATUSES = (400, 422)
+"""A Problem with one of these is about what was typed: a page lists each field and its reason. Any other status
+(403: not yours to change, 404: no such thing, 409 or 410: already done or closed) is a refusal whose reason is the
+page's message."""
+
+
+def _sign_in(request: Request[Any, Any, Any]) -> Response[Any]:
+    """A page that needs someone signed in: the sign-in page, coming back here after."""
+    if request.url.path.startswith(url(request, "community")):  # members sign in by emailed link
+        return redirect(request, "member-sign-in", status_code=302)
+    return redirect(request, "sign-in", query={"next": request.url.path}, status_code=302)
+
+
 def problem(request: Request[Any, Any, Any], exc: Problem) -> Response[Any]:
     headers = {"Retry-After": "60"} if exc.status == 429 else None
+    if exc.status == 401 and not _wants_json(request):
+        return _sign_in(request)
+    if exc.status not in FIELD_STATUSES and not _wants_json(request):
+        return _answer(request, exc.status, exc.errors[0], None, headers)
     return _answer(request, exc.status, exc.detail, exc.errors, headers)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
-        if request.url.path.startswith("/community"):  # community of practice members sign in by emailed link
-            return Redirect("/members/sign-in")
-        return Redirect(f"/staff/sign-in?next={request.url.path}")
+        return _sign_in(request)
     reason = _BODY_PROBLEMS.get(exc.status_code)
     errors = [FieldError("body", reason)] if reason and _wants_json(request) else None
     if exc.status_code == 405:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -255,3 +256,62 @@ async def test_only_admins_manage_neighbourhoods_or_read_the_audit_trail(
     assert refused.status_code == 403
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM neighbourhoods WHERE slug = 'oval'") == 0
+
+
+NAVIGATION = [
+    "/staff/dashboard",
+    "/staff/contributions",
+    "/staff/programmes",
+    "/staff/assets",
+    "/staff/boards",
+    "/staff/responses",
+    "/staff/contributions/new",
+    "/staff/paper-forms",
+    "/staff/review",
+    "/staff/safeguarding",
+    "/staff/models",
+    "/staff/neighbourhoods",
+    "/staff/mail",
+    "/staff/audit",
+    "/staff/users",
+    "/staff/account",
+]
+"""Every page the staff navigation can link to (an administrator's navigation)."""
+
+
+@pytest.mark.parametrize("role", ["admin", "facilitator", "governance", "partner_staff"])
+async def test_navigation_links_exactly_the_pages_the_role_may_open(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, role: str
+) -> None:
+    await create_staff(pool, role)
+    await sign_in(client, f"{role}@test.example")
+    page = (await client.get("/staff/contributions")).text
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', page, re.S)
+    assert nav is not None
+    linked = re.findall(r'href="(/staff/[^"]*)"', nav.group(1))
+    assert set(linked) <= set(NAVIGATION)
+    if role == "admin":
+        assert linked == NAVIGATION
+    for path in NAVIGATION:
+        status = (await client.get(path)).status_code
+        assert status == (200 if path in linked else 403), (role, path, status)
+
+
+@pytest.mark.parametrize(("role", "runs"), [("facilitator", True), ("partner_staff", False), ("governance", False)])
+async def test_running_programmes_is_its_own_permission_apart_from_entering_contributions(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, role: str, runs: bool
+) -> None:
+    await create_staff(pool, role)
+    await sign_in(client, f"{role}@test.example")
+    enters = role != "governance"
+    for path in ("/staff/contributions/new", "/staff/paper-forms"):
+        assert (await client.get(path)).status_code == (200 if enters else 403), path
+    for path in ("/staff/programmes/new", "/staff/assets/new", "/staff/responses/new"):
+        assert (await client.get(path)).status_code == (200 if runs else 403), path
+    page = await client.get("/staff/programmes")
+    assert ("Start a programme" in page.text) is runs
+    refused = await client.post(
+        "/staff/programmes/new", data={"_csrf_token": csrf_from(page.text), "name": "Not theirs", "purpose": "x"}
+    )
+    assert (refused.status_code == 403) is not runs
+    assert ("Publish a response" in (await client.get("/staff/responses")).text) is runs

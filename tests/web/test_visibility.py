@@ -361,7 +361,7 @@ async def build_world(app: Litestar, pool: asyncpg.Pool, settings: Settings) -> 
         "code": [code],
         "what": ["contributions.csv", "propositions.csv", "votes.csv"],
         "file_path": ["engage.css"],
-        "name": ["nothing-here"],
+        "message_name": ["nothing-here"],
         "path": ["openapi.yaml"],
         "user_id": [str(await _user_id(pool, "partner_staff"))],
         "comment_id": [str(await _one(pool, "SELECT id FROM proposition_comments"))],

@@ -48,6 +48,7 @@ class ContributionsApi(Controller):
 
     @post(
         "/contributions",
+        name="api-contribution-create",
         status_code=201,
         summary="Give a contribution",
         description=(
@@ -98,6 +99,7 @@ class ContributionsApi(Controller):
 
     @get(
         "/contributions",
+        name="api-contributions",
         summary="List contributions (staff)",
         guards=[requires("read_contributions")],
         responses=problem_responses(400, 401, 403, 422, 503),
@@ -120,6 +122,7 @@ class ContributionsApi(Controller):
 
     @get(
         "/contributions/{contribution_id:uuid}",
+        name="api-contribution",
         summary="One contribution (staff)",
         guards=[requires("read_contributions")],
         responses=problem_responses(400, 401, 403, 404, 422, 503),
@@ -132,6 +135,7 @@ class ContributionsApi(Controller):
 
     @get(
         "/neighbourhoods",
+        name="api-neighbourhoods",
         summary="Neighbourhoods a contribution can name",
         tags=["places"],
         responses=problem_responses(400, 503),
@@ -140,14 +144,14 @@ class ContributionsApi(Controller):
         return await contribution_queries.list_neighbourhoods(conn)
 
 
-@get("/healthz", include_in_schema=False, sync_to_thread=False)
+@get("/healthz", name="health", include_in_schema=False, sync_to_thread=False)
 def health() -> dict[str, str]:
     """Alive: the process answers. No database, no template (it is also the benchmark's ceiling for the
     framework). An orchestrator restarts a process that stops answering this."""
     return {"status": "ok"}
 
 
-@get("/readyz", include_in_schema=False)
+@get("/readyz", name="ready", include_in_schema=False)
 async def ready(state: State) -> Response[dict[str, str]]:
     """Ready for traffic: PostgreSQL answers with every migration applied, and Valkey answers. 503 otherwise, so a
     load balancer sends requests elsewhere (the process stays alive and keeps what it can do)."""

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -30,6 +30,7 @@ from engage.tags import queries as tag_queries
 from engage.web.csvs import csv_response
 from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, requires
 from engage.web.forms import Form
+from engage.web.links import redirect
 from engage.workshops import queries as workshop_queries
 
 
@@ -86,7 +87,7 @@ class AssetsController(Controller):
             ],
         )
 
-    @get("/new", name="staff-asset-new", guards=[requires("enter_contributions")])
+    @get("/new", name="staff-asset-new", guards=[requires("run_programmes")])
     async def new(
         self,
         viewer: Viewer,
@@ -131,8 +132,10 @@ class AssetsController(Controller):
             status_code=status,
         )
 
-    @post("/new", name="staff-asset-create", status_code=200, guards=[requires("enter_contributions")])
-    async def create(self, viewer: Viewer, conn: Conn, data: Form) -> Template | Redirect:
+    @post("/new", name="staff-asset-create", status_code=200, guards=[requires("run_programmes")])
+    async def create(
+        self, request: Request[Any, Any, Any], viewer: Viewer, conn: Conn, data: Form
+    ) -> Template | Redirect:
         form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
         draft = AssetDraft(
             kind=form.get("kind", ""),
@@ -148,7 +151,7 @@ class AssetsController(Controller):
                 await assets.record_asset(conn, viewer, draft)
         except assets.AssetProblem as exc:
             return await self._form(conn, viewer, form, [FieldError(exc.field, exc.reason)], 422)
-        return Redirect("/staff/assets", status_code=303)
+        return redirect(request, "staff-assets")
 
 
 def _is_uuid(value: str) -> bool:

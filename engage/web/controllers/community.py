@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
 from litestar.exceptions import HTTPException
@@ -25,12 +24,11 @@ from engage.accounts import service as accounts
 from engage.consensus import queries as consensus_queries
 from engage.consensus import service as consensus
 from engage.consensus.models import VoteProblem
-from engage.contributions import service as contributions
-from engage.contributions.models import KIND_LABELS, ContributionFilters
+from engage.contributions.models import KIND_LABELS
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes import service as programmes
-from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, ProgrammeDetail
+from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, EvidenceQuery, ProgrammeDetail
 from engage.propositions import queries as proposition_queries
 from engage.propositions import service as propositions
 from engage.propositions.models import STATUS_LABELS, PropositionProblem
@@ -38,6 +36,7 @@ from engage.tags import queries as tag_queries
 from engage.web.ballots import ballot_context, ratings_from_form
 from engage.web.deps import SESSION_COOKIE, AppSettings, Conn, ReaderSight, Relay, Viewer, limits_of, requires
 from engage.web.forms import Form, error_context, fields
+from engage.web.links import redirect, url
 
 CSRF_COOKIE = "engage_csrf"
 FIELD_IDS = {"comment": "comment", "email": "email"}
@@ -102,7 +101,9 @@ class MemberSignInController(Controller):
         )
 
     @post("/{token:str}", name="member-sign-in-submit", status_code=303)
-    async def sign_in(self, conn: Conn, settings: AppSettings, token: FromPath[str]) -> Template | Redirect:
+    async def sign_in(
+        self, request: Request[Any, Any, Any], conn: Conn, settings: AppSettings, token: FromPath[str]
+    ) -> Template | Redirect:
         csrf = generate_csrf_token(secret=settings.secret_key)
         try:
             async with conn.transaction():
@@ -111,7 +112,9 @@ class MemberSignInController(Controller):
                 )
         except accounts.LinkProblem as exc:
             return _ask(reason=exc.reason, status=exc.status)
-        target = f"/community/programmes/{link.programme}" if link.programme else "/community"
+        target = (
+            url(request, "community-programme", slug=link.programme) if link.programme else url(request, "community")
+        )
         return Redirect(
             target,
             status_code=303,
@@ -181,39 +184,18 @@ class CommunityController(Controller):
         self,
         conn: Conn,
         viewer: Viewer,
-        sight: ReaderSight,
         slug: FromPath[str],
         neighbourhood: FromQuery[str] = "",
         kind: FromQuery[str] = "",
     ) -> Template:
-        detail = await _programme_or_404(conn, slug, viewer)
-        framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
-        filters = ContributionFilters(
-            programme=slug,
-            framework=detail.programme.framework_id,
-            neighbourhood=neighbourhood if neighbourhood in detail.programme.neighbourhoods else None,
-            kind=kind if kind in KIND_LABELS else None,  # type: ignore[arg-type]
-            per_page=5,
+        board = await programmes.view_evidence(
+            conn, slug, viewer, EvidenceQuery(neighbourhood=neighbourhood, kind=kind)
         )
-        counts = await contributions.count_by_theme(conn, sight, filters)
-        by_theme = []
-        for theme in framework.themes if framework else []:
-            page = await contributions.list_contributions(conn, sight, msgspec.structs.replace(filters, theme=theme.id))
-            by_theme.append((theme, counts.get(theme.id, 0), page.items))
-        heard = await programme_queries.heard_from(conn, slug)
+        if board is None:
+            raise HTTPException(status_code=404, detail="No programme of yours has this address.")
         return Template(
             "community/evidence.html",
-            context={
-                "viewer": viewer,
-                "p": detail.programme,
-                "detail": detail,
-                "by_theme": by_theme,
-                "clusters": await programme_queries.clusters_for(conn, slug, sight),
-                # Who we heard from by place and kind only: an age band of a few people is an equality answer.
-                "heard": {k: v for k, v in heard.items() if k in ("neighbourhood", "kind")},
-                "query": {"neighbourhood": filters.neighbourhood or "", "kind": filters.kind or ""},
-                "KIND_LABELS": KIND_LABELS,
-            },
+            context={"viewer": viewer, "board": board, "p": board.detail.programme, "KIND_LABELS": KIND_LABELS},
             headers={"Cache-Control": "no-store"},
         )
 
@@ -233,10 +215,7 @@ class CommunityController(Controller):
         errors: list[FieldError],
         status: int = 200,
     ) -> Template:
-        try:
-            await propositions.readable_proposition(conn, proposition_id, viewer)
-        except PropositionProblem as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+        await propositions.readable_proposition(conn, proposition_id, viewer)
         detail = await propositions.view_proposition(conn, proposition_id, sight)
         assert detail is not None
         programme = await programme_queries.get_programme(conn, detail.proposition.programme)
@@ -261,6 +240,7 @@ class CommunityController(Controller):
     @post("/propositions/{proposition_id:uuid}/comments", name="community-comment", status_code=200)
     async def comment(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -274,48 +254,47 @@ class CommunityController(Controller):
                 comment_id = await propositions.post_comment(conn, proposition_id, viewer, body)
         except PropositionProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._proposition_page(conn, viewer, sight, proposition_id, body, exc.errors, 422)
         relay.wake()
-        return Redirect(f"/community/propositions/{proposition_id}#comment-{comment_id}", status_code=303)
+        return redirect(
+            request, "community-proposition", proposition_id=proposition_id, fragment=f"comment-{comment_id}"
+        )
 
     @post("/comments/{comment_id:uuid}/withdraw", name="community-comment-withdraw", status_code=303)
-    async def withdraw_comment(self, conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]) -> Redirect:
-        try:
-            async with conn.transaction():
-                proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
-        except PropositionProblem as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
-        return Redirect(f"/community/propositions/{proposition_id}#comments", status_code=303)
+    async def withdraw_comment(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]
+    ) -> Redirect:
+        async with conn.transaction():
+            proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
+        return redirect(request, "community-proposition", proposition_id=proposition_id, fragment="comments")
 
     @get("/rounds/{round_id:uuid}/vote", name="community-ballot")
-    async def ballot(self, conn: Conn, viewer: Viewer, round_id: FromPath[UUID]) -> Template:
-        try:
-            round_ = await consensus.readable_round(conn, round_id, viewer)
-        except VoteProblem as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+    async def ballot(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, round_id: FromPath[UUID]
+    ) -> Template:
+        round_ = await consensus.readable_round(conn, round_id, viewer)
         context = ballot_context(
-            round_, {}, [], action=f"/community/rounds/{round_id}/vote", viewer=viewer, member=True
+            round_, {}, [], action=url(request, "community-vote", round_id=round_id), viewer=viewer, member=True
         )
         return Template("rounds/ballot.html", context=context)
 
     @post("/rounds/{round_id:uuid}/vote", name="community-vote", status_code=200)
-    async def vote(self, conn: Conn, viewer: Viewer, round_id: FromPath[UUID], data: Form) -> Template:
-        try:
-            round_ = await consensus.readable_round(conn, round_id, viewer)
-        except VoteProblem as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+    async def vote(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, round_id: FromPath[UUID], data: Form
+    ) -> Template:
+        round_ = await consensus.readable_round(conn, round_id, viewer)
         try:
             async with conn.transaction():
                 await consensus.cast_staff_ballot(conn, round_id, viewer, ratings_from_form(data, round_))
         except VoteProblem as exc:
             if exc.status in (404, 409, 410):
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             context = ballot_context(
                 round_,
                 dict(data),
                 exc.errors,
-                action=f"/community/rounds/{round_id}/vote",
+                action=url(request, "community-vote", round_id=round_id),
                 viewer=viewer,
                 member=True,
             )

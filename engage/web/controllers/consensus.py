@@ -21,6 +21,7 @@ from engage.propositions import queries as proposition_queries
 from engage.web.ballots import FIELD_IDS, ballot_context, ratings_from_form
 from engage.web.deps import Conn, ReaderSight, Viewer, requires, settings_of
 from engage.web.forms import Form, error_context, parse_uuid, whole_number
+from engage.web.links import redirect, url
 
 
 class VoteController(Controller):
@@ -30,15 +31,19 @@ class VoteController(Controller):
     include_in_schema = False
 
     @get("/{token:str}", name="round-ballot")
-    async def ballot(self, state: State, conn: Conn, token: FromPath[str]) -> Template:
+    async def ballot(self, request: Request[Any, Any, Any], state: State, conn: Conn, token: FromPath[str]) -> Template:
         try:
             round_, _ = await consensus.round_for_token(conn, token)
         except VoteProblem as exc:
             return Template("rounds/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-        return Template("rounds/ballot.html", context=ballot_context(round_, {}, [], action=f"/r/{token}"))
+        return Template(
+            "rounds/ballot.html", context=ballot_context(round_, {}, [], action=url(request, "round-vote", token=token))
+        )
 
     @post("/{token:str}", name="round-vote", status_code=200)
-    async def vote(self, state: State, conn: Conn, token: FromPath[str], data: Form) -> Template:
+    async def vote(
+        self, request: Request[Any, Any, Any], state: State, conn: Conn, token: FromPath[str], data: Form
+    ) -> Template:
         try:
             round_, _ = await consensus.round_for_token(conn, token)
         except VoteProblem as exc:
@@ -51,7 +56,9 @@ class VoteController(Controller):
         except VoteProblem as exc:
             if exc.status in (409, 410):
                 return Template("rounds/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-            context = ballot_context(round_, dict(data), [FieldError(exc.field, exc.reason)], action=f"/r/{token}")
+            context = ballot_context(
+                round_, dict(data), [FieldError(exc.field, exc.reason)], action=url(request, "round-vote", token=token)
+            )
             return Template("rounds/ballot.html", context=context, status_code=422)
         return Template("rounds/thanks.html", context={"round": round_, "member": False})
 
@@ -60,7 +67,7 @@ class RoundsController(Controller):
     path = "/staff"
     include_in_schema = False
 
-    @get("/programmes/{slug:str}/rounds/new", name="staff-round-new", guards=[requires("enter_contributions")])
+    @get("/programmes/{slug:str}/rounds/new", name="staff-round-new", guards=[requires("run_programmes")])
     async def new(
         self,
         request: Request[Any, Any, Any],
@@ -98,7 +105,7 @@ class RoundsController(Controller):
         "/programmes/{slug:str}/rounds/new",
         name="staff-round-create",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def create(
         self,
@@ -128,9 +135,9 @@ class RoundsController(Controller):
                 )
         except VoteProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._new_page(conn, state, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
-        return Redirect(f"/staff/rounds/{round_id}", status_code=303)
+        return redirect(request, "staff-round", round_id=round_id)
 
     @get("/rounds/{round_id:uuid}", name="staff-round", guards=[requires("read_contributions")])
     async def show(
@@ -167,7 +174,7 @@ class RoundsController(Controller):
                 "viewer": viewer,
                 "round": round_,
                 "results": outcome,
-                "links": [f"{settings_of(state).base_url}/r/{t}" for t in links or []],
+                "links": links or [],
                 "neighbourhoods": neighbourhoods,
                 "open": datetime.now(UTC) < round_.closes_at,
                 **error_context(errors, FIELD_IDS),
@@ -180,10 +187,11 @@ class RoundsController(Controller):
         "/rounds/{round_id:uuid}/invitations",
         name="staff-round-invite",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def invite(
         self,
+        request: Request[Any, Any, Any],
         state: State,
         viewer: Viewer,
         sight: ReaderSight,
@@ -203,11 +211,13 @@ class RoundsController(Controller):
                 )
         except VoteProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._page(
                 conn, state, viewer, sight, round_id, errors=[FieldError(exc.field, exc.reason)], status=422
             )
-        return await self._page(conn, state, viewer, sight, round_id, links=tokens)
+        base = settings_of(state).base_url
+        links = [base + url(request, "round-ballot", token=token) for token in tokens]
+        return await self._page(conn, state, viewer, sight, round_id, links=links)
 
     @get("/rounds/{round_id:uuid}/vote", name="staff-round-ballot", guards=[requires("read_contributions")])
     async def staff_ballot(
@@ -221,7 +231,9 @@ class RoundsController(Controller):
         round_ = await queries.get_round(conn, round_id)
         if round_ is None:
             raise HTTPException(status_code=404, detail="No round with this address.")
-        context = ballot_context(round_, {}, [], action=f"/staff/rounds/{round_id}/vote", viewer=viewer, staff=True)
+        context = ballot_context(
+            round_, {}, [], action=url(request, "staff-round-vote", round_id=round_id), viewer=viewer, staff=True
+        )
         return Template("rounds/ballot.html", context=context)
 
     @post(
@@ -247,12 +259,12 @@ class RoundsController(Controller):
                 await consensus.cast_staff_ballot(conn, round_id, viewer, ratings_from_form(data, round_))
         except VoteProblem as exc:
             if exc.status in (409, 410):
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             context = ballot_context(
                 round_,
                 dict(data),
                 [FieldError(exc.field, exc.reason)],
-                action=f"/staff/rounds/{round_id}/vote",
+                action=url(request, "staff-round-vote", round_id=round_id),
                 viewer=viewer,
                 staff=True,
             )

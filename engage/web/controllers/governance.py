@@ -7,18 +7,17 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from engage.accounts.models import StaffUser, can
+from engage.accounts.models import StaffUser
 from engage.boards import queries as board_queries
 from engage.boards import service as boards
 from engage.boards.models import FREQUENCY_LABELS, Board, BoardDraft, BoardProblem
 from engage.contributions import queries as contribution_queries
 from engage.dashboards import service as dashboards
 from engage.dashboards.models import WINDOWS, DashboardQuery, DrillQuery
-from engage.dashboards.service import DashboardProblem
 from engage.digests import queries as digest_queries
 from engage.digests.service import today_local
 from engage.i18n import N_
@@ -30,6 +29,7 @@ from engage.web.charts import describe_trend, line_chart
 from engage.web.csvs import csv_response
 from engage.web.deps import Conn, Viewer, requires, settings_of, signed_in_user
 from engage.web.forms import Form, error_context, fields, many, parse_day
+from engage.web.links import redirect
 from engage.web.locale import locale_of
 
 BOARD_FIELD_IDS = {
@@ -55,19 +55,12 @@ class BoardsController(Controller):
 
     @get("/", name="staff-boards", guards=[requires("read_contributions")])
     async def list_boards(self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn) -> Template:
-        mine = set(await board_queries.boards_of_member(conn, viewer.email))
-        found = [
-            b
-            for b in await board_queries.list_boards(conn)
-            if can(viewer.role, "manage_boards") or b.owner_id == viewer.id or b.id in mine
-        ]
         return Template(
             "staff/boards.html",
             context={
                 "viewer": viewer,
-                "boards": found,
+                "boards": await boards.boards_for(conn, viewer),
                 "FREQUENCY_LABELS": FREQUENCY_LABELS,
-                "can_create": can(viewer.role, "manage_boards"),
             },
         )
 
@@ -84,9 +77,7 @@ class BoardsController(Controller):
         conn: Conn,
         board_id: FromPath[str],
     ) -> Template:
-        board = await _board_or_404(conn, board_id)
-        if not boards.may_edit(viewer, board):
-            raise PermissionDeniedException("Only the board's owner or an administrator can change it.")
+        board = await boards.board_to_edit(conn, viewer, board_id)
         members = [m.email for m in await board_queries.list_members(conn, board_id) if m.receives]
         form = {
             "id": board.id,
@@ -107,7 +98,7 @@ class BoardsController(Controller):
     async def create(
         self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer, data: Form
     ) -> Template | Redirect:
-        return await self._save(conn, state, viewer, None, data)
+        return await self._save(request, conn, state, viewer, None, data)
 
     @post("/{board_id:str}/edit", name="staff-board-update", status_code=200, guards=[requires("read_contributions")])
     async def update(
@@ -119,13 +110,17 @@ class BoardsController(Controller):
         board_id: FromPath[str],
         data: Form,
     ) -> Template | Redirect:
-        board = await _board_or_404(conn, board_id)
-        if not boards.may_edit(viewer, board):
-            raise PermissionDeniedException("Only the board's owner or an administrator can change it.")
-        return await self._save(conn, state, viewer, board, {**data, "id": board_id})
+        board = await boards.board_to_edit(conn, viewer, board_id)
+        return await self._save(request, conn, state, viewer, board, {**data, "id": board_id})
 
     async def _save(
-        self, conn: Conn, state: State, viewer: Viewer, board: Board | None, data: dict[str, Any]
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        state: State,
+        viewer: Viewer,
+        board: Board | None,
+        data: dict[str, Any],
     ) -> Template | Redirect:
         form: dict[str, Any] = {
             **fields(data),
@@ -157,7 +152,7 @@ class BoardsController(Controller):
                 )
         except BoardProblem as exc:
             return await self._form(conn, state, viewer, board, form, [FieldError(exc.field, exc.reason)], 422)
-        return Redirect(f"/boards/{saved.id}/digests", status_code=303)
+        return redirect(request, "board-archive", board_id=saved.id)
 
     async def _form(
         self,
@@ -192,13 +187,6 @@ class BoardsController(Controller):
         )
 
 
-async def _board_or_404(conn: Conn, board_id: str) -> Board:
-    board = await board_queries.get_board(conn, board_id)
-    if board is None:
-        raise NotFoundException(f"No board has the id “{board_id}”.")
-    return board
-
-
 class ArchiveController(Controller):
     """Every digest a board was sent. Members follow the link in their email (a key made for them); staff sign in."""
 
@@ -210,18 +198,7 @@ class ArchiveController(Controller):
     ) -> tuple[Board, StaffUser | None]:
         """The board, and the signed-in viewer if any, once the key or the viewer may read its archive."""
         viewer = await signed_in_user(request)
-        board = await _board_or_404(conn, board_id)
-        if key:
-            member = await boards.member_from_token(conn, settings_of(state).secret_key, "archive", key)
-            if member is None or member.board_id != board.id or not member.receives:
-                raise PermissionDeniedException(
-                    f"This link does not open the archive of {board.name}. Use the link in one of its digests."
-                )
-            return board, viewer
-        if viewer is None:
-            raise NotAuthorizedException("Sign in, or use the link in one of the board's digests.")
-        if not await boards.may_read_archive(conn, viewer, board):
-            raise PermissionDeniedException(f"The archive of {board.name} is for its members.")
+        board = await boards.open_archive(conn, board_id, viewer, key=key, secret=settings_of(state).secret_key)
         return board, viewer
 
     @get("/{board_id:str}/digests", name="board-archive")
@@ -368,10 +345,7 @@ class DashboardController(Controller):
     ) -> Template | Response[bytes]:
         query = DashboardQuery(months=months, neighbourhood=neighbourhood, programme=programme)
         framework_id = framework or settings_of(state).framework
-        try:
-            dash = await dashboards.build_dashboard(conn, framework_id, query, today_local())
-        except DashboardProblem as exc:
-            raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
+        dash = await dashboards.build_dashboard(conn, framework_id, query, today_local())
         neighbourhoods = await contribution_queries.list_neighbourhoods(conn, active_only=False)
         programmes = await programme_queries.programme_choices(conn)
         if format == "csv":
@@ -390,7 +364,6 @@ class DashboardController(Controller):
                 "programmes": programmes,
                 "WINDOWS": WINDOWS,
                 "STATUS_LABELS": STATUS_LABELS,
-                "can_see_flags": can(viewer.role, "handle_safeguarding"),
                 "frameworks": await tag_queries.list_frameworks(conn),
                 "framework_id": framework_id,
             },
@@ -424,12 +397,9 @@ class DashboardController(Controller):
                 raise HTTPException(status_code=400, detail=f"framework: {framework_id!r} is not a framework.")
             if theme and theme not in {t.id for t in found.themes}:
                 raise HTTPException(status_code=400, detail=f"theme: {theme!r} is not a theme of {framework_id}.")
-            try:
-                total, flagged, rows = await dashboards.drill_down(
-                    conn, viewer, framework_id, query, today_local(), limit=10_000 if format == "csv" else 100
-                )
-            except DashboardProblem as exc:
-                raise HTTPException(status_code=400, detail=f"{exc.field}: {exc.reason}") from exc
+            total, flagged, rows = await dashboards.drill_down(
+                conn, viewer, framework_id, query, today_local(), limit=10_000 if format == "csv" else 100
+            )
             neighbourhood_name = next(
                 (
                     n.name

@@ -30,16 +30,16 @@ class MailboxController(Controller):
     async def inbox(self, state: State) -> Template:
         return Template("mailbox/inbox.html", context={"messages": list_caught(_folder(state))})
 
-    @get("/{name:str}", name="mailbox-message")
-    async def message(self, state: State, name: FromPath[str]) -> Template:
-        mail = read_caught(_folder(state), name)
+    @get("/{message_name:str}", name="mailbox-message")
+    async def message(self, state: State, message_name: FromPath[str]) -> Template:
+        mail = read_caught(_folder(state), message_name)
         if mail is None:
             raise NotFoundException("No such message.")
         return Template("mailbox/message.html", context={"mail": mail})
 
-    @get("/{name:str}/html", name="mailbox-html")
-    async def message_html(self, state: State, name: FromPath[str]) -> Response[str]:
-        mail = read_caught(_folder(state), name)
+    @get("/{message_name:str}/html", name="mailbox-html")
+    async def message_html(self, state: State, message_name: FromPath[str]) -> Response[str]:
+        mail = read_caught(_folder(state), message_name)
         if mail is None or mail.html is None:
             raise NotFoundException("No HTML part.")
         # Shown inside a sandboxed frame; the email's own inline styles are allowed, nothing else.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -17,6 +18,7 @@ from engage.paper.models import MAX_FORMS
 from engage.problems import FieldError
 from engage.web.deps import AppSettings, Conn, Viewer, requires
 from engage.web.forms import Form, error_context, fields, whole_number
+from engage.web.links import redirect
 
 
 class PaperFormsController(Controller):
@@ -43,7 +45,9 @@ class PaperFormsController(Controller):
         )
 
     @post("/", name="staff-paper-forms-print", status_code=200, guards=[requires("enter_contributions")])
-    async def issue(self, conn: Conn, viewer: Viewer, data: Form) -> Template | Redirect:
+    async def issue(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, data: Form
+    ) -> Template | Redirect:
         form = fields(data)
         raw = form.get("count", "").strip()
         try:
@@ -53,7 +57,7 @@ class PaperFormsController(Controller):
                 )
         except paper.PaperProblem as exc:
             return await self._page(conn, viewer, form, [FieldError(exc.field, exc.reason)], 422)
-        return Redirect(f"/staff/paper-forms/{batch}", status_code=303)
+        return redirect(request, "staff-paper-forms-batch", batch_id=batch)
 
     @get("/{batch_id:uuid}", name="staff-paper-forms-batch", guards=[requires("enter_contributions")])
     async def batch(self, conn: Conn, viewer: Viewer, settings: AppSettings, batch_id: FromPath[UUID]) -> Template:

@@ -6,28 +6,32 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from engage.consensus import queries as consensus_queries
 from engage.contributions import queries as contribution_queries
-from engage.contributions import service as contributions
-from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS, ContributionFilters
-from engage.outbox import queries as outbox
-from engage.outbox.models import CLUSTERS_REQUESTED
+from engage.contributions.models import EQUALITY_CHOICES, KIND_LABELS
 from engage.problems import FieldError
 from engage.programmes import queries
 from engage.programmes import service as programmes
-from engage.programmes.models import PHASE_LABELS, PHASE_PURPOSE, PHASES, InvalidProgramme, ProgrammeDraft
+from engage.programmes.models import (
+    PHASE_LABELS,
+    PHASE_PURPOSE,
+    PHASES,
+    EvidenceQuery,
+    ProgrammeDraft,
+    ProgrammeProblem,
+)
 from engage.propositions import queries as proposition_queries
 from engage.propositions.models import STATUS_LABELS as PROPOSITION_STATUS
 from engage.tags import queries as tag_queries
-from engage.web.deps import AppSettings, Conn, ReaderSight, Viewer, relay_of, requires, settings_of
+from engage.web.deps import AppSettings, Conn, Relay, Viewer, requires, settings_of
 from engage.web.forms import Form, error_context, fields, parse_day
+from engage.web.links import redirect
 from engage.workshops import queries as workshop_queries
 
 FIELD_IDS = {
@@ -69,7 +73,7 @@ class ProgrammesController(Controller):
             context={"viewer": viewer, "programmes": found, "PHASE_LABELS": PHASE_LABELS},
         )
 
-    @get("/new", name="staff-programme-new", guards=[requires("enter_contributions")])
+    @get("/new", name="staff-programme-new", guards=[requires("run_programmes")])
     async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
         form = {"framework_id": settings_of(state).framework, "neighbourhoods": []}
         return await self._form(conn, state, viewer, form, [])
@@ -97,7 +101,7 @@ class ProgrammesController(Controller):
             status_code=status,
         )
 
-    @post("/new", name="staff-programme-create", status_code=200, guards=[requires("enter_contributions")])
+    @post("/new", name="staff-programme-create", status_code=200, guards=[requires("run_programmes")])
     async def create(
         self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn, data: Form
     ) -> Template | Redirect:
@@ -122,11 +126,11 @@ class ProgrammesController(Controller):
         try:
             async with conn.transaction():
                 slug = await programmes.start_programme(conn, viewer, draft)
-        except programmes.NotAllowed as exc:
-            raise PermissionDeniedException("Only facilitators and admins start programmes.") from exc
-        except InvalidProgramme as exc:
+        except ProgrammeProblem as exc:
+            if exc.status != 422:
+                raise
             return await self._form(conn, state, viewer, form, exc.errors, 422)
-        return Redirect(f"/staff/programmes/{slug}", status_code=303)
+        return redirect(request, "staff-programme", slug=slug)
 
     @get("/{slug:str}", name="staff-programme", guards=[requires("read_contributions")])
     async def show(
@@ -185,49 +189,24 @@ class ProgrammesController(Controller):
     async def evidence(
         self,
         viewer: Viewer,
-        sight: ReaderSight,
         conn: Conn,
         slug: FromPath[str],
         neighbourhood: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         age_band: FromQuery[str] = "",
     ) -> Template:
-        age_band = age_band if age_band in EQUALITY_CHOICES["age_band"] else ""
-        detail = await programmes.view_programme(conn, slug)
-        if detail is None:
+        query = EvidenceQuery(neighbourhood=neighbourhood, kind=kind, age_band=age_band)
+        board = await programmes.view_evidence(conn, slug, viewer, query)
+        if board is None:
             raise NotFoundException("No programme with this address.")
-        framework = await tag_queries.get_framework(conn, detail.programme.framework_id)
-        filters = ContributionFilters(
-            programme=slug,
-            framework=detail.programme.framework_id,
-            neighbourhood=neighbourhood or None,
-            kind=kind if kind in KIND_LABELS else None,  # type: ignore[arg-type]
-            age_band=age_band or None,
-            per_page=5,
-        )
-        counts = await contributions.count_by_theme(conn, sight, filters)
-        # Filtering by an equality group and listing who matched would tell a reader each person's answer:
-        # without the right to see equality answers, that filter gives counts only, small ones suppressed.
-        aggregate_only = bool(age_band) and not sight.equality
-        by_theme = []
-        for theme in framework.themes if framework else []:
-            page = await contributions.list_contributions(conn, sight, msgspec.structs.replace(filters, theme=theme.id))
-            by_theme.append((theme, counts.get(theme.id, 0), [] if aggregate_only else page.items))
-        clusters = await queries.clusters_for(conn, slug, sight)
-        heard = await queries.heard_from(conn, slug)
         return Template(
             "staff/evidence.html",
             context={
                 "viewer": viewer,
-                "p": detail.programme,
-                "detail": detail,
-                "by_theme": by_theme,
-                "clusters": clusters,
-                "heard": heard,
-                "query": {"neighbourhood": neighbourhood, "kind": kind, "age_band": age_band},
+                "board": board,
+                "p": board.detail.programme,
                 "KIND_LABELS": KIND_LABELS,
                 "age_bands": EQUALITY_CHOICES["age_band"],
-                "aggregate_only": aggregate_only,
             },
             headers={"Cache-Control": "no-store"},
         )
@@ -236,20 +215,16 @@ class ProgrammesController(Controller):
         "/{slug:str}/evidence/clusters",
         name="staff-programme-clusters",
         status_code=303,
-        guards=[requires("read_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def request_clusters(
-        self, request: Request[Any, Any, Any], state: State, conn: Conn, slug: FromPath[str]
+        self, request: Request[Any, Any, Any], conn: Conn, relay: Relay, viewer: Viewer, slug: FromPath[str]
     ) -> Redirect:
-        async with conn.transaction():
-            if await queries.get_programme(conn, slug) is None:
-                raise NotFoundException("No programme with this address.")
-            await queries.request_clusters(conn, slug)
-            await outbox.insert_event(conn, CLUSTERS_REQUESTED, {"programme": slug})
-        relay_of(state).wake()
-        return Redirect(f"/staff/programmes/{slug}/evidence", status_code=303)
+        await programmes.request_clusters(conn, slug, viewer)
+        relay.wake()
+        return redirect(request, "staff-programme-evidence", slug=slug)
 
-    @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200, guards=[requires("read_contributions")])
+    @post("/{slug:str}/phase", name="staff-programme-phase", status_code=200, guards=[requires("run_programmes")])
     async def advance(
         self,
         request: Request[Any, Any, Any],
@@ -264,17 +239,13 @@ class ProgrammesController(Controller):
                 await programmes.advance_phase(
                     conn, slug, viewer, str(data.get("summary", "")), expected=str(data.get("from_phase", ""))
                 )
-        except LookupError as exc:
-            raise NotFoundException("No programme with this address.") from exc
-        except programmes.NotAllowed as exc:
-            raise PermissionDeniedException("Only this programme's facilitators move it to the next phase.") from exc
-        except InvalidProgramme as exc:
+        except ProgrammeProblem as exc:
+            if exc.status != 422:
+                raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return Redirect(f"/staff/programmes/{slug}", status_code=303)
+        return redirect(request, "staff-programme", slug=slug)
 
-    @post(
-        "/{slug:str}/members", name="staff-programme-members", status_code=200, guards=[requires("read_contributions")]
-    )
+    @post("/{slug:str}/members", name="staff-programme-members", status_code=200, guards=[requires("run_programmes")])
     async def add_member(
         self,
         request: Request[Any, Any, Any],
@@ -289,22 +260,27 @@ class ProgrammesController(Controller):
                 await programmes.add_member(
                     conn, slug, viewer, str(data.get("email", ""))[:254], str(data.get("role", "member"))
                 )
-        except LookupError as exc:
-            raise NotFoundException("No programme with this address.") from exc
-        except programmes.NotAllowed as exc:
-            raise PermissionDeniedException("Only this programme's facilitators add people to it.") from exc
-        except InvalidProgramme as exc:
+        except ProgrammeProblem as exc:
+            if exc.status != 422:
+                raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return Redirect(f"/staff/programmes/{slug}", status_code=303)
+        return redirect(request, "staff-programme", slug=slug)
 
     @post(
         "/{slug:str}/invitations",
         name="staff-programme-invite",
         status_code=200,
-        guards=[requires("read_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def invite(
-        self, state: State, viewer: Viewer, conn: Conn, settings: AppSettings, slug: FromPath[str], data: Form
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        settings: AppSettings,
+        slug: FromPath[str],
+        data: Form,
     ) -> Template | Redirect:
         """Invite a resident, carer or voluntary-sector member by email (they sign in by the link it carries)."""
         form = fields(data)
@@ -320,30 +296,32 @@ class ProgrammesController(Controller):
                     secret=settings.secret_key,
                     link_minutes=settings.member_link_minutes,
                 )
-        except LookupError as exc:
-            raise NotFoundException("No programme with this address.") from exc
-        except programmes.NotAllowed as exc:
-            raise PermissionDeniedException("Only this programme's facilitators invite people to it.") from exc
-        except InvalidProgramme as exc:
+        except ProgrammeProblem as exc:
+            if exc.status != 422:
+                raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return Redirect(f"/staff/programmes/{slug}?invited=1#community", status_code=303)
+        return redirect(request, "staff-programme", slug=slug, query={"invited": "1"}, fragment="community")
 
     @post(
         "/{slug:str}/members/{user_id:uuid}/remove",
         name="staff-programme-member-remove",
         status_code=200,
-        guards=[requires("read_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def remove_member(
-        self, state: State, viewer: Viewer, conn: Conn, slug: FromPath[str], user_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        viewer: Viewer,
+        conn: Conn,
+        slug: FromPath[str],
+        user_id: FromPath[UUID],
     ) -> Template | Redirect:
         try:
             async with conn.transaction():
                 await programmes.remove_member(conn, slug, viewer, user_id)
-        except LookupError as exc:
-            raise NotFoundException("No programme with this address.") from exc
-        except programmes.NotAllowed as exc:
-            raise PermissionDeniedException("Only this programme's facilitators remove people from it.") from exc
-        except InvalidProgramme as exc:
+        except ProgrammeProblem as exc:
+            if exc.status != 422:
+                raise
             return await self._page(conn, state, viewer, slug, exc.errors, 422)
-        return Redirect(f"/staff/programmes/{slug}#community", status_code=303)
+        return redirect(request, "staff-programme", slug=slug, fragment="community")

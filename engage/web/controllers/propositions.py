@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -22,6 +22,7 @@ from engage.propositions.models import STATUS_LABELS, Decision, PropositionProbl
 from engage.tags import queries as tag_queries
 from engage.web.deps import AppSettings, Conn, ReaderSight, Relay, Viewer, requires
 from engage.web.forms import Form, error_context, parse_day, whole_number
+from engage.web.links import redirect
 
 FIELD_IDS = {
     "approved": "approved-yes",
@@ -58,7 +59,7 @@ class PropositionsController(Controller):
     @get(
         "/programmes/{slug:str}/propositions/new",
         name="staff-proposition-new",
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def new(self, conn: Conn, viewer: Viewer, slug: FromPath[str]) -> Template:
         return await self._new_page(conn, viewer, slug, {}, [])
@@ -92,16 +93,18 @@ class PropositionsController(Controller):
         "/programmes/{slug:str}/propositions/new",
         name="staff-proposition-create",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
-    async def create(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Template | Redirect:
+    async def create(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form
+    ) -> Template | Redirect:
         text = _text(data)
         try:
             async with conn.transaction():
                 proposition_id = await propositions.draft_proposition(conn, slug, viewer, text)
         except PropositionProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             form = {
                 "title": text.title,
                 "description": text.description,
@@ -109,7 +112,7 @@ class PropositionsController(Controller):
                 "themes": text.themes,
             }
             return await self._new_page(conn, viewer, slug, form, [FieldError(exc.field, exc.reason)], 422)
-        return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
+        return redirect(request, "staff-proposition", proposition_id=proposition_id)
 
     @get("/propositions/{proposition_id:uuid}", name="staff-proposition", guards=[requires("read_contributions")])
     async def show(
@@ -157,6 +160,7 @@ class PropositionsController(Controller):
 
     async def _act(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -171,20 +175,21 @@ class PropositionsController(Controller):
                 await action(conn)
         except PropositionProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._page(
                 conn, viewer, sight, proposition_id, exc.errors, 422, quorum=quorum, decision_form=decision_form
             )
-        return Redirect(f"/staff/propositions/{proposition_id}", status_code=303)
+        return redirect(request, "staff-proposition", proposition_id=proposition_id)
 
     @post(
         "/propositions/{proposition_id:uuid}/versions",
         name="staff-proposition-revise",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def revise(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -205,16 +210,17 @@ class PropositionsController(Controller):
                 expected_version=whole_number(expected, lo=0, hi=1_000_000) or -1,
             )
 
-        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/status",
         name="staff-proposition-status",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def status(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -225,16 +231,17 @@ class PropositionsController(Controller):
         async def action(conn: Conn) -> None:
             await propositions.set_status(conn, proposition_id, viewer, str(data.get("status", "")))
 
-        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/evidence",
         name="staff-proposition-pin",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def pin(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -249,16 +256,17 @@ class PropositionsController(Controller):
                 raise PropositionProblem("reference", "No contribution has this reference.")
             await propositions.pin_evidence(conn, proposition_id, viewer, contribution_id)
 
-        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/decision",
         name="staff-proposition-decide",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def decide(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -297,17 +305,18 @@ class PropositionsController(Controller):
 
         typed = {name: str(value) for name, value in data.items() if name != "_csrf_token"}
         return await self._act(
-            conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum, decision_form=typed
+            request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum, decision_form=typed
         )
 
     @post(
         "/propositions/{proposition_id:uuid}/evidence/{contribution_id:uuid}/remove",
         name="staff-proposition-unpin",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def unpin(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -318,7 +327,7 @@ class PropositionsController(Controller):
         async def action(conn: Conn) -> None:
             await propositions.unpin_evidence(conn, proposition_id, viewer, contribution_id)
 
-        return await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        return await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
 
     @post(
         "/propositions/{proposition_id:uuid}/comments",
@@ -328,6 +337,7 @@ class PropositionsController(Controller):
     )
     async def comment(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -339,7 +349,7 @@ class PropositionsController(Controller):
         async def action(conn: Conn) -> None:
             await propositions.post_comment(conn, proposition_id, viewer, str(data.get("comment", ""))[:10_000])
 
-        answer = await self._act(conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
+        answer = await self._act(request, conn, viewer, sight, proposition_id, action, quorum=settings.consensus_quorum)
         relay.wake()  # the worker redacts the comment for readers of redacted words
         return answer
 
@@ -349,10 +359,9 @@ class PropositionsController(Controller):
         status_code=303,
         guards=[requires("read_contributions")],
     )
-    async def withdraw_comment(self, conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]) -> Redirect:
-        try:
-            async with conn.transaction():
-                proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
-        except PropositionProblem as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
-        return Redirect(f"/staff/propositions/{proposition_id}#comments", status_code=303)
+    async def withdraw_comment(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, comment_id: FromPath[UUID]
+    ) -> Redirect:
+        async with conn.transaction():
+            proposition_id = await propositions.withdraw_comment(conn, comment_id, viewer)
+        return redirect(request, "staff-proposition", proposition_id=proposition_id, fragment="comments")

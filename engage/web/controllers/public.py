@@ -40,6 +40,7 @@ from engage.programmes import queries as programme_queries
 from engage.settings import Settings
 from engage.web.deps import AppSettings, Conn, intake_of, limits_of, pool_of, relay_of, settings_of
 from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
+from engage.web.links import url
 from engage.web.locale import locale_of
 
 TOO_SOON = N_(
@@ -81,14 +82,21 @@ async def _give_context(state: State, form: dict[str, Any], errors: list[FieldEr
     }
 
 
-def _receipt_page(receipt: Receipt, kind: str, *, emailed: bool, easy: bool = False) -> Template:
+def _receipt_page(
+    request: Request[Any, Any, Any], receipt: Receipt, kind: str, *, emailed: bool, easy: bool = False
+) -> Template:
     """The receipt; its language switch opens the same receipt again by reference and code (it was a POST)."""
     again = urlencode(
         {"reference": receipt.reference, "code": receipt.withdrawal_code, **({"easy": "1"} if easy else {})}
     )
     return Template(
         "public/easy_receipt.html" if easy else "public/receipt.html",
-        context={"receipt": receipt, "kind": kind, "emailed": emailed, "switch_target": f"/give/receipt?{again}"},
+        context={
+            "receipt": receipt,
+            "kind": kind,
+            "emailed": emailed,
+            "switch_target": f"{url(request, 'give-receipt')}?{again}",
+        },
         headers={"Cache-Control": "no-store"},
     )
 
@@ -145,7 +153,7 @@ async def give(request: Request[Any, Any, Any], state: State, data: dict[str, An
         form["submission_id"] = uuid.uuid4().hex
         errors = [FieldError("text", N_("This form was already sent with other words. Check them and send again."))]
         return Template(form_template, context=await _give_context(state, form, errors), status_code=409)
-    return _receipt_page(receipt, kind, emailed=bool(email and submission.consent.contact), easy=easy)
+    return _receipt_page(request, receipt, kind, emailed=bool(email and submission.consent.contact), easy=easy)
 
 
 class PublicController(Controller):
@@ -212,7 +220,7 @@ class PublicController(Controller):
             receipt, kind = await citizens.receipt_for(conn, reference[:40], code[:40], secret=settings.secret_key)
         except WithdrawalRefused as exc:
             raise NotFoundException(REFUSED.reason) from exc
-        return _receipt_page(receipt, kind, emailed=False, easy=easy == "1")
+        return _receipt_page(request, receipt, kind, emailed=False, easy=easy == "1")
 
     @get("/give/paper", name="give-paper")
     async def paper_form(self, conn: Conn) -> Template:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, get, post
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -24,6 +24,7 @@ from engage.responses import queries as response_queries
 from engage.responses.models import STATUS_LABELS as RESPONSE_STATUS
 from engage.web.deps import Conn, ReaderSight, Viewer, requires
 from engage.web.forms import Form, error_context, fields, many, parse_day, parse_uuid
+from engage.web.links import redirect
 
 FIELD_IDS = {
     "label": "label",
@@ -38,16 +39,6 @@ FIELD_IDS = {
 }
 
 
-async def _readable_board(conn: Conn, viewer: Viewer, board_id: str) -> Board:
-    """The board, if the viewer may read it: admins, its owner, its members by their account's email."""
-    board = await board_queries.get_board(conn, board_id)
-    if board is None or board.kind != "board":
-        raise NotFoundException(f"No board has the id “{board_id}”.")
-    if not await boards.may_read_archive(conn, viewer, board):
-        raise PermissionDeniedException(f"The recommendations of {board.name} are kept by its owner and members.")
-    return board
-
-
 class RecommendationsController(Controller):
     path = "/staff"
     include_in_schema = False
@@ -56,7 +47,7 @@ class RecommendationsController(Controller):
         "/boards/{board_id:str}/recommendations", name="staff-recommendations", guards=[requires("read_contributions")]
     )
     async def board_list(self, conn: Conn, viewer: Viewer, board_id: FromPath[str]) -> Template:
-        board = await _readable_board(conn, viewer, board_id)
+        board = await boards.open_recommendations(conn, viewer, board_id)
         return await self._list_page(conn, viewer, board, {"made_on": today_local().isoformat()}, [])
 
     async def _list_page(
@@ -105,8 +96,10 @@ class RecommendationsController(Controller):
         status_code=200,
         guards=[requires("read_contributions")],
     )
-    async def create(self, conn: Conn, viewer: Viewer, board_id: FromPath[str], data: Form) -> Template | Redirect:
-        board = await _readable_board(conn, viewer, board_id)
+    async def create(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, board_id: FromPath[str], data: Form
+    ) -> Template | Redirect:
+        board = await boards.open_recommendations(conn, viewer, board_id)
         form: dict[str, Any] = {
             **fields(data),
             "propositions": many(data, "propositions"),
@@ -136,9 +129,9 @@ class RecommendationsController(Controller):
                 recommendation_id = await recommendations.record_recommendation(conn, viewer, board, draft)
         except RecommendationProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._list_page(conn, viewer, board, form, exc.errors, 422)
-        return Redirect(f"/staff/recommendations/{recommendation_id}", status_code=303)
+        return redirect(request, "staff-recommendation", recommendation_id=recommendation_id)
 
     @get(
         "/recommendations/{recommendation_id:uuid}",
@@ -163,7 +156,7 @@ class RecommendationsController(Controller):
         if found is None:
             raise NotFoundException("No recommendation with this address.")
         tracked, contributions, hidden = found
-        board = await _readable_board(conn, viewer, tracked.recommendation.board_id)
+        board = await boards.open_recommendations(conn, viewer, tracked.recommendation.board_id)
         return Template(
             "staff/recommendation.html",
             context={
@@ -191,13 +184,19 @@ class RecommendationsController(Controller):
         guards=[requires("read_contributions")],
     )
     async def update(
-        self, conn: Conn, viewer: Viewer, sight: ReaderSight, recommendation_id: FromPath[UUID], data: Form
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        viewer: Viewer,
+        sight: ReaderSight,
+        recommendation_id: FromPath[UUID],
+        data: Form,
     ) -> Template | Redirect:
         form = fields(data)
         found = await queries.get_recommendation(conn, recommendation_id)
         if found is None:
             raise NotFoundException("No recommendation with this address.")
-        board = await _readable_board(conn, viewer, found.board_id)
+        board = await boards.open_recommendations(conn, viewer, found.board_id)
         try:
             async with conn.transaction():
                 await recommendations.record_update(
@@ -213,9 +212,9 @@ class RecommendationsController(Controller):
                 )
         except RecommendationProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._page(conn, viewer, sight, recommendation_id, form, exc.errors, 422)
-        return Redirect(f"/staff/recommendations/{recommendation_id}", status_code=303)
+        return redirect(request, "staff-recommendation", recommendation_id=recommendation_id)
 
 
 class PublicRecommendationsController(Controller):

@@ -20,6 +20,7 @@ from engage.responses.models import STATUS_LABELS, ResponseDraft, ResponseProble
 from engage.tags import queries as tag_queries
 from engage.web.deps import Conn, Viewer, relay_of, requires, settings_of
 from engage.web.forms import Form, error_context, fields, parse_day
+from engage.web.links import redirect
 
 FIELD_IDS = {
     "title": "title",
@@ -100,10 +101,10 @@ class ResponsesController(Controller):
         "/staff/responses/{response_id:uuid}/status",
         name="staff-response-status",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def change_status(
-        self, conn: Conn, viewer: Viewer, response_id: FromPath[UUID], data: Form
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, response_id: FromPath[UUID], data: Form
     ) -> Template | Redirect:
         form = fields(data)
         changed_on = parse_day(form.get("changed_on", ""))
@@ -121,12 +122,12 @@ class ResponsesController(Controller):
                 )
         except ResponseProblem as exc:
             if exc.status != 422:
-                raise HTTPException(status_code=exc.status, detail=exc.reason) from exc
+                raise
             return await self._page(conn, viewer, response_id, form, exc.errors, 422)
         # The emails are queued with the change; the worker's sweep delivers them within seconds.
-        return Redirect(f"/staff/responses/{response_id}", status_code=303)
+        return redirect(request, "staff-response", response_id=response_id)
 
-    @get("/staff/responses/new", name="staff-response-new", guards=[requires("enter_contributions")])
+    @get("/staff/responses/new", name="staff-response-new", guards=[requires("run_programmes")])
     async def new(self, request: Request[Any, Any, Any], state: State, conn: Conn, viewer: Viewer) -> Template:
         return await self._form(conn, state, viewer, {"status": "planned"}, [])
 
@@ -154,9 +155,7 @@ class ResponsesController(Controller):
             status_code=status,
         )
 
-    @post(
-        "/staff/responses/new", name="staff-response-create", status_code=200, guards=[requires("enter_contributions")]
-    )
+    @post("/staff/responses/new", name="staff-response-create", status_code=200, guards=[requires("run_programmes")])
     async def create(
         self, request: Request[Any, Any, Any], state: State, viewer: Viewer, conn: Conn, data: Form
     ) -> Template | Redirect:
@@ -184,4 +183,4 @@ class ResponsesController(Controller):
         except ResponseProblem as exc:
             return await self._form(conn, state, viewer, form, [FieldError(exc.field, exc.reason)], 422)
         relay_of(state).wake()
-        return Redirect("/you-said-we-did", status_code=303)
+        return redirect(request, "responses")

@@ -11,14 +11,13 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, State
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from engage import i18n
 from engage.accounts import service as accounts
-from engage.accounts.models import can
 from engage.audit import queries as audit
 from engage.contributions import queries as contribution_queries
 from engage.contributions import service as contributions
@@ -54,6 +53,7 @@ from engage.web.deps import (
 from engage.web.evidence import highlight
 from engage.web.filters import filters_from_query
 from engage.web.forms import FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional, parse_day
+from engage.web.links import redirect, url
 from engage.workshops import queries as workshop_queries
 
 CSRF_COOKIE = "engage_csrf"
@@ -65,11 +65,11 @@ ACCOUNT_FIELDS = {
 ACCOUNT_DONE = {"password": "Your password is changed. You are signed out everywhere else."}
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(request: Request[Any, Any, Any], target: str | None) -> str:
     # Only same-site paths: an open redirect after sign-in is a phishing tool.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/staff/contributions"
+    return url(request, "staff-contributions")
 
 
 class StaffController(Controller):
@@ -77,12 +77,15 @@ class StaffController(Controller):
     include_in_schema = False
 
     @get("/", name="staff-home")
-    async def home(self) -> Redirect:
-        return Redirect("/staff/contributions")
+    async def home(self, request: Request[Any, Any, Any]) -> Redirect:
+        return redirect(request, "staff-contributions", status_code=302)
 
     @get("/sign-in", name="sign-in")
-    async def sign_in_form(self, next_path: Annotated[str | None, QueryParameter(name="next")] = None) -> Template:
-        return Template("staff/sign_in.html", context={"next": _safe_next(next_path), "error": None, "email": ""})
+    async def sign_in_form(
+        self, request: Request[Any, Any, Any], next_path: Annotated[str | None, QueryParameter(name="next")] = None
+    ) -> Template:
+        context = {"next": _safe_next(request, next_path), "error": None, "email": ""}
+        return Template("staff/sign_in.html", context=context)
 
     @post("/sign-in", name="sign-in-submit", status_code=200)
     async def sign_in(
@@ -90,7 +93,7 @@ class StaffController(Controller):
     ) -> Template | Redirect:
         email = str(data.get("email", ""))[:254]
         password = str(data.get("password", ""))[:1000]
-        target = _safe_next(str(data.get("next", "")))
+        target = _safe_next(request, str(data.get("next", "")))
         limits = limits_of(state)
         address = limits.address(request)
         if (wait := await limits.sign_in.wait_needed(email, address)) is not None:
@@ -141,12 +144,12 @@ class StaffController(Controller):
     @post("/sign-out", name="sign-out", status_code=303)
     async def sign_out(self, request: Request[Any, Any, Any], state: State) -> Redirect:
         raw = request.cookies.get(SESSION_COOKIE)
-        target = "/staff/sign-in"
+        target = url(request, "sign-in")
         if raw:
             async with transaction(pool_of(state)) as conn:
                 session = await accounts.session_for(conn, raw)
                 if session is not None and session.user.role == "community_member":
-                    target = "/members/sign-in"  # they sign in by emailed link, not with a password
+                    target = url(request, "member-sign-in")  # they sign in by emailed link, not with a password
                 await accounts.sign_out(conn, raw)
         return Redirect(
             target,
@@ -185,7 +188,7 @@ class StaffController(Controller):
                 )
         except accounts.PasswordProblem as exc:
             return self._account_page(viewer, exc.errors, status=422)
-        return Redirect("/staff/account?done=password", status_code=303)
+        return redirect(request, "staff-account", query={"done": "password"})
 
     @post(
         "/account/sign-out-everywhere",
@@ -193,10 +196,10 @@ class StaffController(Controller):
         status_code=303,
         guards=[requires("read_contributions")],
     )
-    async def sign_out_everywhere(self, conn: Conn, viewer: Viewer) -> Redirect:
+    async def sign_out_everywhere(self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer) -> Redirect:
         await accounts.sign_out_everywhere(conn, viewer)
         return Redirect(
-            "/staff/sign-in",
+            url(request, "sign-in"),
             cookies=[
                 Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"),
                 Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
@@ -266,8 +269,6 @@ class StaffController(Controller):
                 "notices": notices,
                 "neighbourhoods": neighbourhoods,
                 "source_names": source_names,
-                "can_enter": can(viewer.role, "enter_contributions"),
-                "can_flag": can(viewer.role, "handle_safeguarding"),
                 "framework": framework,
                 "theme_counts": theme_counts,
             },
@@ -304,10 +305,6 @@ class StaffController(Controller):
                 "segments": highlight(detail.contribution.text, theme_tags, framework)
                 if framework and not detail.contribution.redacted
                 else [{"text": detail.contribution.text, "themes": [], "ids": []}],
-                "can_review": can(viewer.role, "review_tags"),
-                "can_approve_quotes": can(viewer.role, "approve_quotes"),
-                "can_withdraw": can(viewer.role, "withdraw_on_behalf"),
-                "can_translate": can(viewer.role, "translate"),
                 "used_in": used_in,
                 "workshop": workshop,
             },
@@ -320,14 +317,11 @@ class StaffController(Controller):
         status_code=303,
         guards=[requires("approve_quotes")],
     )
-    async def quote_approval(self, conn: Conn, viewer: Viewer, contribution_id: FromPath[UUID], data: Form) -> Redirect:
-        try:
-            await contributions.approve_quote(
-                conn, viewer, contribution_id, approve=fields(data).get("approve") == "yes"
-            )
-        except InvalidContribution as exc:
-            raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
-        return Redirect(f"/staff/contributions/{contribution_id}#quoting", status_code=303)
+    async def quote_approval(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, contribution_id: FromPath[UUID], data: Form
+    ) -> Redirect:
+        await contributions.approve_quote(conn, viewer, contribution_id, approve=fields(data).get("approve") == "yes")
+        return redirect(request, "staff-contribution", contribution_id=contribution_id, fragment="quoting")
 
     @post(
         "/contributions/{contribution_id:uuid}/withdraw",
@@ -344,12 +338,9 @@ class StaffController(Controller):
         data: Form,
     ) -> Template:
         """For someone who asks by phone or in person: the reason is required and kept in the audit trail."""
-        try:
-            reference = await contributions.withdraw_on_behalf(
-                conn, viewer, contribution_id, reason=fields(data).get("reason", "")
-            )
-        except InvalidContribution as exc:
-            raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
+        reference = await contributions.withdraw_on_behalf(
+            conn, viewer, contribution_id, reason=fields(data).get("reason", "")
+        )
         relay.wake()
         return Template("staff/withdrawn.html", context={"viewer": viewer, "reference": reference})
 
@@ -360,19 +351,22 @@ class StaffController(Controller):
         guards=[requires("translate")],
     )
     async def translate(
-        self, conn: Conn, viewer: Viewer, relay: Relay, contribution_id: FromPath[UUID], data: Form
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        viewer: Viewer,
+        relay: Relay,
+        contribution_id: FromPath[UUID],
+        data: Form,
     ) -> Redirect:
         """Keep an English translation beside the words as written; the worker tags and redacts it."""
         form = fields(data)
-        try:
-            async with conn.transaction():
-                await contributions.translate_contribution(conn, viewer, contribution_id, form.get("translation", ""))
-        except InvalidContribution as exc:
-            raise HTTPException(status_code=422, detail=exc.errors[0].reason) from exc
+        await contributions.translate_contribution(conn, viewer, contribution_id, form.get("translation", ""))
         relay.wake()
+        page = url(request, "staff-contribution", contribution_id=contribution_id)
         back = form.get("back", "")
-        if back not in (f"/staff/contributions/{contribution_id}", "/staff/review?translated=1"):
-            back = f"/staff/contributions/{contribution_id}"
+        if back not in (page, url(request, "staff-review", query={"translated": "1"})):
+            back = page
         return Redirect(back, status_code=303)
 
     @get("/contributions/new", name="staff-enter", guards=[requires("enter_contributions")])
@@ -486,9 +480,11 @@ class StaffController(Controller):
         status_code=303,
         guards=[requires("see_mail_problems")],
     )
-    async def resend(self, conn: Conn, viewer: Viewer, message_id: FromPath[UUID]) -> Redirect:
+    async def resend(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, message_id: FromPath[UUID]
+    ) -> Redirect:
         await mail_service.resend_message(conn, viewer, message_id)
-        return Redirect("/staff/mail")
+        return redirect(request, "staff-mail", status_code=302)
 
 
 PHONETIC = {
@@ -531,7 +527,9 @@ class AdminController(Controller):
         return await self._neighbourhoods_page(conn, viewer, {}, [])
 
     @post("/neighbourhoods", name="staff-neighbourhoods-add", status_code=200, guards=[requires("manage_places")])
-    async def add_neighbourhood(self, conn: Conn, viewer: Viewer, data: Form) -> Template | Redirect:
+    async def add_neighbourhood(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, data: Form
+    ) -> Template | Redirect:
         form = fields(data)
         try:
             async with conn.transaction():
@@ -540,7 +538,7 @@ class AdminController(Controller):
             page = await self._neighbourhoods_page(conn, viewer, form, exc.errors)
             page.status_code = 422
             return page
-        return Redirect("/staff/neighbourhoods")
+        return redirect(request, "staff-neighbourhoods", status_code=302)
 
     @post(
         "/neighbourhoods/{slug:str}/active",
@@ -548,10 +546,12 @@ class AdminController(Controller):
         status_code=303,
         guards=[requires("manage_places")],
     )
-    async def set_active(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Redirect:
+    async def set_active(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form
+    ) -> Redirect:
         if not await contributions.set_neighbourhood_active(conn, viewer, slug, data.get("active") == "yes"):
             raise NotFoundException("No such neighbourhood.")
-        return Redirect("/staff/neighbourhoods")
+        return redirect(request, "staff-neighbourhoods", status_code=302)
 
     async def _neighbourhoods_page(
         self, conn: Conn, viewer: Viewer, form: dict[str, str], errors: list[FieldError]
@@ -583,9 +583,11 @@ class AdminController(Controller):
         status_code=303,
         guards=[requires("manage_users")],
     )
-    async def end_sessions(self, conn: Conn, viewer: Viewer, user_id: FromPath[UUID]) -> Redirect:
+    async def end_sessions(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, user_id: FromPath[UUID]
+    ) -> Redirect:
         ended = await accounts.end_sessions(conn, viewer, user_id)
-        return Redirect(f"/staff/users?done={ended}", status_code=303)
+        return redirect(request, "staff-users", query={"done": str(ended)})
 
     @get("/audit", name="staff-audit", guards=[requires("read_audit")])
     async def audit_trail(

@@ -8,11 +8,10 @@ from uuid import UUID
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from engage.accounts.models import can
 from engage.privacy.visibility import sight_for
 from engage.safeguarding import service as safeguarding
 from engage.safeguarding.models import STATUS_LABELS
@@ -22,6 +21,7 @@ from engage.tags.models import FrameworkInfo
 from engage.web.deps import AppSettings, Conn, Relay, Viewer, requires
 from engage.web.evidence import highlight
 from engage.web.forms import Form
+from engage.web.links import redirect, url
 
 MAX_FRAMEWORK_BYTES = 200_000
 
@@ -62,7 +62,6 @@ class ReviewController(Controller):
                 "segments": highlight(item.text, item.tags, framework) if item else [],
                 "saved": request.query_params.get("saved") == "1",
                 "translated": request.query_params.get("translated") == "1",
-                "can_translate": can(viewer.role, "translate"),
             },
             headers={"Cache-Control": "no-store"},
         )
@@ -70,6 +69,7 @@ class ReviewController(Controller):
     @post("/{contribution_id:uuid}", name="staff-review-save", status_code=303, guards=[requires("review_tags")])
     async def save(
         self,
+        request: Request[Any, Any, Any],
         viewer: Viewer,
         conn: Conn,
         settings: AppSettings,
@@ -78,16 +78,13 @@ class ReviewController(Controller):
     ) -> Redirect:
         chosen = data.get("theme", [])
         themes = [str(theme) for theme in (chosen if isinstance(chosen, list) else [chosen])]
-        async with conn.transaction():
-            framework = await _framework(conn, settings.framework)
-            try:
-                await tags.review_contribution(conn, contribution_id, framework, themes, reviewer=viewer.id)
-            except tags.ReviewInvalid as exc:
-                raise ClientException(status_code=422, detail=str(exc)) from exc
-        back = str(data.get("back", ""))
-        if back.startswith("/staff/contributions/"):
-            return Redirect(back, status_code=303)
-        return Redirect("/staff/review?saved=1", status_code=303)
+        framework = await _framework(conn, settings.framework)
+        await tags.review_contribution(conn, contribution_id, framework, themes, reviewer=viewer.id)
+        # Back to the contribution's page when reviewed there; otherwise the next in the queue.
+        contribution = url(request, "staff-contribution", contribution_id=contribution_id)
+        if str(data.get("back", "")) == contribution:
+            return Redirect(contribution, status_code=303)
+        return redirect(request, "staff-review", query={"saved": "1"})
 
 
 class SafeguardingController(Controller):
@@ -127,14 +124,13 @@ class SafeguardingController(Controller):
         status_code=303,
         guards=[requires("handle_safeguarding")],
     )
-    async def save(self, viewer: Viewer, conn: Conn, contribution_id: FromPath[UUID], data: Form) -> Redirect:
-        try:
-            await safeguarding.record_outcome(
-                conn, viewer, contribution_id, str(data.get("status", "")), str(data.get("note", ""))
-            )
-        except safeguarding.FlagProblem as exc:
-            raise ClientException(status_code=exc.status, detail=exc.reason) from exc
-        return Redirect(f"/staff/safeguarding/{contribution_id}", status_code=303)
+    async def save(
+        self, request: Request[Any, Any, Any], viewer: Viewer, conn: Conn, contribution_id: FromPath[UUID], data: Form
+    ) -> Redirect:
+        await safeguarding.record_outcome(
+            conn, viewer, contribution_id, str(data.get("status", "")), str(data.get("note", ""))
+        )
+        return redirect(request, "staff-safeguarding-flag", contribution_id=contribution_id)
 
 
 class ModelsController(Controller):
@@ -175,14 +171,15 @@ class ModelsController(Controller):
         )
 
     @post("/retrain", name="staff-models-retrain", status_code=303, guards=[requires("manage_models")])
-    async def retrain(self, viewer: Viewer, conn: Conn, relay: Relay) -> Redirect:
+    async def retrain(self, request: Request[Any, Any, Any], viewer: Viewer, conn: Conn, relay: Relay) -> Redirect:
         await tags.request_retraining(conn, viewer)
         relay.wake()
-        return Redirect("/staff/models?notice=retrain", status_code=303)
+        return redirect(request, "staff-models", query={"notice": "retrain"})
 
     @post("/frameworks", name="staff-frameworks-add", status_code=303, guards=[requires("manage_models")])
     async def add_framework(
         self,
+        request: Request[Any, Any, Any],
         viewer: Viewer,
         conn: Conn,
         settings: AppSettings,
@@ -203,4 +200,4 @@ class ModelsController(Controller):
                 problem = f"This file is not a framework Engage can use: {exc}"
         if problem:
             return await self._page(conn, settings, viewer, errors=[problem], notice="", status=422)
-        return Redirect("/staff/models", status_code=303)
+        return redirect(request, "staff-models")

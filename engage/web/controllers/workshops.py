@@ -38,6 +38,7 @@ from engage.web.deps import (
     requires,
 )
 from engage.web.forms import Form, checked, error_context, parse_day, whole_number
+from engage.web.links import redirect, url
 from engage.web.locale import locale_of
 from engage.workshops import queries
 from engage.workshops import service as workshops
@@ -58,10 +59,6 @@ STREAM_SECONDS = 300
 KEEP_ALIVE_SECONDS = 15
 
 
-def _problem(exc: WorkshopProblem) -> HTTPException:
-    return HTTPException(status_code=exc.status, detail=exc.reason)
-
-
 def qr_data_uri(url: str) -> str:
     import qrcode
     import qrcode.image.svg
@@ -79,9 +76,9 @@ class LiveController(Controller):
     include_in_schema = False
 
     @get("/", name="live-join")
-    async def join(self, code: FromQuery[str] = "") -> Template | Redirect:
+    async def join(self, request: Request[Any, Any, Any], code: FromQuery[str] = "") -> Template | Redirect:
         if code.strip():
-            return Redirect(f"/w/{workshops.normalise_code(code)}", status_code=303)
+            return redirect(request, "live-session", code=workshops.normalise_code(code))
         return Template("live/join.html", context={})
 
     @get("/{code:str}", name="live-session")
@@ -168,7 +165,7 @@ class WorkshopsController(Controller):
     path = "/staff"
     include_in_schema = False
 
-    @get("/programmes/{slug:str}/workshops/new", name="staff-workshop-new", guards=[requires("enter_contributions")])
+    @get("/programmes/{slug:str}/workshops/new", name="staff-workshop-new", guards=[requires("run_programmes")])
     async def new(self, conn: Conn, viewer: Viewer, slug: FromPath[str]) -> Template:
         return await self._form(conn, viewer, slug, {}, [])
 
@@ -201,9 +198,11 @@ class WorkshopsController(Controller):
         "/programmes/{slug:str}/workshops/new",
         name="staff-workshop-create",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
-    async def create(self, conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form) -> Template | Redirect:
+    async def create(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, slug: FromPath[str], data: Form
+    ) -> Template | Redirect:
         form = {key: str(value) for key, value in data.items() if key != "_csrf_token"}
         attendance = form.get("attendance", "").strip()
         draft = WorkshopDraft(
@@ -222,13 +221,14 @@ class WorkshopsController(Controller):
                 workshop_id = await workshops.plan_workshop(conn, slug, viewer, draft)
         except WorkshopProblem as exc:
             if exc.status != 422:
-                raise _problem(exc) from exc
+                raise
             return await self._form(conn, viewer, slug, form, exc.errors, 422)
-        return Redirect(f"/staff/workshops/{workshop_id}", status_code=303)
+        return redirect(request, "staff-workshop", workshop_id=workshop_id)
 
     @get("/workshops/{workshop_id:uuid}", name="staff-workshop", guards=[requires("read_contributions")])
     async def show(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         sight: ReaderSight,
@@ -248,7 +248,9 @@ class WorkshopsController(Controller):
                 "notes": notes,
                 "numbers": {n.contribution_id: i for i, n in enumerate(notes, start=1)},
                 "can_run": can_run,
-                "join_url": f"{settings.base_url}/w/{workshop.code}" if workshop.code else "",
+                "join_url": settings.base_url + url(request, "live-session", code=workshop.code)
+                if workshop.code
+                else "",
             },
         )
 
@@ -256,40 +258,46 @@ class WorkshopsController(Controller):
         "/workshops/{workshop_id:uuid}/open",
         name="staff-workshop-open",
         status_code=303,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
-    async def open(self, conn: Conn, viewer: Viewer, workshop_id: FromPath[UUID]) -> Redirect:
-        try:
-            await workshops.open_live_session(conn, workshop_id, viewer)
-        except WorkshopProblem as exc:
-            raise _problem(exc) from exc
-        return Redirect(f"/staff/workshops/{workshop_id}/board", status_code=303)
+    async def open(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, workshop_id: FromPath[UUID]
+    ) -> Redirect:
+        await workshops.open_live_session(conn, workshop_id, viewer)
+        return redirect(request, "staff-workshop-board", workshop_id=workshop_id)
 
     @post(
         "/workshops/{workshop_id:uuid}/close",
         name="staff-workshop-close",
         status_code=303,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
-    async def close(self, conn: Conn, viewer: Viewer, workshop_id: FromPath[UUID]) -> Redirect:
-        try:
-            await workshops.close_live_session(conn, workshop_id, viewer)
-        except WorkshopProblem as exc:
-            raise _problem(exc) from exc
-        return Redirect(f"/staff/workshops/{workshop_id}", status_code=303)
+    async def close(
+        self, request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, workshop_id: FromPath[UUID]
+    ) -> Redirect:
+        await workshops.close_live_session(conn, workshop_id, viewer)
+        return redirect(request, "staff-workshop", workshop_id=workshop_id)
 
     @get("/workshops/{workshop_id:uuid}/board", name="staff-workshop-board", guards=[requires("read_contributions")])
-    async def board(self, conn: Conn, viewer: Viewer, settings: AppSettings, workshop_id: FromPath[UUID]) -> Template:
+    async def board(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        viewer: Viewer,
+        settings: AppSettings,
+        workshop_id: FromPath[UUID],
+    ) -> Template:
         workshop = await queries.get_workshop(conn, workshop_id)
         if workshop is None:
             raise HTTPException(status_code=404, detail="No workshop with this address.")
-        join_url = f"{settings.base_url}/w/{workshop.code}" if workshop.is_live else ""
+        join_url = settings.base_url + url(request, "live-session", code=workshop.code) if workshop.is_live else ""
         return Template(
             "staff/board.html",
             context={
                 "viewer": viewer,
                 "w": workshop,
                 "join_url": join_url,
+                "join_page": settings.base_url + url(request, "live-join"),
                 "qr": qr_data_uri(join_url) if join_url else "",
             },
             headers={"Cache-Control": "no-store"},
@@ -347,29 +355,31 @@ class WorkshopsController(Controller):
         "/workshops/{workshop_id:uuid}/notes",
         name="staff-workshop-paper",
         status_code=200,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def paper_note(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         intake: Intake,
         workshop_id: FromPath[UUID],
         data: Form,
     ) -> Template:
+        """A note from the session's paper, typed in. Guarded by run_programmes, not enter_contributions, although it
+        is data entry: the note lands on a board the programme's facilitators arrange, and only they may add to it
+        (workshops.type_in_note). Partner staff type in what they gathered at /staff/contributions/new, naming the
+        programme."""
         note = NoteIn(
             prompt_id=str(data.get("prompt_id", "")),
             text=str(data.get("text", ""))[: MAX_NOTE_CHARS * 4],
             client_key=str(data.get("client_key", "")),
             consent_quote=checked(data, "consent_quote"),
         )
-        try:
-            receipt = await workshops.type_in_note(conn, intake, workshop_id, viewer, note)
-        except WorkshopProblem as exc:
-            raise _problem(exc) from exc
+        receipt = await workshops.type_in_note(conn, intake, workshop_id, viewer, note)
         return Template(
             "staff/note_entered.html",
-            context={"viewer": viewer, "receipt": receipt, "back": _back(data, workshop_id)},
+            context={"viewer": viewer, "receipt": receipt, "back": _back(request, data, workshop_id)},
             headers={"Cache-Control": "no-store"},
         )
 
@@ -377,31 +387,30 @@ class WorkshopsController(Controller):
         "/workshops/{workshop_id:uuid}/notes/{contribution_id:uuid}",
         name="staff-workshop-arrange",
         status_code=303,
-        guards=[requires("enter_contributions")],
+        guards=[requires("run_programmes")],
     )
     async def arrange(
         self,
+        request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
         workshop_id: FromPath[UUID],
         contribution_id: FromPath[UUID],
         data: Form,
     ) -> Redirect:
-        try:
-            await workshops.arrange_note(
-                conn,
-                workshop_id,
-                viewer,
-                contribution_id,
-                prompt_id=str(data["prompt_id"]) if "prompt_id" in data else None,
-                group_label=str(data["group_label"]) if "group_label" in data else None,
-                duplicate_of=str(data["duplicate_of"]) if "duplicate_of" in data else None,
-            )
-        except WorkshopProblem as exc:
-            raise _problem(exc) from exc
-        return Redirect(_back(data, workshop_id), status_code=303)
+        await workshops.arrange_note(
+            conn,
+            workshop_id,
+            viewer,
+            contribution_id,
+            prompt_id=str(data["prompt_id"]) if "prompt_id" in data else None,
+            group_label=str(data["group_label"]) if "group_label" in data else None,
+            duplicate_of=str(data["duplicate_of"]) if "duplicate_of" in data else None,
+        )
+        return Redirect(_back(request, data, workshop_id), status_code=303)
 
 
-def _back(data: dict[str, Any], workshop_id: UUID) -> str:
-    back = str(data.get("back", ""))
-    return back if back == f"/staff/workshops/{workshop_id}/board" else f"/staff/workshops/{workshop_id}"
+def _back(request: Request[Any, Any, Any], data: dict[str, Any], workshop_id: UUID) -> str:
+    """The workshop's projected board when the form came from it, its page otherwise."""
+    board = url(request, "staff-workshop-board", workshop_id=workshop_id)
+    return board if str(data.get("back", "")) == board else url(request, "staff-workshop", workshop_id=workshop_id)
