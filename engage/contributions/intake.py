@@ -18,8 +18,11 @@ One person's problem stays theirs:
 - two requests with one idempotency key in the same batch are written once: both get the first one's receipt
   (or 409 for the second, if its body differs); a key used in an earlier batch returns that receipt;
 - if the statement fails as a whole (anything else), nothing was written, and its members are written again one
-  at a time, each getting its own answer or its own error. A failure at commit (the connection lost) fails the
-  whole batch: whether it committed is unknown, and retrying could store a contribution twice.
+  at a time, each getting its own answer or its own error. A failure at commit (the connection lost, or no answer
+  within the statement timeout) fails the whole batch: whether it committed is unknown, and retrying could store
+  a contribution twice. Its events, if it did commit, were written as already on their way and nobody will hand
+  them over, so once the database answers again the batcher ends that session for sure and gives any such
+  events back to the relay (instead of leaving them to the sweep, minutes later).
 
 After the commit the batcher hands the batch's events to arq itself (their outbox rows were written already marked
 as on their way), so the relay never touches them. If Redis refuses, the rows go back to the relay, and the batcher
@@ -35,6 +38,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
@@ -44,6 +48,7 @@ from engage.contributions import queries
 from engage.contributions.models import PlacementRefused, Submission
 from engage.contributions.service import Submitted, prepare_submission, receipt_for, replayed, unknown_place
 from engage.ids import new_reference, uuid7
+from engage.outbox import queries as outbox_queries
 from engage.outbox.models import CONTRIBUTION_RECEIVED
 from engage.outbox.service import EVENTS_PER_JOB, hand_over
 
@@ -57,6 +62,8 @@ HAND_OVER_EVERY_S = 0.05
 """Events of the batches committed within this time go to the queue together (fewer, larger jobs)."""
 REDIS_BACK_OFF_S = 5.0
 """After Redis refused a hand-over, leave events to the relay (which has its own back-off) for this long."""
+SETTLE_AT_STOP_S = 5.0
+"""How long a stopping batcher keeps trying to settle batches whose commit is in doubt."""
 
 
 class IntakeClosed(RuntimeError):
@@ -78,6 +85,15 @@ class _Stored:
     fingerprint: str | None
     """The first request's, for a later request with the same key in the same batch."""
     event_id: int | None
+
+
+@dataclass(frozen=True)
+class _InDoubt:
+    """A batch whose commit is unknown, and the session that sent it."""
+
+    server_pid: int
+    sent_at: datetime
+    contribution_ids: list[UUID]
 
 
 class _Again:
@@ -116,6 +132,8 @@ class IntakeBatcher:
         self._hand_over_wanted = asyncio.Event()
         self._hand_over_task: asyncio.Task[None] | None = None
         self._redis_refused_at = -REDIS_BACK_OFF_S
+        self._in_doubt: list[_InDoubt] = []
+        self._settle_task: asyncio.Task[None] | None = None
         self.batches = 0
 
     def start(self) -> None:
@@ -133,6 +151,13 @@ class IntakeBatcher:
         if self._hand_over_task is not None:
             await self._hand_over_task
             self._hand_over_task = None
+        if self._settle_task is not None:
+            # A database still away: give up after a moment (the worker's sweep puts such events back in minutes).
+            await asyncio.wait([self._settle_task], timeout=SETTLE_AT_STOP_S)
+            self._settle_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._settle_task
+            self._settle_task = None
 
     async def submit(self, submission: Submission) -> Submitted:
         """Store a contribution (and its event; for a workshop note, its place on the board) and return its
@@ -250,6 +275,7 @@ class IntakeBatcher:
         if not rows:
             return {}
         async with self._pool.acquire() as conn:
+            server_pid, sent_at = conn.get_server_pid(), datetime.now(UTC)
             try:
                 # One statement is its own transaction: no BEGIN and COMMIT round trips.
                 written = await queries.insert_batch(
@@ -258,7 +284,9 @@ class IntakeBatcher:
                     CONTRIBUTION_RECEIVED,
                     handed_over=handed_over,
                 )
-            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
+            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):  # TimeoutError is an OSError
+                if handed_over:
+                    self._doubt(_InDoubt(server_pid, sent_at, [w.id for w in rows]))
                 raise
             except asyncpg.PostgresError as exc:
                 if len(rows) == 1:
@@ -297,6 +325,34 @@ class IntakeBatcher:
             return _Stored(replayed(sub, first, secret=self._secret), first.request_fingerprint, None)
         except Exception as exc:
             return exc
+
+    def _doubt(self, batch: _InDoubt) -> None:
+        self._in_doubt.append(batch)
+        if self._settle_task is None or self._settle_task.done():
+            self._settle_task = asyncio.create_task(self._settle_doubts(), name="intake-settle")
+
+    async def _settle_doubts(self) -> None:
+        """For each batch whose commit is in doubt, once the database answers: end the session that sent it (its
+        statement has then committed or never will), then give its events, if any were committed, to the relay."""
+        backoff = 0.5
+        while self._in_doubt:
+            doubt = self._in_doubt[0]
+            try:
+                async with self._pool.acquire() as conn:
+                    await queries.end_session(conn, doubt.server_pid, doubt.sent_at)
+                    released = await outbox_queries.release_events_of(
+                        conn, CONTRIBUTION_RECEIVED, doubt.contribution_ids
+                    )
+            except Exception as exc:
+                log.warning(
+                    "settling an intake batch in doubt failed (%s); retrying in %.1fs", type(exc).__name__, backoff
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            self._in_doubt.pop(0)
+            if released:
+                log.warning("an intake batch in doubt had committed: %d events go to the relay", released)
 
     async def _hand_over_events(self) -> None:
         while True:

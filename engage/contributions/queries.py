@@ -249,6 +249,18 @@ async def insert_contribution(
     return (await insert_batch(conn, rows, event_topic, handed_over=False))[0]
 
 
+async def end_session(conn: Connection, server_pid: int, started_before: datetime) -> None:
+    """End another session of ours whose last statement has an unknown outcome (its client timed out or lost the
+    connection), and wait until it has ended: the statement has then committed or never will. ``started_before``
+    makes sure a process id reused since by a newer session is left alone."""
+    await conn.execute(
+        """SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+           WHERE pid = $1 AND backend_start < $2 AND pid <> pg_backend_pid()""",
+        server_pid,
+        started_before,
+    )
+
+
 class ExistingByKey(msgspec.Struct):
     id: UUID
     reference: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import msgspec
 
@@ -44,6 +45,19 @@ async def release_stale(conn: Connection, older_than_s: int) -> int:
         """UPDATE outbox SET enqueued_at = NULL
            WHERE processed_at IS NULL AND enqueued_at < now() - make_interval(secs => $1)""",
         float(older_than_s),
+    )
+    return int(result.split()[-1])
+
+
+async def release_events_of(conn: Connection, topic: str, contribution_ids: list[UUID]) -> int:
+    """Put back on the relay's list the unprocessed events about these contributions that were written as already
+    on their way (by an intake batch whose commit is in doubt, so nobody handed them over)."""
+    result = await conn.execute(
+        """UPDATE outbox SET enqueued_at = NULL
+           WHERE processed_at IS NULL AND enqueued_at IS NOT NULL AND topic = $1
+             AND payload->>'contribution_id' = ANY($2::text[])""",
+        topic,
+        [str(i) for i in contribution_ids],
     )
     return int(result.split()[-1])
 

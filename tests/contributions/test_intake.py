@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -14,7 +15,8 @@ import httpx
 import msgspec
 import pytest
 
-from engage.contributions.intake import IntakeBatcher, IntakeClosed
+from engage.contributions import queries
+from engage.contributions.intake import IntakeBatcher, IntakeClosed, _InDoubt
 from engage.contributions.models import (
     Consent,
     Contact,
@@ -22,10 +24,12 @@ from engage.contributions.models import (
     InvalidContribution,
     Submission,
 )
-from engage.contributions.service import Submitted
+from engage.contributions.service import Submitted, prepare_submission
+from engage.ids import new_reference, uuid7
+from engage.outbox.models import CONTRIBUTION_RECEIVED
 from engage.settings import Settings
 from engage.workers.main import redis_client
-from tests.conftest import app_client
+from tests.conftest import app_client, eventually
 
 SECRET = "test-secret-key-that-is-long-enough-for-hmac"
 
@@ -186,3 +190,40 @@ async def test_a_stopped_batcher_writes_what_it_was_given_and_refuses_more(
             await intake.submit(submission("Too late"))
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM contributions") == 1
+
+
+async def test_a_batch_in_doubt_is_settled_and_its_committed_events_go_to_the_relay(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    """A batch whose statement timed out (or lost its connection) may still have committed, with its events written
+    as already on their way that nobody will hand over. Once the database answers, the batcher ends the session
+    that sent it and gives those events to the relay. (tests/test_faults.py does this with a frozen PostgreSQL;
+    here the batch is written directly and declared in doubt, so the test needs no signals.)"""
+    sender = await asyncpg.connect(settings.database_url or "")  # the session whose answer never came
+    try:
+        sent_at = datetime.now(UTC)
+        contribution_id = uuid7()
+        row = queries.NewContribution(
+            id=contribution_id, reference=new_reference(), submission=prepare_submission(submission())
+        )
+        async with pool.acquire() as conn:
+            written = await queries.insert_batch(conn, [row], CONTRIBUTION_RECEIVED, handed_over=True)
+            assert written[0].inserted
+            assert await conn.fetchval("SELECT count(*) FROM outbox WHERE enqueued_at IS NULL") == 0
+        pid = sender.get_server_pid()
+
+        async def settled() -> bool:
+            async with pool.acquire() as conn:
+                alive = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid)
+                pending = await conn.fetchval(
+                    "SELECT count(*) FROM outbox WHERE enqueued_at IS NULL AND payload->>'contribution_id' = $1",
+                    str(contribution_id),
+                )
+            return alive == 0 and pending == 1
+
+        async with batcher(pool, settings) as intake:
+            intake._doubt(_InDoubt(pid, sent_at, [contribution_id]))  # what a timed-out batch does
+            assert await eventually(settled)
+    finally:
+        with contextlib.suppress(Exception):
+            await sender.close()
