@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import os
@@ -267,6 +268,14 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from engage.workers.main import run_worker
 
     settings = settings.with_secret()
+    if settings.worker_nice:
+        # Background work yields the CPU to answering people when the two share a machine (engage run, a small
+        # server); on a machine of its own a worker runs as fast as ever.
+        os.nice(settings.worker_nice)
+        # Linux schedules each session (autogroup) as one unit, and a nice value counts only within its session:
+        # `engage run` starts the worker in a session of its own, so its session has to yield, not just the process.
+        with contextlib.suppress(OSError):
+            Path("/proc/self/autogroup").write_text(f"{settings.worker_nice}\n")
 
     async def main() -> None:
         task = asyncio.current_task()

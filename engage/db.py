@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 import uuid
@@ -79,8 +80,16 @@ class BoundedPool(asyncpg.Pool):
         await super().release(connection, timeout=timeout if timeout is not None else self._acquire_timeout)
 
 
-async def create_pool(dsn: str, *, size: int = 16, timeout_s: float | None = None) -> asyncpg.Pool:
-    """A pool of up to ``size`` connections. With ``timeout_s``, every wait on the database is bounded by it."""
+async def create_pool(
+    dsn: str, *, size: int = 16, timeout_s: float | None = None, session_state: bool = True
+) -> asyncpg.Pool:
+    """A pool of up to ``size`` connections. With ``timeout_s``, every wait on the database is bounded by it.
+
+    ``session_state=False`` is for code that leaves nothing behind on a connection but an open transaction (the web
+    process: it takes no session advisory locks, LISTENs on its own connection and SETs nothing), and saves the
+    reset query asyncpg otherwise sends on every release (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET
+    ALL``), a round trip per request. A transaction left open is still rolled back. Workers keep the full reset:
+    their mail sender and rollup refresh take session advisory locks."""
     pool = BoundedPool(
         dsn,
         acquire_timeout=timeout_s,
@@ -96,9 +105,14 @@ async def create_pool(dsn: str, *, size: int = 16, timeout_s: float | None = Non
         server_settings={"application_name": "engage", "timezone": "UTC"},
         timeout=timeout_s or 60,
         command_timeout=timeout_s,
+        reset=None if session_state else _no_session_state,
     )
     await pool
     return pool
+
+
+async def _no_session_state(conn: asyncpg.Connection) -> None:
+    """Nothing to reset: asyncpg has already rolled back any open transaction and dropped listeners."""
 
 
 @asynccontextmanager
@@ -106,6 +120,15 @@ async def transaction(pool: asyncpg.Pool) -> AsyncIterator[PoolConnectionProxy]:
     """The one transaction of a request or job. Commits when the block ends without an exception."""
     async with pool.acquire() as conn, conn.transaction():
         yield conn
+
+
+def freeze_heap() -> None:
+    """Move every object alive now to the garbage collector's permanent generation, once a process has loaded
+    what it keeps for its whole life (modules, templates, the app, a worker's language model). Full collections
+    then walk only what was made since, instead of hundreds of thousands of objects that can never be garbage.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
@@ -125,7 +148,8 @@ async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply pending migrations, each in its own transaction, under an advisory lock.
 
     Safe to run from several processes at once: the second waits for the first, then finds nothing to do.
-    Returns the names of the files applied.
+    Pending means not recorded in schema_migrations, whatever its number: a file numbered below ones already applied
+    (0014, reserved for a branch that merged after 0015-0018) is applied too. Returns the names of the files applied.
     """
     conn = await asyncpg.connect(dsn)
     applied: list[str] = []

@@ -59,11 +59,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_retry_base_s: float = 30.0
     """First retry delay; each further attempt doubles it (30 s, 1 min, 2 min, ...)."""
 
+    worker_nice: int = 10
+    """`engage worker` lowers its CPU priority by this much (Unix niceness, 0-19; on Linux its session's too, as
+    the scheduler weighs sessions against each other). Where web and worker share the processors, intake and pages
+    then come first and tagging, redaction and emails catch up seconds later; with processors to spare it changes
+    nothing. 0 keeps the worker at the web's priority."""
+
     sweep_interval_s: int = 5
     """How often the worker re-relays stuck outbox rows and retries due mail."""
 
     outbox_stale_after_s: int = 300
     """An event enqueued this long ago but never processed is enqueued again (Redis lost it)."""
+
+    intake_batch_window_ms: float = 2.0
+    """Group commit: how long the first contribution to reach an idle web process waits for others to share its
+    statement and commit (0: never wait). Under load it does not matter: whatever arrives while one batch is being
+    written goes in the next. Nobody is told "received" before their batch has committed."""
+
+    intake_batch_size: int = 64
+    """Group commit: the most contributions written by one statement and one commit; a full batch is written at
+    once, without waiting for the window."""
 
     form_rate_limit_per_minute: int = 60
     """Citizen form submissions (give, withdraw, your words, subscribe) accepted per client address per minute,

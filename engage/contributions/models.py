@@ -114,6 +114,17 @@ class ContributionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The language the receipt and later emails are written in (one Engage speaks: en, pt, es, pl...)."""
 
 
+class Placement(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a workshop note goes on its workshop's live board, written with the note in the same statement."""
+
+    workshop_id: UUID
+    prompt_id: UUID
+    from_paper: bool
+    while_live: bool
+    """Refuse the note if the session has closed by the time it is written (notes from phones); notes typed in
+    from paper are welcome after the session."""
+
+
 class Submission(msgspec.Struct, kw_only=True):
     """A contribution on its way in, from any channel."""
 
@@ -132,6 +143,8 @@ class Submission(msgspec.Struct, kw_only=True):
     fingerprint: str | None = None
     received_at: datetime | None = None
     """When it was given, if earlier than now: a paper form typed in, an import, demo data."""
+    placement: Placement | None = None
+    """A workshop note's place on the board."""
     locale: str = "en"
     """The language of the pages (or paper form) the author used: their receipt and emails are in it."""
     translation: str | None = None
@@ -258,6 +271,13 @@ class IdempotencyConflict(Problem):
             status=409,
             detail="This Idempotency-Key was already used with a different body; nothing was stored.",
         )
+
+
+class PlacementRefused(Problem):
+    """The workshop session a note was posted to closed before the note could be written."""
+
+    def __init__(self) -> None:
+        super().__init__("workshop", N_("This session has closed. Thank you for taking part."), status=410)
 
 
 class WithdrawalRefused(Problem):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -41,72 +42,222 @@ def _row(record: asyncpg.Record) -> ContributionRow:
     return msgspec.convert(dict(record), ContributionRow)
 
 
-async def insert_contribution(
-    conn: Connection, contribution_id: UUID, reference: str, sub: Submission, event_topic: str
-) -> UUID | None:
-    """Insert the contribution, its contact details and equality answers, and its outbox event, in one statement.
+class NewContribution(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    reference: str
+    submission: Submission
 
-    One statement is atomic on its own, so intake costs one round trip. Returns None, writing nothing, when the
-    idempotency key was used before.
+
+class Written(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    inserted: bool
+    """False, and nothing written, when the idempotency key was used before or a check below failed."""
+    neighbourhood_known: bool
+    programme_known: bool
+    placement_open: bool
+    event_id: int | None
+
+
+class _BatchRow(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One row of `insert_batch`'s JSON document (unset values are left out and read as NULL)."""
+
+    id: UUID
+    reference: str
+    kind: str
+    text: str
+    source: str
+    source_name: str | None = None
+    neighbourhood: str | None = None
+    language: str
+    locale: str
+    translation: str | None = None
+    consent_analysis: bool
+    consent_quote: bool
+    consent_share: bool
+    consent_contact: bool
+    entered_by: UUID | None = None
+    idempotency_key: str | None = None
+    request_fingerprint: str | None = None
+    received_at: datetime | None = None
+    programme: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    keep_contact: bool
+    age_band: str | None = None
+    ethnicity: str | None = None
+    disability: str | None = None
+    carer: str | None = None
+    equality_language: str | None = None
+    keep_equality: bool
+    workshop_id: UUID | None = None
+    prompt_id: UUID | None = None
+    from_paper: bool
+    while_live: bool
+
+
+def _batch_row(row: NewContribution) -> _BatchRow:
+    sub = row.submission
+    contact, equality, placement = sub.contact, sub.equality, sub.placement
+    return _BatchRow(
+        id=row.id,
+        reference=row.reference,
+        kind=sub.kind,
+        text=sub.text,
+        source=sub.source,
+        source_name=sub.source_name,
+        neighbourhood=sub.neighbourhood,
+        language=sub.language,
+        locale=sub.locale,
+        translation=sub.translation,
+        consent_analysis=sub.consent.analysis,
+        consent_quote=sub.consent.quote,
+        consent_share=sub.consent.share,
+        consent_contact=sub.consent.contact,
+        entered_by=sub.entered_by,
+        idempotency_key=sub.idempotency_key,
+        request_fingerprint=sub.fingerprint,
+        received_at=sub.received_at,
+        programme=sub.programme,
+        contact_name=contact.name if contact else None,
+        contact_email=contact.email if contact else None,
+        contact_phone=contact.phone if contact else None,
+        keep_contact=bool(sub.consent.contact and contact and (contact.email or contact.phone)),
+        age_band=equality.age_band if equality else None,
+        ethnicity=equality.ethnicity if equality else None,
+        disability=equality.disability if equality else None,
+        carer=equality.carer if equality else None,
+        equality_language=equality.language if equality else None,
+        keep_equality=bool(equality and not equality.is_empty()),
+        workshop_id=placement.workshop_id if placement else None,
+        prompt_id=placement.prompt_id if placement else None,
+        from_paper=bool(placement and placement.from_paper),
+        while_live=bool(placement and placement.while_live),
+    )
+
+
+async def insert_batch(
+    conn: Connection, rows: list[NewContribution], event_topic: str, *, handed_over: bool
+) -> list[Written]:
+    """Insert contributions with their contact details, equality answers, outbox events and (for workshop notes)
+    their place on the board and board event, all in one statement, whatever the number of rows.
+
+    Rows naming an unknown neighbourhood or programme are skipped here rather than failing the statement, so one
+    person's mistake never fails everyone else's contribution; so are rows whose idempotency key was used before
+    (ON CONFLICT) and notes from phones for a session that has closed. ``handed_over``: the caller enqueues the
+    events itself after the commit, so they are written as already on their way (the relay never has to touch
+    them). A row with a translation records who gave it (``entered_by``) and when (now).
+
+    Notes lock their workshops' rows (FOR NO KEY UPDATE, in id order, before any board event is numbered) until
+    the statement commits: nobody closes the session between the check and the commit, and each workshop's board
+    events are numbered in the order they commit, so a board reading "everything after event N" never misses an
+    N-1 committed later (engage.workshops.queries.add_event takes the same lock).
+    Returns one `Written` per row, in order. The rows travel as one JSON document (msgspec encodes it in C) and
+    come back as one: far less work in the web process than a parameter array per column.
     """
-    contact, equality = sub.contact, sub.equality
-    keep_contact = bool(sub.consent.contact and contact and (contact.email or contact.phone))
-    keep_equality = bool(equality and not equality.is_empty())
-    return await conn.fetchval(  # type: ignore[no-any-return]
+    document = await conn.fetchval(
         """
-        WITH c AS (
+        WITH boards AS MATERIALIZED (
+            SELECT id, code IS NOT NULL AND closed_at IS NULL AS open FROM workshops
+            WHERE id = ANY($4::uuid[]) ORDER BY id FOR NO KEY UPDATE
+        ), input AS (
+            SELECT * FROM ROWS FROM (json_to_recordset($1::json) AS (
+                id uuid, reference text, kind contribution_kind, text text, source contribution_source,
+                source_name text, neighbourhood text, language text, locale text, translation text,
+                consent_analysis boolean, consent_quote boolean, consent_share boolean, consent_contact boolean,
+                entered_by uuid, idempotency_key text, request_fingerprint text, received_at timestamptz,
+                programme text, contact_name text, contact_email text, contact_phone text, keep_contact boolean,
+                age_band text, ethnicity text, disability text, carer text, equality_language text,
+                keep_equality boolean, workshop_id uuid, prompt_id uuid, from_paper boolean, while_live boolean))
+            WITH ORDINALITY AS u (id, reference, kind, text, source, source_name, neighbourhood, language, locale,
+                translation, consent_analysis, consent_quote, consent_share, consent_contact, entered_by,
+                idempotency_key, request_fingerprint, received_at, programme, contact_name, contact_email,
+                contact_phone, keep_contact, age_band, ethnicity, disability, carer, equality_language, keep_equality,
+                workshop_id, prompt_id, from_paper, while_live, position)
+        ), checked AS (
+            SELECT u.*,
+                   u.workshop_id IS NULL
+                       OR EXISTS (SELECT 1 FROM boards b WHERE b.id = u.workshop_id AND (b.open OR NOT u.while_live))
+                       AS placement_open,
+                   u.neighbourhood IS NULL
+                       OR EXISTS (SELECT 1 FROM neighbourhoods n WHERE n.slug = u.neighbourhood) AS neighbourhood_known,
+                   u.programme IS NULL
+                       OR EXISTS (SELECT 1 FROM programmes p WHERE p.slug = u.programme) AS programme_known
+            FROM input u
+        ), c AS (
             INSERT INTO contributions (
                 id, reference, kind, text, source, source_name, neighbourhood, language,
                 consent_analysis, consent_quote, consent_share, consent_contact,
                 entered_by, idempotency_key, request_fingerprint, received_at, programme, locale,
                 translation, translated_by, translated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, COALESCE($16, now()), $28, $29,
-                    $30, CASE WHEN $30::text IS NOT NULL THEN $13::uuid END,
-                    CASE WHEN $30::text IS NOT NULL THEN now() END)
+            SELECT id, reference, kind, text, source, source_name, neighbourhood, language, consent_analysis,
+                   consent_quote, consent_share, consent_contact, entered_by, idempotency_key, request_fingerprint,
+                   coalesce(received_at, now()), programme, locale, translation,
+                   CASE WHEN translation IS NOT NULL THEN entered_by END,
+                   CASE WHEN translation IS NOT NULL THEN now() END
+            FROM checked WHERE neighbourhood_known AND programme_known AND placement_open
+            ORDER BY position
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id
         ), contact AS (
             INSERT INTO contribution_contacts (contribution_id, name, email, phone)
-            SELECT id, $17, $18, $19 FROM c WHERE $20::boolean
+            SELECT i.id, i.contact_name, i.contact_email, i.contact_phone FROM checked i JOIN c USING (id)
+            WHERE i.keep_contact
         ), equality AS (
             INSERT INTO contribution_equality (contribution_id, age_band, ethnicity, disability, carer, language)
-            SELECT id, $21, $22, $23, $24, $25 FROM c WHERE $26::boolean
+            SELECT i.id, i.age_band, i.ethnicity, i.disability, i.carer, i.equality_language
+            FROM checked i JOIN c USING (id) WHERE i.keep_equality
         ), event AS (
-            INSERT INTO outbox (topic, payload)
-            SELECT $27, jsonb_build_object('contribution_id', id) FROM c
+            INSERT INTO outbox (topic, payload, enqueued_at, enqueue_count)
+            SELECT $2, jsonb_build_object('contribution_id', i.id), CASE WHEN $3 THEN now() END, $3::int
+            FROM checked i JOIN c USING (id) ORDER BY i.position
+            RETURNING id, payload->>'contribution_id' AS contribution_id
+        ), note AS (
+            INSERT INTO workshop_notes (contribution_id, workshop_id, prompt_id, from_paper)
+            SELECT i.id, i.workshop_id, i.prompt_id, i.from_paper FROM checked i JOIN c USING (id)
+            WHERE i.workshop_id IS NOT NULL
+        ), board AS (
+            INSERT INTO board_events (workshop_id, kind, contribution_id, payload)
+            SELECT i.workshop_id, 'note', i.id,
+                   jsonb_build_object('id', i.id, 'prompt_id', i.prompt_id, 'from_paper', i.from_paper)
+            FROM checked i JOIN c USING (id) WHERE i.workshop_id IS NOT NULL ORDER BY i.position
         )
-        SELECT id FROM c
+        SELECT json_agg(json_build_object(
+                   'id', i.id, 'inserted', c.id IS NOT NULL, 'neighbourhood_known', i.neighbourhood_known,
+                   'programme_known', i.programme_known, 'placement_open', i.placement_open, 'event_id', e.id)
+               ORDER BY i.position)
+        FROM checked i LEFT JOIN c USING (id) LEFT JOIN event e ON e.contribution_id = i.id::text
         """,
-        contribution_id,
-        reference,
-        sub.kind,
-        sub.text,
-        sub.source,
-        sub.source_name,
-        sub.neighbourhood,
-        sub.language,
-        sub.consent.analysis,
-        sub.consent.quote,
-        sub.consent.share,
-        sub.consent.contact,
-        sub.entered_by,
-        sub.idempotency_key,
-        sub.fingerprint,
-        sub.received_at,
-        contact.name if contact else None,
-        contact.email if contact else None,
-        contact.phone if contact else None,
-        keep_contact,
-        equality.age_band if equality else None,
-        equality.ethnicity if equality else None,
-        equality.disability if equality else None,
-        equality.carer if equality else None,
-        equality.language if equality else None,
-        keep_equality,
+        _ROWS.encode([_batch_row(row) for row in rows]).decode(),
         event_topic,
-        sub.programme,
-        sub.locale,
-        sub.translation,
+        handed_over,
+        sorted({row.submission.placement.workshop_id for row in rows if row.submission.placement}),
+    )
+    return _WRITTEN.decode(document)
+
+
+_ROWS = msgspec.json.Encoder()
+_WRITTEN = msgspec.json.Decoder(list[Written])
+
+
+async def insert_contribution(
+    conn: Connection, contribution_id: UUID, reference: str, sub: Submission, event_topic: str
+) -> Written:
+    """One contribution by the batch statement, for writers without a batcher (`submit_contribution`: a paper
+    form with a printed reference, the importer, demo data); its event is left for the outbox relay."""
+    rows = [NewContribution(id=contribution_id, reference=reference, submission=sub)]
+    return (await insert_batch(conn, rows, event_topic, handed_over=False))[0]
+
+
+async def end_session(conn: Connection, server_pid: int, started_before: datetime) -> None:
+    """End another session of ours whose last statement has an unknown outcome (its client timed out or lost the
+    connection), and wait until it has ended: the statement has then committed or never will. ``started_before``
+    makes sure a process id reused since by a newer session is left alone."""
+    await conn.execute(
+        """SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+           WHERE pid = $1 AND backend_start < $2 AND pid <> pg_backend_pid()""",
+        server_pid,
+        started_before,
     )
 
 
@@ -116,11 +267,14 @@ class ExistingByKey(msgspec.Struct):
     request_fingerprint: str | None
 
 
-async def get_by_idempotency_key(conn: Connection, key: str) -> ExistingByKey | None:
-    record = await conn.fetchrow(
-        "SELECT id, reference, request_fingerprint FROM contributions WHERE idempotency_key = $1", key
+async def get_by_idempotency_keys(conn: Connection, keys: list[str]) -> dict[str, ExistingByKey]:
+    """The contributions first stored with these idempotency keys, by key."""
+    records = await conn.fetch(
+        """SELECT idempotency_key, id, reference, request_fingerprint FROM contributions
+           WHERE idempotency_key = ANY($1::text[])""",
+        keys,
     )
-    return None if record is None else msgspec.convert(dict(record), ExistingByKey)
+    return {r["idempotency_key"]: msgspec.convert(dict(r), ExistingByKey) for r in records}
 
 
 async def get_contribution(conn: Connection, contribution_id: UUID, sight: Sight) -> ContributionRow | None:

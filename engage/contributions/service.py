@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Protocol
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from engage.accounts.models import StaffUser, can
@@ -23,6 +23,7 @@ from engage.contributions.models import (
     IdempotencyConflict,
     InvalidContribution,
     Neighbourhood,
+    PlacementRefused,
     Receipt,
     Submission,
     WithdrawalRefused,
@@ -158,19 +159,78 @@ class Submitted(msgspec.Struct):
     """False when an idempotency key replayed an earlier submission."""
 
 
-async def submit_contribution(conn: Connection, sub: Submission, *, secret: str) -> Submitted:
-    """Store a contribution and its ``contribution.received`` event.
-
-    Everything is written by one statement, so a caller may run this outside an explicit transaction (the API
-    does: it saves two round trips per request) or inside one (the importer batches rows). With an idempotency
-    key already used for the same request, returns the first receipt and writes nothing.
-    """
+def prepare_submission(sub: Submission) -> Submission:
+    """The submission as it will be stored (text and translation normalised), or InvalidContribution naming every
+    problem that can be found without the database."""
     sub = msgspec.structs.replace(
         sub, text=clean_text(sub.text), translation=clean_text(sub.translation) if sub.translation else None
     )
     errors = check_submission(sub)
     if errors:
         raise InvalidContribution(errors)
+    return sub
+
+
+def unknown_place(sub: Submission, field: str) -> InvalidContribution:
+    """The refusal of a contribution naming a programme (``field`` "programme") or neighbourhood that does not
+    exist."""
+    if field == "programme":
+        return InvalidContribution(
+            [FieldError.of("programme", N_("'%(programme)s' is not a programme."), programme=sub.programme)]
+        )
+    return InvalidContribution(
+        [
+            FieldError.of(
+                "neighbourhood",
+                N_("'%(neighbourhood)s' is not one of our neighbourhoods."),
+                neighbourhood=sub.neighbourhood,
+            )
+        ]
+    )
+
+
+def replayed(sub: Submission, existing: queries.ExistingByKey, *, secret: str) -> Submitted:
+    """The first answer again, for a request whose idempotency key was used before (or a 409 if its body differs)."""
+    if existing.request_fingerprint != sub.fingerprint:
+        raise IdempotencyConflict
+    return Submitted(receipt_for(existing.id, existing.reference, secret=secret), created=False)
+
+
+class Submitter(Protocol):
+    """Where a checked contribution goes to be stored: the web process's `IntakeBatcher` (group commit), or
+    `SubmitInTransaction`."""
+
+    async def submit(self, submission: Submission) -> Submitted: ...
+
+
+class SubmitInTransaction:
+    """A `Submitter` that stores each contribution in the caller's transaction with `submit_contribution`, for code
+    running outside a web process (the demo data)."""
+
+    def __init__(self, conn: Connection, *, secret: str) -> None:
+        self._conn = conn
+        self._secret = secret
+
+    async def submit(self, submission: Submission) -> Submitted:
+        return await submit_contribution(self._conn, submission, secret=self._secret)
+
+
+def receipt_for(contribution_id: UUID, reference: str, *, secret: str) -> Receipt:
+    return Receipt(id=contribution_id, reference=reference, withdrawal_code=withdrawal_code(secret, contribution_id))
+
+
+async def submit_contribution(conn: Connection, sub: Submission, *, secret: str) -> Submitted:
+    """Store one contribution and its ``contribution.received`` event in the caller's transaction, for writers
+    that do not go through the web's intake batcher (`engage.contributions.intake`): a paper form typed in with its
+    pre-printed reference (the printed form is claimed, the contribution written and the form marked used, all in
+    the request's transaction, so a form is never typed in twice), the importer (its rows in its own transaction)
+    and demo data.
+
+    The contribution is written by the single-row form of the intake batch statement (`queries.insert_batch`), with
+    a workshop note's place on the board when it has one (PlacementRefused when its session has closed). With an
+    idempotency key already used for the same request, returns the first receipt and writes nothing.
+    """
+    sub = prepare_submission(sub)
     contribution_id, reference = uuid7(), new_reference()
     if sub.reference is not None:
         printed = await _printed_form(conn, sub, secret)
@@ -179,41 +239,31 @@ async def submit_contribution(conn: Connection, sub: Submission, *, secret: str)
         contribution_id, reference = printed.contribution_id, printed.reference
         if sub.locale == "en":  # the form was printed in the language its author read
             sub = msgspec.structs.replace(sub, locale=printed.locale)
-    try:
-        inserted = await queries.insert_contribution(conn, contribution_id, reference, sub, CONTRIBUTION_RECEIVED)
-    except asyncpg.ForeignKeyViolationError as exc:
-        if "programme" in (exc.constraint_name or ""):
-            raise InvalidContribution(
-                [FieldError.of("programme", N_("'%(programme)s' is not a programme."), programme=sub.programme)]
-            ) from exc
-        raise InvalidContribution(
-            [
-                FieldError.of(
-                    "neighbourhood",
-                    N_("'%(neighbourhood)s' is not one of our neighbourhoods."),
-                    neighbourhood=sub.neighbourhood,
-                )
-            ]
-        ) from exc
-    if inserted is None:
+    written = await queries.insert_contribution(conn, contribution_id, reference, sub, CONTRIBUTION_RECEIVED)
+    if not written.neighbourhood_known:
+        raise unknown_place(sub, "neighbourhood")
+    if not written.programme_known:
+        raise unknown_place(sub, "programme")
+    if not written.placement_open:
+        raise PlacementRefused
+    if not written.inserted:
         return await _replayed(conn, sub, secret)
     if sub.reference is not None:
         await paper_queries.mark_used(conn, reference)
-    receipt = Receipt(id=contribution_id, reference=reference, withdrawal_code=withdrawal_code(secret, contribution_id))
-    return Submitted(receipt, created=True)
+    return Submitted(receipt_for(contribution_id, reference, secret=secret), created=True)
+
+
+async def _first_by_key(conn: Connection, sub: Submission) -> queries.ExistingByKey | None:
+    if sub.idempotency_key is None:
+        return None
+    return (await queries.get_by_idempotency_keys(conn, [sub.idempotency_key])).get(sub.idempotency_key)
 
 
 async def _replayed(conn: Connection, sub: Submission, secret: str) -> Submitted:
     """The first receipt for an idempotency key used before with the same request (a conflict otherwise)."""
-    assert sub.idempotency_key is not None
-    existing = await queries.get_by_idempotency_key(conn, sub.idempotency_key)
+    existing = await _first_by_key(conn, sub)
     assert existing is not None
-    if existing.request_fingerprint != sub.fingerprint:
-        raise IdempotencyConflict
-    receipt = Receipt(
-        id=existing.id, reference=existing.reference, withdrawal_code=withdrawal_code(secret, existing.id)
-    )
-    return Submitted(receipt, created=False)
+    return replayed(sub, existing, secret=secret)
 
 
 async def _printed_form(conn: Connection, sub: Submission, secret: str) -> PaperForm | Submitted:
@@ -225,9 +275,9 @@ async def _printed_form(conn: Connection, sub: Submission, secret: str) -> Paper
             [FieldError("paper_reference", "No form was printed with this reference: check it against the paper.")]
         )
     if printed.used_at is not None:
-        existing = await queries.get_by_idempotency_key(conn, sub.idempotency_key) if sub.idempotency_key else None
+        existing = await _first_by_key(conn, sub)
         if existing is not None and existing.reference == printed.reference:
-            return await _replayed(conn, sub, secret)
+            return replayed(sub, existing, secret=secret)
         raise InvalidContribution(
             [FieldError("paper_reference", f"The form {printed.reference} was typed in already.")]
         )

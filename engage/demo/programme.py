@@ -13,6 +13,7 @@ from engage.assets import service as assets
 from engage.assets.models import AssetDraft
 from engage.consensus import service as consensus
 from engage.consensus.models import Rating
+from engage.contributions.service import SubmitInTransaction
 from engage.db import Connection
 from engage.demo import queries
 from engage.privacy.visibility import UNRESTRICTED
@@ -103,12 +104,13 @@ async def load_programme(conn: Connection, settings: Settings, facilitator: Staf
     )
     code = await workshops.open_live_session(conn, workshop_id, facilitator)
     live = await workshops.live_workshop(conn, code)
+    phones = SubmitInTransaction(conn, secret=settings.secret_key)  # no batcher here: the demo's own transaction
     note_ids: list[UUID] = []
     for number, (prompt, text) in enumerate(NOTES):
         note = NoteIn(
             prompt_id=str(live.prompts[prompt].id), text=text, client_key=f"demo-{number}", consent_quote=True
         )
-        _, receipt = await workshops.post_note(conn, code, note, secret=settings.secret_key)
+        receipt = await workshops.post_note(phones, live, note)
         note_ids.append(receipt.id)
     await workshops.close_live_session(conn, workshop_id, facilitator)
     for kind, name, offers, hood, source in (

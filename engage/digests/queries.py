@@ -1,12 +1,17 @@
-"""The only SQL for digests. A digest reads the base tables (exact, and fast enough for one board's period with
-the indexes on received_at); the dashboard reads the monthly rollups instead (see engage.dashboards)."""
+"""The only SQL for digests. Counts come from the day-by-day counts the database keeps exact with triggers
+(migrations/0014: contribution_days, theme_days, equality_days), so a month's digest reads a month's worth of
+rows however much history there is; a board filtered by theme needs to know which contributions carry its themes
+and reads the base tables for its period. Quotes always come from the base tables (a partial index holds the
+few quotable rows). The dashboard reads its own monthly rollups (see engage.dashboards)."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import msgspec
 
 from engage.db import Connection
@@ -18,17 +23,8 @@ from engage.digests.models import (
     QuoteCandidate,
     ResponseInPeriod,
     StoredDigest,
+    next_month,
 )
-
-# $1, $2: the time range; $3: framework; $4, $5, $6: theme, neighbourhood and programme filters (empty: all).
-_MATCHED = """matched AS (
-    SELECT c.id, c.received_at, c.neighbourhood FROM contributions c
-    WHERE c.received_at >= $1 AND c.received_at < $2
-      AND (cardinality($5::text[]) = 0 OR c.neighbourhood = ANY($5::text[]))
-      AND (cardinality($6::text[]) = 0 OR c.programme = ANY($6::text[]))
-      AND (cardinality($4::text[]) = 0 OR EXISTS (
-            SELECT 1 FROM contribution_tags t WHERE t.contribution_id = c.id AND t.framework_id = $3
-            AND t.given AND t.theme_id = ANY($4::text[]))))"""
 
 
 class Filters(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,36 +37,186 @@ class Filters(msgspec.Struct, frozen=True, kw_only=True):
         return (self.framework_id, self.themes, self.neighbourhoods, self.programmes)
 
 
+def _matched(filters: Filters, args: list[Any]) -> str:
+    """The ``matched`` CTE: contributions in [$1, $2) that a board's filters choose. Only the filters in use become
+    predicates (a prepared statement's generic plan for "the array is empty or it matches" reads every row), and
+    a contribution's themes are looked up by its key, one at a time, so the cost follows the period."""
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    clauses = ["c.received_at >= $1", "c.received_at < $2"]
+    if filters.neighbourhoods:
+        clauses.append(f"c.neighbourhood = ANY({arg(filters.neighbourhoods)}::text[])")
+    if filters.programmes:
+        clauses.append(f"c.programme = ANY({arg(filters.programmes)}::text[])")
+    if filters.themes:
+        clauses.append(
+            f"""EXISTS (SELECT 1 FROM contribution_tags t WHERE t.contribution_id = c.id
+                        AND t.framework_id = {arg(filters.framework_id)} AND t.given
+                        AND t.theme_id = ANY({arg(filters.themes)}::text[]))"""  # noqa: S608 - placeholders
+        )
+    return f"""matched AS (SELECT c.id, c.received_at, c.neighbourhood FROM contributions c
+                          WHERE {" AND ".join(clauses)})"""  # noqa: S608 - our own predicates
+
+
 async def counts(conn: Connection, since: datetime, split: datetime, until: datetime, filters: Filters) -> PeriodCounts:
-    """Totals, theme counts and neighbourhood counts for [since, split) ("previous") and [split, until)."""
+    """Totals, theme counts and neighbourhood counts for [since, split) ("previous") and [split, until), from the
+    contributions themselves (a board filtered by theme; the others read `counts_by_day`)."""
+    args: list[Any] = [since, until, split, filters.framework_id]
+    matched = _matched(filters, args)
+    themes = ""
+    if filters.themes:
+        args.append(filters.themes)
+        themes = f"AND t.theme_id = ANY(${len(args)}::text[])"
     records = await conn.fetch(
-        f"""WITH {_MATCHED},
+        f"""WITH {matched},
            tagged AS (
-             SELECT m.received_at >= $7 AS current, t.theme_id FROM matched m
-             JOIN contribution_tags t ON t.contribution_id = m.id AND t.framework_id = $3 AND t.given
-             WHERE cardinality($4::text[]) = 0 OR t.theme_id = ANY($4::text[]))
+             SELECT m.received_at >= $3 AS current, t.theme_id FROM matched m,
+                    LATERAL (SELECT t.theme_id FROM contribution_tags t WHERE t.contribution_id = m.id
+                             AND t.framework_id = $4 AND t.given {themes} OFFSET 0) t)
            SELECT 'theme' AS what, theme_id AS key, count(*) FILTER (WHERE current) AS now,
                   count(*) FILTER (WHERE NOT current) AS before FROM tagged GROUP BY theme_id
            UNION ALL
-           SELECT 'place', coalesce(n.name, 'Not given'), count(*) FILTER (WHERE m.received_at >= $7),
-                  count(*) FILTER (WHERE m.received_at < $7)
+           SELECT 'place', coalesce(n.name, 'Not given'), count(*) FILTER (WHERE m.received_at >= $3),
+                  count(*) FILTER (WHERE m.received_at < $3)
            FROM matched m LEFT JOIN neighbourhoods n ON n.slug = m.neighbourhood GROUP BY 2
            UNION ALL
-           SELECT 'total', '', count(*) FILTER (WHERE received_at >= $7), count(*) FILTER (WHERE received_at < $7)
+           SELECT 'total', '', count(*) FILTER (WHERE received_at >= $3), count(*) FILTER (WHERE received_at < $3)
            FROM matched""",  # noqa: S608
-        since,
-        until,
-        *filters.args(),
-        split,
+        *args,
     )
+    return _period_counts(records)
+
+
+def _period_counts(records: list[asyncpg.Record]) -> PeriodCounts:
+    """Rows of (what, key, now, before), what being 'theme', 'place' or 'total'."""
     found: dict[str, dict[str, tuple[int, int]]] = {"theme": {}, "place": {}}
     total = (0, 0)
     for r in records:
         if r["what"] == "total":
-            total = (r["now"], r["before"])
+            total = (int(r["now"]), int(r["before"]))
         else:
-            found[r["what"]][r["key"]] = (r["now"], r["before"])
+            found[r["what"]][r["key"]] = (int(r["now"]), int(r["before"]))
     return PeriodCounts(themes=found["theme"], places=found["place"], total=total)
+
+
+class Spans(msgspec.Struct, frozen=True):
+    """A range of days as the day counts read it: the whole calendar months in it (one row per key each) and the
+    days outside them."""
+
+    months: list[date]
+    day_starts: list[date]
+    day_ends: list[date]
+
+    @classmethod
+    def of(cls, *bounds: date) -> Spans:
+        """For consecutive ranges [bounds[0], bounds[1]), [bounds[1], bounds[2]), ...: a month counts as whole only
+        inside one range, so every row still says which range it belongs to."""
+        months: list[date] = []
+        starts: list[date] = []
+        ends: list[date] = []
+        for start, end in itertools.pairwise(bounds):
+            day = start
+            while day < end:
+                month_end = next_month(day.replace(day=1))
+                if day.day == 1 and month_end <= end:
+                    months.append(day)
+                else:
+                    starts.append(day)
+                    ends.append(min(month_end, end))
+                day = min(month_end, end)
+        return cls(months=months, day_starts=starts, day_ends=ends)
+
+
+def _day_rows(table: str, columns: str, filters: str) -> str:
+    """Rows of a day-count table for a `Spans` ($1 months, $2 day starts, $3 day ends): month rows for the whole
+    months, plus their deltas not folded yet, plus day rows for the other days."""
+    # OFFSET 0 keeps each day range its own index scan (joined to the ranges, the planner reads the whole table).
+    return f"""
+        SELECT d.day AS at, {columns} FROM unnest($2::date[], $3::date[]) AS r (s, e),
+            LATERAL (SELECT * FROM {table}_days d WHERE d.day >= r.s AND d.day < r.e AND {filters} OFFSET 0) d
+        UNION ALL
+        SELECT d.day, {columns} FROM {table}_days d
+        WHERE NOT d.folded AND date_trunc('month', d.day)::date = ANY($1::date[]) AND {filters}
+        UNION ALL
+        SELECT d.month, {columns} FROM {table}_months d WHERE d.month = ANY($1::date[]) AND {filters}"""  # noqa: S608 - our own names
+
+
+# $4, $5: neighbourhood and programme filters (empty: all).
+_PLACES = """(cardinality($4::text[]) = 0 OR d.neighbourhood = ANY($4::text[]))
+             AND (cardinality($5::text[]) = 0 OR d.programme = ANY($5::text[]))"""
+
+
+async def counts_by_day(conn: Connection, since: date, split: date, until: date, filters: Filters) -> PeriodCounts:
+    """The same figures as `counts`, from the day counts, for a board filtered by one theme at most (a contribution
+    carries a theme once, so with one theme its count is the board's total; with two, a contribution with both
+    would count twice)."""
+    assert len(filters.themes) <= 1, "more than one theme needs the contributions themselves: use counts()"
+    spans = Spans.of(since, split, until)
+    args: list[Any] = [
+        spans.months,
+        spans.day_starts,
+        spans.day_ends,
+        filters.neighbourhoods,
+        filters.programmes,
+        split,
+        filters.framework_id,
+    ]
+    themes = "d.framework_id = $7 AND " + _PLACES
+    if filters.themes:  # the board's contributions are those with its theme: count them from the theme's counts
+        args.append(filters.themes[0])
+        themes = "d.theme_id = $8 AND " + themes
+        places = _day_rows("theme", "d.neighbourhood, d.tags AS n", themes)
+    else:
+        places = _day_rows("contribution", "d.neighbourhood, d.contributions AS n", _PLACES)
+    records = await conn.fetch(
+        f"""WITH places AS ({places}),
+                 themes AS ({_day_rows("theme", "d.theme_id, d.tags AS n", themes)})
+           SELECT 'total' AS what, '' AS key, coalesce(sum(n) FILTER (WHERE at >= $6), 0) AS now,
+                  coalesce(sum(n) FILTER (WHERE at < $6), 0) AS before FROM places
+           UNION ALL
+           SELECT 'place', coalesce(h.name, 'Not given'), coalesce(sum(n) FILTER (WHERE at >= $6), 0),
+                  coalesce(sum(n) FILTER (WHERE at < $6), 0)
+           FROM places p LEFT JOIN neighbourhoods h ON h.slug = p.neighbourhood GROUP BY 2
+           HAVING sum(n) FILTER (WHERE at >= $6) <> 0 OR sum(n) FILTER (WHERE at < $6) <> 0
+           UNION ALL
+           SELECT 'theme', theme_id, coalesce(sum(n) FILTER (WHERE at >= $6), 0),
+                  coalesce(sum(n) FILTER (WHERE at < $6), 0)
+           FROM themes GROUP BY theme_id
+           HAVING sum(n) FILTER (WHERE at >= $6) <> 0 OR sum(n) FILTER (WHERE at < $6) <> 0""",  # noqa: S608
+        *args,
+    )
+    return _period_counts(records)
+
+
+async def equality_counts_by_day(
+    conn: Connection, start: date, end: date, filters: Filters
+) -> dict[str, dict[str, int]]:
+    """The same figures as `equality_counts`, from the day counts, for a board without theme filters."""
+    assert not filters.themes, "a theme filter needs the contributions themselves: use equality_counts()"
+    spans = Spans.of(start, end)
+    records = await conn.fetch(
+        f"""SELECT question, answer, sum(n) AS n
+            FROM ({_day_rows("equality", "d.question, d.answer, d.answers AS n", _PLACES)}) a
+            GROUP BY 1, 2 HAVING sum(n) > 0""",  # noqa: S608
+        spans.months,
+        spans.day_starts,
+        spans.day_ends,
+        filters.neighbourhoods,
+        filters.programmes,
+    )
+    found: dict[str, dict[str, int]] = {}
+    for r in records:
+        found.setdefault(r["question"], {})[r["answer"]] = int(r["n"])
+    return found
+
+
+async def fold_day_counts(conn: Connection) -> int:
+    """Fold the day counts' appended changes into one row per day and key, and into the month's row (the worker,
+    every minute). Returns how many changes it folded."""
+    return int(await conn.fetchval("SELECT fold_day_counts()"))
 
 
 async def quotable(
@@ -112,16 +258,17 @@ async def quotable(
 async def equality_counts(
     conn: Connection, since: datetime, until: datetime, filters: Filters
 ) -> dict[str, dict[str, int]]:
+    """Equality answers given with the contributions a board's filters choose, from the contributions themselves
+    (a board filtered by theme; the others read `equality_counts_by_day`)."""
+    args: list[Any] = [since, until]
     records = await conn.fetch(
-        f"""WITH {_MATCHED}
-           SELECT q.question, q.answer, count(*) AS n FROM matched m
-           JOIN contribution_equality e ON e.contribution_id = m.id
+        f"""WITH {_matched(filters, args)}
+           SELECT q.question, q.answer, count(*) AS n FROM matched m,
+                  LATERAL (SELECT * FROM contribution_equality e WHERE e.contribution_id = m.id OFFSET 0) e
            CROSS JOIN LATERAL (VALUES ('age_band', e.age_band), ('ethnicity', e.ethnicity),
                                       ('disability', e.disability), ('carer', e.carer)) AS q (question, answer)
            WHERE q.answer IS NOT NULL GROUP BY 1, 2""",  # noqa: S608
-        since,
-        until,
-        *filters.args(),
+        *args,
     )
     found: dict[str, dict[str, int]] = {}
     for r in records:

@@ -145,9 +145,18 @@ async def build_digest(
     framework = await tag_queries.get_framework(conn, framework_id)
     theme_name: Callable[[str], str] = framework.theme_name if framework else str
     filters = _filters(board, framework_id)
-    since, split = period.previous().bounds()
-    _, until = period.bounds()
-    counted = await queries.counts(conn, since, split, until, filters)
+    # The day counts cost a period's days, not all history; a board's own contributions are needed only to count
+    # those with any of several themes once each, and for the equality answers of a board filtered by theme.
+    if len(filters.themes) <= 1:
+        counted = await queries.counts_by_day(conn, period.previous().start, period.start, period.end, filters)
+    else:
+        since, split = period.previous().bounds()
+        _, until = period.bounds()
+        counted = await queries.counts(conn, since, split, until, filters)
+    if filters.themes:
+        equality = await queries.equality_counts(conn, *period.bounds(), filters)
+    else:
+        equality = await queries.equality_counts_by_day(conn, period.start, period.end, filters)
     theme_ids = board.themes or ([t.id for t in framework.themes] if framework else sorted(counted.themes))
     themes = sorted(
         (
@@ -168,7 +177,6 @@ async def build_digest(
     )
     leading = [t.theme_id for t in themes if t.count > 0][:LEADING_THEMES]
     quotes = await _quotes(conn, period, filters, leading, theme_name)
-    equality = await queries.equality_counts(conn, *period.bounds(), filters)
     programmes = [
         ProgrammeLine(
             slug=r.slug,

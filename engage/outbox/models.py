@@ -11,11 +11,6 @@ class Event(msgspec.Struct, kw_only=True):
     payload: dict[str, Any]
 
 
-class PendingEvent(msgspec.Struct, kw_only=True):
-    id: int
-    enqueue_count: int
-
-
 CONTRIBUTION_RECEIVED = "contribution.received"
 CONTRIBUTION_WITHDRAWN = "contribution.withdrawn"
 CONTRIBUTION_TRANSLATED = "contribution.translated"

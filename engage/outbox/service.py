@@ -1,9 +1,16 @@
-"""Relaying committed outbox rows to arq.
+"""Handing committed outbox rows to arq.
 
-The relay only ever reads committed rows, so a worker never sees a job before the rows it names. It runs in
-every web and worker process; ``FOR UPDATE SKIP LOCKED`` keeps two relays from sending the same row, and the
-job handlers are idempotent for the rare row sent twice (a relay that enqueued and then lost its database
-connection before marking the row).
+A job is enqueued only after the rows it names are committed and unlocked, so a worker that starts it at once
+finds them. Two ways in:
+
+- the intake batcher writes its events already marked as on their way and hands them over itself right after the
+  commit (`hand_over`): the busiest path costs no relay query and no extra write per event;
+- the relay, in every web and worker process, claims whatever else was committed (withdrawals, retraining and
+  clustering requests, the importer's rows) in one committed statement, then enqueues.
+
+If Redis refuses, the rows go back on the relay's list; if the process dies in between, the worker's sweep puts
+back rows enqueued long ago and never processed (``outbox_stale_after_s``). Job handlers are idempotent for the
+rare row sent twice.
 """
 
 from __future__ import annotations
@@ -27,21 +34,34 @@ EVENTS_PER_JOB = 200
 """Events travel in batches so that a burst of intake becomes a few jobs, not one job per row."""
 
 
+async def enqueue(redis: ArqRedis, ids: list[int]) -> None:
+    """Enqueue jobs for these committed events, ``EVENTS_PER_JOB`` at a time."""
+    for start in range(0, len(ids), EVENTS_PER_JOB):
+        chunk = ids[start : start + EVENTS_PER_JOB]
+        # A fresh suffix per enqueue: arq drops a job whose id it still remembers, and a re-relayed batch (or a
+        # database restored under an old Redis, with the same row ids) must run again.
+        job_id = f"events:{chunk[0]}-{chunk[-1]}:{uuid.uuid4().hex[:12]}"
+        await redis.enqueue_job(HANDLE_EVENTS_JOB, chunk, _job_id=job_id)
+
+
+async def hand_over(pool: asyncpg.Pool, redis: ArqRedis, ids: list[int]) -> None:
+    """Enqueue events that were committed as already on their way. If Redis refuses, put them back on the relay's
+    list (and re-raise); the relay retries with back-off."""
+    try:
+        await enqueue(redis, ids)
+    except Exception:
+        async with pool.acquire() as conn:
+            await queries.unclaim(conn, ids)
+        raise
+
+
 async def relay_once(pool: asyncpg.Pool, redis: ArqRedis, *, limit: int = 2000) -> int:
     """Enqueue up to ``limit`` unrelayed events. Returns how many were enqueued."""
-    async with transaction(pool) as conn:
-        pending = await queries.claim_unrelayed(conn, limit)
-        if not pending:
-            return 0
-        for start in range(0, len(pending), EVENTS_PER_JOB):
-            chunk = pending[start : start + EVENTS_PER_JOB]
-            ids = [event.id for event in chunk]
-            # A fresh suffix per enqueue: arq drops a job whose id it still remembers, and a re-relayed batch
-            # (or a database restored under an old Redis, with the same row ids) must run again.
-            job_id = f"events:{ids[0]}-{ids[-1]}:{uuid.uuid4().hex[:12]}"
-            await redis.enqueue_job(HANDLE_EVENTS_JOB, ids, _job_id=job_id)
-        await queries.mark_enqueued(conn, [event.id for event in pending])
-    return len(pending)
+    async with pool.acquire() as conn:
+        claimed = await queries.claim_unrelayed(conn, limit)
+    if claimed:
+        await hand_over(pool, redis, claimed)
+    return len(claimed)
 
 
 async def release_stale_events(pool: asyncpg.Pool, older_than_s: int) -> int:

@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from engage.accounts.models import ROLE_LABELS, Permission, StaffUser, can
+from engage.contributions.intake import MAX_IN_FLIGHT, IntakeBatcher
 from engage.contributions.models import (
     EQUALITY_CHOICES,
     KIND_LABELS,
@@ -29,7 +30,7 @@ from engage.contributions.models import (
     Consent,
     ContributionIn,
 )
-from engage.db import create_pool
+from engage.db import create_pool, freeze_heap
 from engage.digests.population import SUPPRESS_BELOW
 from engage.logs import configure_logging
 from engage.outbox.service import OutboxRelay, redis_client
@@ -63,6 +64,7 @@ from engage.web.errors import FieldProblem, ProblemBody
 from engage.web.headers import security_headers
 from engage.web.input import check_input
 from engage.web.limits import Limits
+from engage.workshops.feed import BoardFeed
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +114,25 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url or "", size=settings.pool_size, timeout_s=settings.db_timeout_s)
+        pool = await create_pool(
+            settings.database_url or "", size=settings.pool_size, timeout_s=settings.db_timeout_s, session_state=False
+        )
         redis = redis_client(settings.redis_url or "")
         relay = OutboxRelay(pool, redis)
+        # The batcher's own connections: a request that holds one of the pool's while it waits for its batch
+        # (staff entry) can then never leave the batcher without one.
+        # A batch's statement is bounded like any other: a stalled PostgreSQL fails its batch (503, "send it again").
+        intake_pool = await create_pool(
+            settings.database_url or "", size=MAX_IN_FLIGHT, timeout_s=settings.db_timeout_s, session_state=False
+        )
+        intake = IntakeBatcher(
+            intake_pool,
+            redis,
+            secret=settings.secret_key,
+            window_s=settings.intake_batch_window_ms / 1000,
+            max_batch=settings.intake_batch_size,
+        )
+        board_feed = BoardFeed(settings.database_url or "")
         relay.start()
         limits = Limits(
             redis,
@@ -123,12 +141,21 @@ def create_app(settings: Settings) -> Litestar:
             api_per_minute=settings.api_rate_limit_per_minute,
             notes_per_minute=settings.workshop_notes_per_minute,
         )
-        app.state.update(pool=pool, redis=redis, relay=relay, limits=limits)
+        intake.start()
+        board_feed.start()
+        app.state.update(pool=pool, redis=redis, relay=relay, limits=limits, intake=intake, board_feed=board_feed)
+        # Everything loaded so far lives as long as the process: keep it out of the cyclic garbage collector's
+        # full collections, which otherwise walked it all (80-120 ms, every few seconds under load; that was
+        # intake's p99). See engage.db.freeze_heap.
+        freeze_heap()
         try:
             yield
         finally:
+            await board_feed.stop()
+            await intake.stop()
             await relay.stop()
             await redis.aclose()
+            await intake_pool.close()
             await pool.close()
 
     def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -26,10 +26,12 @@ from litestar.types import ASGIApp, Guard, Receive, Scope, Send
 
 from engage.accounts import service as accounts
 from engage.accounts.models import Permission, Session, StaffUser, can
+from engage.contributions.intake import IntakeBatcher
 from engage.outbox.service import OutboxRelay
 from engage.privacy.visibility import Sight, sight_for
 from engage.settings import Settings
 from engage.web.limits import Limits
+from engage.workshops.feed import BoardFeed
 
 SESSION_COOKIE = "engage_session"
 _DB = "engage.db"
@@ -162,6 +164,10 @@ def provide_relay(state: State) -> OutboxRelay:
     return state["relay"]  # type: ignore[no-any-return]
 
 
+def provide_intake(state: State) -> IntakeBatcher:
+    return state["intake"]  # type: ignore[no-any-return]
+
+
 Conn = NamedDependency[PoolConnectionProxy]
 """The request's connection, inside its transaction (``conn: Conn`` in a handler's signature). Named for the one
 class it is (a pool's connection), not ``engage.db.Connection``: Litestar checks dependencies with msgspec, which
@@ -172,6 +178,10 @@ ReaderSight = NamedDependency[Sight]
 """What the person asking may see of contributions."""
 AppSettings = NamedDependency[Settings]
 Relay = NamedDependency[OutboxRelay]
+Intake = NamedDependency[IntakeBatcher]
+"""The process's intake batcher: every contribution from the web goes through it (group commit), except a paper
+form typed in with its pre-printed reference (`engage.contributions.service.submit_contribution`, in the request's
+transaction)."""
 
 DEPENDENCIES = {
     "conn": Provide(provide_conn),
@@ -179,6 +189,7 @@ DEPENDENCIES = {
     "sight": Provide(provide_sight),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "relay": Provide(provide_relay, sync_to_thread=False),
+    "intake": Provide(provide_intake, sync_to_thread=False),
 }
 
 
@@ -192,6 +203,14 @@ def settings_of(state: State) -> Settings:
 
 def relay_of(state: State) -> OutboxRelay:
     return state["relay"]  # type: ignore[no-any-return]
+
+
+def intake_of(state: State) -> IntakeBatcher:
+    return state["intake"]  # type: ignore[no-any-return]
+
+
+def board_feed_of(state: State) -> BoardFeed:
+    return state["board_feed"]  # type: ignore[no-any-return]
 
 
 def limits_of(state: State) -> Limits:

@@ -24,6 +24,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Template
 from litestar.types import Scope
 
+from engage.contributions.intake import IntakeClosed
 from engage.problems import FieldError, Problem
 from engage.web.links import redirect, url
 
@@ -195,8 +196,14 @@ def database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Res
     return _answer(request, 503, DATABASE_UNAVAILABLE, None, {"Retry-After": str(RETRY_AFTER_S)})
 
 
+def intake_closed(request: Request[Any, Any, Any], exc: IntakeClosed) -> Response[Any]:
+    """The web process is shutting down and took nothing: a client or a proxy tries again (another process)."""
+    return _answer(request, 503, str(exc), None, {"Retry-After": str(RETRY_AFTER_S)})
+
+
 HANDLERS: dict[int | type[Exception], Any] = {
     Problem: problem,
+    IntakeClosed: intake_closed,
     ValidationException: validation_failed,
     UnicodeDecodeError: bad_encoding,
     asyncpg.DataError: bad_value,
@@ -214,6 +221,8 @@ async def log_exception(exc: Exception, scope: Scope) -> None:
         log.info("%s %s", exc.status_code, where)
     elif isinstance(exc, ValidationException | UnicodeDecodeError | asyncpg.DataError):
         log.info("4xx %s: %s", where, type(exc).__name__)
+    elif isinstance(exc, IntakeClosed):
+        log.warning("503 %s: shutting down", where)
     elif isinstance(exc, DATABASE_DOWN):
         log.warning("503 %s: database unavailable (%s)", where, type(exc).__name__)
     else:

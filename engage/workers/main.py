@@ -11,7 +11,7 @@ from arq import Worker, cron
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from engage.db import create_pool
+from engage.db import create_pool, freeze_heap
 from engage.mail.smtp import parse_smtp_url
 from engage.outbox.service import OutboxRelay, redis_client
 from engage.settings import Settings
@@ -20,6 +20,7 @@ from engage.workers.delivery import MailSender
 from engage.workers.redaction import RedactionSweep
 from engage.workers.retraining import TrainingRunner
 from engage.workers.tagging import TaggerHolder, sync_builtin_frameworks
+from nlp.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,10 @@ def build_worker(settings: Settings, *, burst: bool = False, resources: WorkerRe
         ctx.update(await held.load())
         ctx["relay"] = OutboxRelay(ctx["pool"], ctx["redis"])
         ctx["relay"].start()
+        redact("Warm up the redactor's word lists, Ada.")
+        # The language model, the redactor's lists and the rest stay for the process's life: keep them out of
+        # full garbage collections (engage.db.freeze_heap).
+        freeze_heap()
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         if "relay" in ctx:

@@ -66,9 +66,8 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
     settings: Settings = ctx["settings"]
     try:
         async with transaction(pool) as conn:
-            events = await outbox.lock_unprocessed(conn, event_ids)
+            events = await outbox.claim_for_processing(conn, event_ids)
             await _dispatch(conn, events)
-            await outbox.mark_processed(conn, [event.id for event in events])
         # Re-read every event of the batch, processed now or earlier: a run that died after the commit above
         # still owes its tags and emails. Tagging skips what the current model has already tagged.
         async with pool.acquire() as conn:
@@ -168,14 +167,16 @@ async def send_due_digests(ctx: Ctx) -> dict[str, int]:
 
 
 async def refresh_dashboard(ctx: Ctx) -> dict[str, int]:
-    """Keep the dashboard's rollups fresh; one worker at a time (the advisory lock), the others skip."""
+    """Keep the dashboard's rollups fresh and fold the digests' day counts; one worker at a time (the advisory
+    lock), the others skip."""
     pool: asyncpg.Pool = ctx["pool"]
     settings: Settings = ctx["settings"]
     async with pool.acquire() as conn, advisory_lock(conn, Lock.DASHBOARD_ROLLUPS) as held:
         if not held:
             return {"skipped": 1}
+        folded = await digest_queries.fold_day_counts(conn)
         took = await dashboards.refresh_if_stale(conn, settings.dashboard_refresh_s)
-    return {"refreshed_ms": took} if took is not None else {}
+    return {"folded": folded, **({"refreshed_ms": took} if took is not None else {})}
 
 
 async def apply_retention(ctx: Ctx) -> dict[str, int]:

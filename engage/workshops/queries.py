@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -15,14 +16,15 @@ from engage.workshops.models import HIDDEN_NOTE, BoardEvent, Note, Workshop, Wor
 
 _COLUMNS = """w.id, w.programme, p.name AS programme_name, w.title, w.held_on, w.venue, w.neighbourhood,
               w.accessibility, w.attendance, w.equality_summary, w.code, w.opened_at, w.closed_at,
-              (SELECT count(*) FROM workshop_notes n WHERE n.workshop_id = w.id) AS notes"""
+              (SELECT count(*) FROM workshop_notes n WHERE n.workshop_id = w.id) AS notes,
+              (SELECT coalesce(json_agg(json_build_object('id', q.id, 'position', q.position, 'text', q.text)
+                                        ORDER BY q.position), '[]')
+               FROM workshop_prompts q WHERE q.workshop_id = w.id) AS prompts"""
 
 
-async def _workshop(conn: Connection, record: asyncpg.Record) -> Workshop:
-    prompts = await conn.fetch(
-        "SELECT id, position, text FROM workshop_prompts WHERE workshop_id = $1 ORDER BY position", record["id"]
-    )
-    return msgspec.convert({**dict(record), "prompts": [dict(p) for p in prompts]}, Workshop)
+def _workshop(record: asyncpg.Record) -> Workshop:
+    """A workshop and its prompts, read by one query (a phone posting a note reads its session every time)."""
+    return msgspec.convert({**dict(record), "prompts": json.loads(record["prompts"])}, Workshop)
 
 
 async def insert_workshop(
@@ -64,16 +66,15 @@ async def get_workshop(conn: Connection, workshop_id: UUID) -> Workshop | None:
         f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.id = $1",  # noqa: S608
         workshop_id,
     )
-    return None if record is None else await _workshop(conn, record)
+    return None if record is None else _workshop(record)
 
 
-async def get_by_code(conn: Connection, code: str, *, lock: bool = False) -> Workshop | None:
-    suffix = " FOR SHARE OF w" if lock else ""
+async def get_by_code(conn: Connection, code: str) -> Workshop | None:
     record = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.code = $1{suffix}",  # noqa: S608
+        f"SELECT {_COLUMNS} FROM workshops w JOIN programmes p ON p.slug = w.programme WHERE w.code = $1",  # noqa: S608
         code,
     )
-    return None if record is None else await _workshop(conn, record)
+    return None if record is None else _workshop(record)
 
 
 async def list_for_programme(conn: Connection, programme: str) -> list[Workshop]:
@@ -82,7 +83,7 @@ async def list_for_programme(conn: Connection, programme: str) -> list[Workshop]
             WHERE w.programme = $1 ORDER BY w.held_on, w.created_at""",  # noqa: S608
         programme,
     )
-    return [await _workshop(conn, r) for r in records]
+    return [_workshop(r) for r in records]
 
 
 async def open_session(conn: Connection, workshop_id: UUID, code: str) -> bool:
@@ -121,9 +122,13 @@ async def insert_note(
 async def add_event(
     conn: Connection, workshop_id: UUID, kind: str, contribution_id: UUID | None, payload: dict[str, Any]
 ) -> int:
+    # The workshop's row lock (intake takes it too for notes: contributions.queries.insert_batch) numbers a
+    # board's events in the order they commit, so a board reading "after N" never misses one committed late.
     return int(
         await conn.fetchval(
-            """INSERT INTO board_events (workshop_id, kind, contribution_id, payload) VALUES ($1, $2, $3, $4::jsonb)
+            """WITH w AS (SELECT id FROM workshops WHERE id = $1 FOR NO KEY UPDATE)
+               INSERT INTO board_events (workshop_id, kind, contribution_id, payload)
+               SELECT w.id, $2, $3, $4::jsonb FROM w
                RETURNING id""",
             workshop_id,
             kind,
@@ -131,6 +136,14 @@ async def add_event(
             json.dumps(payload),
         )
     )
+
+
+BOARD_CHANNEL = "engage_board_events"
+"""Notified with a workshop's id when its board events commit (a trigger: migrations/0014)."""
+
+
+async def listen_for_board_events(conn: Connection, callback: Callable[..., None]) -> None:
+    await conn.add_listener(BOARD_CHANNEL, callback)
 
 
 async def events_after(

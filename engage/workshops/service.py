@@ -13,37 +13,28 @@ import uuid
 from uuid import UUID
 
 import asyncpg
-import msgspec
 
 from engage.accounts.models import StaffUser
 from engage.audit import queries as audit
-from engage.contributions import queries as contribution_queries
-from engage.contributions.models import Consent, Receipt, Submission
-from engage.contributions.service import NOTE_MINIMUM, text_problem
+from engage.contributions.models import (
+    Consent,
+    IdempotencyConflict,
+    InvalidContribution,
+    Placement,
+    PlacementRefused,
+    Receipt,
+    Submission,
+)
+from engage.contributions.service import NOTE_MINIMUM, Submitter, text_problem
 from engage.db import Connection
 from engage.i18n import N_
-from engage.ids import fingerprint, new_reference, uuid7, withdrawal_code
-from engage.outbox.models import CONTRIBUTION_RECEIVED
+from engage.ids import fingerprint, uuid7
 from engage.privacy.visibility import Sight
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.programmes.service import runs_programme
 from engage.workshops import queries
 from engage.workshops.models import MAX_NOTE_CHARS, Note, NoteIn, Workshop, WorkshopDraft, WorkshopProblem
-
-
-class NotePlaced(msgspec.Struct, frozen=True, kw_only=True):
-    contribution_id: UUID
-    reference: str
-    created: bool
-
-    def receipt(self, secret: str) -> Receipt:
-        return Receipt(
-            id=self.contribution_id,
-            reference=self.reference,
-            withdrawal_code=withdrawal_code(secret, self.contribution_id),
-        )
-
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read off a projector across a room
 
@@ -119,22 +110,27 @@ async def close_live_session(conn: Connection, workshop_id: UUID, viewer: StaffU
         )
 
 
-async def live_workshop(conn: Connection, code: str, *, lock: bool = False) -> Workshop:
+CLOSED = N_("This session has closed. Thank you for taking part.")
+ALREADY_POSTED = N_("That note was already posted with other words. To add these words, post them again.")
+
+
+async def live_workshop(conn: Connection, code: str) -> Workshop:
     """The workshop a join code belongs to, refusing unknown codes (404) and closed sessions (410)."""
-    workshop = await queries.get_by_code(conn, normalise_code(code), lock=lock)
+    workshop = await queries.get_by_code(conn, normalise_code(code))
     if workshop is None:
         raise WorkshopProblem(
             "code", N_("There is no session with this code. Check the code on the screen."), status=404
         )
     if not workshop.is_live:
-        raise WorkshopProblem("code", N_("This session has closed. Thank you for taking part."), status=410)
+        raise WorkshopProblem("code", CLOSED, status=410)
     return workshop
 
 
 async def _place_note(
-    conn: Connection, workshop: Workshop, note: NoteIn, *, from_paper: bool, entered_by: UUID | None
-) -> NotePlaced:
-    """Put a note on the board (once: the same client key again finds the note already there)."""
+    intake: Submitter, workshop: Workshop, note: NoteIn, *, from_paper: bool, entered_by: UUID | None
+) -> Receipt:
+    """Put a note on the board (once: the same client key again finds the note already there). The note, its
+    place and its board event are written together in one statement (by the web's intake batcher)."""
     text = " ".join(note.text.split())
     if not text:
         raise WorkshopProblem("text", N_("Write your note before posting it."))
@@ -153,8 +149,6 @@ async def _place_note(
     if not from_paper and (problem := text_problem(text, minimum=NOTE_MINIMUM)) is not None:
         raise WorkshopProblem("text", problem.msgid or problem.reason, params=problem.params)
     key = note.client_key.strip()[:64] or uuid.uuid4().hex
-    contribution_id = uuid7()
-    reference = new_reference()
     submission = Submission(
         kind="workshop_note",
         text=text,
@@ -167,39 +161,36 @@ async def _place_note(
         locale=note.locale,
         idempotency_key=f"workshop:{workshop.id}:{key}",
         fingerprint=fingerprint(note.prompt_id, text),
+        # Notes from phones only while the session is open; notes from paper are typed in during or after it.
+        placement=Placement(
+            workshop_id=workshop.id, prompt_id=prompt_id, from_paper=from_paper, while_live=not from_paper
+        ),
     )
-    inserted = await contribution_queries.insert_contribution(
-        conn, contribution_id, reference, submission, CONTRIBUTION_RECEIVED
-    )
-    if inserted is None:  # the same note posted twice (a double tap, a retry): already on the board
-        existing = await contribution_queries.get_by_idempotency_key(conn, submission.idempotency_key or "")
-        assert existing is not None
-        return NotePlaced(contribution_id=existing.id, reference=existing.reference, created=False)
-    await queries.insert_note(conn, contribution_id, workshop.id, prompt_id, from_paper=from_paper)
-    await queries.add_event(
-        conn,
-        workshop.id,
-        "note",
-        contribution_id,
-        {"id": str(contribution_id), "prompt_id": str(prompt_id), "from_paper": from_paper},
-    )
-    return NotePlaced(contribution_id=contribution_id, reference=reference, created=True)
+    try:
+        return (await intake.submit(submission)).receipt
+    except PlacementRefused as exc:
+        raise WorkshopProblem("code", CLOSED, status=410) from exc
+    except IdempotencyConflict as exc:
+        raise WorkshopProblem("text", ALREADY_POSTED) from exc
+    except InvalidContribution as exc:
+        raise WorkshopProblem.of(exc.errors) from exc
 
 
-async def post_note(conn: Connection, code: str, note: NoteIn, *, secret: str) -> tuple[Workshop, Receipt]:
-    """A participant's note from a phone (posting the same note twice places it once). Returns the workshop, for
-    the page that thanks them, and the note's reference and withdrawal code, shown on their phone only."""
-    workshop = await live_workshop(conn, code, lock=True)
-    placed = await _place_note(conn, workshop, note, from_paper=False, entered_by=None)
-    return workshop, placed.receipt(secret)
+async def post_note(intake: Submitter, workshop: Workshop, note: NoteIn) -> Receipt:
+    """A participant's note from a phone, for a session found with `live_workshop` (posting the same note twice
+    places it once). Returns the note's reference and withdrawal code, shown on their phone only. A session closing
+    while the note is on its way refuses it (410), as a closed session does: the statement that writes the note
+    locks the workshop's row and checks it is still open."""
+    return await _place_note(intake, workshop, note, from_paper=False, entered_by=None)
 
 
-async def type_in_note(conn: Connection, workshop_id: UUID, viewer: StaffUser, note: NoteIn, *, secret: str) -> Receipt:
+async def type_in_note(
+    conn: Connection, intake: Submitter, workshop_id: UUID, viewer: StaffUser, note: NoteIn
+) -> Receipt:
     """A note from paper, typed in by a facilitator (during or after the session). The reference and code go back
     to whoever wrote it, if they can be reached, so they can withdraw it too."""
     workshop = await _workshop_for_staff(conn, workshop_id, viewer)
-    placed = await _place_note(conn, workshop, note, from_paper=True, entered_by=viewer.id)
-    return placed.receipt(secret)
+    return await _place_note(intake, workshop, note, from_paper=True, entered_by=viewer.id)
 
 
 async def arrange_note(

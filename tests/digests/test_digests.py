@@ -143,8 +143,12 @@ async def test_the_worker_sends_a_due_digest_once_to_each_member_with_unsubscrib
         # The board existed before the period ended, so the schedule owes it last week's digest.
         await conn.execute("UPDATE boards SET created_at = now() - interval '30 days' WHERE id = $1", board.id)
     owed = msgspec.structs.replace(settings, digest_send_hour=0)
-    async with running_worker(owed):
-        await eventually(lambda: len(servers.sink.messages) >= 3, timeout=30)
+    async with running_worker(owed), pool.acquire() as conn:
+        # The sink has a message once DATA ends and the worker records 'sent' just after: stopping the worker in
+        # between would leave it 'sending' (then 'unconfirmed'), so wait for the record.
+        await eventually(
+            lambda: conn.fetchval("SELECT count(*) = 3 FROM mail_messages WHERE status = 'sent'"), timeout=30
+        )
     # A second run (or a second worker) owes nothing more.
     async with running_worker(owed), pool.acquire() as conn:
         await eventually(

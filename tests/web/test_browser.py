@@ -503,8 +503,9 @@ async def test_notes_from_phones_appear_on_the_board_and_survive_a_network_drop(
     await workshop_page.goto(board.url.rsplit("/board", 1)[0])
     await workshop_page.get_by_label("Group").first.focus()
     await workshop_page.keyboard.type("Family")
-    await workshop_page.keyboard.press("Enter")
-    await workshop_page.wait_for_load_state()
+    # The pushed board can show the group before this page has followed its redirect: wait for the page itself.
+    async with workshop_page.expect_navigation():
+        await workshop_page.keyboard.press("Enter")
     await board.get_by_text("Family", exact=True).wait_for()
     await assert_accessible(workshop_page)
     await board_context.close()

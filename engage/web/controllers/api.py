@@ -30,7 +30,7 @@ from engage.contributions.service import ContributionDetail
 from engage.db import latest_migration, readiness
 from engage.ids import fingerprint
 from engage.problems import FieldError, Problem
-from engage.web.deps import Conn, ReaderSight, Viewer, limits_of, pool_of, relay_of, requires, settings_of
+from engage.web.deps import Conn, ReaderSight, Viewer, intake_of, limits_of, pool_of, requires
 from engage.web.errors import problem_responses
 from engage.web.filters import filters_from_query
 
@@ -92,13 +92,9 @@ class ContributionsApi(Controller):
             idempotency_key=f"api:{idempotency_key}" if idempotency_key else None,
             fingerprint=fingerprint(await request.body()) if idempotency_key else None,
         )
-        # One statement, atomic on its own: see submit_contribution. A refusal (422, or 409 for an idempotency
-        # clash) is a Problem, answered by engage.web.errors.
-        async with pool_of(state).acquire() as conn:
-            receipt = (
-                await contributions.submit_contribution(conn, submission, secret=settings_of(state).secret_key)
-            ).receipt
-        relay_of(state).wake()
+        # Group commit: answered once the batch this joins has committed (engage.contributions.intake). A refusal
+        # (422, or 409 for an idempotency clash) is a Problem, answered by engage.web.errors.
+        receipt = (await intake_of(state).submit(submission)).receipt
         return Response(receipt, status_code=201)
 
     @get(

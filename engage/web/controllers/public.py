@@ -29,7 +29,7 @@ from engage.contributions.models import (
     Submission,
     WithdrawalRefused,
 )
-from engage.contributions.service import submit_contribution, withdraw_contribution
+from engage.contributions.service import withdraw_contribution
 from engage.db import transaction
 from engage.i18n import N_
 from engage.ids import fingerprint
@@ -38,7 +38,7 @@ from engage.privacy.models import RetentionPeriods
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
 from engage.settings import Settings
-from engage.web.deps import AppSettings, Conn, limits_of, pool_of, relay_of, settings_of
+from engage.web.deps import AppSettings, Conn, intake_of, limits_of, pool_of, relay_of, settings_of
 from engage.web.forms import EQUALITY_CHOICES, FORM_FIELD_IDS, Form, consent_from, error_context, fields, optional
 from engage.web.links import url
 from engage.web.locale import locale_of
@@ -143,10 +143,9 @@ async def give(request: Request[Any, Any, Any], state: State, data: dict[str, An
         idempotency_key=f"form:{submission_id[:64]}",
         fingerprint=fingerprint(kind, form.get("text", "")),
     )
-    settings = settings_of(state)
     try:
-        async with transaction(pool_of(state)) as conn:
-            receipt = (await submit_contribution(conn, submission, secret=settings.secret_key)).receipt
+        # Group commit: answered once the batch this joins has committed (engage.contributions.intake).
+        receipt = (await intake_of(state).submit(submission)).receipt
     except InvalidContribution as exc:
         context = await _give_context(state, form, exc.errors)
         return Template(form_template, context=context, status_code=422)
@@ -154,7 +153,6 @@ async def give(request: Request[Any, Any, Any], state: State, data: dict[str, An
         form["submission_id"] = uuid.uuid4().hex
         errors = [FieldError("text", N_("This form was already sent with other words. Check them and send again."))]
         return Template(form_template, context=await _give_context(state, form, errors), status_code=409)
-    relay_of(state).wake()
     return _receipt_page(request, receipt, kind, emailed=bool(email and submission.consent.contact), easy=easy)
 
 

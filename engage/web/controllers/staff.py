@@ -43,6 +43,7 @@ from engage.web.deps import (
     SESSION_COOKIE,
     AppSettings,
     Conn,
+    Intake,
     ReaderSight,
     Relay,
     Viewer,
@@ -365,7 +366,7 @@ class StaffController(Controller):
 
     @post("/contributions/new", name="staff-enter-submit", status_code=200, guards=[requires("enter_contributions")])
     async def enter_submit(
-        self, conn: Conn, viewer: Viewer, settings: AppSettings, relay: Relay, data: Form
+        self, conn: Conn, viewer: Viewer, settings: AppSettings, intake: Intake, relay: Relay, data: Form
     ) -> Template:
         form: dict[str, Any] = fields(data)
         kind = form.get("kind", "")
@@ -402,10 +403,17 @@ class StaffController(Controller):
             received_at=datetime.combine(gathered_on, time(12), tzinfo=UTC) if gathered_on else None,
         )
         try:
-            async with conn.transaction():  # a savepoint: a refused entry leaves the request's transaction usable
-                receipt = (
-                    await contributions.submit_contribution(conn, submission, secret=settings.secret_key)
-                ).receipt
+            if submission.reference is None:
+                # Group commit: answered once the batch this joins has committed (engage.contributions.intake).
+                receipt = (await intake.submit(submission)).receipt
+            else:
+                # A pre-printed paper form is claimed, written and marked used in this request's transaction, not
+                # batched (a savepoint: a refused entry leaves the request's transaction usable).
+                async with conn.transaction():
+                    receipt = (
+                        await contributions.submit_contribution(conn, submission, secret=settings.secret_key)
+                    ).receipt
+                relay.wake()
         except (InvalidContribution, IdempotencyConflict) as exc:
             errors = (
                 exc.errors
@@ -415,7 +423,6 @@ class StaffController(Controller):
             return Template(
                 "staff/enter.html", context=await self._enter_context(conn, viewer, form, errors), status_code=422
             )
-        relay.wake()
         # The reference and code, to hand or post back to the person: with them they can withdraw their words.
         return Template(
             "staff/entered.html",

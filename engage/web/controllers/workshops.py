@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
 import json
 import uuid
@@ -20,7 +21,6 @@ from litestar.response.sse import ServerSentEventMessage
 
 from engage.contributions import queries as contribution_queries
 from engage.contributions.models import Receipt
-from engage.db import transaction
 from engage.i18n import N_
 from engage.problems import FieldError
 from engage.programmes import queries as programme_queries
@@ -28,8 +28,10 @@ from engage.programmes.service import runs_programme
 from engage.web.deps import (
     AppSettings,
     Conn,
+    Intake,
     ReaderSight,
     Viewer,
+    board_feed_of,
     limits_of,
     pool_of,
     release_request_connection,
@@ -54,7 +56,7 @@ FIELD_IDS = {
 }
 STREAM_SECONDS = 300
 """A board's connection is closed after five minutes and the browser reconnects from the last event it saw."""
-POLL_SECONDS = 0.2
+KEEP_ALIVE_SECONDS = 15
 
 
 def qr_data_uri(url: str) -> str:
@@ -113,7 +115,7 @@ class LiveController(Controller):
 
     @post("/{code:str}", name="live-post", status_code=200)
     async def post_note(
-        self, request: Request[Any, Any, Any], state: State, settings: AppSettings, code: FromPath[str], data: Form
+        self, request: Request[Any, Any, Any], state: State, intake: Intake, code: FromPath[str], data: Form
     ) -> Template:
         note = NoteIn(
             prompt_id=str(data.get("prompt_id", "")),
@@ -144,13 +146,13 @@ class LiveController(Controller):
             errors = [FieldError("consent_analysis", N_("Tick the box to agree, or your note cannot be used."))]
             return self._page(workshop, form, errors, posted=None, status=422)
         try:
-            async with transaction(pool_of(state)) as conn:
-                workshop, receipt = await workshops.post_note(conn, code, note, secret=settings.secret_key)
+            # The connection goes back before the note waits for its batch: 200 phones must not hold 200.
+            async with pool_of(state).acquire() as conn:
+                workshop = await workshops.live_workshop(conn, code)
+            receipt = await workshops.post_note(intake, workshop, note)
         except WorkshopProblem as exc:
             if exc.status in (404, 410):
                 return Template("live/gone.html", context={"reason": exc.reason}, status_code=exc.status)
-            async with pool_of(state).acquire() as conn:
-                workshop = await workshops.live_workshop(conn, code)
             error = FieldError(exc.field, exc.reason, exc.msgid, exc.params)
             return self._page(workshop, form, [error], posted=None, status=422)
         # Keep the chosen prompt and their consent for the next note; the text box starts empty. The reference and
@@ -312,7 +314,8 @@ class WorkshopsController(Controller):
         after: FromQuery[int] = 0,
     ) -> ServerSentEvent:
         pool = pool_of(state)
-        # The stream runs for minutes: it borrows a connection per poll, not the request's for its whole life.
+        feed = board_feed_of(state)
+        # The stream runs for minutes: it borrows a connection per read, not the request's for its whole life.
         await release_request_connection(request)
         async with pool.acquire() as conn:
             await workshops.record_board_watched(conn, viewer, workshop_id)
@@ -320,24 +323,31 @@ class WorkshopsController(Controller):
         start = whole_number(header, lo=0, hi=2**62) or max(0, after)
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
-            # A board that reconnects sends the id of the last event it showed; we replay from just after it.
+            # A board that reconnects sends the id of the last event it showed; we replay from just after it. Then
+            # each commit on this workshop's board wakes us (engage.workshops.feed) and we read what is new, through
+            # the visibility rule, as if polling.
             last = start
             loop = asyncio.get_running_loop()
             deadline = loop.time() + STREAM_SECONDS
             quiet_since = loop.time()
             yield ServerSentEventMessage(data=None, comment="connected", retry=1000)
-            while loop.time() < deadline:
-                async with pool.acquire() as conn:
-                    found = await queries.events_after(conn, workshop_id, last, sight)
-                for event in found:
-                    last = event.id
-                    yield ServerSentEventMessage(data=json.dumps(event.payload), event=event.kind, id=event.id)
-                if found:
-                    quiet_since = loop.time()
-                elif loop.time() - quiet_since > 15:
-                    yield ServerSentEventMessage(data=None, comment="keep-alive")
-                    quiet_since = loop.time()
-                await asyncio.sleep(POLL_SECONDS)
+            with feed.watch(workshop_id) as changed:
+                while loop.time() < deadline:
+                    changed.clear()
+                    async with pool.acquire() as conn:
+                        found = await queries.events_after(conn, workshop_id, last, sight)
+                    for event in found:
+                        last = event.id
+                        yield ServerSentEventMessage(data=json.dumps(event.payload), event=event.kind, id=event.id)
+                    if found:
+                        quiet_since = loop.time()
+                    elif loop.time() - quiet_since > KEEP_ALIVE_SECONDS:
+                        yield ServerSentEventMessage(data=None, comment="keep-alive")
+                        quiet_since = loop.time()
+                    wait = min(feed.wait_s(), KEEP_ALIVE_SECONDS, max(0.0, deadline - loop.time()))
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(wait):
+                            await changed.wait()
 
         return ServerSentEvent(stream(), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -352,7 +362,7 @@ class WorkshopsController(Controller):
         request: Request[Any, Any, Any],
         conn: Conn,
         viewer: Viewer,
-        settings: AppSettings,
+        intake: Intake,
         workshop_id: FromPath[UUID],
         data: Form,
     ) -> Template:
@@ -366,7 +376,7 @@ class WorkshopsController(Controller):
             client_key=str(data.get("client_key", "")),
             consent_quote=checked(data, "consent_quote"),
         )
-        receipt = await workshops.type_in_note(conn, workshop_id, viewer, note, secret=settings.secret_key)
+        receipt = await workshops.type_in_note(conn, intake, workshop_id, viewer, note)
         return Template(
             "staff/note_entered.html",
             context={"viewer": viewer, "receipt": receipt, "back": _back(request, data, workshop_id)},
