@@ -10,7 +10,7 @@ import pytest
 from nlp.cues import english_pipeline
 from nlp.frameworks import builtin_frameworks, parse_framework
 from nlp.model import ThemeModel, default_model_dir
-from nlp.safeguarding import KINDS
+from nlp.kinds import KINDS
 from nlp.training import TrainingDataError, best_threshold, corpus_path, evaluate, read_examples
 
 DEFAULT = builtin_frameworks()["lambeth-what-matters"]

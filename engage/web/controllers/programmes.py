@@ -115,7 +115,7 @@ class ProgrammeDesk:
 
 
 async def provide_desk(
-    request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, settings: AppSettings, slug: str
+    request: Request[Any, Any, Any], conn: Conn, viewer: Viewer, settings: AppSettings, slug: FromPath[str]
 ) -> ProgrammeDesk:
     return ProgrammeDesk(request, conn, viewer, settings, slug)
 

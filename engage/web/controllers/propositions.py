@@ -115,7 +115,7 @@ async def provide_desk(
     viewer: Viewer,
     sight: ReaderSight,
     settings: AppSettings,
-    proposition_id: UUID,
+    proposition_id: FromPath[UUID],
 ) -> PropositionDesk:
     return PropositionDesk(request, conn, viewer, sight, settings.consensus_quorum, proposition_id)
 
