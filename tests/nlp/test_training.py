@@ -9,8 +9,8 @@ import pytest
 
 from nlp.cues import english_pipeline
 from nlp.frameworks import builtin_frameworks, parse_framework
-from nlp.model import ThemeModel, default_model_dir
 from nlp.kinds import KINDS
+from nlp.model import ThemeModel, default_model_dir
 from nlp.training import TrainingDataError, best_threshold, corpus_path, evaluate, read_examples
 
 DEFAULT = builtin_frameworks()["lambeth-what-matters"]
