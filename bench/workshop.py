@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import statistics
@@ -76,7 +77,9 @@ async def set_up(dsn: str, round_number: int) -> tuple[str, str]:
                     conn, email="bench@example.org", name="Bench", role="facilitator", password=PASSWORD
                 )
             else:
-                user, _ = await sign_in(conn, "bench@example.org", PASSWORD, session_hours=1)
+                user, _ = await sign_in(
+                    conn, "bench@example.org", PASSWORD, session_hours=1, csrf_token=secrets.token_urlsafe()
+                )
             slug = await start_programme(
                 conn,
                 user,
