@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
+import unicodedata
 
 import asyncpg
 import httpx
@@ -65,6 +67,25 @@ def test_a_few_words_means_two_words_and_eight_letters_in_any_script() -> None:
     assert words_and_letters("Lunch club") == (2, 9)
     assert words_and_letters("我想要一个好医生") == (8, 8), "each character of a script without spaces is a word"
     assert words_and_letters("😀 👍") == (0, 0)
+    assert words_and_letters("  x1 -- 42 a-b  ") == (2, 3), "a word is a run without spaces holding a letter"
+
+
+def test_the_ascii_shortcut_counts_as_the_general_rule_does() -> None:
+    """Plain ASCII texts are counted by two regular expressions, others letter by letter: in ASCII both rules must
+    agree (a word is a run without spaces holding a letter; a letter is Unicode category L or M)."""
+
+    def letter_by_letter(text: str) -> tuple[int, int]:
+        words = letters = 0
+        for token in text.split():
+            found = sum(1 for ch in token if unicodedata.category(ch)[0] in "LM")
+            letters += found
+            words += 1 if found else 0
+        return words, letters
+
+    shuffle = random.Random(7)
+    alphabet = "abcXYZ019 -_.,!?'\t\n\x0b\x0c\x1c\x1d\x1e\x1f"
+    texts = ["".join(shuffle.choice(alphabet) for _ in range(shuffle.randint(0, 40))) for _ in range(5000)]
+    assert [words_and_letters(t) for t in texts] == [letter_by_letter(t) for t in texts]
 
 
 async def test_over_the_limit_is_refused_naming_the_limit_and_nothing_is_cut(
