@@ -61,22 +61,6 @@ class Sight(msgspec.Struct, frozen=True, kw_only=True):
     equality: bool
     """Equality-monitoring answers one contribution at a time."""
 
-    @property
-    def sees_any(self) -> bool:
-        return self.reader is not None
-
-    def may_see(self, *, flagged: bool, shared: bool, entered_by: UUID | None) -> bool:
-        """The same rule as `visible()`, for one row already in hand."""
-        if self.reader is None or (flagged and not self.flagged):
-            return False
-        return self.unshared or shared or (entered_by is not None and entered_by == self.reader)
-
-    def raw_for(self, entered_by: UUID | None) -> bool:
-        """The same rule as `words()`: may this reader see these words unredacted?"""
-        return self.raw_words == "all" or (
-            self.raw_words == "own" and entered_by is not None and entered_by == self.reader
-        )
-
     def contacts_for(self, entered_by: UUID | None) -> bool:
         return self.contacts == "all" or (
             self.contacts == "own" and entered_by is not None and entered_by == self.reader
@@ -184,11 +168,3 @@ def search_vector(sight: Sight, c: str = "c") -> str:
     """The full-text index this reader searches: searching raw words would tell a reader of redacted words that a
     name they cannot see is there."""
     return f"{c}.search" if sight.raw_words == "all" else f"{c}.search_redacted"
-
-
-def contacts_visible(sight: Sight, c: str = "c") -> str:
-    if sight.contacts == "all":
-        return "true"
-    if sight.contacts == "own":
-        return f"{c}.entered_by = {_reader(sight)}"
-    return "false"
