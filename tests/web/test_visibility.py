@@ -48,6 +48,7 @@ from tests.programmes.test_community import latest_link, sign_in_by_link
 from tests.programmes.test_programmes import start
 from tests.propositions.test_propositions import PROGRAMME, draft
 from tests.seed import FRAMEWORK
+from tests.streams import streaming_get
 from tests.workshops.test_workshops import PROMPTS, post
 
 FLAGGED = "FLAGGEDMARKER I don't want to live any more, nobody comes to see me."
@@ -391,41 +392,15 @@ async def _user_id(pool: asyncpg.Pool, role: str) -> UUID:
 async def read_event_stream(app: Litestar, path: str, cookies: httpx.Cookies, seconds: float = 1.5) -> str:
     """What a board's server-sent event stream sends in its first moments (it replays from the start)."""
     chunks: list[bytes] = []
-    requested = False
 
-    async def receive() -> dict[str, Any]:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Event().wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
+    def on_message(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
         elif message["type"] == "http.response.start":
             chunks.append(f"status {message['status']}\n".encode())
 
-    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver.local"), (b"cookie", cookie.encode())],
-        "client": ("203.0.113.7", 50000),
-        "server": ("testserver.local", 80),
-    }
-    task = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
-    await asyncio.sleep(seconds)
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    async with streaming_get(app, path, cookies, on_message):
+        await asyncio.sleep(seconds)
     return b"".join(chunks).decode(errors="replace")
 
 

@@ -18,6 +18,7 @@ from litestar import Litestar
 from engage.settings import Settings
 from engage.workshops import queries
 from tests.conftest import client_of, eventually, running_app
+from tests.streams import streaming_get
 from tests.workshops.test_workshops import open_session, plan, post
 
 
@@ -52,43 +53,15 @@ class Stream:
 @asynccontextmanager
 async def board_stream(app: Litestar, path: str, cookies: httpx.Cookies, last_id: int = 0) -> AsyncIterator[Stream]:
     stream = Stream()
-    started = asyncio.Event()
 
-    async def receive() -> dict[str, Any]:
-        if not started.is_set():
-            started.set()
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Event().wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
+    def on_message(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.body":
             stream.feed(message.get("body", b"").decode())
 
-    headers = [(b"host", b"testserver.local"), (b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode())]
-    if last_id:
-        headers.append((b"last-event-id", str(last_id).encode()))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("203.0.113.7", 50000),
-        "server": ("testserver.local", 80),
-    }
-    task = asyncio.create_task(app(scope, receive, send))  # type: ignore[arg-type]
-    try:
+    headers = [(b"last-event-id", str(last_id).encode())] if last_id else []
+    async with streaming_get(app, path, cookies, on_message, headers):
         await asyncio.sleep(0.5)  # connected, and the replay read is done
         yield stream
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_a_note_reaches_the_board_when_it_commits_and_a_reconnect_replays_the_rest(
