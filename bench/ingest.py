@@ -36,13 +36,13 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+from running import engage_running, free_port  # bench/running.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
@@ -93,15 +93,8 @@ end
 """
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 180, *, method: str = "GET") -> None:
+    """Until a baseline answers (any status: a POST of {} is refused, and that is an answer)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -270,98 +263,82 @@ def median(values: list[float]) -> float:
 def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("bench/ingest.py needs wrk: apt-get install wrk")
-    data_dir = Path(tempfile.mkdtemp(prefix="engage-bench-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "ENGAGE_DATA_DIR": str(data_dir),
-        "ENGAGE_PORT": str(port),
-        "ENGAGE_DEMO_DATA": "false",
-        "ENGAGE_WEB_WORKERS": "1",
-        "ENGAGE_LOG_LEVEL": "warning",
-        # One client address sends everything: the per-address limits would measure themselves.
-        "ENGAGE_API_RATE_LIMIT_PER_MINUTE": "0",
-        "ENGAGE_FORM_RATE_LIMIT_PER_MINUTE": "0",
-    }
-    engage = subprocess.Popen(
-        [sys.executable, "-m", "engage", "run"], env=env, stdout=subprocess.DEVNULL, start_new_session=True
-    )
-    apps: dict[str, subprocess.Popen[bytes]] = {}
-    runs: list[Run] = []
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", engage)
-        dsn = f"postgresql://postgres:@/postgres?host={data_dir / 'postgres'}"
-        ports = {"Engage": port, "validate-only": free_port(), "naive INSERT": free_port()}
-        app_env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        apps["validate-only"] = subprocess.Popen(
-            [sys.executable, str(ROOT / "bench" / "baseline_validate.py"), str(ports["validate-only"])],
-            env=app_env,
-            start_new_session=True,
-        )
-        apps["naive INSERT"] = subprocess.Popen(
-            [sys.executable, str(ROOT / "bench" / "baseline_naive.py"), str(ports["naive INSERT"]), dsn],
-            env=app_env,
-            start_new_session=True,
-        )
-        for name in ("validate-only", "naive INSERT"):
-            wait_for(f"http://127.0.0.1:{ports[name]}/api/v1/contributions", apps[name], method="POST")
-        tiers = Tiers(engage.pid, data_dir / "postgres", {name: p.pid for name, p in apps.items()})
-        script = data_dir / "post.lua"
-        script.write_text(POST_SCRIPT)
-        refs = data_dir / "refs.txt"
-        tables = {"Engage": "contributions", "naive INSERT": "bench_naive"}
-
-        def url(target: str) -> str:
-            return f"http://127.0.0.1:{ports[target]}/api/v1/contributions"
-
-        for target in TARGETS:  # warm-up: imports, pools, statement caches, the tagger
-            run_wrk(url(target), script, refs, 8, 3)
-        asyncio.run(catch_up(dsn, time.monotonic()))
-
-        for connections in CONNECTIONS:
-            for round_number in range(ROUNDS):
-                order = TARGETS[round_number % 3 :] + TARGETS[: round_number % 3]
-                for target in order:
-                    before = tiers.snapshot()
-                    figures = run_wrk(url(target), script, refs, connections, SECONDS)
-                    run = Run(
-                        target=target,
-                        connections=connections,
-                        rps=figures["rps"],
-                        p50_ms=figures["p50_ms"],
-                        p99_ms=figures["p99_ms"],
-                        created=int(figures["created"]),
-                        non_2xx=int(figures["non_2xx"]),
-                        socket_errors=int(figures["socket_errors"]),
-                    )
-                    if target == "Engage":
-                        run.outbox = asyncio.run(outbox_now(dsn))
-                        run.outbox |= asyncio.run(catch_up(dsn, time.monotonic()))
-                    if target in tables:
-                        run.stored = asyncio.run(count_stored(dsn, tables[target], read_refs(refs)))
-                    run.cpu = used(before, tiers.snapshot())
-                    runs.append(run)
-                    print_run(run)
-
-        # The tiers apart: the worker paused while wrk runs, resumed for the catch-up.
-        before = tiers.snapshot()
-        os.kill(tiers.worker, signal.SIGSTOP)
+    # One client address sends everything: the per-address limits would measure themselves.
+    with engage_running(web_workers="1", api_rate_limit_per_minute="0", form_rate_limit_per_minute="0") as engage:
+        apps: dict[str, subprocess.Popen[bytes]] = {}
+        runs: list[Run] = []
         try:
-            figures = run_wrk(url("Engage"), script, refs, CONNECTIONS[0], SECONDS)
+            dsn, data_dir = engage.dsn, engage.data_dir
+            ports = {"validate-only": free_port(), "naive INSERT": free_port()}
+            app_env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            apps["validate-only"] = subprocess.Popen(
+                [sys.executable, str(ROOT / "bench" / "baseline_validate.py"), str(ports["validate-only"])],
+                env=app_env,
+                start_new_session=True,
+            )
+            apps["naive INSERT"] = subprocess.Popen(
+                [sys.executable, str(ROOT / "bench" / "baseline_naive.py"), str(ports["naive INSERT"]), dsn],
+                env=app_env,
+                start_new_session=True,
+            )
+            for name in ("validate-only", "naive INSERT"):
+                wait_for(f"http://127.0.0.1:{ports[name]}/api/v1/contributions", apps[name], method="POST")
+            tiers = Tiers(engage.process.pid, data_dir / "postgres", {name: p.pid for name, p in apps.items()})
+            script = data_dir / "post.lua"
+            script.write_text(POST_SCRIPT)
+            refs = data_dir / "refs.txt"
+            tables = {"Engage": "contributions", "naive INSERT": "bench_naive"}
+
+            def url(target: str) -> str:
+                base = engage.base if target == "Engage" else f"http://127.0.0.1:{ports[target]}"
+                return f"{base}/api/v1/contributions"
+
+            for target in TARGETS:  # warm-up: imports, pools, statement caches, the tagger
+                run_wrk(url(target), script, refs, 8, 3)
+            asyncio.run(catch_up(dsn, time.monotonic()))
+
+            for connections in CONNECTIONS:
+                for round_number in range(ROUNDS):
+                    order = TARGETS[round_number % 3 :] + TARGETS[: round_number % 3]
+                    for target in order:
+                        before = tiers.snapshot()
+                        figures = run_wrk(url(target), script, refs, connections, SECONDS)
+                        run = Run(
+                            target=target,
+                            connections=connections,
+                            rps=figures["rps"],
+                            p50_ms=figures["p50_ms"],
+                            p99_ms=figures["p99_ms"],
+                            created=int(figures["created"]),
+                            non_2xx=int(figures["non_2xx"]),
+                            socket_errors=int(figures["socket_errors"]),
+                        )
+                        if target == "Engage":
+                            run.outbox = asyncio.run(outbox_now(dsn))
+                            run.outbox |= asyncio.run(catch_up(dsn, time.monotonic()))
+                        if target in tables:
+                            run.stored = asyncio.run(count_stored(dsn, tables[target], read_refs(refs)))
+                        run.cpu = used(before, tiers.snapshot())
+                        runs.append(run)
+                        print_run(run)
+
+            # The tiers apart: the worker paused while wrk runs, resumed for the catch-up.
+            before = tiers.snapshot()
+            os.kill(tiers.worker, signal.SIGSTOP)
+            try:
+                figures = run_wrk(url("Engage"), script, refs, CONNECTIONS[0], SECONDS)
+            finally:
+                intake_only = used(before, tiers.snapshot())
+                os.kill(tiers.worker, signal.SIGCONT)
+            before = tiers.snapshot()
+            lag = asyncio.run(catch_up(dsn, time.monotonic()))
+            background = used(before, tiers.snapshot())
+            stored = asyncio.run(count_stored(dsn, "contributions", read_refs(refs)))
         finally:
-            intake_only = used(before, tiers.snapshot())
-            os.kill(tiers.worker, signal.SIGCONT)
-        before = tiers.snapshot()
-        lag = asyncio.run(catch_up(dsn, time.monotonic()))
-        background = used(before, tiers.snapshot())
-        stored = asyncio.run(count_stored(dsn, "contributions", read_refs(refs)))
-    finally:
-        for process in apps.values():
-            os.killpg(process.pid, signal.SIGINT)
-        os.killpg(engage.pid, signal.SIGINT)
-        for process in [*apps.values(), engage]:
-            process.wait(timeout=60)
-        shutil.rmtree(data_dir, ignore_errors=True)
+            for process in apps.values():
+                os.killpg(process.pid, signal.SIGINT)
+            for process in apps.values():
+                process.wait(timeout=60)
 
     print_summary(runs)
     created = int(figures["created"])

@@ -22,12 +22,9 @@ import os
 import random
 import re
 import secrets
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -36,6 +33,7 @@ from uuid import UUID
 
 import asyncpg
 import httpx
+from running import engage_running  # bench/running.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,14 +43,6 @@ NOTES = int(os.environ.get("BENCH_NOTES", "3"))
 SPREAD = float(os.environ.get("BENCH_SPREAD", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PASSWORD = "a long bench password"  # noqa: S105 - a throwaway account in a throwaway database
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def csrf(html: str) -> str:
@@ -213,43 +203,13 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="engage-bench-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "ENGAGE_DATA_DIR": str(data_dir),
-        "ENGAGE_PORT": str(port),
-        "ENGAGE_DEMO_DATA": "false",
-        "ENGAGE_LOG_LEVEL": "warning",
-        # Hundreds of phones on one address and one join code each: the limits would measure themselves.
-        "ENGAGE_FORM_RATE_LIMIT_PER_MINUTE": "0",
-        "ENGAGE_WORKSHOP_NOTES_PER_MINUTE": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "engage", "run"], env=env, stdout=subprocess.DEVNULL, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("engage run did not start")
-            time.sleep(0.5)
-        dsn = f"postgresql://postgres:@/postgres?host={data_dir / 'postgres'}"
+    # Hundreds of phones on one address and one join code each: the limits would measure themselves.
+    with engage_running(form_rate_limit_per_minute="0", workshop_notes_per_minute="0") as engage:
         rounds = []
         for round_number in range(ROUNDS):
-            workshop_id, code = asyncio.run(set_up(dsn, round_number))
-            board = start_board(base, workshop_id)
-            rounds.append(asyncio.run(run(base, dsn, workshop_id, code, board)))
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=60)
-        shutil.rmtree(data_dir, ignore_errors=True)
+            workshop_id, code = asyncio.run(set_up(engage.dsn, round_number))
+            board = start_board(engage.base, workshop_id)
+            rounds.append(asyncio.run(run(engage.base, engage.dsn, workshop_id, code, board)))
     notes = [x for r in rounds for x in r["note_to_board"]]
     session_p95 = [percentile(r["note_to_board"], 0.95) for r in rounds]
     commits = [x for r in rounds for x in r["commit_to_board"]]
