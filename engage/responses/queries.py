@@ -97,31 +97,22 @@ async def lock_response(conn: Connection, response_id: UUID) -> Response | None:
 
 async def queue_update_emails(conn: Connection, response_id: UUID, update_id: UUID) -> int:
     """One email per contributor who asked to hear back, for this change: the dedupe key names the response, the
-    change and the address, so no retry and no second contribution by the same person sends it twice. The same
-    people as the response's first email: linked contributions still held (withdrawn ones are gone), consent to
-    contact, an email address still kept; in the language of their latest contribution, as the first email."""
-    result = await conn.execute(
-        """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id, locale)
-           SELECT gen_random_uuid(),
-                  'response_update:' || $1::uuid::text || ':' || $2::uuid::text || ':' || k.email,
-                  'response_update', k.email, min(c.id::text)::uuid,
-                  (array_agg(c.locale ORDER BY c.received_at DESC))[1]
-           FROM response_evidence e JOIN contributions c ON c.id = e.contribution_id
-           JOIN contribution_contacts k ON k.contribution_id = c.id
-           WHERE e.response_id = $1::uuid AND c.consent_contact AND k.email IS NOT NULL
-           GROUP BY k.email
-           ON CONFLICT (dedupe_key) DO NOTHING""",
-        response_id,
-        update_id,
-    )
-    return int(result.split()[-1])
+    change and the address, so no retry and no second contribution by the same person sends it twice."""
+    return await _queue_emails(conn, response_id, "response_update", f"response_update:{response_id}:{update_id}")
 
 
 async def queue_emails(conn: Connection, response_id: UUID) -> int:
     """One email per contributor who asked to hear back, whatever happens later (the dedupe key)."""
+    return await _queue_emails(conn, response_id, "response", f"response:{response_id}")
+
+
+async def _queue_emails(conn: Connection, response_id: UUID, template: str, key: str) -> int:
+    """Mail ``template`` to the people behind a response: linked contributions still held (withdrawn ones are
+    gone), consent to contact, an email address still kept; one message per address (dedupe key ``key:address``),
+    in the language of their latest contribution."""
     result = await conn.execute(
         """INSERT INTO mail_messages (id, dedupe_key, template, to_address, contribution_id, locale)
-           SELECT gen_random_uuid(), 'response:' || $1::uuid::text || ':' || k.email, 'response', k.email,
+           SELECT gen_random_uuid(), $2 || ':' || k.email, $3, k.email,
                   min(c.id::text)::uuid, (array_agg(c.locale ORDER BY c.received_at DESC))[1]
            FROM response_evidence e JOIN contributions c ON c.id = e.contribution_id
            JOIN contribution_contacts k ON k.contribution_id = c.id
@@ -129,6 +120,8 @@ async def queue_emails(conn: Connection, response_id: UUID) -> int:
            GROUP BY k.email
            ON CONFLICT (dedupe_key) DO NOTHING""",
         response_id,
+        key,
+        template,
     )
     return int(result.split()[-1])
 
