@@ -65,6 +65,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     then come first and tagging, redaction and emails catch up seconds later; with processors to spare it changes
     nothing. 0 keeps the worker at the web's priority."""
 
+    surge_per_s: int = 500
+    """A web process taking in this many contributions a second or more says so (in Valkey), and workers hold
+    back the work contributions cause (tagging, redaction, receipts) while it lasts: like ``worker_nice``, but it
+    also spares PostgreSQL the worker's writes, which niceness cannot reach. 0: never. No partnership sends this
+    many for long; a campaign's first minutes, a bulk import through the API or a flood might."""
+
+    surge_wait_s: float = 30.0
+    """The longest one of the worker's jobs waits out a surge before it goes ahead anyway: so also the most a
+    surge delays a safeguarding alert."""
+
     sweep_interval_s: int = 5
     """How often the worker re-relays stuck outbox rows and retries due mail."""
 

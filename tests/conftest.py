@@ -150,6 +150,9 @@ def base_settings(servers: Servers) -> Settings:
         job_timeout_s=4,
         form_rate_limit_per_minute=1000,
         pool_size=8,
+        # Tests that send many contributions at once would otherwise hold back their own worker for up to 30 s;
+        # tests/outbox/test_surge.py turns it on.
+        surge_per_s=0,
     )
 
 

@@ -50,7 +50,7 @@ from engage.contributions.service import Submitted, prepare_submission, receipt_
 from engage.ids import new_reference, uuid7
 from engage.outbox import queries as outbox_queries
 from engage.outbox.models import CONTRIBUTION_RECEIVED
-from engage.outbox.service import EVENTS_PER_JOB, hand_over
+from engage.outbox.service import EVENTS_PER_JOB, SurgeGauge, hand_over
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,7 @@ class IntakeBatcher:
         secret: str,
         window_s: float,
         max_batch: int,
+        surge_per_s: float = 0,
     ) -> None:
         self._pool = pool
         self._redis = redis
@@ -132,6 +133,7 @@ class IntakeBatcher:
         self._hand_over_wanted = asyncio.Event()
         self._hand_over_task: asyncio.Task[None] | None = None
         self._redis_refused_at = -REDIS_BACK_OFF_S
+        self._surge_per_s = surge_per_s
         self._in_doubt: list[_InDoubt] = []
         self._settle_task: asyncio.Task[None] | None = None
         self.batches = 0
@@ -355,6 +357,7 @@ class IntakeBatcher:
                 log.warning("an intake batch in doubt had committed: %d events go to the relay", released)
 
     async def _hand_over_events(self) -> None:
+        surge = SurgeGauge(self._redis, self._surge_per_s)
         while True:
             await self._hand_over_wanted.wait()
             if len(self._to_hand_over) < EVENTS_PER_JOB and not self._stopping:
@@ -364,6 +367,7 @@ class IntakeBatcher:
             if ids:
                 try:
                     await hand_over(self._pool, self._redis, ids)
+                    await surge.handed_over(len(ids))
                 except Exception as exc:
                     self._redis_refused_at = asyncio.get_running_loop().time()
                     log.warning(

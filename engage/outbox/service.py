@@ -23,6 +23,7 @@ from typing import Any
 
 import asyncpg
 from arq.connections import ArqRedis, RedisSettings
+from redis.exceptions import RedisError
 
 from engage.db import transaction
 from engage.outbox import queries
@@ -125,6 +126,63 @@ class OutboxRelay:
                         await self._stopping.wait()  # stop() cuts the back-off short; new requests do not
                 backoff = min(backoff * 2, 10.0)
                 self._wake.set()
+
+
+SURGE_KEY = "engage:intake:surge"
+"""Present while some web process takes in contributions faster than ``surge_per_s`` (it expires a second after
+the last time one said so)."""
+SURGE_MEASURE_S = 0.25
+"""A web process measures its intake rate over at least this long."""
+SURGE_POLL_S = 0.25
+
+
+class SurgeGauge:
+    """A web process's intake rate, told to the workers: while contributions arrive faster than ``per_s``, the
+    key `SURGE_KEY` says so, and workers hold back the background work they cause (`wait_out_surge`). On
+    processors shared by web, PostgreSQL and workers, the people sending are answered first; tagging, redaction
+    and receipts catch up once the surge passes. ``per_s`` 0 never says so."""
+
+    def __init__(self, redis: ArqRedis, per_s: float) -> None:
+        self._redis = redis
+        self._per_s = per_s
+        self._since = asyncio.get_running_loop().time()
+        self._count = 0
+
+    async def handed_over(self, count: int) -> None:
+        """Count contributions handed to the queue; say "surge" if the rate since the last look was high."""
+        if self._per_s <= 0:
+            return
+        now = asyncio.get_running_loop().time()
+        self._count += count
+        elapsed = now - self._since
+        if elapsed < SURGE_MEASURE_S:
+            return
+        rate = self._count / elapsed
+        self._since, self._count = now, 0
+        if rate >= self._per_s:
+            with contextlib.suppress(OSError, RedisError):  # a missed signal costs only some speed
+                await self._redis.set(SURGE_KEY, b"1", px=1000)
+
+
+async def surging(redis: ArqRedis) -> bool:
+    """Whether intake is surging now (no answer from Redis counts as no)."""
+    try:
+        return bool(await redis.exists(SURGE_KEY))
+    except (OSError, RedisError):
+        return False
+
+
+async def wait_out_surge(redis: ArqRedis, max_wait_s: float) -> float:
+    """Wait while intake surges, at most ``max_wait_s`` (so a surge delays tagging, and with it a safeguarding
+    alert, by at most that much). Returns the seconds waited."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while await surging(redis):
+        left = start + max_wait_s - loop.time()
+        if left <= 0:
+            break
+        await asyncio.sleep(min(SURGE_POLL_S, left))
+    return loop.time() - start
 
 
 def _describe(exc: Any) -> str:

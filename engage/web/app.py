@@ -131,6 +131,7 @@ def create_app(settings: Settings) -> Litestar:
             secret=settings.secret_key,
             window_s=settings.intake_batch_window_ms / 1000,
             max_batch=settings.intake_batch_size,
+            surge_per_s=settings.surge_per_s,
         )
         board_feed = BoardFeed(settings.database_url or "")
         relay.start()

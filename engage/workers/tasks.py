@@ -64,6 +64,9 @@ async def _dispatch(conn: Connection, events: list[Event]) -> None:
 async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
     pool: asyncpg.Pool = ctx["pool"]
     settings: Settings = ctx["settings"]
+    # While intake surges the web and PostgreSQL need the processors; these events' work (in the worker and in
+    # the database) waits, up to surge_wait_s, and then catches up.
+    await relay.wait_out_surge(ctx["redis"], settings.surge_wait_s)
     try:
         async with transaction(pool) as conn:
             events = await outbox.claim_for_processing(conn, event_ids)
@@ -118,15 +121,18 @@ async def sweep(ctx: Ctx) -> dict[str, int]:
         # A message in 'sending' whose advisory lock is free lost its sender; deliver_message settles it.
         stuck = await mail_queries.stale_sending_ids(conn, older_than_s=0)
     outcomes: dict[str, int] = {"released": released, "relayed": relayed}
-    # Contributions an older model tagged (after a promotion), or that slipped through: a time-boxed share of
-    # each sweep. Any alerts it raises are delivered below.
-    outcomes["retagged"] = await retag_stale(pool, settings, ctx["tagger"], budget_s=settings.job_timeout_s / 3)
-    outcomes["redacted"] = await ctx["redactions"].run(pool, budget_s=settings.job_timeout_s / 6)
-    # Comments an event did not reach, or that an older redactor redacted (few: one small query when none are).
-    outcomes["comments_redacted"] = await redact_comments(pool)
-    if outcomes["retagged"]:
-        async with pool.acquire() as conn:
-            due = [*due, *await mail_queries.due_message_ids(conn, limit=500)]
+    # While intake surges, the events' own jobs wait it out (handle_events): repairing their contributions here
+    # would do their work at the very moment it is held back. The next sweep looks again.
+    if not await relay.surging(ctx["redis"]):
+        # Contributions an older model tagged (after a promotion), or that slipped through: a time-boxed share of
+        # each sweep. Any alerts it raises are delivered below.
+        outcomes["retagged"] = await retag_stale(pool, settings, ctx["tagger"], budget_s=settings.job_timeout_s / 3)
+        outcomes["redacted"] = await ctx["redactions"].run(pool, budget_s=settings.job_timeout_s / 6)
+        # Comments an event did not reach, or that an older redactor redacted (few: one small query when none are).
+        outcomes["comments_redacted"] = await redact_comments(pool)
+        if outcomes["retagged"]:
+            async with pool.acquire() as conn:
+                due = [*due, *await mail_queries.due_message_ids(conn, limit=500)]
     outcomes.update(await ctx["mail"].deliver([*stuck, *due], budget_s=settings.job_timeout_s / 3))
     return outcomes
 
