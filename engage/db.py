@@ -122,13 +122,23 @@ async def transaction(pool: asyncpg.Pool) -> AsyncIterator[PoolConnectionProxy]:
         yield conn
 
 
+YOUNG_OBJECTS_PER_COLLECTION = 20_000
+"""How many new objects start a young-generation collection, after start-up (Python's default is 700). A request
+makes hundreds of short-lived objects, nearly all freed by reference counting; collecting every 700 of them cost
+the web process about 9 % of its time at intake (bench: 0.192 -> 0.175 ms of CPU per contribution, 4,850 ->
+5,317 contributions/s; 100,000 was no better than 20,000). Cyclic garbage waits a little longer to be freed."""
+
+
 def freeze_heap() -> None:
     """Move every object alive now to the garbage collector's permanent generation, once a process has loaded
     what it keeps for its whole life (modules, templates, the app, a worker's language model). Full collections
     then walk only what was made since, instead of hundreds of thousands of objects that can never be garbage.
+    Then collect the young generation less often (YOUNG_OBJECTS_PER_COLLECTION).
     """
     gc.collect()
     gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_OBJECTS_PER_COLLECTION, older, oldest)
 
 
 def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
