@@ -14,7 +14,8 @@ reach their thresholds gets that parent's most likely sub-theme (rare sub-themes
 
 Measured on the development and held-out splits (see the README): this recipe beat one logistic regression per theme
 with per-theme thresholds (the previous model) on both; adding raw word and character n-grams or dense static word
-vectors (wordllama, 256 dimensions) as further members of a blend did not improve the held-out split.
+vectors (wordllama, 256 dimensions) as further members of a blend did not improve the held-out split, for the
+themes or for the safeguarding head; nor did a safeguarding floor chosen on out-of-fold or development scores.
 """
 
 from __future__ import annotations
