@@ -25,6 +25,14 @@ a tenth of its time at intake (tests/web/test_input.py checks it against the cat
 point)."""
 
 
+_JSON_MAY_HIDE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xed[\xa0-\xbf]|\\[ubf]")
+"""What a JSON body's bytes must hold for a string in it to hold a character `_UNTYPED` refuses: the character itself
+(a C0 control, DEL, a C1 control in UTF-8, a surrogate's bytes) or an escape that can stand for one (``\\u``,
+``\\b``, ``\\f``; ``\\n``, ``\\r`` and ``\\t`` stand for characters we allow). A body with none of them, and too short
+for any string to pass MAX_FIELD_CHARS, has nothing to refuse, and is not decoded here (the handler decodes it);
+intake's bodies are such. tests/web/test_input.py checks the shortcut against decoding, character by character."""
+
+
 def control_character(value: str) -> str | None:
     """The first character in ``value`` that no person types, as U+XXXX, or None."""
     found = _UNTYPED.search(value)
@@ -71,11 +79,13 @@ async def check_input(request: Request[Any, Any, Any]) -> None:
                 if not isinstance(value, UploadFile):
                     strings.append((key, str(value)))
         elif media == "application/json" or media.endswith("+json"):
-            try:
-                decoded = msgspec.json.decode(await request.body())
-            except msgspec.DecodeError:
-                decoded = None  # the handler says what is wrong with it
-            strings += list(_strings(decoded, ""))
+            body = await request.body()
+            if len(body) > MAX_FIELD_CHARS or _JSON_MAY_HIDE.search(body):
+                try:
+                    decoded = msgspec.json.decode(body)
+                except msgspec.DecodeError:
+                    decoded = None  # the handler says what is wrong with it
+                strings += list(_strings(decoded, ""))
     found = problems_in(iter(strings))
     if found:
         raise Problem.of(found)
