@@ -22,8 +22,14 @@ PostgreSQL's processes) over each Engage run and its catch-up. One extra run mea
 worker is paused (SIGSTOP) while wrk runs, so the web and PostgreSQL figures are intake's alone, and then
 resumed, so the worker's and PostgreSQL's figures during the catch-up are the background work's alone.
 
+While a run lasts, the web process tells the worker intake is surging (ENGAGE_SURGE_PER_S), and the worker's jobs
+wait, at most ENGAGE_SURGE_WAIT_S (30 s): a 20 s run is answered with the processors to itself. A last run lasts
+BENCH_SUSTAINED_SECONDS (60), longer than that wait, and reports what happens once the worker's jobs go ahead anyway:
+the throughput over the whole minute and how many events the worker processed while it ran.
+
 Needs `wrk` (Debian package). Run by hand: `make bench` or `.venv/bin/python bench/ingest.py`.
-Options through the environment: BENCH_SECONDS (20), BENCH_ROUNDS (3), BENCH_CONNECTIONS ("32,64").
+Options through the environment: BENCH_SECONDS (20), BENCH_ROUNDS (3), BENCH_CONNECTIONS ("32,64"),
+BENCH_SUSTAINED_SECONDS (60; 0 leaves that run out).
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "32,64").split(",")]
+SUSTAINED_SECONDS = int(os.environ.get("BENCH_SUSTAINED_SECONDS", "60"))
 TICKS = os.sysconf("SC_CLK_TCK")
 TARGETS = ("validate-only", "naive INSERT", "Engage")
 
@@ -239,6 +246,18 @@ async def catch_up(dsn: str, since: float, limit_s: float = 600) -> dict[str, fl
     return {"caught_up_s": caught_up, **{key: float(value or 0) for key, value in lags.items()}}
 
 
+async def processed_within(dsn: str, seconds: float) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE processed_at > now() - make_interval(secs => $1)", seconds
+            )
+        )
+    finally:
+        await conn.close()
+
+
 async def count_stored(dsn: str, table: str, references: list[str]) -> int:
     conn = await asyncpg.connect(dsn)
     try:
@@ -334,6 +353,15 @@ def main() -> None:
             lag = asyncio.run(catch_up(dsn, time.monotonic()))
             background = used(before, tiers.snapshot())
             stored = asyncio.run(count_stored(dsn, "contributions", read_refs(refs)))
+
+            sustained: dict[str, float] = {}
+            if SUSTAINED_SECONDS:  # a surge that outlasts the worker's wait
+                started = time.monotonic()
+                sustained = run_wrk(url("Engage"), script, refs, CONNECTIONS[0], SUSTAINED_SECONDS)
+                sustained |= asyncio.run(outbox_now(dsn))
+                sustained["processed"] = asyncio.run(processed_within(dsn, time.monotonic() - started))
+                sustained["stored"] = asyncio.run(count_stored(dsn, "contributions", read_refs(refs)))
+                sustained |= asyncio.run(catch_up(dsn, time.monotonic()))
         finally:
             for process in apps.values():
                 os.killpg(process.pid, signal.SIGINT)
@@ -356,6 +384,14 @@ def main() -> None:
     for label, seconds in per.items():
         ms = seconds / created * 1000
         print(f"  {label:38} {ms:6.3f} ms CPU per contribution = {1000 / ms:8,.0f} contributions/s per core")
+    if sustained:
+        print(
+            f"\nA surge longer than the worker's wait (wrk -c{CONNECTIONS[0]} {SUSTAINED_SECONDS}s): "
+            f"{sustained['rps']:,.0f}/s, p99 {sustained['p99_ms']:.1f} ms, {sustained['stored']:,.0f} of "
+            f"{sustained['created']:,.0f} acknowledged stored; the worker processed {sustained['processed']:,.0f} "
+            f"events while it ran, the oldest then waiting {sustained['unprocessed_oldest_s']:.0f} s; "
+            f"caught up {sustained['caught_up_s']:.0f} s after"
+        )
 
 
 def print_run(run: Run) -> None:
