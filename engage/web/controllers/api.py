@@ -66,7 +66,7 @@ class ContributionsApi(Controller):
         idempotency_key: Annotated[
             str | None, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=200)
         ] = None,
-    ) -> Response[Receipt]:
+    ) -> Receipt:
         limits = limits_of(state)
         if (wait := await limits.api.allow(limits.address(request))) is not None:
             raise Problem(
@@ -94,8 +94,7 @@ class ContributionsApi(Controller):
         )
         # Group commit: answered once the batch this joins has committed (engage.contributions.intake). A refusal
         # (422, or 409 for an idempotency clash) is a Problem, answered by engage.web.errors.
-        receipt = (await intake_of(state).submit(submission)).receipt
-        return Response(receipt, status_code=201)
+        return (await intake_of(state).submit(submission)).receipt
 
     @get(
         "/contributions",
