@@ -72,8 +72,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     many for long; a campaign's first minutes, a bulk import through the API or a flood might."""
 
     surge_wait_s: float = 30.0
-    """The longest one of the worker's jobs waits out a surge before it goes ahead anyway: so also the most a
-    surge delays a safeguarding alert."""
+    """The longest one of the worker's jobs waits out a surge before it goes ahead anyway (at most half of
+    ``job_timeout_s``): so also the most a surge delays a safeguarding alert or a receipt."""
 
     sweep_interval_s: int = 5
     """How often the worker re-relays stuck outbox rows and retries due mail."""

@@ -65,8 +65,8 @@ async def handle_events(ctx: Ctx, event_ids: list[int]) -> dict[str, int]:
     pool: asyncpg.Pool = ctx["pool"]
     settings: Settings = ctx["settings"]
     # While intake surges the web and PostgreSQL need the processors; these events' work (in the worker and in
-    # the database) waits, up to surge_wait_s, and then catches up.
-    await relay.wait_out_surge(ctx["redis"], settings.surge_wait_s)
+    # the database) waits, up to surge_wait_s (and half the job's time), and then catches up.
+    await relay.wait_out_surge(ctx["redis"], min(settings.surge_wait_s, settings.job_timeout_s / 2))
     try:
         async with transaction(pool) as conn:
             events = await outbox.claim_for_processing(conn, event_ids)

@@ -60,7 +60,7 @@ async def test_waiting_out_a_surge_ends_with_it_or_at_the_limit(redis: ArqRedis)
 async def test_the_worker_tags_after_the_surge_and_the_receipt_was_committed_before(
     settings: Settings, pool: asyncpg.Pool, redis: ArqRedis
 ) -> None:
-    settings = msgspec.structs.replace(settings, surge_per_s=500, surge_wait_s=20)
+    settings = msgspec.structs.replace(settings, surge_per_s=500, surge_wait_s=20, job_timeout_s=10)
     async with app_client(settings) as client, running_worker(settings):
         await redis.set(SURGE_KEY, b"1", px=2500)
         response = await client.post(
