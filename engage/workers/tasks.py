@@ -174,9 +174,11 @@ async def send_due_digests(ctx: Ctx) -> dict[str, int]:
 
 async def refresh_dashboard(ctx: Ctx) -> dict[str, int]:
     """Keep the dashboard's rollups fresh and fold the digests' day counts; one worker at a time (the advisory
-    lock), the others skip."""
+    lock), the others skip; nobody while intake surges (digests read unfolded counts too)."""
     pool: asyncpg.Pool = ctx["pool"]
     settings: Settings = ctx["settings"]
+    if await relay.surging(ctx["redis"]):  # a refresh is seconds of PostgreSQL's time: the next minute will do
+        return {"surge": 1}
     async with pool.acquire() as conn, advisory_lock(conn, Lock.DASHBOARD_ROLLUPS) as held:
         if not held:
             return {"skipped": 1}

@@ -87,3 +87,15 @@ async def test_the_worker_tags_after_the_surge_and_the_receipt_was_committed_bef
         assert await tagged() is None  # held back while the surge lasts
         await eventually(tagged, timeout=15)
         assert asyncio.get_running_loop().time() - received >= 2.0
+
+
+async def test_the_dashboard_refresh_waits_for_the_next_minute_while_intake_surges(
+    settings: Settings, pool: asyncpg.Pool, redis: ArqRedis
+) -> None:
+    from engage.workers.tasks import refresh_dashboard
+
+    ctx = {"pool": pool, "settings": settings, "redis": redis}
+    await redis.set(SURGE_KEY, b"1", px=10_000)
+    assert await refresh_dashboard(ctx) == {"surge": 1}
+    await redis.delete(SURGE_KEY)
+    assert "folded" in await refresh_dashboard(ctx)
