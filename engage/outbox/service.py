@@ -173,7 +173,7 @@ async def surging(redis: ArqRedis) -> bool:
 
 
 async def wait_out_surge(redis: ArqRedis, max_wait_s: float) -> float:
-    """Wait while intake surges, at most ``max_wait_s`` (so a surge delays tagging, and with it a safeguarding
+    """Wait while intake surges, at most ``max_wait_s`` (so waiting delays tagging, and with it a safeguarding
     alert, by at most that much). Returns the seconds waited."""
     loop = asyncio.get_running_loop()
     start = loop.time()

@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 
 from engage import i18n
 from engage.settings import Settings
+from engage.web.locale import STAFF_PREFIXES, is_staff_path
 from tests.conftest import Servers, csrf_from, eventually, running_worker
 from tests.web.test_public import open_form
 
@@ -325,3 +326,10 @@ async def test_a_subscription_is_confirmed_in_the_language_it_was_asked_in(
     assert mail["Subject"] == "Potwierdź swoje cotygodniowe podsumowanie z Engage"
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "Słuchajcie nas" in body and "/subscribe/confirm/" in body
+
+
+def test_staff_and_machine_paths_stay_in_english_and_their_neighbours_do_not() -> None:
+    for prefix in STAFF_PREFIXES:
+        assert is_staff_path(prefix) and is_staff_path(prefix + "/x/y")
+        assert not is_staff_path(prefix + "x") and not is_staff_path("/give" + prefix)
+    assert not is_staff_path("/") and not is_staff_path("/give")
