@@ -68,7 +68,8 @@ def request_locale(secure_cookies: bool) -> Callable[[ASGIApp], ASGIApp]:
             if scope["type"] != "http":  # type: ignore[comparison-overlap]
                 await app(scope, receive, send)
                 return
-            code, chosen = choose(scope)
+            staff = is_staff_path(scope.get("path", ""))
+            code, chosen = (i18n.SOURCE, False) if staff else choose(scope)
             scope.setdefault("state", {})[_LOCALE] = code
 
             async def send_with_language(message: Message) -> None:
@@ -88,7 +89,7 @@ def request_locale(secure_cookies: bool) -> Callable[[ASGIApp], ASGIApp]:
             token = i18n.CURRENT.set(code)
             try:
                 # Staff pages and the API add no headers, so their answers skip the wrapper (intake's busy path).
-                await app(scope, receive, send if is_staff_path(scope.get("path", "")) else send_with_language)
+                await app(scope, receive, send if staff else send_with_language)
             finally:
                 i18n.CURRENT.reset(token)
 

@@ -14,6 +14,7 @@ from arq.connections import ArqRedis
 from engage.embedded import free_port
 from engage.outbox.service import SURGE_KEY, SurgeGauge, redis_client, surging, wait_out_surge
 from engage.settings import Settings
+from engage.workers.tasks import refresh_dashboard
 from tests.conftest import app_client, eventually, running_worker
 
 
@@ -92,8 +93,6 @@ async def test_the_worker_tags_after_the_surge_and_the_receipt_was_committed_bef
 async def test_the_dashboard_refresh_waits_for_the_next_minute_while_intake_surges(
     settings: Settings, pool: asyncpg.Pool, redis: ArqRedis
 ) -> None:
-    from engage.workers.tasks import refresh_dashboard
-
     ctx = {"pool": pool, "settings": settings, "redis": redis}
     await redis.set(SURGE_KEY, b"1", px=10_000)
     assert await refresh_dashboard(ctx) == {"surge": 1}
