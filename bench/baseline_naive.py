@@ -11,6 +11,7 @@ Run by bench/ingest.py: `python bench/baseline_naive.py PORT DSN`.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from litestar.datastructures import State
 from engage.contributions.models import Contact, ContributionIn, Receipt, Submission
 from engage.contributions.service import prepare_submission, receipt_for
 from engage.ids import new_reference, uuid7
+from engage.web.server import CoalescingHttpToolsProtocol
 
 SECRET = "bench-secret-key-that-is-long-enough-for-hmac"  # noqa: S105 - signs nothing real
 DSN = sys.argv[2] if len(sys.argv) > 2 else ""
@@ -85,7 +87,7 @@ if __name__ == "__main__":
         host="127.0.0.1",
         port=int(sys.argv[1]),
         loop="uvloop",
-        http="httptools",
+        http="httptools" if os.environ.get("BENCH_BASELINE_HTTP") == "httptools" else CoalescingHttpToolsProtocol,
         log_level="warning",
         access_log=False,
     )

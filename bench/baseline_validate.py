@@ -3,13 +3,15 @@
 `POST /api/v1/contributions` parses the body into Engage's own `ContributionIn` (msgspec, through Litestar), runs
 the same checks (`prepare_submission`) and answers 201 with a receipt like Engage's (a new id and reference, and
 the withdrawal code's HMAC). No database, no queue: the ceiling for a Litestar intake endpoint on this machine.
-Served like `engage web`: one uvicorn process with uvloop and httptools.
+Served like `engage web`: one uvicorn process with uvloop and Engage's httptools protocol (one write per
+response, engage/web/server.py); BENCH_BASELINE_HTTP=httptools serves it with uvicorn's own instead.
 
 Run by bench/ingest.py: `python bench/baseline_validate.py PORT`.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import uvicorn
@@ -18,6 +20,7 @@ from litestar import Litestar, post
 from engage.contributions.models import Contact, ContributionIn, Receipt, Submission
 from engage.contributions.service import prepare_submission, receipt_for
 from engage.ids import new_reference, uuid7
+from engage.web.server import CoalescingHttpToolsProtocol
 
 SECRET = "bench-secret-key-that-is-long-enough-for-hmac"  # noqa: S105 - signs nothing real
 
@@ -47,7 +50,7 @@ if __name__ == "__main__":
         host="127.0.0.1",
         port=int(sys.argv[1]),
         loop="uvloop",
-        http="httptools",
+        http="httptools" if os.environ.get("BENCH_BASELINE_HTTP") == "httptools" else CoalescingHttpToolsProtocol,
         log_level="warning",
         access_log=False,
     )

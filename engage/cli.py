@@ -245,6 +245,8 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     _require_servers(settings, "web")
     import uvicorn
 
+    from engage.web.server import CoalescingHttpToolsProtocol
+
     os.environ.update(settings.with_secret().as_env())
     uvicorn.run(
         "engage.web.app:create_app_from_env",
@@ -253,7 +255,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
         port=settings.port,
         workers=settings.web_workers if settings.web_workers > 1 else None,
         loop="uvloop",
-        http="httptools",
+        http=CoalescingHttpToolsProtocol,
         log_level="warning",
         access_log=False,
         # Engage decides whose X-Forwarded-For to believe (ENGAGE_TRUSTED_PROXIES); uvicorn would trust loopback.
