@@ -401,7 +401,11 @@ def cmd_nlp(settings: Settings, args: argparse.Namespace) -> int:
             )
         if args.nlp_command == "evaluate":
             return nlp_cli.evaluate_command(
-                Path(args.model), [Path(path) for path in args.test], sys.stdout, as_json=args.json
+                Path(args.model),
+                [Path(path) for path in args.test],
+                sys.stdout,
+                as_json=args.json,
+                also=args.also or (),
             )
         return int(_run_async(_retrain(settings.with_secret())))
     except (FrameworkError, TrainingDataError, ModelError) as exc:
@@ -491,6 +495,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--test", required=True, action="append", help="test lines (repeatable: dev, held-out)")
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
+    evaluate.add_argument(
+        "--also",
+        action="append",
+        metavar="MODEL",
+        help="also tag with this model (a directory or a shipped framework's id) in the same pass, as the worker "
+        "does (repeatable); a framework of the model's sub-themes blends into its themes",
+    )
     nlp.add_parser(
         "retrain",
         help="train on the corpus plus staff corrections; promote if not worse on the development split",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -9,7 +10,7 @@ import msgspec
 
 from nlp.cues import english_pipeline
 from nlp.frameworks import load_framework
-from nlp.model import Score, ThemeModel
+from nlp.model import Score, ThemeModel, default_model_dir
 from nlp.redact import redact
 from nlp.tagger import Tagger, TagResult
 from nlp.training import evaluate, read_examples, shipped_labelled_examples, train_model
@@ -150,12 +151,20 @@ def train_command(
     return 0
 
 
-def evaluate_command(model_dir: Path, test_paths: list[Path], out: IO[str], *, as_json: bool = False) -> int:
+def evaluate_command(
+    model_dir: Path, test_paths: list[Path], out: IO[str], *, as_json: bool = False, also: Sequence[str] = ()
+) -> int:
     """Score the model on each test file (the development and held-out splits, say), one report per file; with
-    --json, one JSON object keyed by file name."""
+    --json, one JSON object keyed by file name. `also`: more models (a directory, or a shipped framework's id)
+    tagged in the same pass, as the worker tags with ENGAGE_ALSO_FRAMEWORKS: a framework of the model's themes'
+    sub-themes among them changes its themes (see `nlp.tagger.Tagger`)."""
     model = ThemeModel.load(model_dir)
+    others = [ThemeModel.load(Path(other) if Path(other).is_dir() else default_model_dir(other)) for other in also]
+    others = [other for other in others if other.framework.id != model.framework.id]
     nlp = english_pipeline()
-    scores = {str(path): evaluate(model, read_examples(path, model.framework), nlp=nlp) for path in test_paths}
+    scores = {
+        str(path): evaluate(model, read_examples(path, model.framework), nlp=nlp, also=others) for path in test_paths
+    }
     if as_json:
         if len(scores) == 1:
             out.write(msgspec.json.encode(next(iter(scores.values()))).decode() + "\n")

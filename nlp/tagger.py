@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 from nlp.cues import CueMatcher, Evidence, english_pipeline
 from nlp.frameworks import DEFAULT_FRAMEWORK
 from nlp.language import detect_language
-from nlp.model import Features, ModelError, Prediction, ThemeModel, default_model_dir
+from nlp.model import BatchScores, Features, ModelError, Prediction, SubThemes, ThemeModel, default_model_dir
 from nlp.safeguarding import RiskPhrase, risk_phrases
 
 MAX_TEXT = 20_000
@@ -84,6 +84,13 @@ class Tagger:
     texts), language, sentiment and safeguarding are computed once per text; each model adds its own themes. The
     primary model (the first) gives sentiment and safeguarding, and its themes are also the result's top-level
     `themes`, `scores` and `evidence`; `TagResult.frameworks` holds every framework's, keyed by framework id.
+
+    Frameworks of themes and sub-themes are tagged together: whenever every `parent` named by one framework's
+    themes is a theme of another framework the Tagger holds (lambeth-what-matters-detailed's 45 sub-themes and
+    lambeth-what-matters' six themes), the parent framework's theme scores are blended with their likeliest
+    sub-theme's (`nlp.model.SUB_THEME_WEIGHT`), whichever of the two is the primary. Its `scores` are then the
+    blended scores, still given at the model's own thresholds; the sub-theme framework's results do not change.
+    A Tagger holding the parent framework alone tags as its model does.
     """
 
     def __init__(self, model: ThemeModel | Sequence[ThemeModel], nlp: Language | None = None) -> None:
@@ -98,6 +105,11 @@ class Tagger:
                 later.share_features_with(earlier)
         self.model = models[0]
         self.models = {m.framework.id: m for m in models}
+        self.sub_frameworks = {
+            framework_id: [other_id for other_id, other in self.models.items() if _parents_in(other, model)]
+            for framework_id, model in self.models.items()
+        }
+        """framework id -> ids of the frameworks held whose themes are its themes' sub-themes."""
         self.nlp = nlp or english_pipeline()
         self.cues = CueMatcher(self.nlp, [m.framework for m in models])
 
@@ -151,11 +163,19 @@ class Tagger:
                 },
             )
         features: dict[str, Features] = {}
-        predictions: dict[str, list[Prediction]] = {}
-        for framework_id, model in self.models.items():
-            if docs and model.feature_key not in features:
-                features[model.feature_key] = model.featurizer(docs)
-            predictions[framework_id] = model.predict(docs, features=features.get(model.feature_key))
+        scored: dict[str, BatchScores] = {}
+        predictions: dict[str, list[Prediction]] = {framework_id: [] for framework_id in self.models}
+        if docs:
+            for framework_id, model in self.models.items():
+                if model.feature_key not in features:
+                    features[model.feature_key] = model.featurizer(docs)
+                scored[framework_id] = model.scores(docs, features=features[model.feature_key])
+            for framework_id, model in self.models.items():
+                sub_themes = [
+                    SubThemes(self.models[other], scored[other].topics[:, : len(self.models[other].theme_ids)])
+                    for other in self.sub_frameworks[framework_id]
+                ]
+                predictions[framework_id] = model.predict(docs, scored=scored[framework_id], sub_themes=sub_themes)
         primary = predictions[self.model.framework.id]
         for number, (position, doc) in enumerate(zip(english, docs, strict=True)):
             text = texts[position][:MAX_TEXT]
@@ -223,6 +243,12 @@ class Tagger:
             parents=prediction.parents,
             model=self.models[framework_id].version,
         )
+
+
+def _parents_in(child: ThemeModel, parent: ThemeModel) -> bool:
+    """Whether `child`'s themes name parents, all of them themes of `parent`'s framework."""
+    named = {theme.parent for theme in child.framework.themes if theme.parent}
+    return child is not parent and bool(named) and named <= set(parent.theme_ids)
 
 
 def _start(span: Evidence) -> int:

@@ -477,13 +477,18 @@ def _fit_safeguarding(
     return head.coef, head.bias, threshold, kind_coef, kind_bias, kind_thresholds
 
 
-def evaluate(model: ThemeModel, examples: Sequence[Example], *, nlp: Language) -> Score:
+def evaluate(
+    model: ThemeModel, examples: Sequence[Example], *, nlp: Language, also: Sequence[ThemeModel] = ()
+) -> Score:
     """Themes on the lines labelled for the model's framework; sentiment and safeguarding on every line that has
-    those labels (recall and false alarms per kind where lines name their kinds)."""
+    those labels (recall and false alarms per kind where lines name their kinds). `also`: more models tagged in the
+    same pass, as the worker does; the model's themes are then as that tagger gives them (blended with a framework
+    of their sub-themes, see `nlp.tagger.Tagger`)."""
     from nlp.tagger import Tagger
 
     tagged = [e for e in examples if e.themes is not None or e.safeguarding is not None]
-    results = dict(zip((id(e) for e in tagged), Tagger(model, nlp).tag([e.text for e in tagged]), strict=True))
+    tagger = Tagger([model, *also], nlp)
+    results = dict(zip((id(e) for e in tagged), tagger.tag([e.text for e in tagged]), strict=True))
     themed = [example for example in examples if example.themes is not None]
     predictions = [results[id(example)] for example in themed]
     per_theme: dict[str, dict[str, float]] = {}

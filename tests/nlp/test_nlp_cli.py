@@ -169,3 +169,34 @@ def test_evaluate_reports_each_split_and_safeguarding_per_kind(tmp_path: Path) -
     assert f"== {dev}" in result.stdout and f"== {heldout}" in result.stdout
     assert "false alarms 0.000 of texts not at risk" in result.stdout
     assert re.search(r"domestic\s+1\.000\s+1\.000\s+1", result.stdout), result.stdout
+
+
+def test_evaluate_with_the_sub_themes_model_scores_the_blended_themes(tmp_path: Path) -> None:
+    """Lines labelled with what the two models give together: scored 1.0 with --also, lower without (these short
+    texts are ones whose themes the sub-themes change)."""
+    from nlp.cues import english_pipeline
+    from nlp.model import ThemeModel, default_model_dir
+    from nlp.tagger import Tagger
+
+    texts = [
+        "I never got a reply to my email",
+        "Mum had no say in which care home",
+        "evening classes in English for adults, with a creche",
+        "The pharmacist was helpful but I had to go to four pharmacies before one had my tablets.",
+    ]
+    nlp = english_pipeline()
+    models = [ThemeModel.load(default_model_dir(f)) for f in ("lambeth-what-matters", "lambeth-what-matters-detailed")]
+    together = [result.themes for result in Tagger(models, nlp).tag(texts)]
+    alone = [result.themes for result in Tagger(models[0], nlp).tag(texts)]
+    assert together != alone, "none of these texts is tagged differently with the sub-themes any more"
+    test = tmp_path / "test.jsonl"
+    test.write_text(
+        "".join(json.dumps({"text": t, "themes": themes}) + "\n" for t, themes in zip(texts, together, strict=True))
+    )
+    model = ["--model", "nlp/models/lambeth-what-matters", "--test", str(test), "--json"]
+    blended = engage("evaluate", *model, "--also", "nlp/models/lambeth-what-matters-detailed")
+    assert blended.returncode == 0, blended.stderr
+    assert json.loads(blended.stdout)["micro_f1"] == 1.0
+    assert json.loads(engage("evaluate", *model).stdout)["micro_f1"] < 1.0
+    missing = engage("evaluate", *model, "--also", "no-such-framework")
+    assert missing.returncode == 2 and "not a model directory" in missing.stderr

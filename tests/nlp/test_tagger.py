@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from nlp.frameworks import builtin_frameworks
-from nlp.model import ThemeModel
+from nlp.model import SUB_THEME_WEIGHT, SubThemes, ThemeModel, default_model_dir
 from nlp.tagger import Tagger
+
+DETAILED = "lambeth-what-matters-detailed"
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +84,8 @@ def test_several_frameworks_in_one_pass_equal_each_tagged_alone(tagger: Tagger) 
         "Não consigo marcar consulta",
     ]
     together = every.tag(texts)
-    assert [r.themes for r in together] == [r.themes for r in tagger.tag(texts)]
+    assert every.sub_frameworks[tagger.model.framework.id] == ["lambeth-what-matters-detailed"]
+    assert [r.themes for r in together] == [r.themes for r in Tagger.load(also=[DETAILED]).tag(texts)]
     for framework_id in others:
         alone = Tagger.load(framework_id=framework_id).tag(texts)
         for joint, single in zip(together, alone, strict=True):
@@ -114,3 +117,48 @@ def test_a_format_1_model_still_loads_and_tags(tagger: Tagger) -> None:
     model = ThemeModel.from_bytes(msgspec.json.encode(old), buffer.getvalue())
     result = Tagger(model).tag(["I rang the surgery forty times and still couldn't get an appointment"])[0]
     assert "easier" in result.themes and result.safeguarding_kinds == []
+
+
+def test_a_framework_tagged_with_its_sub_themes_blends_their_scores_into_its_own(tagger: Tagger) -> None:
+    detailed = ThemeModel.load(default_model_dir(DETAILED))
+    outcomes = ThemeModel.load(default_model_dir("lambeth-outcomes"))
+    both = Tagger([tagger.model, detailed, outcomes], tagger.nlp)
+    assert both.sub_frameworks == {tagger.model.framework.id: [DETAILED], DETAILED: [], "lambeth-outcomes": []}
+    flipped = Tagger([detailed, tagger.model], tagger.nlp)
+    assert flipped.sub_frameworks == {DETAILED: [], tagger.model.framework.id: [DETAILED]}
+    texts = [
+        "I rang the surgery forty times and still couldn't get an appointment for my son",
+        "Nobody told me what the new tablets were for and the pharmacist gave me the wrong dose",
+        "My dad is on his own all day since the day centre shut and he has stopped eating properly",
+        "The lunch club is brilliant, I have made friends there",
+    ]
+    alone, subs, joint = tagger.tag(texts), Tagger(detailed, tagger.nlp).tag(texts), both.tag(texts)
+    thresholds, sub_thresholds = tagger.model.card.thresholds, detailed.card.thresholds
+    outcome_themes = [result.themes for result in Tagger(outcomes, tagger.nlp).tag(texts)]
+    for direct, sub, blended, other, outcome in zip(
+        alone, subs, joint, flipped.tag(texts), outcome_themes, strict=True
+    ):
+        for theme, score in direct.scores.items():
+            children = [child.id for child in detailed.framework.themes if child.parent == theme]
+            best = max(children, key=lambda child: sub.scores[child])
+            margin = sub.scores[best] - sub_thresholds[best]
+            expected = score + SUB_THEME_WEIGHT * (margin - (score - thresholds[theme]))
+            assert blended.scores[theme] == pytest.approx(min(max(expected, 0.0), 1.0), abs=3e-4)
+            assert (theme in blended.themes) == (blended.scores[theme] >= thresholds[theme]), (theme, blended.scores)
+        assert blended.frameworks[DETAILED].themes == sub.themes and blended.frameworks[DETAILED].scores == sub.scores
+        assert other.frameworks[tagger.model.framework.id].themes == blended.themes
+        assert blended.frameworks["lambeth-outcomes"].themes == outcome
+        assert all(blended.evidence[theme] for theme in blended.themes), blended.evidence
+
+
+def test_a_sure_sub_theme_gives_its_parent_and_doubtful_ones_hold_back_a_marginal_parent(tagger: Tagger) -> None:
+    detailed = ThemeModel.load(default_model_dir(DETAILED))
+    model = tagger.model
+    column, threshold = model.theme_ids.index("easier"), model.card.thresholds["easier"]
+    scores = np.zeros((2, len(model.theme_ids)), dtype=np.float32)
+    scores[0, column], scores[1, column] = threshold - 0.01, threshold + 0.01
+    sub_scores = np.full((2, len(detailed.theme_ids)), 0.01, dtype=np.float32)
+    sub_scores[0, detailed.theme_ids.index("easier.phones")] = 0.99
+    blended = model.with_sub_themes(scores, SubThemes(detailed, sub_scores))
+    assert blended[0, column] >= threshold > blended[1, column]
+    assert (blended[:, [i for i in range(len(model.theme_ids)) if i != column]] < 0.1).all()
