@@ -185,3 +185,14 @@ async def test_the_health_endpoint_answers_without_the_database(client: httpx.As
     response = await client.get("/healthz")
     assert response.json() == {"status": "ok"}
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("content_type", ["Application/JSON; charset=UTF-8", "application/json ;charset=utf-8"])
+async def test_the_door_reads_the_media_type_whatever_its_case_and_parameters(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, content_type: str
+) -> None:
+    body = encode({**GOOD, "text": "hello\u0007there"})
+    response = await client.post(URL, content=body, headers={"content-type": content_type})
+    assert response.status_code == 422, response.text
+    assert "control character" in response.json()["errors"][0]["reason"]
+    assert await counts(pool) == (0, 0, 0)
