@@ -57,12 +57,15 @@ def uuid7() -> UUID:
     return UUID(int=value)
 
 
+_FROM_RFC4648 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _CROCKFORD.encode())
+
+
 def _crockford(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        value, digit = divmod(value, 32)
-        chars.append(_CROCKFORD[digit])
-    return "".join(reversed(chars))
+    """The low `5 x length` bits of `value` as `length` Crockford symbols, most significant first (`length` at
+    most 16). Base 32 in C: those bits are placed at the top of 80, which base64.b32encode turns into 16 symbols
+    of RFC 4648's alphabet."""
+    top = (value & ((1 << 5 * length) - 1)) << (80 - 5 * length)
+    return base64.b32encode(top.to_bytes(10, "big"))[:length].translate(_FROM_RFC4648).decode()
 
 
 def new_reference() -> str:

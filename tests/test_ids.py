@@ -52,3 +52,23 @@ def test_a_forked_child_does_not_reuse_its_parents_bytes() -> None:
     os.waitpid(child, 0)
     assert len(from_child) == 16
     assert from_child != _random.take(16)
+
+
+def test_crockford_symbols_are_the_value_in_base_32_most_significant_first() -> None:
+    from engage.ids import _crockford
+
+    for value, length in [
+        (0, 10),
+        (1, 10),
+        (31, 2),
+        (32, 2),
+        (2**50 - 1, 10),
+        (123_456_789_012, 10),
+        (2**64 - 1, 13),
+        (2**64 - 1, 10),
+    ]:
+        expected, rest = "", value
+        for _ in range(length):
+            rest, digit = divmod(rest, 32)
+            expected = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[digit] + expected
+        assert _crockford(value, length) == expected

@@ -68,6 +68,8 @@ def test_a_few_words_means_two_words_and_eight_letters_in_any_script() -> None:
     assert words_and_letters("我想要一个好医生") == (8, 8), "each character of a script without spaces is a word"
     assert words_and_letters("😀 👍") == (0, 0)
     assert words_and_letters("  x1 -- 42 a-b  ") == (2, 3), "a word is a run without spaces holding a letter"
+    assert words_and_letters("one two three four", words_needed=2) == (2, 15), "words stop at what is needed"
+    assert words_and_letters("one", words_needed=2) == (1, 3)
 
 
 def test_the_ascii_shortcut_counts_as_the_general_rule_does() -> None:
