@@ -32,3 +32,19 @@ async def test_every_foreign_key_has_an_index(pool: asyncpg.Pool) -> None:
     assert foreign_keys > 30, "the query sees the schema's foreign keys"
     named = [f"{r['table_name']}.{r['constraint_name']} ({', '.join(r['columns'])})" for r in missing]
     assert not named, "\n".join(named)
+
+
+async def test_the_busy_full_text_indexes_merge_their_pending_lists_in_small_pieces(pool: asyncpg.Pool) -> None:
+    """migrations/0019: a 4 MB pending list merged by one intake batch held it 100 ms and more (intake's p99)."""
+    rows = await pool.fetch(
+        """
+        SELECT index.relname AS name, index.reloptions AS options
+        FROM pg_index i
+        JOIN pg_class index ON index.oid = i.indexrelid
+        JOIN pg_am am ON am.oid = index.relam
+        WHERE i.indrelid = 'contributions'::regclass AND am.amname = 'gin'
+        """
+    )
+    assert {row["name"] for row in rows} == {"contributions_search", "contributions_search_redacted"}
+    for row in rows:
+        assert "gin_pending_list_limit=256" in (row["options"] or []), row["name"]
