@@ -125,6 +125,9 @@ class IntakeBatcher:
         self._max_batch = max(1, max_batch)
         self._queue: list[_Waiting] = []
         self._changed = asyncio.Event()
+        self._filling = False
+        """The batcher is letting a batch fill for its window: a new arrival wakes it only if it fills the batch
+        (each arrival waking it cost a task step and a new timeout per contribution)."""
         self._in_flight = 0
         self._writing: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
@@ -175,7 +178,8 @@ class IntakeBatcher:
         loop = asyncio.get_running_loop()
         waiting = _Waiting(prepare_submission(submission), loop.create_future(), loop.time())
         self._queue.append(waiting)
-        self._changed.set()
+        if not self._filling or len(self._queue) >= self._max_batch:
+            self._changed.set()
         # A caller that goes away (a client disconnecting) cancels only its wait: a batch already being written
         # still writes its row, and one not yet taken leaves it out.
         return await waiting.future
@@ -195,9 +199,13 @@ class IntakeBatcher:
                 remaining = self._queue[0].arrived + self._window_s - loop.time()
                 if remaining > 0:
                     self._changed.clear()
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(remaining):
-                            await self._changed.wait()
+                    self._filling = True
+                    try:
+                        with contextlib.suppress(TimeoutError):
+                            async with asyncio.timeout(remaining):
+                                await self._changed.wait()
+                    finally:
+                        self._filling = False
                     continue
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
             self._in_flight += 1

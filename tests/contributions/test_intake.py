@@ -41,9 +41,11 @@ def submission(text: str = "I want one phone number that works.", **fields: Any)
 
 
 @contextlib.asynccontextmanager
-async def batcher(pool: asyncpg.Pool, settings: Settings, *, window_s: float = 0.2) -> AsyncIterator[IntakeBatcher]:
+async def batcher(
+    pool: asyncpg.Pool, settings: Settings, *, window_s: float = 0.2, max_batch: int = 64
+) -> AsyncIterator[IntakeBatcher]:
     redis = redis_client(settings.redis_url or "")
-    intake = IntakeBatcher(pool, redis, secret=SECRET, window_s=window_s, max_batch=64)
+    intake = IntakeBatcher(pool, redis, secret=SECRET, window_s=window_s, max_batch=max_batch)
     intake.start()
     try:
         yield intake
@@ -107,6 +109,44 @@ async def test_submissions_arriving_together_share_one_commit_and_each_gets_its_
     finally:
         await redis.aclose()
     assert queued, "the events' job is on the queue"
+
+
+async def test_while_the_database_is_busy_a_batch_waits_for_its_window_unless_it_fills(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    async def batches_waiting() -> int:
+        return int(
+            await pool.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND backend_type = 'client backend'"
+            )
+        )
+
+    async def waiting_are(count: int) -> bool:
+        return await batches_waiting() == count
+
+    async with batcher(pool, settings, window_s=1.0, max_batch=3) as intake, pool.acquire() as holder:
+        lock = holder.transaction()
+        await lock.start()
+        await holder.execute("LOCK TABLE contributions IN SHARE MODE")  # every INSERT waits behind it
+        try:
+            first = asyncio.create_task(intake.submit(submission("The first words")))
+            await eventually(lambda: waiting_are(1))
+            # The database is busy: two arrivals wait for the window, and the third fills the batch, which goes now.
+            filled = [asyncio.create_task(intake.submit(submission(f"Words number {n}"))) for n in range(2)]
+            await asyncio.sleep(0.2)
+            assert await batches_waiting() == 1
+            filled.append(asyncio.create_task(intake.submit(submission("Words number 3"))))
+            await eventually(lambda: waiting_are(2), timeout=0.4)
+            alone = asyncio.create_task(intake.submit(submission("Words on their own")))
+            await asyncio.sleep(0.3)
+            assert await batches_waiting() == 2, "a batch that is not full waits for its window"
+            await eventually(lambda: waiting_are(3), timeout=1.5)
+        finally:
+            await lock.rollback()
+        done = await asyncio.gather(first, *filled, alone)
+    assert all(isinstance(result, Submitted) and result.created for result in done)
+    assert intake.batches == 3
 
 
 async def test_a_batch_the_database_refuses_is_written_again_one_by_one(pool: asyncpg.Pool, settings: Settings) -> None:
