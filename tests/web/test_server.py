@@ -14,7 +14,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from engage.web.server import CoalescingHttpToolsProtocol
+from engage.web.server import WRITE_AT_ONCE_BYTES, CoalescingHttpToolsProtocol
 
 
 class RecordingTransport(asyncio.Transport):
@@ -51,6 +51,12 @@ second_chunk_may_go = asyncio.Event()
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     headers = [(b"content-type", b"text/plain")]
+    if scope["path"] == "/big":
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        for _ in range(4):
+            await send({"type": "http.response.body", "body": b"z" * (WRITE_AT_ONCE_BYTES // 2), "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+        return
     if scope["path"] == "/stream":
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"first", "more_body": True})
@@ -108,4 +114,14 @@ async def test_a_response_is_written_before_its_connection_closes() -> None:
     await settle()
     assert transport.closed
     assert len(transport.writes) == 1 and transport.writes[0].endswith(b"hello")
+    protocol.connection_lost(None)
+
+
+async def test_a_large_answer_is_not_held_until_the_pass_ends() -> None:
+    """Past WRITE_AT_ONCE_BYTES the gathered writes go straight to the transport, so its flow control sees them."""
+    protocol, transport = connect(CoalescingHttpToolsProtocol)
+    protocol.data_received(b"GET /big HTTP/1.1\r\nHost: engage\r\n\r\n")
+    await settle()
+    assert len(transport.writes) == 3  # headers + two chunks, two more chunks, then the last (empty) chunk
+    assert b"".join(transport.writes).count(b"z") == 2 * WRITE_AT_ONCE_BYTES
     protocol.connection_lost(None)
