@@ -25,11 +25,12 @@ class _RandomBytes:
     SIZE = 4096
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._reset()
         os.register_at_fork(after_in_child=self._reset)
 
     def _reset(self) -> None:
+        # A new lock too: a thread of the parent may have held the old one at the fork, and never frees it here.
+        self._lock = threading.Lock()
         self._bytes = b""
         self._at = 0
 

@@ -72,3 +72,22 @@ def test_crockford_symbols_are_the_value_in_base_32_most_significant_first() -> 
             rest, digit = divmod(rest, 32)
             expected = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[digit] + expected
         assert _crockford(value, length) == expected
+
+
+def test_a_child_forked_while_the_lock_is_held_can_still_take_bytes() -> None:
+    """Another thread of the parent may hold the lock at the fork; the child must not wait for it forever."""
+    import signal
+
+    read_end, write_end = os.pipe()
+    with _random._lock:
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports through the pipe
+            signal.alarm(5)  # a deadlocked child dies instead of hanging the test
+            os.write(write_end, _random.take(8))
+            os._exit(0)
+    os.close(write_end)
+    from_child = os.read(read_end, 8)
+    os.close(read_end)
+    _, status = os.waitpid(child, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert len(from_child) == 8
