@@ -37,7 +37,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.model import ThemeModel, default_model_dir  # noqa: E402
+from nlp.model import SubThemes, ThemeModel, default_model_dir  # noqa: E402
 from nlp.tagger import Tagger  # noqa: E402
 from nlp.training import read_examples  # noqa: E402
 
@@ -50,6 +50,7 @@ class Scores:
 
     def __init__(self, direct: ThemeModel, detailed: ThemeModel, d: Any, p: Any, s: Any, truth: Any) -> None:
         self.themes = direct.theme_ids
+        self.direct, self.detailed = direct, detailed
         self.d, self.p, self.s, self.truth = d, p, s, truth
         self.t_d = np.array([direct.card.thresholds[t] for t in self.themes])
         self.t_p = np.array([detailed.card.parent_thresholds[t] for t in self.themes])
@@ -125,7 +126,9 @@ def candidates(x: Scores, weights: Sequence[float], rescue: Sequence[float]) -> 
         "mean-parent-head-best-sub-theme": (x.d + x.p + x.m) / 3 >= (x.t_d + x.t_p + x.t_m) / 3,
     }
     for w in weights:
-        found[f"weighted-best-sub-theme {w}"] = (1 - w) * x.d + w * x.m >= (1 - w) * x.t_d + w * x.t_m
+        # What the tagger ships, at this weight.
+        blended = x.direct.with_sub_themes(x.d, SubThemes(x.detailed, x.s), weight=w)
+        found[f"weighted-best-sub-theme {w}"] = blended >= x.t_d
     for a in rescue:
         found[f"rescue {a}"] = base | ((x.d >= a * x.t_d) & x.sub_hit)
     return found

@@ -346,10 +346,11 @@ class ThemeModel:
             )
         return predictions
 
-    def with_sub_themes(self, theme_scores: Any, sub: SubThemes) -> Any:
+    def with_sub_themes(self, theme_scores: Any, sub: SubThemes, *, weight: float = SUB_THEME_WEIGHT) -> Any:
         """This framework's theme scores moved towards what a framework of their sub-themes says (see
-        `SUB_THEME_WEIGHT`): for each theme with sub-themes in `sub`, with d its score and t its threshold, m the
-        likeliest sub-theme's score and s that sub-theme's threshold, a theme is given when
+        `SUB_THEME_WEIGHT`, the `weight` w unless bench/sub_theme_blend.py tries others): for each theme with
+        sub-themes in `sub`, with d its score and t its threshold, m the likeliest sub-theme's score and s that
+        sub-theme's threshold, a theme is given when
         (1 - w) d + w m >= (1 - w) t + w s. The score returned is d + w ((m - s) - (d - t)), which reaches t
         exactly then: the theme's own threshold still decides, and the distance from it is still the margin."""
         position = {theme: i for i, theme in enumerate(self.theme_ids)}
@@ -362,7 +363,7 @@ class ThemeModel:
             children = np.flatnonzero(parent_of == column)
             best = children[np.argmax(sub.scores[:, children], axis=1)]
             own_margin = blended[:, column] - self._thresholds[column]
-            blended[:, column] += SUB_THEME_WEIGHT * (margins[rows, best] - own_margin)
+            blended[:, column] += weight * (margins[rows, best] - own_margin)
         return np.clip(blended, 0.0, 1.0)
 
     def _with_windows(self, topics: Any, batch: Features, split: int, columns: int) -> Any:
